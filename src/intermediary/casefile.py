@@ -1,0 +1,60 @@
+"""Reading a case file back: only with a counsellor's (or the recovery) key.
+
+This is what runs on the counsellor's own machine. The service never calls
+it: it holds no counsellor key, which is guarantee G7.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from intermediary import crypto
+from intermediary.codec import Identity
+from intermediary.errors import IntegrityError, UnknownCase
+from intermediary.service import entry_aad
+from intermediary.store import Store
+
+__all__ = ["CaseFileEntry", "open_case_file", "open_identity", "unlock_case"]
+
+
+@dataclass(frozen=True)
+class CaseFileEntry:
+    seq: int
+    kind: str
+    author: str
+    created_at: datetime
+    text: str
+
+
+async def unlock_case(store: Store, case_id: str, key: crypto.CounsellorKey) -> crypto.CaseSecret:
+    """The case's private key, opened with ``key``; refuses a key not sealed to."""
+    sealed = await store.sealed_keys(case_id)
+    if not sealed:
+        raise UnknownCase(case=case_id)
+    for item in sealed:
+        try:
+            return crypto.open_case_secret(item.blob, case_id, key)
+        except IntegrityError:
+            continue
+    raise IntegrityError("errors.not_a_counsellor_key", case=case_id)
+
+
+async def open_case_file(store: Store, case_id: str,
+                         key: crypto.CounsellorKey) -> list[CaseFileEntry]:
+    """Every record of the case file, decrypted; a swapped or edited row fails loudly."""
+    secret = await unlock_case(store, case_id, key)
+    return [
+        CaseFileEntry(seq=e.seq, kind=e.kind, author=e.author, created_at=e.created_at,
+                      text=crypto.open_entry(secret, entry_aad(case_id, e.seq, e.author, e.kind),
+                                             e.blob).decode("utf-8"))
+        for e in await store.entries(case_id)
+    ]
+
+
+async def open_identity(store: Store, case_id: str, key: crypto.CounsellorKey) -> Identity | None:
+    """The reporter's sealed identity, or ``None`` when none was kept (anonymous)."""
+    blob = await store.identity(case_id)
+    if blob is None:
+        return None
+    return Identity.model_validate_json(crypto.open_identity(blob, case_id, key))

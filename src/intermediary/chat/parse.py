@@ -1,0 +1,63 @@
+"""Reading a chat line: ``!command`` words, ``key=value`` options, free text.
+
+Shared by every text front end (console, Matrix, Slack's ``/vp`` fallback);
+the prefix is the front end's choice. Pure: no service, no state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Line", "parse_line"]
+
+_OPTION = re.compile(r"^([a-z_]+)=(\S*)$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """A parsed line. ``command`` is ``None`` for plain conversation."""
+
+    command: str | None
+    #: positional words after the command, before any free text is taken
+    words: tuple[str, ...] = ()
+    options: dict[str, str] = field(default_factory=dict)
+    raw: str = ""
+
+    def rest(self, skip: int) -> str:
+        """The text after the command and its first ``skip`` words, as typed
+        (options among those words are skipped too)."""
+        text = self.raw.strip()
+        if self.command is not None:
+            text = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
+        taken = 0
+        while text and taken < skip:
+            head, _, tail = text.partition(" ")
+            if not _OPTION.match(head):
+                taken += 1
+            text = tail.lstrip(" ")
+        while text:
+            head, _, tail = text.partition(" ")
+            if not _OPTION.match(head):
+                break
+            text = tail.lstrip(" ")
+        return text
+
+
+def parse_line(text: str, prefix: str = "!") -> Line:
+    stripped = text.strip()
+    if prefix and (not stripped.startswith(prefix) or stripped == prefix):
+        return Line(None, raw=text)
+    body = stripped[len(prefix):]
+    parts = body.split()
+    if not parts:
+        return Line(None, raw=text)
+    options: dict[str, str] = {}
+    words: list[str] = []
+    for part in parts[1:]:
+        match = _OPTION.match(part)
+        if match:
+            options[match.group(1)] = match.group(2)
+        else:
+            words.append(part)
+    return Line(parts[0].lower(), tuple(words), options, raw=body)

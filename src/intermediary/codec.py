@@ -1,0 +1,118 @@
+"""How the service's values cross into storage: JSON shapes, checked by pydantic.
+
+Case metadata is stored in the clear *without* its pending texts (those go
+sealed under the operational key). Routing addresses, identities and outbox
+envelopes are serialised here and sealed by the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from intermediary.core.case import Case, PendingApproval
+from intermediary.core.effects import Message
+from intermediary.errors import IntegrityError
+from intermediary.text import Locale
+
+__all__ = [
+    "Envelope",
+    "Identity",
+    "ReporterProfile",
+    "Routing",
+    "Sender",
+    "dump_case",
+    "dump_pending",
+    "load_case",
+    "load_pending",
+]
+
+_CASE = TypeAdapter(Case)
+_PENDING = TypeAdapter(PendingApproval)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sender(_Frozen):
+    """Who sent something, as the platform names them. Never stored in the clear."""
+
+    platform: str
+    address: str
+
+
+class ReporterProfile(_Frozen):
+    """What an adapter knows about a reporter: sealed, and used to warn the
+    counsellor when a draft would identify them."""
+
+    display_name: str = ""
+    handle: str = ""
+    email: str = ""
+    locale: Locale | None = None
+
+
+class Identity(_Frozen):
+    platform: str
+    address: str
+    display_name: str = ""
+    handle: str = ""
+    email: str = ""
+
+
+class Routing(_Frozen):
+    platform: str
+    address: str
+    locale: Locale | None = None
+
+
+class Envelope(_Frozen):
+    """One outbox item's content, sealed under the operational key."""
+
+    platform: str
+    address: str
+    locale: Locale
+    recipient: Literal["reporter", "counsellor", "management"]
+    case_id: str
+    key: str
+    params: dict[str, str]
+    quote: str | None = None
+    signature: str | None = None
+
+    @property
+    def message(self) -> Message:
+        return Message(self.key, tuple(sorted(self.params.items())), self.quote)
+
+
+def dump_case(case: Case) -> str:
+    """Case metadata as JSON, with the pending texts left out."""
+    bare = replace(case, pending=tuple(replace(p, text="") for p in case.pending))
+    return _CASE.dump_json(bare).decode("utf-8")
+
+
+def load_case(meta: str, pending: list[PendingApproval]) -> Case:
+    try:
+        case = _CASE.validate_json(meta)
+    except ValidationError:
+        raise IntegrityError(what="case metadata") from None
+    texts = {p.number: p for p in pending}
+    merged = []
+    for stub in case.pending:
+        full = texts.get(stub.number)
+        if full is None or full.digest != stub.digest:
+            raise IntegrityError(what="pending text")
+        merged.append(full)
+    return replace(case, pending=tuple(merged))
+
+
+def dump_pending(item: PendingApproval) -> bytes:
+    return _PENDING.dump_json(item)
+
+
+def load_pending(data: bytes) -> PendingApproval:
+    try:
+        return _PENDING.validate_json(data)
+    except ValidationError:
+        raise IntegrityError(what="pending text") from None

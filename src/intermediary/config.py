@@ -1,0 +1,219 @@
+"""The configuration file (TOML), validated at the boundary with pydantic.
+
+It names organisations, their counsellors (with **public** keys only) and
+management destinations, and each party's address per platform. No secret
+ever lives here: the service's own key file is referenced by path and
+unlocked with a passphrase from the environment or a file.
+See ``examples/config.toml`` for a documented example.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from intermediary.core.ids import CounsellorId, DestinationId, OrgId
+from intermediary.core.policy import (
+    DEFAULT_TEXT_LIMIT,
+    BatchPolicy,
+    CounsellorInfo,
+    DestinationInfo,
+    OrgPolicy,
+)
+from intermediary.core.vocabulary import ClockAnchor, CounsellorKind
+from intermediary.crypto import BoxPublicKey
+from intermediary.directory import load_categories, load_referrals
+from intermediary.errors import ConfigError, IntermediaryError
+from intermediary.text import Locale
+
+__all__ = [
+    "BatchConfig",
+    "CounsellorConfig",
+    "DestinationConfig",
+    "OrganisationConfig",
+    "ServiceConfig",
+    "ServiceSection",
+    "load_config",
+]
+
+_SLUG = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CounsellorConfig(_Strict):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1, max_length=200)
+    kind: CounsellorKind
+    description: str = ""
+    #: X25519 public key ("x25519:…") from ``intermediary keys new``
+    public_key: str
+    locale: Locale | None = None
+    #: platform → address (console name, Matrix user id, Slack user id)
+    addresses: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("public_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        try:
+            BoxPublicKey.decode(value)
+        except IntermediaryError as error:
+            raise ValueError(error.message()) from None
+        return value
+
+    @property
+    def box_key(self) -> BoxPublicKey:
+        return BoxPublicKey.decode(self.public_key)
+
+
+class DestinationConfig(_Strict):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1, max_length=200)
+    locale: Locale | None = None
+    addresses: dict[str, str] = Field(default_factory=dict)
+
+
+class BatchConfig(_Strict):
+    times: list[str] = Field(default_factory=lambda: ["09:00"], min_length=1)
+    jitter_minutes: int = Field(default=45, ge=0, le=24 * 60)
+    min_delay_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+                raise ValueError(f"{value!r} is not a time like 09:00")
+        return values
+
+    def policy(self) -> BatchPolicy:
+        return BatchPolicy(times=tuple(time.fromisoformat(t) for t in self.times),
+                           jitter_minutes=self.jitter_minutes,
+                           min_delay_minutes=self.min_delay_minutes)
+
+
+class OrganisationConfig(_Strict):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1, max_length=200)
+    locale: Locale = "en"
+    timezone: str = "Europe/Amsterdam"
+    clock_anchor: ClockAnchor = ClockAnchor.RELAY
+    #: category slugs offered; empty means every default category
+    categories: list[str] = Field(default_factory=list)
+    #: referral body slugs offered; empty means the whole directory
+    referral_bodies: list[str] = Field(default_factory=list)
+    batch: BatchConfig = Field(default_factory=BatchConfig)
+    meeting_target_days: int = Field(default=14, ge=1, le=365)
+    text_limit: int = Field(default=DEFAULT_TEXT_LIMIT, ge=100, le=40_000)
+    min_cell_size: int = Field(default=5, ge=1)
+    size_band: Literal["<10", "10-49", "50-249", "250+"] | None = None
+    counsellors: list[CounsellorConfig] = Field(min_length=1)
+    management: list[DestinationConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OrganisationConfig:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {self.timezone!r}") from None
+        for label, ids in (("counsellor", [c.id for c in self.counsellors]),
+                           ("management destination", [d.id for d in self.management])):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"two {label}s share an id in organisation {self.id}")
+        known = set(load_categories().slugs)
+        for slug in self.categories:
+            if slug not in known:
+                raise ValueError(f"unknown category {slug!r}")
+        bodies = set(load_referrals().slugs)
+        for slug in self.referral_bodies:
+            if slug not in bodies:
+                raise ValueError(f"unknown referral body {slug!r}")
+        return self
+
+    def policy(self) -> OrgPolicy:
+        categories = tuple(self.categories) or load_categories().slugs
+        if "unknown" not in categories:
+            categories = (*categories, "unknown")
+        return OrgPolicy(
+            id=OrgId(self.id),
+            name=self.name,
+            counsellors=tuple(
+                CounsellorInfo(id=CounsellorId(c.id), name=c.name, kind=c.kind,
+                               description=c.description)
+                for c in self.counsellors),
+            destinations=tuple(DestinationInfo(id=DestinationId(d.id), name=d.name)
+                               for d in self.management),
+            categories=categories,
+            referral_bodies=tuple(self.referral_bodies) or load_referrals().slugs,
+            locale=self.locale,
+            timezone=self.timezone,
+            clock_anchor=self.clock_anchor,
+            batch=self.batch.policy(),
+            meeting_target_days=self.meeting_target_days,
+            text_limit=self.text_limit,
+        )
+
+
+class ServiceSection(_Strict):
+    database: str = "intermediary.db"
+    key_file: str = "service.key"
+    #: environment variable holding the service key file's passphrase
+    passphrase_env: str = "INTERMEDIARY_PASSPHRASE"
+    passphrase_file: str | None = None
+    #: X25519 public key of the offline recovery quorum; every case key is
+    #: also sealed to it so a lost counsellor key does not lose cases
+    recovery_public_key: str | None = None
+    #: messages a sender may send in a burst, and per minute after that
+    rate_burst: int = Field(default=20, ge=1)
+    rate_per_minute: int = Field(default=30, ge=1)
+
+
+class ServiceConfig(_Strict):
+    service: ServiceSection = Field(default_factory=ServiceSection)
+    organisations: list[OrganisationConfig] = Field(min_length=1)
+    #: where relative paths in this file are resolved (the file's folder)
+    base_dir: str = "."
+
+    @model_validator(mode="after")
+    def _unique(self) -> ServiceConfig:
+        ids = [o.id for o in self.organisations]
+        if len(set(ids)) != len(ids):
+            raise ValueError("two organisations share an id")
+        if self.service.recovery_public_key:
+            BoxPublicKey.decode(self.service.recovery_public_key)
+        return self
+
+    def organisation(self, org_id: str) -> OrganisationConfig | None:
+        return next((o for o in self.organisations if o.id == org_id), None)
+
+    def path(self, value: str) -> Path:
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else Path(self.base_dir) / candidate
+
+
+def load_config(path: Path) -> ServiceConfig:
+    """Read and validate a configuration file; every problem is a :class:`ConfigError`."""
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(detail=f"there is no file {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(detail=f"{path} cannot be read ({error.__class__.__name__})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(detail=f"{path} is not valid TOML: {error}") from None
+    raw.setdefault("base_dir", str(path.parent.resolve()))
+    try:
+        return ServiceConfig.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(detail=f"{path}: {where}: {first['msg']}") from None

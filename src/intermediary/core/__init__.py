@@ -1,0 +1,67 @@
+"""The pure protocol core: no I/O, no clock, no keys, no randomness of its own."""
+
+from intermediary.core.actors import (
+    Actor,
+    CounsellorActor,
+    ManagementActor,
+    ReporterActor,
+    SystemActor,
+)
+from intermediary.core.case import Case, PendingApproval
+from intermediary.core.commands import *  # noqa: F403
+from intermediary.core.commands import __all__ as _commands
+from intermediary.core.context import Context
+from intermediary.core.counsellor_steps import DraftIdentifies
+from intermediary.core.effects import *  # noqa: F403
+from intermediary.core.effects import __all__ as _effects
+from intermediary.core.ids import (
+    CaseId,
+    CounsellorId,
+    DestinationId,
+    OrgId,
+    ReporterIndex,
+    new_case_id,
+    parse_case_id,
+)
+from intermediary.core.policy import BatchPolicy, CounsellorInfo, DestinationInfo, OrgPolicy
+from intermediary.core.protocol import Transition, is_party, step
+from intermediary.core.states import ROLE, TRANSITIONS, State, Step
+from intermediary.core.validation import CONSCIENCE_CONDITIONS, checked_text, text_digest
+from intermediary.core.vocabulary import *  # noqa: F403
+from intermediary.core.vocabulary import __all__ as _vocabulary
+
+__all__ = [  # noqa: PLE0604
+    "CONSCIENCE_CONDITIONS",
+    "ROLE",
+    "TRANSITIONS",
+    "Actor",
+    "BatchPolicy",
+    "Case",
+    "CaseId",
+    "Context",
+    "CounsellorActor",
+    "CounsellorId",
+    "CounsellorInfo",
+    "DestinationId",
+    "DestinationInfo",
+    "DraftIdentifies",
+    "ManagementActor",
+    "OrgId",
+    "OrgPolicy",
+    "PendingApproval",
+    "ReporterActor",
+    "ReporterIndex",
+    "State",
+    "Step",
+    "SystemActor",
+    "Transition",
+    "checked_text",
+    "is_party",
+    "new_case_id",
+    "parse_case_id",
+    "step",
+    "text_digest",
+    *_commands,
+    *_effects,
+    *_vocabulary,
+]

@@ -1,0 +1,97 @@
+"""A case, as the core sees it: metadata plus the texts awaiting approval.
+
+Immutable: every step returns a new one. It carries no identity and no
+conversation (those live sealed in the case file), only what the state
+machine needs to decide, and the pending texts while they await consent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from intermediary.core import deadlines
+from intermediary.core.ids import CaseId, CounsellorId, DestinationId, OrgId, ReporterIndex
+from intermediary.core.states import State
+from intermediary.core.vocabulary import ApprovalKind, ClockAnchor, Disclosure, Mode, Outcome
+
+__all__ = ["Case", "PendingApproval"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingApproval:
+    """A text the reporter is asked to approve exactly as written."""
+
+    number: int
+    kind: ApprovalKind
+    text: str
+    digest: str
+    destinations: tuple[DestinationId, ...] = ()
+    drafted_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    case_id: CaseId
+    org_id: OrgId
+    counsellor_id: CounsellorId
+    reporter: ReporterIndex
+    mode: Mode
+    disclosure: Disclosure
+    categories: tuple[str, ...]
+    state: State
+    anchor: ClockAnchor
+    timezone: str
+    opened_at: datetime
+    #: when the counsellor received a report (mode became ``report``)
+    received_at: datetime | None = None
+    #: when the first relay reached (or is scheduled to reach) management
+    relayed_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    feedback_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: Outcome | None = None
+    #: management destinations that know of this case; no other ever learns of it
+    destinations: tuple[DestinationId, ...] = ()
+    next_seq: int = 1
+    pending: tuple[PendingApproval, ...] = ()
+    relays: int = 0
+    contact_stopped: bool = False
+    meeting_due: datetime | None = None
+    referrals: tuple[str, ...] = ()
+    more_to_follow: bool = False
+
+    # --- deadlines, derived ---------------------------------------------------------------
+
+    @property
+    def clock_start(self) -> datetime | None:
+        """The moment the 7-day acknowledgement clock started, if it has."""
+        if self.anchor is ClockAnchor.RECEIPT and self.received_at is not None:
+            return self.received_at
+        return self.relayed_at
+
+    @property
+    def acknowledgement_due(self) -> datetime | None:
+        start = self.clock_start
+        return deadlines.acknowledgement_due(start) if start is not None else None
+
+    @property
+    def feedback_due(self) -> datetime | None:
+        start = self.clock_start
+        if start is None:
+            return None
+        return deadlines.feedback_due(start, self.acknowledged_at, self.timezone)
+
+    def pending_item(self, number: int) -> PendingApproval | None:
+        return next((p for p in self.pending if p.number == number), None)
+
+    def is_known_to(self, destination_id: str, now: datetime) -> bool:
+        """Whether a management destination has (by ``now``) been told of this case."""
+        return (
+            destination_id in self.destinations
+            and self.relayed_at is not None
+            and now >= self.relayed_at
+        )
+
+    def meeting_overdue(self, now: datetime) -> bool:
+        return self.meeting_due is not None and now > self.meeting_due

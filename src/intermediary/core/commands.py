@@ -1,0 +1,318 @@
+"""Commands: what a party asks the protocol to do. Frozen values, no behaviour.
+
+Each command names its case (except :class:`OpenCase`, which brings a fresh
+id) and its actor. Texts arrive as the party typed them; the protocol
+validates them. Anything random (case ids, receipt phrases, jitter) is
+chosen outside the core and passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intermediary.core.actors import (
+    CounsellorActor,
+    ManagementActor,
+    ReporterActor,
+    SystemActor,
+)
+from intermediary.core.ids import CaseId, CounsellorId, DestinationId
+from intermediary.core.vocabulary import ActionKind, Disclosure, Mode, Moment, Outcome
+
+__all__ = [
+    "Acknowledge",
+    "Approve",
+    "Ask",
+    "ChangeMode",
+    "Close",
+    "Command",
+    "ConditionAnswer",
+    "Draft",
+    "Feedback",
+    "GiveFeedback",
+    "MeetingHeld",
+    "Minutes",
+    "Note",
+    "OpenCase",
+    "Purge",
+    "RecordConscienceDisclosure",
+    "RecordLegalDisclosure",
+    "Refer",
+    "Reject",
+    "Reply",
+    "RequestMeeting",
+    "Resume",
+    "Reveal",
+    "SendMessage",
+    "StopContact",
+    "WidenDisclosure",
+    "Withdraw",
+]
+
+
+# --- reporter -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenCase:
+    actor: ReporterActor
+    case_id: CaseId
+    counsellor_id: CounsellorId
+    mode: Mode = Mode.CONSULT
+    disclosure: Disclosure = Disclosure.ANONYMOUS
+    categories: tuple[str, ...] = ("unknown",)
+    first_message: str | None = None
+    #: the receipt phrase, shown to the reporter exactly once
+    receipt: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendMessage:
+    """Conversation from the reporter to their counsellor."""
+
+    actor: ReporterActor
+    case_id: CaseId
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Approve:
+    """The reporter approves pending text ``number`` exactly as shown."""
+
+    actor: ReporterActor
+    case_id: CaseId
+    number: int
+    #: the digest the reporter was shown; when given it must match
+    digest: str | None = None
+    moment: Moment = Moment.NOW
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reject:
+    actor: ReporterActor
+    case_id: CaseId
+    number: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Withdraw:
+    actor: ReporterActor
+    case_id: CaseId
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopContact:
+    actor: ReporterActor
+    case_id: CaseId
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestMeeting:
+    actor: ReporterActor
+    case_id: CaseId
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeMode:
+    actor: ReporterActor
+    case_id: CaseId
+    mode: Mode
+
+
+@dataclass(frozen=True, kw_only=True)
+class WidenDisclosure:
+    actor: ReporterActor
+    case_id: CaseId
+    disclosure: Disclosure
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resume:
+    """A reporter continues a case from another account.
+
+    The service checks the receipt phrase (an argon2id hash the core cannot
+    compute) and sets ``receipt_verified``; the core re-binds the case.
+    """
+
+    actor: ReporterActor
+    case_id: CaseId
+    receipt_verified: bool
+
+
+# --- counsellor ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    """Conversation from the counsellor to the case's reporter."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Draft:
+    """A proposed relay to management, for the reporter to approve."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    text: str
+    destinations: tuple[DestinationId, ...] = ()
+    #: words of the draft the service recognised as identifying the reporter
+    identifying: tuple[str, ...] = ()
+    #: the counsellor saw the warning and sends it for approval anyway
+    confirmed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Minutes:
+    """Minutes of a conversation, offered to the reporter to check and approve."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Note:
+    actor: CounsellorActor
+    case_id: CaseId
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refer:
+    actor: CounsellorActor
+    case_id: CaseId
+    body: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Close:
+    actor: CounsellorActor
+    case_id: CaseId
+    outcome: Outcome
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingHeld:
+    actor: CounsellorActor
+    case_id: CaseId
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reveal:
+    """The counsellor opens the sealed identity, on their own machine."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    ground: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordLegalDisclosure:
+    """Identity disclosed under a legal obligation (Dir. 2019/1937 Art. 16(2))."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    basis: str
+    requesting_body: str
+    proportionality: str
+    #: tell the reporter now, in writing, before the disclosure happens
+    inform_reporter: bool
+    #: required when the reporter is not informed first
+    reason_not_informed: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConditionAnswer:
+    condition: str
+    holds: bool
+    explanation: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordConscienceDisclosure:
+    """Confidentiality broken in a crisis of conscience (gewetensnood, LVV 2016)."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    recipient: str
+    answers: tuple[ConditionAnswer, ...]
+
+
+# --- management ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Acknowledge:
+    actor: ManagementActor
+    case_id: CaseId
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ask:
+    """A question from management; it goes to the counsellor, never the reporter."""
+
+    actor: ManagementActor
+    case_id: CaseId
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Feedback:
+    """Feedback as Art. 5(13) defines it: the action envisaged or taken, and why."""
+
+    assessment: str
+    action_kind: ActionKind
+    action: str
+    grounds: str
+    more_to_follow: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveFeedback:
+    actor: ManagementActor
+    case_id: CaseId
+    feedback: Feedback
+
+
+# --- the service -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Purge:
+    actor: SystemActor
+    case_id: CaseId
+
+
+Command = (
+    OpenCase
+    | SendMessage
+    | Approve
+    | Reject
+    | Withdraw
+    | StopContact
+    | RequestMeeting
+    | ChangeMode
+    | WidenDisclosure
+    | Resume
+    | Reply
+    | Draft
+    | Minutes
+    | Note
+    | Refer
+    | Close
+    | MeetingHeld
+    | Reveal
+    | RecordLegalDisclosure
+    | RecordConscienceDisclosure
+    | Acknowledge
+    | Ask
+    | GiveFeedback
+    | Purge
+)
+

@@ -1,0 +1,237 @@
+"""Steps the counsellor takes: reply, draft, minutes, notes, referrals, closing,
+and the records of a reveal or a disclosure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from intermediary.core.building import entry, to_counsellor, to_management, to_reporter
+from intermediary.core.case import Case, PendingApproval
+from intermediary.core.commands import (
+    Close,
+    Draft,
+    MeetingHeld,
+    Minutes,
+    Note,
+    RecordConscienceDisclosure,
+    RecordLegalDisclosure,
+    Refer,
+    Reply,
+    Reveal,
+)
+from intermediary.core.context import Context
+from intermediary.core.effects import Audit, Effect, ForgetRouting
+from intermediary.core.ids import DestinationId
+from intermediary.core.reporter_steps import checked_categories
+from intermediary.core.states import Step
+from intermediary.core.validation import CONSCIENCE_CONDITIONS, checked_text, text_digest
+from intermediary.core.vocabulary import ApprovalKind, Disclosure, EntryKind, Mode, Role
+from intermediary.errors import InvalidInput, ProtocolError
+
+__all__ = ["HANDLERS", "DraftIdentifies"]
+
+Result = tuple[Case, Sequence[Effect]]
+
+
+class DraftIdentifies(ProtocolError):
+    """A draft mentions words known to identify the reporter; it is held back
+    until the counsellor confirms (the reporter must still approve it)."""
+
+    default_key = "errors.draft_identifies"
+
+
+def reply(case: Case, cmd: Reply, ctx: Context) -> Result:
+    text = checked_text(cmd.text, ctx.policy.text_limit)
+    if case.contact_stopped:
+        raise InvalidInput("errors.contact_stopped", case=case.case_id)
+    case, record = entry(case, EntryKind.REPLY, Role.COUNSELLOR, text)
+    return case, [
+        record,
+        Audit.of("reply", case=case.case_id, seq=record.seq, author=Role.COUNSELLOR),
+        to_reporter(case, "reporter.reply", text),
+    ]
+
+
+def _destinations(cmd: Draft, ctx: Context) -> tuple[DestinationId, ...]:
+    known = ctx.policy.destinations
+    choices = ", ".join(d.id for d in known)
+    if not cmd.destinations:
+        if len(known) == 1:
+            return (known[0].id,)
+        raise InvalidInput("errors.missing_argument", command="!draft", what="to=DESTINATION",
+                           example=f"!draft {cmd.case_id} to={known[0].id if known else '…'} …")
+    for destination in cmd.destinations:
+        if ctx.policy.destination(destination) is None:
+            raise InvalidInput("errors.unknown_destination", destination=destination,
+                               choices=choices)
+    return tuple(dict.fromkeys(cmd.destinations))
+
+
+def _offer(case: Case, kind: ApprovalKind, text: str, ctx: Context,
+           destinations: tuple[DestinationId, ...] = ()) -> Result:
+    """Put ``text`` before the reporter for approval, replacing an older one of its kind."""
+    digest = text_digest(text)
+    replaced = [p.number for p in case.pending if p.kind is kind]
+    entry_kind = EntryKind.DRAFT if kind is ApprovalKind.RELAY else EntryKind.MINUTES
+    case, record = entry(case, entry_kind, Role.COUNSELLOR, text)
+    item = PendingApproval(number=record.seq, kind=kind, text=text, digest=digest,
+                           destinations=destinations, drafted_at=ctx.now)
+    pending = tuple(p for p in case.pending if p.kind is not kind) + (item,)
+    case = replace(case, pending=pending)
+    names = ", ".join(
+        d.name for d in ctx.policy.destinations if d.id in destinations
+    )
+    key = "reporter.approve_relay" if kind is ApprovalKind.RELAY else "reporter.approve_minutes"
+    return case, [
+        record,
+        Audit.of(f"{kind}_offered", case=case.case_id, number=item.number, digest=digest,
+                 destinations=",".join(destinations), replaces=",".join(map(str, replaced))),
+        to_reporter(case, key, text, number=item.number, check=digest[:12], to=names),
+        to_counsellor(case, "counsellor.offered", number=item.number, to=names or "-"),
+    ]
+
+
+def draft(case: Case, cmd: Draft, ctx: Context) -> Result:
+    if case.mode is not Mode.REPORT:
+        raise InvalidInput("errors.wrong_mode", case=case.case_id)
+    text = checked_text(cmd.text, ctx.policy.text_limit)
+    destinations = _destinations(cmd, ctx)
+    if cmd.identifying and not cmd.confirmed and case.disclosure is not Disclosure.OPEN:
+        raise DraftIdentifies(case=case.case_id, words=", ".join(cmd.identifying))
+    return _offer(case, ApprovalKind.RELAY, text, ctx, destinations)
+
+
+def minutes(case: Case, cmd: Minutes, ctx: Context) -> Result:
+    return _offer(case, ApprovalKind.MINUTES, checked_text(cmd.text, ctx.policy.text_limit), ctx)
+
+
+def note(case: Case, cmd: Note, ctx: Context) -> Result:
+    text = checked_text(cmd.text, ctx.policy.text_limit)
+    case, record = entry(case, EntryKind.NOTE, Role.COUNSELLOR, text)
+    return case, [
+        record,
+        Audit.of("note", case=case.case_id, seq=record.seq),
+        to_counsellor(case, "counsellor.note_saved", seq=record.seq),
+    ]
+
+
+def refer(case: Case, cmd: Refer, ctx: Context) -> Result:
+    body = cmd.body.strip().lower()
+    if body not in ctx.policy.referral_bodies:
+        raise InvalidInput("errors.unknown_body", body=cmd.body,
+                           choices=", ".join(ctx.policy.referral_bodies))
+    case, record = entry(case, EntryKind.REFERRAL, Role.COUNSELLOR, body)
+    case = replace(case, referrals=(*case.referrals, body))
+    return case, [
+        record,
+        Audit.of("referral", case=case.case_id, body=body),
+        to_reporter(case, "reporter.referral", body=body),
+        to_counsellor(case, "counsellor.referred", body=body),
+    ]
+
+
+def close(case: Case, cmd: Close, ctx: Context) -> Result:
+    categories = checked_categories(cmd.categories, ctx)
+    case = replace(case, outcome=cmd.outcome, categories=categories, closed_at=ctx.now,
+                   pending=(), meeting_due=None)
+    effects: list[Effect] = [
+        Audit.of("closed", case=case.case_id, outcome=cmd.outcome,
+                 categories=",".join(categories)),
+        to_reporter(case, "reporter.closed", outcome=cmd.outcome),
+        to_counsellor(case, "counsellor.closed", outcome=cmd.outcome),
+    ]
+    effects += [to_management(case, d, "management.closed") for d in case.destinations
+                if case.is_known_to(d, ctx.now)]
+    effects.append(ForgetRouting())
+    return case, effects
+
+
+def meeting_held(case: Case, _: MeetingHeld, ctx: Context) -> Result:
+    if case.meeting_due is None:
+        raise InvalidInput("errors.no_meeting", case=case.case_id)
+    case = replace(case, meeting_due=None)
+    return case, [
+        Audit.of("meeting_held", case=case.case_id),
+        to_counsellor(case, "counsellor.meeting_held"),
+    ]
+
+
+def _require_identity(case: Case) -> None:
+    if case.disclosure is Disclosure.ANONYMOUS:
+        raise InvalidInput("errors.reveal_anonymous", case=case.case_id)
+
+
+def _required(text: str, what: str, ctx: Context) -> str:
+    if not text.strip():
+        raise InvalidInput("errors.ground_required", action=what)
+    return checked_text(text, ctx.policy.text_limit)
+
+
+def reveal(case: Case, cmd: Reveal, ctx: Context) -> Result:
+    _require_identity(case)
+    ground = _required(cmd.ground, "reveal", ctx)
+    case, record = entry(case, EntryKind.REVEAL, Role.COUNSELLOR, ground)
+    return case, [record, Audit.of("reveal", case=case.case_id, seq=record.seq)]
+
+
+def legal_disclosure(case: Case, cmd: RecordLegalDisclosure, ctx: Context) -> Result:
+    _require_identity(case)
+    fields = {
+        "basis": _required(cmd.basis, "disclosure", ctx),
+        "requesting_body": _required(cmd.requesting_body, "disclosure", ctx),
+        "proportionality": _required(cmd.proportionality, "disclosure", ctx),
+        "inform_reporter": cmd.inform_reporter,
+        "reason_not_informed": "",
+    }
+    if not cmd.inform_reporter:
+        if not cmd.reason_not_informed.strip():
+            raise InvalidInput("errors.inform_first")
+        fields["reason_not_informed"] = checked_text(cmd.reason_not_informed,
+                                                     ctx.policy.text_limit)
+    record_text = json.dumps({"record": "legal_obligation", **fields}, ensure_ascii=False)
+    case, record = entry(case, EntryKind.DISCLOSURE, Role.COUNSELLOR, record_text)
+    effects: list[Effect] = [
+        record,
+        Audit.of("legal_disclosure", case=case.case_id, seq=record.seq,
+                 informed_first="yes" if cmd.inform_reporter else "no"),
+    ]
+    if cmd.inform_reporter:
+        effects.append(to_reporter(case, "reporter.legal_disclosure",
+                                   body=str(fields["requesting_body"]),
+                                   basis=str(fields["basis"])))
+    return case, effects
+
+
+def conscience_disclosure(case: Case, cmd: RecordConscienceDisclosure, ctx: Context) -> Result:
+    _require_identity(case)
+    recipient = _required(cmd.recipient, "disclosure", ctx)
+    answers = {a.condition: a for a in cmd.answers}
+    unmet = [c for c in CONSCIENCE_CONDITIONS
+             if c not in answers or not answers[c].holds or not answers[c].explanation.strip()]
+    if unmet:
+        raise InvalidInput("errors.conditions_not_met", conditions=", ".join(unmet))
+    record_text = json.dumps({
+        "record": "gewetensnood",
+        "recipient": recipient,
+        "conditions": {c: checked_text(answers[c].explanation, ctx.policy.text_limit)
+                       for c in CONSCIENCE_CONDITIONS},
+    }, ensure_ascii=False)
+    case, record = entry(case, EntryKind.DISCLOSURE, Role.COUNSELLOR, record_text)
+    return case, [record, Audit.of("conscience_disclosure", case=case.case_id, seq=record.seq)]
+
+
+HANDLERS: dict[type, tuple[Step, Any]] = {
+    Reply: (Step.REPLY, reply),
+    Draft: (Step.DRAFT, draft),
+    Minutes: (Step.MINUTES, minutes),
+    Note: (Step.NOTE, note),
+    Refer: (Step.REFER, refer),
+    Close: (Step.CLOSE, close),
+    MeetingHeld: (Step.MEETING_HELD, meeting_held),
+    Reveal: (Step.REVEAL, reveal),
+    RecordLegalDisclosure: (Step.LEGAL_DISCLOSURE, legal_disclosure),
+    RecordConscienceDisclosure: (Step.CONSCIENCE_DISCLOSURE, conscience_disclosure),
+}

@@ -1,0 +1,98 @@
+"""Steps management takes: acknowledge, ask, give feedback. And the purge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from intermediary.core.building import day, entry, to_counsellor, to_management, to_reporter
+from intermediary.core.case import Case
+from intermediary.core.commands import Acknowledge, Ask, GiveFeedback, Purge
+from intermediary.core.context import Context
+from intermediary.core.effects import Audit, Effect, Shred
+from intermediary.core.states import State, Step
+from intermediary.core.validation import checked_text
+from intermediary.core.vocabulary import ActionKind, EntryKind, Role
+from intermediary.errors import InvalidInput, WrongState
+
+__all__ = ["HANDLERS"]
+
+Result = tuple[Case, Sequence[Effect]]
+
+
+def acknowledge(case: Case, cmd: Acknowledge, ctx: Context) -> Result:
+    case = replace(case, acknowledged_at=ctx.now)
+    feedback_by = day(case.feedback_due, case.timezone)
+    return case, [
+        Audit.of("acknowledged", case=case.case_id, destination=cmd.actor.destination_id,
+                 on_time="yes" if ctx.now <= (case.acknowledgement_due or ctx.now) else "no"),
+        to_reporter(case, "reporter.acknowledged", feedback_by=feedback_by),
+        to_counsellor(case, "counsellor.acknowledged", feedback_by=feedback_by),
+        to_management(case, cmd.actor.destination_id, "management.acknowledged",
+                      feedback_by=feedback_by),
+    ]
+
+
+def ask(case: Case, cmd: Ask, ctx: Context) -> Result:
+    text = checked_text(cmd.text, ctx.policy.text_limit)
+    case, record = entry(case, EntryKind.QUESTION, Role.MANAGEMENT, text)
+    key = "counsellor.question_contact_stopped" if case.contact_stopped else "counsellor.question"
+    return case, [
+        record,
+        Audit.of("question", case=case.case_id, seq=record.seq,
+                 destination=cmd.actor.destination_id),
+        to_counsellor(case, key, text),
+        to_management(case, cmd.actor.destination_id, "management.question_sent"),
+    ]
+
+
+def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
+    if case.state is State.FEEDBACK_GIVEN and not case.more_to_follow:
+        raise WrongState("errors.feedback_final", case=case.case_id)
+    fb = cmd.feedback
+    limit = ctx.policy.text_limit
+    assessment = checked_text(fb.assessment, limit)
+    grounds = fb.grounds.strip()
+    if fb.action_kind is ActionKind.NONE:
+        if not grounds:
+            raise InvalidInput("errors.no_action_needs_grounds")
+        action = checked_text(fb.action, limit) if fb.action.strip() else "-"
+    else:
+        action = checked_text(fb.action, limit)
+    grounds = checked_text(grounds, limit) if grounds else "-"
+    summary = "\n".join([
+        f"assessment: {assessment}",
+        f"action ({fb.action_kind}): {action}",
+        f"grounds: {grounds}",
+        f"more to follow: {'yes' if fb.more_to_follow else 'no'}",
+    ])
+    case, record = entry(case, EntryKind.FEEDBACK, Role.MANAGEMENT, summary)
+    case = replace(
+        case,
+        acknowledged_at=case.acknowledged_at or ctx.now,
+        feedback_at=case.feedback_at or ctx.now,
+        more_to_follow=fb.more_to_follow,
+    )
+    return case, [
+        record,
+        Audit.of("feedback", case=case.case_id, seq=record.seq, action=fb.action_kind,
+                 more_to_follow="yes" if fb.more_to_follow else "no",
+                 on_time="yes" if ctx.now <= (case.feedback_due or ctx.now) else "no"),
+        to_reporter(case, "reporter.feedback_given"),
+        to_counsellor(case, "counsellor.feedback", summary, action=fb.action_kind),
+        to_management(case, cmd.actor.destination_id, "management.feedback_recorded"),
+    ]
+
+
+def purge(case: Case, _: Purge, ctx: Context) -> Result:
+    case = replace(case, pending=())
+    return case, [Shred(), Audit.of("purged", case=case.case_id)]
+
+
+HANDLERS: dict[type, tuple[Step, Any]] = {
+    Acknowledge: (Step.ACKNOWLEDGE, acknowledge),
+    Ask: (Step.ASK, ask),
+    GiveFeedback: (Step.FEEDBACK, give_feedback),
+    Purge: (Step.PURGE, purge),
+}

@@ -1,0 +1,77 @@
+"""What the core needs to know about an organisation, as plain frozen values.
+
+The configuration (:mod:`intermediary.config`) is validated at the boundary
+and turned into these; the core never reads files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+
+from intermediary.core.ids import CounsellorId, DestinationId, OrgId
+from intermediary.core.vocabulary import ClockAnchor, CounsellorKind
+
+__all__ = [
+    "DEFAULT_TEXT_LIMIT",
+    "BatchPolicy",
+    "CounsellorInfo",
+    "DestinationInfo",
+    "OrgPolicy",
+]
+
+#: Longest text accepted in one command. Long enough for a careful account,
+#: short enough to fit one chat message on every platform (Slack: 40,000;
+#: Matrix: ~64 KiB events); longer stories are split into several messages.
+DEFAULT_TEXT_LIMIT = 4000
+
+
+@dataclass(frozen=True, kw_only=True)
+class CounsellorInfo:
+    id: CounsellorId
+    name: str
+    kind: CounsellorKind
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DestinationInfo:
+    """A management destination: the director, the board, an integrity officer."""
+
+    id: DestinationId
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchPolicy:
+    """Release approved relays only at fixed local times, with random jitter.
+
+    So that a relay does not reach management minutes after a reporter's
+    message, which would let them correlate the two.
+    """
+
+    times: tuple[time, ...] = (time(9, 0),)
+    jitter_minutes: int = 45
+    min_delay_minutes: int = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrgPolicy:
+    id: OrgId
+    name: str
+    counsellors: tuple[CounsellorInfo, ...]
+    destinations: tuple[DestinationInfo, ...]
+    categories: tuple[str, ...]
+    referral_bodies: tuple[str, ...]
+    locale: str = "en"
+    timezone: str = "Europe/Amsterdam"
+    clock_anchor: ClockAnchor = ClockAnchor.RELAY
+    batch: BatchPolicy = field(default_factory=BatchPolicy)
+    meeting_target_days: int = 14
+    text_limit: int = DEFAULT_TEXT_LIMIT
+
+    def counsellor(self, counsellor_id: str) -> CounsellorInfo | None:
+        return next((c for c in self.counsellors if c.id == counsellor_id), None)
+
+    def destination(self, destination_id: str) -> DestinationInfo | None:
+        return next((d for d in self.destinations if d.id == destination_id), None)

@@ -1,0 +1,264 @@
+"""Steps the reporter takes: open a case, talk, approve, withdraw, and more."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from intermediary.core.batching import release_time
+from intermediary.core.building import day, entry, to_counsellor, to_management, to_reporter
+from intermediary.core.case import Case
+from intermediary.core.commands import (
+    Approve,
+    ChangeMode,
+    OpenCase,
+    Reject,
+    RequestMeeting,
+    Resume,
+    SendMessage,
+    StopContact,
+    WidenDisclosure,
+    Withdraw,
+)
+from intermediary.core.context import Context
+from intermediary.core.effects import Audit, Effect, ForgetRouting, Reroute, SealIdentity
+from intermediary.core.states import State, Step
+from intermediary.core.validation import checked_text
+from intermediary.core.vocabulary import (
+    ApprovalKind,
+    Disclosure,
+    EntryKind,
+    Mode,
+    Moment,
+    Outcome,
+    Role,
+)
+from intermediary.errors import InvalidInput
+
+__all__ = ["HANDLERS", "checked_categories"]
+
+Result = tuple[Case, Sequence[Effect]]
+
+
+def checked_categories(categories: Sequence[str], ctx: Context) -> tuple[str, ...]:
+    """Categories from the organisation's list; at least one (``unknown`` allowed)."""
+    chosen = tuple(dict.fromkeys(c.strip().lower() for c in categories if c.strip()))
+    if not chosen:
+        chosen = ("unknown",)
+    allowed = ctx.policy.categories
+    for category in chosen:
+        if category not in allowed:
+            raise InvalidInput("errors.unknown_category", category=category,
+                               choices=", ".join(allowed))
+    return chosen
+
+
+def open_case(_: None, cmd: OpenCase, ctx: Context) -> Result:
+    policy = ctx.policy
+    counsellor = policy.counsellor(cmd.counsellor_id)
+    if counsellor is None:
+        raise InvalidInput("errors.unknown_counsellor", counsellor=cmd.counsellor_id,
+                           choices=", ".join(c.id for c in policy.counsellors))
+    categories = checked_categories(cmd.categories, ctx)
+    first = checked_text(cmd.first_message, policy.text_limit) if cmd.first_message else None
+    case = Case(
+        case_id=cmd.case_id,
+        org_id=policy.id,
+        counsellor_id=counsellor.id,
+        reporter=cmd.actor.index,
+        mode=cmd.mode,
+        disclosure=cmd.disclosure,
+        categories=categories,
+        state=State.OPEN,
+        anchor=policy.clock_anchor,
+        timezone=policy.timezone,
+        opened_at=ctx.now,
+        received_at=ctx.now if cmd.mode is Mode.REPORT else None,
+    )
+    effects: list[Effect] = [Reroute()]
+    if cmd.disclosure is not Disclosure.ANONYMOUS:
+        effects.append(SealIdentity())
+    effects += [
+        Audit.of("case_opened", case=case.case_id, mode=case.mode, disclosure=case.disclosure,
+                 counsellor=counsellor.id, categories=",".join(categories)),
+        to_reporter(case, "reporter.case_opened", counsellor=counsellor.name, mode=case.mode,
+                    disclosure=case.disclosure, receipt=cmd.receipt),
+        to_counsellor(case, "counsellor.new_case", mode=case.mode, disclosure=case.disclosure,
+                      categories=", ".join(categories)),
+    ]
+    if first is not None:
+        case, record = entry(case, EntryKind.MESSAGE, Role.REPORTER, first)
+        effects += [record, to_counsellor(case, "counsellor.message", first)]
+    return case, effects
+
+
+def send_message(case: Case, cmd: SendMessage, ctx: Context) -> Result:
+    text = checked_text(cmd.text, ctx.policy.text_limit)
+    case, record = entry(case, EntryKind.MESSAGE, Role.REPORTER, text)
+    effects: list[Effect] = [record, Audit.of("message", case=case.case_id, seq=record.seq,
+                                               author=Role.REPORTER)]
+    if case.contact_stopped:
+        case = replace(case, contact_stopped=False)
+        effects.append(Audit.of("contact_resumed", case=case.case_id))
+    effects.append(to_counsellor(case, "counsellor.message", text))
+    return case, effects
+
+
+def approve(case: Case, cmd: Approve, ctx: Context) -> Result:
+    item = case.pending_item(cmd.number)
+    assert item is not None  # command_step already refused a missing number
+    if cmd.digest is not None and cmd.digest != item.digest:
+        raise InvalidInput("errors.digest_mismatch")
+    rest = tuple(p for p in case.pending if p.number != item.number)
+    case, record = entry(case, EntryKind.APPROVAL, Role.REPORTER,
+                         f"approved {item.kind} {item.number} {item.digest} {cmd.moment}")
+    if item.kind is ApprovalKind.MINUTES:
+        case = replace(case, pending=rest)
+        return case, [
+            record,
+            Audit.of("minutes_approved", case=case.case_id, number=item.number,
+                     digest=item.digest),
+            to_reporter(case, "reporter.minutes_approved", number=item.number),
+            to_counsellor(case, "counsellor.minutes_approved", number=item.number),
+        ]
+    policy = ctx.policy
+    if cmd.moment is Moment.BATCH:
+        release = release_time(ctx.now, policy.batch, policy.timezone, ctx.random)
+    else:
+        release = ctx.now
+    first = case.relayed_at is None
+    case = replace(
+        case,
+        pending=rest,
+        relays=case.relays + 1,
+        relayed_at=release if first else case.relayed_at,
+        destinations=tuple(dict.fromkeys(case.destinations + item.destinations)),
+    )
+    case, relay = entry(case, EntryKind.RELAY, Role.COUNSELLOR, item.text)
+    counsellor = policy.counsellor(case.counsellor_id)
+    key = "management.relay" if first else "management.follow_up"
+    effects: list[Effect] = [
+        record,
+        relay,
+        Audit.of("relay_approved", case=case.case_id, number=item.number, digest=item.digest,
+                 moment=cmd.moment, destinations=",".join(item.destinations)),
+    ]
+    for destination in item.destinations:
+        effects.append(to_management(
+            case, destination, key, item.text, not_before=release if release > ctx.now else None,
+            signed=True, counsellor=counsellor.name if counsellor else case.counsellor_id,
+            counsellor_kind=counsellor.kind if counsellor else "",
+            categories=", ".join(case.categories),
+            acknowledge_by=day(case.acknowledgement_due, case.timezone),
+            check=item.digest[:12],
+        ))
+    when = day(release, case.timezone) if release > ctx.now else "now"
+    effects += [
+        to_reporter(case, "reporter.relay_approved", number=item.number, when=when),
+        to_counsellor(case, "counsellor.relay_approved", number=item.number, when=when),
+    ]
+    return case, effects
+
+
+def reject(case: Case, cmd: Reject, ctx: Context) -> Result:
+    item = case.pending_item(cmd.number)
+    assert item is not None
+    reason = checked_text(cmd.reason, ctx.policy.text_limit) if cmd.reason.strip() else None
+    case = replace(case, pending=tuple(p for p in case.pending if p.number != item.number))
+    case, record = entry(case, EntryKind.REJECTION, Role.REPORTER,
+                         f"rejected {item.kind} {item.number}: {reason or ''}")
+    return case, [
+        record,
+        Audit.of(f"{item.kind}_rejected", case=case.case_id, number=item.number),
+        to_reporter(case, "reporter.rejected", number=item.number),
+        to_counsellor(case, "counsellor.rejected", reason, number=item.number),
+    ]
+
+
+def withdraw(case: Case, _: Withdraw, ctx: Context) -> Result:
+    case = replace(case, pending=(), outcome=Outcome.WITHDRAWN, closed_at=ctx.now,
+                   meeting_due=None)
+    return case, [
+        Audit.of("withdrawn", case=case.case_id),
+        to_reporter(case, "reporter.withdrawn"),
+        to_counsellor(case, "counsellor.withdrawn"),
+        ForgetRouting(),
+    ]
+
+
+def stop_contact(case: Case, _: StopContact, ctx: Context) -> Result:
+    case = replace(case, contact_stopped=True)
+    return case, [
+        Audit.of("contact_stopped", case=case.case_id),
+        to_reporter(case, "reporter.contact_stopped"),
+        to_counsellor(case, "counsellor.contact_stopped"),
+    ]
+
+
+def request_meeting(case: Case, _: RequestMeeting, ctx: Context) -> Result:
+    due = ctx.now + timedelta(days=ctx.policy.meeting_target_days)
+    case = replace(case, meeting_due=due)
+    return case, [
+        Audit.of("meeting_requested", case=case.case_id),
+        to_reporter(case, "reporter.meeting_requested"),
+        to_counsellor(case, "counsellor.meeting_requested", due=day(due, case.timezone)),
+    ]
+
+
+def change_mode(case: Case, cmd: ChangeMode, ctx: Context) -> Result:
+    if cmd.mode is case.mode:
+        raise InvalidInput("errors.mode_unchanged", mode=cmd.mode)
+    received = case.received_at
+    if cmd.mode is Mode.REPORT and received is None:
+        received = ctx.now
+    case = replace(case, mode=cmd.mode, received_at=received)
+    return case, [
+        Audit.of("mode_changed", case=case.case_id, mode=cmd.mode),
+        to_reporter(case, "reporter.mode_changed", mode=cmd.mode),
+        to_counsellor(case, "counsellor.mode_changed", mode=cmd.mode),
+    ]
+
+
+def widen_disclosure(case: Case, cmd: WidenDisclosure, ctx: Context) -> Result:
+    if cmd.disclosure.rank <= case.disclosure.rank:
+        raise InvalidInput("errors.disclosure_narrowing", current=case.disclosure,
+                           requested=cmd.disclosure)
+    effects: list[Effect] = []
+    if case.disclosure is Disclosure.ANONYMOUS:
+        effects.append(SealIdentity())
+    previous = case.disclosure
+    case = replace(case, disclosure=cmd.disclosure)
+    return case, [
+        *effects,
+        Audit.of("disclosure_widened", case=case.case_id, before=previous, after=cmd.disclosure),
+        to_reporter(case, "reporter.disclosure_widened", disclosure=cmd.disclosure),
+        to_counsellor(case, "counsellor.disclosure_widened", disclosure=cmd.disclosure),
+    ]
+
+
+def resume(case: Case, cmd: Resume, ctx: Context) -> Result:
+    if not cmd.receipt_verified:
+        raise InvalidInput("errors.receipt_mismatch")
+    case = replace(case, reporter=cmd.actor.index, contact_stopped=False)
+    return case, [
+        Reroute(),
+        Audit.of("resumed", case=case.case_id),
+        to_reporter(case, "reporter.resumed", state=case.state),
+        to_counsellor(case, "counsellor.resumed"),
+    ]
+
+
+HANDLERS: dict[type, tuple[Step, Any]] = {
+    OpenCase: (Step.OPEN_CASE, open_case),
+    SendMessage: (Step.MESSAGE, send_message),
+    Approve: (Step.APPROVE_RELAY, approve),
+    Reject: (Step.REJECT_RELAY, reject),
+    Withdraw: (Step.WITHDRAW, withdraw),
+    StopContact: (Step.STOP_CONTACT, stop_contact),
+    RequestMeeting: (Step.REQUEST_MEETING, request_meeting),
+    ChangeMode: (Step.CHANGE_MODE, change_mode),
+    WidenDisclosure: (Step.WIDEN_DISCLOSURE, widen_disclosure),
+    Resume: (Step.RESUME, resume),
+}

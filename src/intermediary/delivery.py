@@ -1,0 +1,115 @@
+"""The delivery worker: sends what the outbox holds, at least once, never lost.
+
+An item leaves the outbox only after the transport accepted it. A crash
+between "sent" and "marked delivered" sends it again with the *same*
+idempotency key, so a platform that honours keys (Matrix transaction ids)
+shows it once, and any transport can detect the repeat. Failures back off
+exponentially; nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from intermediary import crypto
+from intermediary.codec import Envelope
+from intermediary.core.effects import Message
+from intermediary.errors import IntermediaryError, PermanentDeliveryError, TransientDeliveryError
+from intermediary.store import OutboxItem, Store
+from intermediary.text import render
+from intermediary.text.messages import render_message
+
+__all__ = ["DeliveryWorker", "OutgoingMessage", "Transport"]
+
+log = logging.getLogger("intermediary.delivery")
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message for one recipient, rendered in their language."""
+
+    idempotency_key: str
+    platform: str
+    address: str
+    recipient: str  #: reporter | counsellor | management
+    case_id: str
+    text: str
+    #: the structured form, for adapters that build richer layouts
+    message: Message
+    signature: str | None = None
+
+
+class Transport(Protocol):
+    """Hands a message to a platform. Raise :class:`TransientDeliveryError` to
+    retry later, :class:`PermanentDeliveryError` when retrying cannot help."""
+
+    async def send(self, message: OutgoingMessage) -> None: ...
+
+
+class DeliveryWorker:
+    def __init__(self, store: Store, keys: crypto.ServiceKeys, transport: Transport, *,
+                 clock: Callable[[], datetime], base_backoff: float = 2.0,
+                 max_backoff: float = 900.0) -> None:
+        self.store = store
+        self.keys = keys
+        self.transport = transport
+        self.clock = clock
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+
+    def outgoing(self, item: OutboxItem) -> OutgoingMessage:
+        """Open and render one outbox item."""
+        envelope = Envelope.model_validate_json(
+            crypto.op_decrypt(self.keys, "outbox", item.key.encode(), item.payload))
+        text = render_message(envelope.message, envelope.locale)
+        if envelope.signature:
+            text += "\n" + render("management.signature", envelope.locale,
+                                  signature=envelope.signature)
+        return OutgoingMessage(
+            idempotency_key=item.key, platform=envelope.platform, address=envelope.address,
+            recipient=envelope.recipient, case_id=envelope.case_id, text=text,
+            message=envelope.message, signature=envelope.signature)
+
+    async def run_once(self, limit: int = 100) -> int:
+        """Deliver everything due now; returns how many were delivered."""
+        delivered = 0
+        for item in await self.store.due_outbox(self.clock(), limit):
+            try:
+                await self.transport.send(self.outgoing(item))
+            except (TransientDeliveryError, PermanentDeliveryError) as error:
+                await self._retry(item, error)
+                continue
+            except IntermediaryError as error:
+                # an item that cannot be opened is kept for an operator to inspect
+                await self._retry(item, error)
+                continue
+            await self.store.mark_delivered(item.key, self.clock())
+            delivered += 1
+        return delivered
+
+    async def _retry(self, item: OutboxItem, error: IntermediaryError) -> None:
+        delay = min(self.max_backoff, self.base_backoff * (2 ** item.attempts))
+        if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        log.warning("delivery failed, will retry",
+                    extra={"outbox_key": item.key, "attempt": item.attempts + 1,
+                           "error": type(error).__name__, "retry_in": delay})
+        await self.store.mark_retry(item.key, self.clock() + timedelta(seconds=delay),
+                                    type(error).__name__)
+
+    async def run_forever(self, wake: asyncio.Event, stop: asyncio.Event,
+                          poll: float = 5.0) -> None:
+        """Deliver until ``stop`` is set; ``wake`` cuts the wait short."""
+        while not stop.is_set():
+            wake.clear()
+            await self.run_once()
+            waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
+            _, pending = await asyncio.wait(waiters, timeout=poll,
+                                            return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()

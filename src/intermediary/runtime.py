@@ -1,0 +1,104 @@
+"""Wiring: a configuration (or the demo organisation) into a running service.
+
+Kept apart from the CLI so that embedders and adapters assemble the same
+pieces the same way: store, keys, service, delivery worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from intermediary import crypto
+from intermediary.config import (
+    CounsellorConfig,
+    DestinationConfig,
+    OrganisationConfig,
+    ServiceConfig,
+    ServiceSection,
+)
+from intermediary.core import ClockAnchor, CounsellorKind
+from intermediary.delivery import DeliveryWorker, Transport
+from intermediary.errors import ConfigError
+from intermediary.service import Service, utc_now
+from intermediary.store import SqliteStore, Store
+
+__all__ = [
+    "DEMO_COUNSELLOR",
+    "DEMO_MANAGEMENT",
+    "Runtime",
+    "demo_config",
+    "service_passphrase",
+    "start",
+]
+
+DEMO_COUNSELLOR = "counsellor"
+DEMO_MANAGEMENT = "management"
+
+
+def demo_config(counsellor_key: crypto.BoxPublicKey, *, locale: str = "en") -> ServiceConfig:
+    """One organisation where ``counsellor`` is the counsellor, ``management`` is
+    management and every other console name is an employee."""
+    org = OrganisationConfig(
+        id="demo",
+        name="Demo B.V.",
+        locale="nl" if locale == "nl" else "en",
+        clock_anchor=ClockAnchor.RELAY,
+        counsellors=[CounsellorConfig(
+            id=DEMO_COUNSELLOR, name="Daan (demo counsellor)", kind=CounsellorKind.EXTERNAL,
+            description="external confidential counsellor", public_key=counsellor_key.encode())],
+        management=[DestinationConfig(id=DEMO_MANAGEMENT, name="the board of directors")],
+    )
+    return ServiceConfig(service=ServiceSection(rate_burst=1000, rate_per_minute=6000),
+                         organisations=[org])
+
+
+def service_passphrase(config: ServiceConfig) -> str:
+    """The service key file's passphrase, from a file or the environment."""
+    section = config.service
+    if section.passphrase_file:
+        path = config.path(section.passphrase_file)
+        try:
+            return path.read_text("utf-8").strip()
+        except OSError as error:
+            raise ConfigError(detail=f"cannot read passphrase file {path} "
+                              f"({error.__class__.__name__})") from None
+    value = os.environ.get(section.passphrase_env)
+    if not value:
+        raise ConfigError(detail=f"set {section.passphrase_env} to the passphrase of the "
+                          "service key file (or set passphrase_file)")
+    return value
+
+
+@dataclass
+class Runtime:
+    config: ServiceConfig
+    keys: crypto.ServiceKeys
+    store: Store
+    service: Service
+    worker: DeliveryWorker
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def start(
+    config: ServiceConfig,
+    keys: crypto.ServiceKeys,
+    transport: Transport,
+    *,
+    platform: str,
+    store: Store | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    receipt_limits: crypto.KdfLimits = crypto.INTERACTIVE,
+) -> Runtime:
+    """Open the store and assemble service and delivery worker."""
+    if store is None:
+        store = SqliteStore(config.path(config.service.database))
+    await store.open()
+    service = Service(store=store, keys=keys, config=config, platform=platform, clock=clock,
+                      receipt_limits=receipt_limits)
+    worker = DeliveryWorker(store, keys, transport, clock=clock)
+    return Runtime(config, keys, store, service, worker)

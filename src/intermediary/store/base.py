@@ -1,0 +1,72 @@
+"""The store port: what the service needs from persistence, and nothing more.
+
+Every implementation passes the same contract suite
+(``tests/store/test_contract.py``). Rules:
+
+- :meth:`Store.commit` is atomic: a unit of work is applied whole or not at
+  all, including its outbox items and audit entries (the transactional
+  outbox), and fails with :class:`ConcurrentUpdate` if the case changed since
+  it was loaded.
+- The store never sees plaintext or keys; it keeps blobs and metadata.
+- Shredding deletes sealed keys, identity, routing, pending texts and queued
+  work of a case; its sealed entries stay, unreadable forever.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from intermediary.store.records import (
+    AuditRecord,
+    CaseRow,
+    Linker,
+    OutboxItem,
+    PendingRow,
+    SealedKey,
+    StoredEntry,
+    UnitOfWork,
+)
+
+__all__ = ["Store"]
+
+
+class Store(Protocol):
+    async def open(self) -> None:
+        """Create or migrate the schema; must be called before anything else."""
+
+    async def close(self) -> None: ...
+
+    async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None: ...
+
+    async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]: ...
+
+    async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]: ...
+
+    async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]: ...
+
+    async def all_cases(self) -> list[CaseRow]: ...
+
+    async def commit(self, unit: UnitOfWork, link: Linker) -> None: ...
+
+    async def entries(self, case_id: str) -> list[StoredEntry]: ...
+
+    async def sealed_keys(self, case_id: str) -> list[SealedKey]: ...
+
+    async def identity(self, case_id: str) -> bytes | None: ...
+
+    async def routing(self, case_id: str) -> bytes | None: ...
+
+    async def identity_terms(self, case_id: str) -> frozenset[str]: ...
+
+    async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        """Undelivered items whose time has come, oldest first."""
+
+    async def outbox_item(self, key: str) -> OutboxItem | None: ...
+
+    async def mark_delivered(self, key: str, at: datetime) -> None:
+        """Mark delivered and drop the payload (nothing readable stays behind)."""
+
+    async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None: ...
+
+    async def audit_log(self) -> list[AuditRecord]: ...

@@ -1,0 +1,158 @@
+"""An in-memory store with the same contract as SQLite: for tests, the demo
+and the console without a configuration. Nothing survives the process."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from intermediary.errors import ConcurrentUpdate
+from intermediary.store.records import (
+    AuditRecord,
+    CaseRow,
+    Linker,
+    OutboxItem,
+    PendingRow,
+    SealedKey,
+    StoredEntry,
+    UnitOfWork,
+)
+
+__all__ = ["MemoryStore"]
+
+
+@dataclass
+class _State:
+    cases: dict[str, CaseRow] = field(default_factory=dict)
+    pending: dict[str, list[PendingRow]] = field(default_factory=dict)
+    entries: dict[str, list[StoredEntry]] = field(default_factory=dict)
+    keys: dict[str, list[SealedKey]] = field(default_factory=dict)
+    identity: dict[str, bytes] = field(default_factory=dict)
+    routing: dict[str, bytes] = field(default_factory=dict)
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    outbox: dict[str, OutboxItem] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._s = _State()
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None:
+        row = self._s.cases.get(case_id)
+        return None if row is None else (row, list(self._s.pending.get(case_id, [])))
+
+    async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]:
+        return self._sorted(c for c in self._s.cases.values()
+                            if c.reporter_index == reporter_index)
+
+    async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]:
+        return self._sorted(c for c in self._s.cases.values()
+                            if c.org_id == org_id and c.counsellor_id == counsellor_id)
+
+    async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]:
+        return self._sorted(c for c in self._s.cases.values()
+                            if c.org_id == org_id and destination_id in c.destinations)
+
+    async def all_cases(self) -> list[CaseRow]:
+        return self._sorted(self._s.cases.values())
+
+    @staticmethod
+    def _sorted(rows: object) -> list[CaseRow]:
+        return sorted(rows, key=lambda c: c.case_id)  # type: ignore[call-overload,no-any-return]
+
+    async def commit(self, unit: UnitOfWork, link: Linker) -> None:
+        async with self._lock:
+            # work on a copy so a failure half-way (a bad linker, a duplicate
+            # key) leaves nothing behind, exactly like a rolled-back transaction
+            s = copy.deepcopy(self._s)
+            if unit.case is not None:
+                current = s.cases.get(unit.case.case_id)
+                found = None if current is None else current.version
+                if found != unit.expected_version:
+                    raise ConcurrentUpdate(case=unit.case.case_id)
+                s.cases[unit.case.case_id] = replace(unit.case, version=(found or 0) + 1)
+                if unit.pending is not None:
+                    s.pending[unit.case.case_id] = list(unit.pending)
+            for e in unit.entries:
+                rows = s.entries.setdefault(e.case_id, [])
+                if any(r.seq == e.seq for r in rows):
+                    raise ConcurrentUpdate(case=e.case_id)
+                rows.append(e)
+            for k in unit.sealed_keys:
+                s.keys.setdefault(k.case_id, []).append(k)
+            case_id = unit.case.case_id if unit.case is not None else None
+            if case_id is not None:
+                if unit.identity is not None:
+                    s.identity[case_id] = unit.identity
+                if unit.routing is not None:
+                    s.routing[case_id] = unit.routing
+                if unit.identity_terms is not None:
+                    s.terms[case_id] = unit.identity_terms
+                if unit.forget_routing or unit.shred:
+                    s.routing.pop(case_id, None)
+                    s.terms.pop(case_id, None)
+                if unit.shred:
+                    s.keys.pop(case_id, None)
+                    s.identity.pop(case_id, None)
+                    s.pending.pop(case_id, None)
+                    for key, item in list(s.outbox.items()):
+                        if item.case_id == case_id and item.status == "pending":
+                            del s.outbox[key]
+            for item in unit.outbox:
+                if item.key in s.outbox:
+                    raise ConcurrentUpdate(case=item.case_id or "-")
+                s.outbox[item.key] = item
+            for draft in unit.audit:
+                s.audit.append(link(s.audit[-1] if s.audit else None, draft))
+            self._s = s
+
+    async def entries(self, case_id: str) -> list[StoredEntry]:
+        return sorted(self._s.entries.get(case_id, []), key=lambda e: e.seq)
+
+    async def sealed_keys(self, case_id: str) -> list[SealedKey]:
+        return list(self._s.keys.get(case_id, []))
+
+    async def identity(self, case_id: str) -> bytes | None:
+        return self._s.identity.get(case_id)
+
+    async def routing(self, case_id: str) -> bytes | None:
+        return self._s.routing.get(case_id)
+
+    async def identity_terms(self, case_id: str) -> frozenset[str]:
+        return self._s.terms.get(case_id, frozenset())
+
+    async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        due = [
+            i for i in self._s.outbox.values()
+            if i.status == "pending" and i.not_before <= now
+            and (i.next_attempt_at is None or i.next_attempt_at <= now)
+        ]
+        return sorted(due, key=lambda i: (i.created_at, i.key))[:limit]
+
+    async def outbox_item(self, key: str) -> OutboxItem | None:
+        return self._s.outbox.get(key)
+
+    async def mark_delivered(self, key: str, at: datetime) -> None:
+        item = self._s.outbox.get(key)
+        if item is not None:
+            self._s.outbox[key] = replace(item, status="delivered", payload=b"",
+                                          next_attempt_at=at, last_error=None)
+
+    async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
+        item = self._s.outbox.get(key)
+        if item is not None:
+            self._s.outbox[key] = replace(item, attempts=item.attempts + 1,
+                                          next_attempt_at=next_attempt_at, last_error=error)
+
+    async def audit_log(self) -> list[AuditRecord]:
+        return list(self._s.audit)

@@ -1,0 +1,135 @@
+"""Rows as the store keeps them: metadata in the clear, everything else sealed.
+
+These are the only shapes that cross the store boundary. Blobs are opaque
+ciphertext made by :mod:`intermediary.crypto`; the store never sees a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "AuditDraft",
+    "AuditRecord",
+    "CaseRow",
+    "Linker",
+    "OutboxItem",
+    "PendingRow",
+    "SealedKey",
+    "StoredEntry",
+    "UnitOfWork",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseRow:
+    case_id: str
+    org_id: str
+    counsellor_id: str
+    reporter_index: str
+    state: str
+    #: the core's case metadata as JSON (no texts, no identity)
+    meta: str
+    destinations: tuple[str, ...]
+    #: the case's X25519 public key: the service seals new entries to it
+    case_public: bytes
+    receipt_hash: str
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredEntry:
+    """One record of the sealed case file."""
+
+    case_id: str
+    seq: int
+    kind: str
+    author: str
+    blob: bytes
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingRow:
+    """A text awaiting approval, under the service's operational key."""
+
+    case_id: str
+    number: int
+    blob: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class SealedKey:
+    """The case's private key sealed to one holder (a counsellor, or recovery)."""
+
+    case_id: str
+    holder: str
+    blob: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboxItem:
+    key: str  #: idempotency key, unique
+    case_id: str | None
+    org_id: str
+    payload: bytes  #: sealed under the operational key; emptied once delivered
+    not_before: datetime
+    created_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    status: str = "pending"  #: pending | delivered
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditDraft:
+    """An audit entry before it is linked into the chain."""
+
+    org_id: str
+    case_id: str | None
+    kind: str
+    actor_role: str
+    details: str  #: canonical JSON, never identifying
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditRecord:
+    seq: int
+    org_id: str
+    case_id: str | None
+    kind: str
+    actor_role: str
+    details: str
+    at: datetime
+    prev_hash: str
+    hash: str
+    signature: bytes
+
+
+#: Links a draft to the head of the chain (``None`` for the first entry).
+#: Called by the store inside its transaction, so the chain stays one line.
+Linker = Callable[[AuditRecord | None, AuditDraft], AuditRecord]
+
+
+@dataclass(kw_only=True)
+class UnitOfWork:
+    """Everything one command changes, committed atomically or not at all."""
+
+    case: CaseRow | None = None
+    #: the version the case had when loaded; ``None`` for a new case
+    expected_version: int | None = None
+    entries: list[StoredEntry] = field(default_factory=list)
+    #: the full set of pending texts of ``case`` after the command
+    pending: list[PendingRow] | None = None
+    sealed_keys: list[SealedKey] = field(default_factory=list)
+    identity: bytes | None = None
+    routing: bytes | None = None
+    identity_terms: frozenset[str] | None = None
+    forget_routing: bool = False
+    shred: bool = False
+    outbox: list[OutboxItem] = field(default_factory=list)
+    audit: list[AuditDraft] = field(default_factory=list)

@@ -1,0 +1,105 @@
+"""The transition table, cell by cell: every (state, step, role)."""
+
+from __future__ import annotations
+
+import pytest
+
+from intermediary.core import ROLE, TRANSITIONS, Role, State, Step, step
+from intermediary.core.states import SAME, next_state
+from intermediary.errors import NotAllowed, UnknownCase, WrongState
+from tests.helpers import actor_for, case_in, command_for, ctx
+
+S = State
+ACTIVE = (S.OPEN, S.AWAITING_CONSENT, S.RELAYED, S.ACKNOWLEDGED, S.IN_FOLLOW_UP,
+          S.FEEDBACK_GIVEN)
+AFTER = ACTIVE[2:]
+
+#: The lifecycle as PROTOCOL.md and DOMAIN.md state it, written out independently
+#: of the implementation's table: step → {from state: to state (None = unchanged)}.
+SPEC: dict[Step, dict[State, State | None]] = {
+    Step.OPEN_CASE: {S.NEW: S.OPEN},
+    Step.MESSAGE: dict.fromkeys(ACTIVE),
+    Step.APPROVE_RELAY: {S.AWAITING_CONSENT: S.RELAYED, S.RELAYED: None,
+                         S.ACKNOWLEDGED: S.IN_FOLLOW_UP, S.IN_FOLLOW_UP: None,
+                         S.FEEDBACK_GIVEN: None},
+    Step.REJECT_RELAY: {S.AWAITING_CONSENT: S.OPEN, **dict.fromkeys(AFTER)},
+    Step.APPROVE_MINUTES: dict.fromkeys(ACTIVE),
+    Step.REJECT_MINUTES: dict.fromkeys(ACTIVE),
+    Step.WITHDRAW: {S.OPEN: S.CLOSED, S.AWAITING_CONSENT: S.CLOSED},
+    Step.STOP_CONTACT: dict.fromkeys(AFTER),
+    Step.REQUEST_MEETING: dict.fromkeys(ACTIVE),
+    Step.CHANGE_MODE: {S.OPEN: None},
+    Step.WIDEN_DISCLOSURE: dict.fromkeys(ACTIVE),
+    Step.RESUME: dict.fromkeys(ACTIVE),
+    Step.REPLY: dict.fromkeys(ACTIVE),
+    Step.DRAFT: {S.OPEN: S.AWAITING_CONSENT, S.AWAITING_CONSENT: None, **dict.fromkeys(AFTER)},
+    Step.MINUTES: dict.fromkeys(ACTIVE),
+    Step.NOTE: dict.fromkeys((*ACTIVE, S.CLOSED)),
+    Step.REFER: dict.fromkeys(ACTIVE),
+    Step.CLOSE: dict.fromkeys(ACTIVE, S.CLOSED),
+    Step.MEETING_HELD: dict.fromkeys(ACTIVE),
+    Step.REVEAL: dict.fromkeys((*ACTIVE, S.CLOSED)),
+    Step.LEGAL_DISCLOSURE: dict.fromkeys((*ACTIVE, S.CLOSED)),
+    Step.CONSCIENCE_DISCLOSURE: dict.fromkeys((*ACTIVE, S.CLOSED)),
+    Step.ACKNOWLEDGE: {S.RELAYED: S.ACKNOWLEDGED},
+    Step.ASK: {S.ACKNOWLEDGED: S.IN_FOLLOW_UP, S.IN_FOLLOW_UP: None, S.FEEDBACK_GIVEN: None},
+    Step.FEEDBACK: {S.RELAYED: S.FEEDBACK_GIVEN, S.ACKNOWLEDGED: S.FEEDBACK_GIVEN,
+                    S.IN_FOLLOW_UP: S.FEEDBACK_GIVEN, S.FEEDBACK_GIVEN: None},
+    Step.PURGE: {S.CLOSED: S.PURGED},
+}
+
+SPEC_ROLE = {
+    **dict.fromkeys([Step.OPEN_CASE, Step.MESSAGE, Step.APPROVE_RELAY, Step.REJECT_RELAY,
+                     Step.APPROVE_MINUTES, Step.REJECT_MINUTES, Step.WITHDRAW,
+                     Step.STOP_CONTACT, Step.REQUEST_MEETING, Step.CHANGE_MODE,
+                     Step.WIDEN_DISCLOSURE, Step.RESUME], Role.REPORTER),
+    **dict.fromkeys([Step.REPLY, Step.DRAFT, Step.MINUTES, Step.NOTE, Step.REFER, Step.CLOSE,
+                     Step.MEETING_HELD, Step.REVEAL, Step.LEGAL_DISCLOSURE,
+                     Step.CONSCIENCE_DISCLOSURE], Role.COUNSELLOR),
+    **dict.fromkeys([Step.ACKNOWLEDGE, Step.ASK, Step.FEEDBACK], Role.MANAGEMENT),
+    Step.PURGE: Role.SYSTEM,
+}
+
+
+def test_table_matches_the_protocol() -> None:
+    as_spec = {
+        s: {state: (None if target is SAME else target) for state, target in row.items()}
+        for s, row in TRANSITIONS.items()
+    }
+    assert as_spec == SPEC
+    assert dict(ROLE) == SPEC_ROLE
+
+
+def _party(role: Role, state: State) -> bool:
+    """Management only knows a case once a relay reached it."""
+    return not (role is Role.MANAGEMENT and state not in (*AFTER, S.CLOSED, S.PURGED))
+
+
+CELLS = [(state, s, role) for state in State for s in Step for role in Role]
+
+
+@pytest.mark.parametrize(("state", "kind", "role"), CELLS,
+                         ids=[f"{a}-{b}-{c}" for a, b, c in CELLS])
+def test_cell(state: State, kind: Step, role: Role) -> None:
+    case = None if state is State.NEW else case_in(state)
+    command = command_for(kind, actor_for(role, case))
+    target = next_state(kind, state)
+    if kind is Step.OPEN_CASE:
+        expected_error: type[Exception] | None = (
+            WrongState if case is not None else None if role is ROLE[kind] else NotAllowed)
+    elif case is None or (not _party(role, state) and kind is not Step.RESUME):
+        expected_error = UnknownCase
+    elif role is not ROLE[kind]:
+        expected_error = NotAllowed
+    elif target is None:
+        expected_error = WrongState
+    else:
+        expected_error = None
+    if expected_error is not None:
+        with pytest.raises(expected_error):
+            step(case, command, ctx())
+        return
+    transition = step(case, command, ctx())
+    assert transition.case.state is target
+    if case is not None:
+        assert transition.case.case_id == case.case_id
