@@ -80,6 +80,8 @@ class SqliteStore:
     # --- lifecycle ------------------------------------------------------------------------
 
     async def open(self) -> None:
+        if not self.path.parent.is_dir():
+            raise StorageError(detail=f"the folder {self.path.parent} does not exist")
         try:
             db = await aiosqlite.connect(self.path, timeout=self.busy_timeout,
                                          isolation_level=None)
@@ -103,7 +105,9 @@ class SqliteStore:
                 continue
             await db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in sql.split(";"):
+                code = "\n".join(
+                    line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+                for statement in code.split(";"):
                     if statement.strip():
                         await db.execute(statement)
                 await db.execute(f"PRAGMA user_version = {number}")

@@ -1,0 +1,90 @@
+"""SQLite specifics: pragmas, migrations, and errors a person can act on."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from intermediary.errors import DatabaseLocked, DatabaseReadOnly, StorageError
+from intermediary.store import SqliteStore, UnitOfWork
+from intermediary.store.sqlite import migrations
+from tests.store.test_contract import audit, link, row
+
+
+async def test_pragmas_protect_the_file(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "x.db")
+    await store.open()
+    try:
+        async def pragma(name: str) -> object:
+            async with store.db.execute(f"PRAGMA {name}") as cur:
+                result = await cur.fetchone()
+                assert result is not None
+                return result[0]
+
+        assert await pragma("journal_mode") == "wal"
+        assert await pragma("secure_delete") == 1
+        assert await pragma("synchronous") == 2  # FULL
+        assert await pragma("foreign_keys") == 1
+        assert await pragma("user_version") == migrations()[-1][0]
+    finally:
+        await store.close()
+
+
+async def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
+    numbers = [n for n, _ in migrations()]
+    assert numbers == list(range(1, len(numbers) + 1))
+    for _ in range(2):  # reopening does not re-run migrations
+        store = SqliteStore(tmp_path / "x.db")
+        await store.open()
+        await store.close()
+
+
+async def test_a_locked_database_is_reported_and_nothing_is_lost(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    store = SqliteStore(path, busy_timeout=0.2)
+    await store.open()
+    await store.commit(UnitOfWork(case=row(), audit=[audit("opened")]), link)
+    other = sqlite3.connect(path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(DatabaseLocked, match="busy") as raised:
+            await store.commit(UnitOfWork(case=row(state="closed"), expected_version=1), link)
+        assert "0.2 seconds" in raised.value.message()
+    finally:
+        other.rollback()
+        other.close()
+    loaded = await store.load_case("VP-AAAA-AAAA")
+    assert loaded is not None and loaded[0].state == "open"
+    await store.commit(UnitOfWork(case=row(state="closed"), expected_version=1), link)
+    assert [a.kind for a in await store.audit_log()] == ["opened"]
+    await store.close()
+
+
+async def test_a_read_only_database_is_reported(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "x.db")
+    await store.open()
+    await store.db.execute("PRAGMA query_only = ON")  # what a read-only file answers
+    with pytest.raises(DatabaseReadOnly, match="permissions"):
+        await store.commit(UnitOfWork(case=row()), link)
+    await store.close()
+
+
+async def test_a_missing_folder_is_reported(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "no" / "such" / "x.db")
+    with pytest.raises(StorageError):
+        await store.open()
+
+
+async def test_a_closed_store_says_so(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "x.db")
+    with pytest.raises(StorageError, match="not open"):
+        await store.load_case("VP-AAAA-AAAA")
+
+
+async def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError, match="database"):
+        await SqliteStore(path).open()
