@@ -34,7 +34,7 @@ def _body(seq: int, org_id: str, case_id: str | None, kind: str, actor_role: str
 
 
 def _hash(prev_hash: str, body: bytes) -> str:
-    return crypto.digest(prev_hash.encode("ascii") + b"\n" + body)
+    return str(crypto.digest(prev_hash.encode("ascii") + b"\n" + body))
 
 
 def linker(keys: crypto.ServiceKeys) -> Linker:

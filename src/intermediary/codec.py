@@ -92,11 +92,15 @@ def dump_case(case: Case) -> str:
     return _CASE.dump_json(bare).decode("utf-8")
 
 
-def load_case(meta: str, pending: list[PendingApproval]) -> Case:
+def load_case(meta: str, pending: list[PendingApproval] | None) -> Case:
+    """The case from its metadata and its opened pending texts; ``None`` leaves the
+    pending items as stubs without text (enough for lists and deadlines)."""
     try:
         case = _CASE.validate_json(meta)
     except ValidationError:
         raise IntegrityError(what="case metadata") from None
+    if pending is None:
+        return case
     texts = {p.number: p for p in pending}
     merged = []
     for stub in case.pending:

@@ -329,7 +329,7 @@ class Service:
         if not rows and self.role_of(sender) is Role.REPORTER:
             rows = await self.store.cases_for_reporter(self.reporter_index(sender))
         now = self.clock()
-        cases = [load_case(r.meta, []) for r in {r.case_id: r for r in rows}.values()]
+        cases = [load_case(r.meta, None) for r in {r.case_id: r for r in rows}.values()]
         return [c for c in cases if is_party(c, self._actor(sender, c), now)]
 
     async def case_for(self, sender: Sender, case_id: str) -> Case:

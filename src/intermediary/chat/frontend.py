@@ -129,7 +129,10 @@ class ChatFrontEnd:
 
     async def _answer(self, sender: Sender, key: tuple[str, str], form: Form, text: str,
                       profile: ReporterProfile, locale: Locale) -> list[str]:
-        form = form.answer(text, f"{self.prefix}skip")
+        try:
+            form = form.answer(text, f"{self.prefix}skip")
+        except InvalidInput as error:  # say what was wrong, and ask again
+            return [error.message(locale), *self._ask(key, form, locale)]
         if form.current is not None:
             return self._ask(key, form, locale)
         del self._forms[key]

@@ -1,0 +1,1 @@
+"""Versioned reference data shipped with the package (referral bodies, report categories)."""
