@@ -79,8 +79,12 @@ class Harness:
 
     async def say(self, name: str, text: str, room_case: str | None = None) -> list[str]:
         """``name`` types ``text``; returns the immediate answer, then delivers."""
-        answer = await self.front.handle(Sender(platform="console", address=name), text,
-                                         profile=profile_of(name), room_case=room_case)
+        answer = await self.front.handle(
+            Sender(platform="console", address=name),
+            text,
+            profile=profile_of(name),
+            room_case=room_case,
+        )
         self.replies[name] += answer
         await self.worker.run_once()
         return answer
@@ -103,22 +107,33 @@ class Harness:
         await self.store.close()
 
 
-async def make_harness(db: Path | None = None, *, config: ServiceConfig | None = None,
-                       keys: crypto.ServiceKeys | None = None,
-                       counsellor_key: crypto.CounsellorKey | None = None,
-                       clock: Clock | None = None) -> Harness:
+async def make_harness(
+    db: Path | None = None,
+    *,
+    config: ServiceConfig | None = None,
+    keys: crypto.ServiceKeys | None = None,
+    counsellor_key: crypto.CounsellorKey | None = None,
+    clock: Clock | None = None,
+) -> Harness:
     counsellor_key = counsellor_key or crypto.CounsellorKey.generate()
     config = config or demo_config(counsellor_key.public)
     keys = keys or crypto.ServiceKeys.generate()
     clock = clock or Clock()
     store: Store = SqliteStore(db) if db is not None else MemoryStore()
     await store.open()
-    service = Service(store=store, keys=keys, config=config, platform="console", clock=clock,
-                      receipt_limits=crypto.MIN)
+    service = Service(
+        store=store,
+        keys=keys,
+        config=config,
+        platform="console",
+        clock=clock,
+        receipt_limits=crypto.MIN,
+    )
     transport = RecordingTransport()
     worker = DeliveryWorker(store, keys, transport, clock=clock)
-    return Harness(service, worker, transport, store, keys, counsellor_key, clock,
-                   ChatFrontEnd(service))
+    return Harness(
+        service, worker, transport, store, keys, counsellor_key, clock, ChatFrontEnd(service)
+    )
 
 
 async def run_whole_case(h: Harness, disclosure: str = "confidential") -> str:

@@ -10,8 +10,8 @@ from intermediary.core import (
     CONSCIENCE_CONDITIONS,
     Acknowledge,
     ActionKind,
-    Approve,
     ApprovalKind,
+    Approve,
     Ask,
     BatchPolicy,
     Case,
@@ -78,8 +78,10 @@ POLICY = OrgPolicy(
         CounsellorInfo(id=COUNSELLOR, name="Daan", kind=CounsellorKind.EXTERNAL),
         CounsellorInfo(id=CounsellorId("ilse"), name="Ilse", kind=CounsellorKind.INTERNAL),
     ),
-    destinations=(DestinationInfo(id=BOARD, name="the supervisory board"),
-                  DestinationInfo(id=DIRECTOR, name="the director")),
+    destinations=(
+        DestinationInfo(id=BOARD, name="the supervisory board"),
+        DestinationInfo(id=DIRECTOR, name="the director"),
+    ),
     categories=("bullying", "fraud_theft", "unknown"),
     referral_bodies=("hvk-advice", "politie"),
     batch=BatchPolicy(),
@@ -108,20 +110,41 @@ def case_in(state: State, **changes: Any) -> Case:
     (#1) and minutes (#2) pending, a meeting asked for, and more feedback to follow."""
     relayed = state in (*AFTER, State.CLOSED, State.PURGED)
     pending = (
-        PendingApproval(number=1, kind=ApprovalKind.RELAY, text="relay text",
-                        digest=text_digest("relay text"), destinations=(BOARD,),
-                        drafted_at=NOW - timedelta(hours=1)),
-        PendingApproval(number=2, kind=ApprovalKind.MINUTES, text="minutes text",
-                        digest=text_digest("minutes text"), drafted_at=NOW - timedelta(hours=1)),
+        PendingApproval(
+            number=1,
+            kind=ApprovalKind.RELAY,
+            text="relay text",
+            digest=text_digest("relay text"),
+            destinations=(BOARD,),
+            drafted_at=NOW - timedelta(hours=1),
+        ),
+        PendingApproval(
+            number=2,
+            kind=ApprovalKind.MINUTES,
+            text="minutes text",
+            digest=text_digest("minutes text"),
+            drafted_at=NOW - timedelta(hours=1),
+        ),
     )
     base = Case(
-        case_id=CASE, org_id=ORG, counsellor_id=COUNSELLOR, reporter=REPORTER,
-        mode=Mode.REPORT, disclosure=Disclosure.CONFIDENTIAL, categories=("bullying",),
-        state=state, anchor=ClockAnchor.RELAY, timezone="Europe/Amsterdam",
-        opened_at=NOW - timedelta(days=3), received_at=NOW - timedelta(days=3),
+        case_id=CASE,
+        org_id=ORG,
+        counsellor_id=COUNSELLOR,
+        reporter=REPORTER,
+        mode=Mode.REPORT,
+        disclosure=Disclosure.CONFIDENTIAL,
+        categories=("bullying",),
+        state=state,
+        anchor=ClockAnchor.RELAY,
+        timezone="Europe/Amsterdam",
+        opened_at=NOW - timedelta(days=3),
+        received_at=NOW - timedelta(days=3),
         relayed_at=NOW - timedelta(days=1) if relayed else None,
-        destinations=(BOARD,) if relayed else (), next_seq=3, pending=pending,
-        meeting_due=NOW + timedelta(days=10), more_to_follow=True,
+        destinations=(BOARD,) if relayed else (),
+        next_seq=3,
+        pending=pending,
+        meeting_due=NOW + timedelta(days=10),
+        more_to_follow=True,
     )
     return replace(base, **changes)
 
@@ -129,10 +152,17 @@ def case_in(state: State, **changes: Any) -> Case:
 def command_for(step: Step, actor: Any, case_id: CaseId = CASE) -> Any:
     """A valid command of ``step`` given by ``actor``."""
     c = {"actor": actor, "case_id": case_id}
-    feedback = Feedback(assessment="confirmed", action_kind=ActionKind.TAKEN,
-                        action="a warning", grounds="code of conduct", more_to_follow=False)
-    answers = tuple(ConditionAnswer(condition=x, holds=True, explanation="yes, because")
-                    for x in CONSCIENCE_CONDITIONS)
+    feedback = Feedback(
+        assessment="confirmed",
+        action_kind=ActionKind.TAKEN,
+        action="a warning",
+        grounds="code of conduct",
+        more_to_follow=False,
+    )
+    answers = tuple(
+        ConditionAnswer(condition=x, holds=True, explanation="yes, because")
+        for x in CONSCIENCE_CONDITIONS
+    )
     factories: dict[Step, Any] = {
         Step.OPEN_CASE: lambda: OpenCase(**c, counsellor_id=COUNSELLOR, receipt="ABCD"),
         Step.MESSAGE: lambda: SendMessage(**c, text="hello"),
@@ -155,10 +185,15 @@ def command_for(step: Step, actor: Any, case_id: CaseId = CASE) -> Any:
         Step.MEETING_HELD: lambda: MeetingHeld(**c),
         Step.REVEAL: lambda: Reveal(**c, ground="to act on a threat"),
         Step.LEGAL_DISCLOSURE: lambda: RecordLegalDisclosure(
-            **c, basis="court order", requesting_body="court", proportionality="only way",
-            inform_reporter=True),
+            **c,
+            basis="court order",
+            requesting_body="court",
+            proportionality="only way",
+            inform_reporter=True,
+        ),
         Step.CONSCIENCE_DISCLOSURE: lambda: RecordConscienceDisclosure(
-            **c, recipient="police", answers=answers),
+            **c, recipient="police", answers=answers
+        ),
         Step.ACKNOWLEDGE: lambda: Acknowledge(**c),
         Step.ASK: lambda: Ask(**c, text="since when?"),
         Step.FEEDBACK: lambda: GiveFeedback(**c, feedback=feedback),

@@ -56,7 +56,7 @@ def service() -> ServiceKeys:
     return ServiceKeys.generate()
 
 
-# --- public keys ---------------------------------------------------------------------------
+# --- public keys -----------------------------------------------------------------------
 
 
 def test_box_public_key_text_round_trip(counsellor: CounsellorKey) -> None:
@@ -145,7 +145,7 @@ def test_secret_holders_do_not_show_secrets_in_repr(
         assert base64.b64encode(raw).decode()[:20] not in shown
 
 
-# --- case keys, entries and identities -------------------------------------------------------
+# --- case keys, entries and identities -------------------------------------------------
 
 
 def test_case_secret_round_trip_opens_the_case_file(counsellor: CounsellorKey) -> None:
@@ -263,7 +263,7 @@ def test_sealed_case_key_and_identity_cannot_stand_in_for_each_other(
         crypto.open_case_secret(sealed_identity, "K7Q2", counsellor)
 
 
-# --- operational data, indexes, signatures ----------------------------------------------------
+# --- operational data, indexes, signatures ---------------------------------------------
 
 
 def test_op_round_trip(service: ServiceKeys) -> None:
@@ -367,7 +367,7 @@ def test_verify_refuses_altered_message_signature_or_key(service: ServiceKeys) -
             crypto.verify_signature(key, text, sig)
 
 
-# --- receipt passphrases ------------------------------------------------------------------------
+# --- receipt passphrases ---------------------------------------------------------------
 
 
 def test_receipt_passphrase_format() -> None:
@@ -438,7 +438,7 @@ def test_malformed_stored_hash_is_tampering() -> None:
             crypto.check_passphrase(stored, "0000-0000-0000-0000")
 
 
-# --- key files ------------------------------------------------------------------------------------
+# --- key files -------------------------------------------------------------------------
 
 
 def _doc(path: Path) -> dict[str, Any]:
@@ -688,7 +688,7 @@ def test_directory_instead_of_key_file(tmp_path: Path) -> None:
     assert str(tmp_path) in str(caught.value)
 
 
-# --- the module boundary ------------------------------------------------------------------------
+# --- the module boundary ---------------------------------------------------------------
 
 
 def _nacl_imports(path: Path) -> list[str]:

@@ -56,7 +56,7 @@ def texts(value: Localised) -> list[str]:
     return [value.en, value.nl]
 
 
-# --- the packaged files ------------------------------------------------------------------
+# --- the packaged files ----------------------------------------------------------------
 
 
 def test_the_json_files_are_package_data() -> None:
@@ -123,7 +123,7 @@ def test_get_finds_a_known_slug_and_localises() -> None:
     assert body.name.get("fr") == body.name.en  # a language we lack falls back to English
 
 
-# --- an organisation's own file ------------------------------------------------------------
+# --- an organisation's own file --------------------------------------------------------
 
 
 def test_an_organisation_file_is_used_instead(tmp_path: Path) -> None:

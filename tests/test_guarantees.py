@@ -26,14 +26,16 @@ async def test_g1_management_never_sees_the_reporter(tmp_path: Path) -> None:
     h = await make_harness(tmp_path / "case.db")
     case = await run_whole_case(h)
     seen_by_management = "\n".join(h.inbox("management") + h.replies["management"])
-    assert case in seen_by_management and "shouting" in seen_by_management  # it did arrive
+    assert case in seen_by_management
+    assert "shouting" in seen_by_management
     for value in (*PLANTED, "saskia", "Saskia"):
         assert value not in seen_by_management
     await h.close()
 
 
 async def test_g1_open_disclosure_lets_the_name_through_only_in_the_approved_relay(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     h = await make_harness(tmp_path / "case.db")
     await h.say("saskia", "!new mode=report disclosure=open category=bullying")
     await h.say("saskia", "Please use my name.")
@@ -42,12 +44,14 @@ async def test_g1_open_disclosure_lets_the_name_through_only_in_the_approved_rel
     await h.say("saskia", f"!approve {await h.pending('saskia')}")
     [relay] = h.inbox("management")
     assert "Saskia Jansen" in relay
-    assert PLANTED[1] not in relay and PLANTED[2] not in relay
+    assert PLANTED[1] not in relay
+    assert PLANTED[2] not in relay
     await h.close()
 
 
-async def test_g2_no_plaintext_in_database_wal_or_logs(tmp_path: Path,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+async def test_g2_no_plaintext_in_database_wal_or_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     h = await make_harness(tmp_path / "case.db")
     case = await run_whole_case(h)
@@ -57,7 +61,8 @@ async def test_g2_no_plaintext_in_database_wal_or_logs(tmp_path: Path,
     second = await h.case_of("saskia")
     await h.say("counsellor", f"!draft {second} About {PLANTED_TEXT}: an incident.")
     raw = database_bytes(tmp_path)
-    assert len(raw) > 10_000 and case.encode() in raw  # metadata is there, in the clear
+    assert len(raw) > 10_000
+    assert case.encode() in raw
     for value in (*PLANTED, PLANTED_TEXT, "shouting", "witnesses", "formal warning"):
         assert value.encode() not in raw, value
         assert value not in caplog.text, value
@@ -69,8 +74,9 @@ async def test_g3_swapped_ciphertexts_fail_loudly(tmp_path: Path) -> None:
     case = await run_whole_case(h)
     await h.close()
     db = sqlite3.connect(tmp_path / "case.db")
-    (a,), (b,) = db.execute("SELECT blob FROM entries WHERE case_id = ? AND seq IN (1, 2) "
-                            "ORDER BY seq", (case,)).fetchall()
+    (a,), (b,) = db.execute(
+        "SELECT blob FROM entries WHERE case_id = ? AND seq IN (1, 2) ORDER BY seq", (case,)
+    ).fetchall()
     db.execute("UPDATE entries SET blob = ? WHERE case_id = ? AND seq = 1", (b, case))
     db.execute("UPDATE entries SET blob = ? WHERE case_id = ? AND seq = 2", (a, case))
     db.commit()
@@ -87,8 +93,9 @@ async def test_g3_truncated_ciphertext_fails_loudly(tmp_path: Path) -> None:
     case = await run_whole_case(h)
     await h.close()
     db = sqlite3.connect(tmp_path / "case.db")
-    db.execute("UPDATE entries SET blob = substr(blob, 1, 50) WHERE case_id = ? AND seq = 3",
-               (case,))
+    db.execute(
+        "UPDATE entries SET blob = substr(blob, 1, 50) WHERE case_id = ? AND seq = 3", (case,)
+    )
     db.commit()
     db.close()
     store = SqliteStore(tmp_path / "case.db")
@@ -112,7 +119,8 @@ async def test_g4_only_approved_text_reaches_management() -> None:
     assert h.inbox("management") == []
     await h.say("saskia", f"!approve {await h.pending('saskia')}")
     [relay] = h.inbox("management")
-    assert "second version" in relay and "first version" not in relay
+    assert "second version" in relay
+    assert "first version" not in relay
     await h.close()
 
 
@@ -125,13 +133,13 @@ async def test_g4_crash_between_commit_and_delivery_delivers_exactly_once(tmp_pa
     await h.say("counsellor", f"!draft {case} the report")
     number = await h.pending("saskia")
     # the approval commits, then the process dies before the worker runs
-    await h.service.act(Sender(platform="console", address="saskia"), case, Approve,
-                        number=number)
+    await h.service.act(Sender(platform="console", address="saskia"), case, Approve, number=number)
     assert h.inbox("management") == []
     await h.close()
     # restart on the same file, with the same keys and configuration
-    again = await make_harness(tmp_path / "case.db", keys=keys, config=h.service.config,
-                               counsellor_key=h.counsellor_key)
+    again = await make_harness(
+        tmp_path / "case.db", keys=keys, config=h.service.config, counsellor_key=h.counsellor_key
+    )
     await again.worker.run_once()
     await again.worker.run_once()
     assert len(again.inbox("management")) == 1
@@ -168,15 +176,29 @@ async def test_g5_relayed_formatting_cannot_ping_or_mislead() -> None:
     await h.say("saskia", "!new mode=report disclosure=anonymous category=bullying")
     await h.say("saskia", "details")
     case = await h.case_of("saskia")
-    hostile = ("@channel @room @here <!here> <!channel> <@U123ABC> <#C999> "
-               "<b>bold</b> <script>x</script> [your bank](http://evil.example) "
-               "<http://evil.example|https://bank.example> @everyone @admin:example.org")
+    hostile = (
+        "@channel @room @here <!here> <!channel> <@U123ABC> <#C999> "
+        "<b>bold</b> <script>x</script> [your bank](http://evil.example) "
+        "<http://evil.example|https://bank.example> @everyone @admin:example.org"
+    )
     await h.say("counsellor", f"!draft {case} {hostile}")
     await h.say("saskia", f"!approve {await h.pending('saskia')}")
     [relay] = h.inbox("management")
-    for active in ("@channel", "@room", "@here", "<!here>", "<!channel>", "<@U123ABC>", "<#",
-                   "<b>", "<script>", "[your bank](", "<http://evil.example|", "@everyone",
-                   "@admin:example.org"):
+    for active in (
+        "@channel",
+        "@room",
+        "@here",
+        "<!here>",
+        "<!channel>",
+        "<@U123ABC>",
+        "<#",
+        "<b>",
+        "<script>",
+        "[your bank](",
+        "<http://evil.example|",
+        "@everyone",
+        "@admin:example.org",
+    ):
         assert active not in relay, active
     assert "your bank (http://evil.example)" in relay  # the target is shown
     await h.close()
@@ -186,8 +208,15 @@ async def test_g6_audit_chain_detects_edit_removal_and_reordering(tmp_path: Path
     h = await make_harness(tmp_path / "case.db")
     await run_whole_case(h)
     kinds = [a.kind for a in await h.store.audit_log()]
-    for kind in ("case_opened", "relay_approved", "acknowledged", "question", "feedback",
-                 "referral", "closed"):
+    for kind in (
+        "case_opened",
+        "relay_approved",
+        "acknowledged",
+        "question",
+        "feedback",
+        "referral",
+        "closed",
+    ):
         assert kind in kinds
     verify_key = h.keys.verify_key
     assert verify_chain(await h.store.audit_log(), verify_key).ok
@@ -198,18 +227,23 @@ async def test_g6_audit_chain_detects_edit_removal_and_reordering(tmp_path: Path
         db.execute("SAVEPOINT s")
         for sql in statements:
             db.execute(sql)
-        rows = db.execute("SELECT seq, org_id, case_id, kind, actor_role, details, at, "
-                          "prev_hash, hash, signature FROM audit ORDER BY seq").fetchall()
+        rows = db.execute(
+            "SELECT seq, org_id, case_id, kind, actor_role, details, at, "
+            "prev_hash, hash, signature FROM audit ORDER BY seq"
+        ).fetchall()
         db.execute("ROLLBACK TO s")
         db.close()
         return list(verify_chain([SqliteStore._audit(r) for r in rows], verify_key).problems)
 
-    assert any("edited" in p for p in tampered(
-        "UPDATE audit SET details = '{\"outcome\": \"no_action\"}' WHERE seq = 5"))
+    assert any(
+        "edited" in p
+        for p in tampered('UPDATE audit SET details = \'{"outcome": "no_action"}\' WHERE seq = 5')
+    )
     assert any("removed" in p for p in tampered("DELETE FROM audit WHERE seq = 4"))
-    reordered = tampered("UPDATE audit SET seq = -seq WHERE seq IN (3, 4)",
-                         "UPDATE audit SET seq = CASE seq WHEN -3 THEN 4 WHEN -4 THEN 3 "
-                         "ELSE seq END")
+    reordered = tampered(
+        "UPDATE audit SET seq = -seq WHERE seq IN (3, 4)",
+        "UPDATE audit SET seq = CASE seq WHEN -3 THEN 4 WHEN -4 THEN 3 ELSE seq END",
+    )
     assert any("does not follow" in p for p in reordered)
     store = SqliteStore(tmp_path / "case.db")
     await store.open()
@@ -222,7 +256,8 @@ async def test_g6_audit_chain_detects_edit_removal_and_reordering(tmp_path: Path
 
 
 async def test_g7_the_service_alone_cannot_read_and_each_key_opens_only_its_cases(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     h = await make_harness(tmp_path / "case.db")
     case = await run_whole_case(h)
     entries = await h.store.entries(case)
@@ -241,5 +276,6 @@ async def test_g7_the_service_alone_cannot_read_and_each_key_opens_only_its_case
     texts = [e.text for e in await open_case_file(h.store, case, h.counsellor_key)]
     assert any(PLANTED_TEXT in t for t in texts)
     identity = await open_identity(h.store, case, h.counsellor_key)
-    assert identity is not None and identity.display_name == PLANTED[0]
+    assert identity is not None
+    assert identity.display_name == PLANTED[0]
     await h.close()

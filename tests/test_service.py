@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from intermediary import crypto
@@ -24,21 +22,35 @@ from intermediary.store import MemoryStore
 from tests.harness import PLANTED, Clock, make_harness
 
 
-def two_board_config(daan: crypto.CounsellorKey, ilse: crypto.CounsellorKey,
-                     **service: object) -> ServiceConfig:
+def two_board_config(
+    daan: crypto.CounsellorKey, ilse: crypto.CounsellorKey, **service: object
+) -> ServiceConfig:
     org = OrganisationConfig(
-        id="acme", name="Acme",
+        id="acme",
+        name="Acme",
         counsellors=[
-            CounsellorConfig(id="daan", name="Daan", kind=CounsellorKind.EXTERNAL,
-                             public_key=daan.public.encode(), addresses={"console": "daan"}),
-            CounsellorConfig(id="ilse", name="Ilse", kind=CounsellorKind.INTERNAL,
-                             public_key=ilse.public.encode(), addresses={"console": "ilse"}),
+            CounsellorConfig(
+                id="daan",
+                name="Daan",
+                kind=CounsellorKind.EXTERNAL,
+                public_key=daan.public.encode(),
+                addresses={"console": "daan"},
+            ),
+            CounsellorConfig(
+                id="ilse",
+                name="Ilse",
+                kind=CounsellorKind.INTERNAL,
+                public_key=ilse.public.encode(),
+                addresses={"console": "ilse"},
+            ),
         ],
         management=[
-            DestinationConfig(id="director", name="the director",
-                              addresses={"console": "director"}),
-            DestinationConfig(id="board", name="the supervisory board",
-                              addresses={"console": "board"}),
+            DestinationConfig(
+                id="director", name="the director", addresses={"console": "director"}
+            ),
+            DestinationConfig(
+                id="board", name="the supervisory board", addresses={"console": "board"}
+            ),
         ],
     )
     return ServiceConfig(service=ServiceSection(**service), organisations=[org])  # type: ignore[arg-type]
@@ -56,7 +68,8 @@ async def test_a_report_about_the_director_goes_to_the_board_only() -> None:
     assert "to=DESTINATION" in refused[0]
     await h.say("daan", f"!draft {case} to=board The director shouts.")
     approval = h.last("saskia")
-    assert "the supervisory board" in approval and "the director" not in approval.split("\n")[0]
+    assert "the supervisory board" in approval
+    assert "the director" not in approval.split("\n")[0]
     await h.say("saskia", f"!approve {await h.pending('saskia')}")
     assert len(h.inbox("board")) == 1
     assert h.inbox("director") == []
@@ -101,18 +114,23 @@ async def test_recovery_key_opens_every_case() -> None:
 async def test_flooding_is_rate_limited_and_nothing_before_is_lost() -> None:
     daan, ilse = crypto.CounsellorKey.generate(), crypto.CounsellorKey.generate()
     clock = Clock()
-    h = await make_harness(config=two_board_config(daan, ilse, rate_burst=5, rate_per_minute=6),
-                           counsellor_key=daan, clock=clock)
+    h = await make_harness(
+        config=two_board_config(daan, ilse, rate_burst=5, rate_per_minute=6),
+        counsellor_key=daan,
+        clock=clock,
+    )
     await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
     await h.say("anna", "1")
     await h.say("anna", "message 0")
     answers = [await h.say("anna", f"message {i}") for i in range(1, 6)]
     limited = [a for a in answers if a]
-    assert limited and "faster than we can take" in limited[0][0]
+    assert limited
+    assert "faster than we can take" in limited[0][0]
     assert "Everything you sent before this was kept" in limited[0][0]
     accepted = len(h.inbox("daan")) - 1  # minus the new-case notice
     texts = [e.text for e in await open_case_file(h.store, await h.case_of("anna"), daan)]
-    assert len(texts) == accepted and texts[0] == "message 0"
+    assert len(texts) == accepted
+    assert texts[0] == "message 0"
     clock.advance(seconds=20)
     assert await h.say("anna", "after a pause") == []
     other = await h.say("bram", "hello")  # another sender is not affected
@@ -157,7 +175,8 @@ async def test_proof_of_report_verifies_and_carries_no_content() -> None:
     [answer] = await h.say("saskia", "!proof")
     token = answer.split("\n")[-1].strip()
     claims = check_proof(token, h.keys.verify_key)
-    assert claims["case"] == await h.case_of("saskia") and claims["reported"] is not None
+    assert claims["case"] == await h.case_of("saskia")
+    assert claims["reported"] is not None
     assert "secret" not in str(claims)
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     with pytest.raises(Exception, match="integrity"):
@@ -173,10 +192,15 @@ async def test_draft_naming_the_reporter_is_held_back() -> None:
     await h.say("saskia", "!new mode=report disclosure=confidential category=bullying")
     await h.say("saskia", "details")
     case = await h.case_of("saskia")
-    for draft in ("Saskia says her lead shouts.", "Mail from saskia.jansen@example.org",
-                  "Handle @sjansen posted it", "Ms JANSEN reports it."):
+    for draft in (
+        "Saskia says her lead shouts.",
+        "Mail from saskia.jansen@example.org",
+        "Handle @sjansen posted it",
+        "Ms JANSEN reports it.",
+    ):
         answer = await h.say("counsellor", f"!draft {case} {draft}")
-        assert answer and "could identify the reporter" in answer[0], draft
+        assert answer, draft
+        assert "could identify the reporter" in answer[0], draft
         assert PLANTED[0] not in answer[0]  # it names the words found, not the stored identity
     assert not any("check code" in t for t in h.inbox("saskia"))
     assert await h.say("counsellor", f"!draft! {case} Saskia says her lead shouts.") == []
@@ -202,8 +226,12 @@ async def test_service_refuses_a_configuration_without_addresses() -> None:
     key = crypto.CounsellorKey.generate()
     config = two_board_config(key, key)
     with pytest.raises(ConfigError, match="no address for platform 'matrix'"):
-        Service(store=MemoryStore(), keys=crypto.ServiceKeys.generate(), config=config,
-                platform="matrix")
+        Service(
+            store=MemoryStore(),
+            keys=crypto.ServiceKeys.generate(),
+            config=config,
+            platform="matrix",
+        )
 
 
 async def test_unknown_case_and_typed_api() -> None:
@@ -212,9 +240,11 @@ async def test_unknown_case_and_typed_api() -> None:
     with pytest.raises(UnknownCase):
         await h.service.act(sender, "VP-0000-0000", SendMessage, text="x")
     case, receipt = await h.service.open_case(
-        sender, ReporterProfile(display_name="S"), org_id="demo", counsellor_id="counsellor")
+        sender, ReporterProfile(display_name="S"), org_id="demo", counsellor_id="counsellor"
+    )
     assert len(receipt.replace("-", "")) == 16
     with pytest.raises(UnknownCase):  # a reporter is not the counsellor of their own case
-        await h.service.act(Sender(platform="console", address="stranger"), case.case_id,
-                            Reply, text="x")
+        await h.service.act(
+            Sender(platform="console", address="stranger"), case.case_id, Reply, text="x"
+        )
     await h.close()

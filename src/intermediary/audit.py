@@ -24,12 +24,22 @@ __all__ = ["GENESIS", "ChainReport", "linker", "verify_chain"]
 GENESIS = "0" * 64
 
 
-def _body(seq: int, org_id: str, case_id: str | None, kind: str, actor_role: str,
-          details: str, at: str) -> bytes:
+def _body(
+    seq: int, org_id: str, case_id: str | None, kind: str, actor_role: str, details: str, at: str
+) -> bytes:
     return json.dumps(
-        {"seq": seq, "org": org_id, "case": case_id, "kind": kind, "role": actor_role,
-         "details": json.loads(details), "at": at},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        {
+            "seq": seq,
+            "org": org_id,
+            "case": case_id,
+            "kind": kind,
+            "role": actor_role,
+            "details": json.loads(details),
+            "at": at,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     ).encode("utf-8")
 
 
@@ -43,13 +53,28 @@ def linker(keys: crypto.ServiceKeys) -> Linker:
     def link(head: AuditRecord | None, draft: AuditDraft) -> AuditRecord:
         seq = 1 if head is None else head.seq + 1
         prev = GENESIS if head is None else head.hash
-        body = _body(seq, draft.org_id, draft.case_id, draft.kind, draft.actor_role,
-                     draft.details, draft.at.isoformat())
+        body = _body(
+            seq,
+            draft.org_id,
+            draft.case_id,
+            draft.kind,
+            draft.actor_role,
+            draft.details,
+            draft.at.isoformat(),
+        )
         digest = _hash(prev, body)
-        return AuditRecord(seq=seq, org_id=draft.org_id, case_id=draft.case_id, kind=draft.kind,
-                           actor_role=draft.actor_role, details=draft.details, at=draft.at,
-                           prev_hash=prev, hash=digest,
-                           signature=crypto.sign(keys, digest.encode("ascii")))
+        return AuditRecord(
+            seq=seq,
+            org_id=draft.org_id,
+            case_id=draft.case_id,
+            kind=draft.kind,
+            actor_role=draft.actor_role,
+            details=draft.details,
+            at=draft.at,
+            prev_hash=prev,
+            hash=digest,
+            signature=crypto.sign(keys, digest.encode("ascii")),
+        )
 
     return link
 
@@ -65,8 +90,11 @@ class ChainReport:
         return not self.problems
 
 
-def verify_chain(records: Sequence[AuditRecord], verify_key: crypto.ServiceVerifyKey,
-                 expected_head: str | None = None) -> ChainReport:
+def verify_chain(
+    records: Sequence[AuditRecord],
+    verify_key: crypto.ServiceVerifyKey,
+    expected_head: str | None = None,
+) -> ChainReport:
     """Recompute the whole chain; list every entry that does not add up."""
     problems: list[str] = []
     prev = GENESIS
@@ -75,8 +103,15 @@ def verify_chain(records: Sequence[AuditRecord], verify_key: crypto.ServiceVerif
             problems.append(f"entry {position}: numbered {record.seq} (removed or reordered)")
         if record.prev_hash != prev:
             problems.append(f"entry {record.seq}: does not follow the entry before it")
-        body = _body(record.seq, record.org_id, record.case_id, record.kind, record.actor_role,
-                     record.details, record.at.isoformat())
+        body = _body(
+            record.seq,
+            record.org_id,
+            record.case_id,
+            record.kind,
+            record.actor_role,
+            record.details,
+            record.at.isoformat(),
+        )
         if _hash(record.prev_hash, body) != record.hash:
             problems.append(f"entry {record.seq}: content was edited")
         try:

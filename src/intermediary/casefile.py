@@ -40,14 +40,21 @@ async def unlock_case(store: Store, case_id: str, key: crypto.CounsellorKey) -> 
     raise IntegrityError("errors.not_a_counsellor_key", case=case_id)
 
 
-async def open_case_file(store: Store, case_id: str,
-                         key: crypto.CounsellorKey) -> list[CaseFileEntry]:
+async def open_case_file(
+    store: Store, case_id: str, key: crypto.CounsellorKey
+) -> list[CaseFileEntry]:
     """Every record of the case file, decrypted; a swapped or edited row fails loudly."""
     secret = await unlock_case(store, case_id, key)
     return [
-        CaseFileEntry(seq=e.seq, kind=e.kind, author=e.author, created_at=e.created_at,
-                      text=crypto.open_entry(secret, entry_aad(case_id, e.seq, e.author, e.kind),
-                                             e.blob).decode("utf-8"))
+        CaseFileEntry(
+            seq=e.seq,
+            kind=e.kind,
+            author=e.author,
+            created_at=e.created_at,
+            text=crypto.open_entry(
+                secret, entry_aad(case_id, e.seq, e.author, e.kind), e.blob
+            ).decode("utf-8"),
+        )
         for e in await store.entries(case_id)
     ]
 

@@ -44,8 +44,11 @@ from intermediary.proof import check_proof
 __all__ = ["main"]
 
 T = TypeVar("T")
-_KDF = {"sensitive": crypto.SENSITIVE, "moderate": crypto.MODERATE,
-        "interactive": crypto.INTERACTIVE}
+_KDF = {
+    "sensitive": crypto.SENSITIVE,
+    "moderate": crypto.MODERATE,
+    "interactive": crypto.INTERACTIVE,
+}
 
 
 def _out() -> Console:
@@ -88,7 +91,7 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
-# --- everyday ---------------------------------------------------------------------------------
+# --- everyday --------------------------------------------------------------------------
 
 
 @main.command()
@@ -102,9 +105,15 @@ def demo() -> None:
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
-              help="Configuration file; without it, a demo organisation in memory.")
-@click.option("--echo/--no-echo", default=None, help="Repeat each input line (default: when piped).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Configuration file; without it, a demo organisation in memory.",
+)
+@click.option(
+    "--echo/--no-echo", default=None, help="Repeat each input line (default: when piped)."
+)
 @_friendly
 def console(config_path: Path | None, echo: bool | None) -> None:
     """Play every party in one terminal: '@name text' per line, from standard input."""
@@ -133,15 +142,24 @@ async def _console(config_path: Path | None, echo: bool) -> None:
     transport = ConsoleTransport(printer)
     if config_path is None:
         config = demo_config(crypto.CounsellorKey.generate().public)
-        runtime = await start(config, crypto.ServiceKeys.generate(), transport,
-                              platform="console", store=MemoryStore(), receipt_limits=crypto.MIN)
-        printer.note("Demo organisation (nothing is kept): 'counsellor' is the counsellor, "
-                     "'management' is management, any other name is an employee. "
-                     "Example: @saskia !new")
+        runtime = await start(
+            config,
+            crypto.ServiceKeys.generate(),
+            transport,
+            platform="console",
+            store=MemoryStore(),
+            receipt_limits=crypto.MIN,
+        )
+        printer.note(
+            "Demo organisation (nothing is kept): 'counsellor' is the counsellor, "
+            "'management' is management, any other name is an employee. "
+            "Example: @saskia !new"
+        )
     else:
         config = load_config(config_path)
-        keys = crypto.load_service_keys(config.path(config.service.key_file),
-                                        service_passphrase(config))
+        keys = crypto.load_service_keys(
+            config.path(config.service.key_file), service_passphrase(config)
+        )
         runtime = await start(config, keys, transport, platform="console")
     front = ChatFrontEnd(runtime.service)
     try:
@@ -160,7 +178,7 @@ async def _stdin_lines() -> Any:
         yield line
 
 
-# --- keys -------------------------------------------------------------------------------------
+# --- keys ------------------------------------------------------------------------------
 
 
 @main.group()
@@ -169,15 +187,28 @@ def keys() -> None:
 
 
 @keys.command("new")
-@click.option("--kind", type=click.Choice(["counsellor", "service"]), default="counsellor",
-              show_default=True)
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="Where to write the key file (must not exist).")
+@click.option(
+    "--kind", type=click.Choice(["counsellor", "service"]), default="counsellor", show_default=True
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the key file (must not exist).",
+)
 @click.option("--label", default="", help="A name to recognise the key by.")
-@click.option("--kdf", type=click.Choice(list(_KDF)), default=None,
-              help="argon2id cost (default: sensitive for counsellors, moderate for the service).")
-@click.option("--passphrase-env", default=None,
-              help="Read the passphrase from this environment variable instead of prompting.")
+@click.option(
+    "--kdf",
+    type=click.Choice(list(_KDF)),
+    default=None,
+    help="argon2id cost (default: sensitive for counsellors, moderate for the service).",
+)
+@click.option(
+    "--passphrase-env",
+    default=None,
+    help="Read the passphrase from this environment variable instead of prompting.",
+)
 @_friendly
 def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: str | None) -> None:
     """Make a new key pair, wrapped under a passphrase with argon2id."""
@@ -186,22 +217,27 @@ def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: 
     passphrase = _passphrase(passphrase_env, "Passphrase", confirm=True)
     if kind == "counsellor":
         key = crypto.CounsellorKey.generate()
-        crypto.save_counsellor_key(out, key, passphrase, label=label or "counsellor",
-                                   limits=_KDF[kdf or "sensitive"])
+        crypto.save_counsellor_key(
+            out, key, passphrase, label=label or "counsellor", limits=_KDF[kdf or "sensitive"]
+        )
         click.echo(f"Counsellor key written to {out}.")
         click.echo(f"Public key (put it in the configuration): {key.public.encode()}")
-        click.echo(f"Fingerprint (compare it when someone configures it): "
-                   f"{key.public.fingerprint()}")
+        click.echo(
+            f"Fingerprint (compare it when someone configures it): {key.public.fingerprint()}"
+        )
     else:
         service_keys = crypto.ServiceKeys.generate()
-        crypto.save_service_keys(out, service_keys, passphrase, label=label or "service",
-                                 limits=_KDF[kdf or "moderate"])
+        crypto.save_service_keys(
+            out, service_keys, passphrase, label=label or "service", limits=_KDF[kdf or "moderate"]
+        )
         click.echo(f"Service key written to {out}.")
-        click.echo(f"Verify key (publish it; relays, proofs and the audit chain are signed "
-                   f"with it): {service_keys.verify_key.encode()}")
+        click.echo(
+            f"Verify key (publish it; relays, proofs and the audit chain are signed "
+            f"with it): {service_keys.verify_key.encode()}"
+        )
 
 
-# --- the counsellor's own machine -----------------------------------------------------------------
+# --- the counsellor's own machine ------------------------------------------------------
 
 
 def _case(value: str) -> str:
@@ -212,23 +248,34 @@ def _case(value: str) -> str:
 
 
 def _counsellor_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--passphrase-env", default=None,
-                        help="Environment variable with the key file's passphrase.")(func)
-    func = click.option("--key", "key_path", type=click.Path(path_type=Path), required=True,
-                        help="The counsellor's key file.")(func)
-    func = click.option("--config", "config_path", type=click.Path(path_type=Path),
-                        required=True)(func)
+    func = click.option(
+        "--passphrase-env",
+        default=None,
+        help="Environment variable with the key file's passphrase.",
+    )(func)
+    func = click.option(
+        "--key",
+        "key_path",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="The counsellor's key file.",
+    )(func)
+    func = click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)(
+        func
+    )
     return click.argument("case")(func)
 
 
-async def _counsellor_session(config_path: Path, key_path: Path, passphrase_env: str | None,
-                              case: str) -> tuple[Any, crypto.CounsellorKey, CounsellorActor]:
+async def _counsellor_session(
+    config_path: Path, key_path: Path, passphrase_env: str | None, case: str
+) -> tuple[Any, crypto.CounsellorKey, CounsellorActor]:
     from intermediary.runtime import service_passphrase
 
     config = load_config(config_path)
     key = crypto.load_counsellor_key(key_path, _passphrase(passphrase_env, "Passphrase"))
-    service_keys = crypto.load_service_keys(config.path(config.service.key_file),
-                                            service_passphrase(config))
+    service_keys = crypto.load_service_keys(
+        config.path(config.service.key_file), service_passphrase(config)
+    )
     runtime = await _local_runtime(config, service_keys)
     loaded = await runtime.store.load_case(case)
     if loaded is None:
@@ -246,18 +293,31 @@ async def _local_runtime(config: ServiceConfig, keys: crypto.ServiceKeys) -> Any
         async def send(self, message: Any) -> None:
             raise ConfigError(detail="this command does not deliver messages")
 
-    local = config.model_copy(update={"organisations": [
-        o.model_copy(update={
-            "counsellors": [c.model_copy(update={"addresses": {**c.addresses, "local": c.id}})
-                            for c in o.counsellors],
-            "management": [d.model_copy(update={"addresses": {**d.addresses, "local": d.id}})
-                           for d in o.management],
-        }) for o in config.organisations]})
+    local = config.model_copy(
+        update={
+            "organisations": [
+                o.model_copy(
+                    update={
+                        "counsellors": [
+                            c.model_copy(update={"addresses": {**c.addresses, "local": c.id}})
+                            for c in o.counsellors
+                        ],
+                        "management": [
+                            d.model_copy(update={"addresses": {**d.addresses, "local": d.id}})
+                            for d in o.management
+                        ],
+                    }
+                )
+                for o in config.organisations
+            ]
+        }
+    )
     return await start(local, keys, _NoTransport(), platform="local")
 
 
-def _actor_for_key(config: ServiceConfig, key: crypto.CounsellorKey, org_id: str,
-                   counsellor_id: str, case: str) -> CounsellorActor:
+def _actor_for_key(
+    config: ServiceConfig, key: crypto.CounsellorKey, org_id: str, counsellor_id: str, case: str
+) -> CounsellorActor:
     org = config.organisation(org_id)
     counsellor = next((c for c in org.counsellors if c.id == counsellor_id), None) if org else None
     if counsellor is None or counsellor.public_key != key.public.encode():
@@ -286,8 +346,9 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
         for column in ("#", "when (UTC)", "who", "what", "text"):
             table.add_column(column)
         for e in entries:
-            table.add_row(str(e.seq), e.created_at.strftime("%Y-%m-%d %H:%M"), e.author, e.kind,
-                          Text(e.text))
+            table.add_row(
+                str(e.seq), e.created_at.strftime("%Y-%m-%d %H:%M"), e.author, e.kind, Text(e.text)
+            )
         _out().print(table)
 
     _run(go())
@@ -295,16 +356,21 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
 
 @main.command()
 @_counsellor_options
-@click.option("--ground", prompt="Why do you need to see who the reporter is?",
-              help="The written ground, recorded in the audit chain before the identity is shown.")
+@click.option(
+    "--ground",
+    prompt="Why do you need to see who the reporter is?",
+    help="The written ground, recorded in the audit chain before the identity is shown.",
+)
 @_friendly
-def reveal(case: str, config_path: Path, key_path: Path, passphrase_env: str | None,
-           ground: str) -> None:
+def reveal(
+    case: str, config_path: Path, key_path: Path, passphrase_env: str | None, ground: str
+) -> None:
     """Show the reporter's identity, after recording why (audited)."""
 
     async def go() -> None:
-        runtime, key, actor = await _counsellor_session(config_path, key_path, passphrase_env,
-                                                        _case(case))
+        runtime, key, actor = await _counsellor_session(
+            config_path, key_path, passphrase_env, _case(case)
+        )
         try:
             await runtime.service.act_as(actor, _case(case), Reveal, ground=ground)
             identity = await open_identity(runtime.store, _case(case), key)
@@ -313,9 +379,13 @@ def reveal(case: str, config_path: Path, key_path: Path, passphrase_env: str | N
         if identity is None:
             click.echo("No identity was kept for this case.")
             return
-        for label, value in (("platform", identity.platform), ("address", identity.address),
-                             ("name", identity.display_name), ("handle", identity.handle),
-                             ("e-mail", identity.email)):
+        for label, value in (
+            ("platform", identity.platform),
+            ("address", identity.address),
+            ("name", identity.display_name),
+            ("handle", identity.handle),
+            ("e-mail", identity.email),
+        ):
             if value:
                 click.echo(f"{label}: {value}")
 
@@ -332,24 +402,40 @@ def disclose() -> None:
 @click.option("--basis", required=True, help="The legal obligation (article, order).")
 @click.option("--body", "requesting_body", required=True, help="Who requires it.")
 @click.option("--proportionality", required=True, help="Why disclosing is proportionate.")
-@click.option("--reason-not-informed", default="",
-              help="Why informing the reporter first would jeopardise the investigation "
-                   "(omit to inform the reporter now).")
+@click.option(
+    "--reason-not-informed",
+    default="",
+    help="Why informing the reporter first would jeopardise the investigation "
+    "(omit to inform the reporter now).",
+)
 @_friendly
-def disclose_legal(case: str, config_path: Path, key_path: Path, passphrase_env: str | None,
-                   basis: str, requesting_body: str, proportionality: str,
-                   reason_not_informed: str) -> None:
+def disclose_legal(
+    case: str,
+    config_path: Path,
+    key_path: Path,
+    passphrase_env: str | None,
+    basis: str,
+    requesting_body: str,
+    proportionality: str,
+    reason_not_informed: str,
+) -> None:
     """Disclosure under a legal obligation (Dir. 2019/1937 Art. 16(2))."""
 
     async def go() -> None:
-        runtime, _, actor = await _counsellor_session(config_path, key_path, passphrase_env,
-                                                      _case(case))
+        runtime, _, actor = await _counsellor_session(
+            config_path, key_path, passphrase_env, _case(case)
+        )
         try:
             await runtime.service.act_as(
-                actor, _case(case), RecordLegalDisclosure, basis=basis,
-                requesting_body=requesting_body, proportionality=proportionality,
+                actor,
+                _case(case),
+                RecordLegalDisclosure,
+                basis=basis,
+                requesting_body=requesting_body,
+                proportionality=proportionality,
                 inform_reporter=not reason_not_informed.strip(),
-                reason_not_informed=reason_not_informed)
+                reason_not_informed=reason_not_informed,
+            )
         finally:
             await runtime.close()
         click.echo("Recorded in the case file and the audit chain.")
@@ -361,8 +447,9 @@ def disclose_legal(case: str, config_path: Path, key_path: Path, passphrase_env:
 @_counsellor_options
 @click.option("--recipient", required=True, help="To whom the identity will be disclosed.")
 @_friendly
-def disclose_conscience(case: str, config_path: Path, key_path: Path,
-                        passphrase_env: str | None, recipient: str) -> None:
+def disclose_conscience(
+    case: str, config_path: Path, key_path: Path, passphrase_env: str | None, recipient: str
+) -> None:
     """Breaking confidentiality in a crisis of conscience: all eight conditions, answered."""
     answers = []
     for condition in CONSCIENCE_CONDITIONS:
@@ -371,11 +458,17 @@ def disclose_conscience(case: str, config_path: Path, key_path: Path,
         answers.append(ConditionAnswer(condition=condition, holds=holds, explanation=explanation))
 
     async def go() -> None:
-        runtime, _, actor = await _counsellor_session(config_path, key_path, passphrase_env,
-                                                      _case(case))
+        runtime, _, actor = await _counsellor_session(
+            config_path, key_path, passphrase_env, _case(case)
+        )
         try:
-            await runtime.service.act_as(actor, _case(case), RecordConscienceDisclosure,
-                                         recipient=recipient, answers=tuple(answers))
+            await runtime.service.act_as(
+                actor,
+                _case(case),
+                RecordConscienceDisclosure,
+                recipient=recipient,
+                answers=tuple(answers),
+            )
         finally:
             await runtime.close()
         click.echo("Recorded in the case file and the audit chain.")
@@ -385,8 +478,9 @@ def disclose_conscience(case: str, config_path: Path, key_path: Path,
 
 @main.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
-@click.option("--head", default=None, help="A head hash recorded earlier, to detect removed "
-              "newest entries.")
+@click.option(
+    "--head", default=None, help="A head hash recorded earlier, to detect removed newest entries."
+)
 @_friendly
 def verify(config_path: Path, head: str | None) -> None:
     """Check the audit chain: edited, removed or reordered entries are reported."""

@@ -94,9 +94,11 @@ class BatchConfig(_Strict):
         return values
 
     def policy(self) -> BatchPolicy:
-        return BatchPolicy(times=tuple(time.fromisoformat(t) for t in self.times),
-                           jitter_minutes=self.jitter_minutes,
-                           min_delay_minutes=self.min_delay_minutes)
+        return BatchPolicy(
+            times=tuple(time.fromisoformat(t) for t in self.times),
+            jitter_minutes=self.jitter_minutes,
+            min_delay_minutes=self.min_delay_minutes,
+        )
 
 
 class OrganisationConfig(_Strict):
@@ -125,8 +127,10 @@ class OrganisationConfig(_Strict):
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {self.timezone!r}") from None
-        for label, ids in (("counsellor", [c.id for c in self.counsellors]),
-                           ("management destination", [d.id for d in self.management])):
+        for label, ids in (
+            ("counsellor", [c.id for c in self.counsellors]),
+            ("management destination", [d.id for d in self.management]),
+        ):
             if len(set(ids)) != len(ids):
                 raise ValueError(f"two {label}s share an id in organisation {self.id}")
         known = set(load_categories().slugs)
@@ -147,11 +151,14 @@ class OrganisationConfig(_Strict):
             id=OrgId(self.id),
             name=self.name,
             counsellors=tuple(
-                CounsellorInfo(id=CounsellorId(c.id), name=c.name, kind=c.kind,
-                               description=c.description)
-                for c in self.counsellors),
-            destinations=tuple(DestinationInfo(id=DestinationId(d.id), name=d.name)
-                               for d in self.management),
+                CounsellorInfo(
+                    id=CounsellorId(c.id), name=c.name, kind=c.kind, description=c.description
+                )
+                for c in self.counsellors
+            ),
+            destinations=tuple(
+                DestinationInfo(id=DestinationId(d.id), name=d.name) for d in self.management
+            ),
             categories=categories,
             referral_bodies=tuple(self.referral_bodies) or load_referrals().slugs,
             locale=self.locale,
@@ -167,7 +174,7 @@ class ServiceSection(_Strict):
     database: str = "intermediary.db"
     key_file: str = "service.key"
     #: environment variable holding the service key file's passphrase
-    passphrase_env: str = "INTERMEDIARY_PASSPHRASE"
+    passphrase_env: str = "INTERMEDIARY_PASSPHRASE"  # noqa: S105 - a variable name
     passphrase_file: str | None = None
     #: X25519 public key of the offline recovery quorum; every case key is
     #: also sealed to it so a lost counsellor key does not lose cases

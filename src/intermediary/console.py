@@ -67,8 +67,7 @@ class ConsoleTransport:
         if message.idempotency_key in self.seen:
             return
         self.seen.add(message.idempotency_key)
-        self.printer.show(message.address, message.text,
-                          _STYLES.get(message.recipient, "bold"))
+        self.printer.show(message.address, message.text, _STYLES.get(message.recipient, "bold"))
 
 
 def profile_for(name: str) -> ReporterProfile:
@@ -76,9 +75,15 @@ def profile_for(name: str) -> ReporterProfile:
     return ReporterProfile(display_name=name.capitalize(), handle=name)
 
 
-async def run_lines(runtime: Runtime, front: ChatFrontEnd, lines: Iterable[str] | AsyncIterator[str],
-                    printer: Printer, *, echo: bool = False,
-                    profile: Callable[[str], ReporterProfile] = profile_for) -> int:
+async def run_lines(
+    runtime: Runtime,
+    front: ChatFrontEnd,
+    lines: Iterable[str] | AsyncIterator[str],
+    printer: Printer,
+    *,
+    echo: bool = False,
+    profile: Callable[[str], ReporterProfile] = profile_for,
+) -> int:
     """Feed lines through the front end; returns how many were not understood."""
     problems = 0
 

@@ -341,7 +341,7 @@ def open_entry(case_secret: CaseSecret, aad: bytes, blob: bytes) -> bytes:
         raise _integrity("case file entry") from None
 
 
-# --- operational data, indexes, digests and signatures -----------------------------------
+# --- operational data, indexes, digests and signatures ---------------------------------
 
 
 def _op_aad(purpose: str, aad: bytes) -> bytes:
@@ -404,7 +404,7 @@ def verify_signature(key: ServiceVerifyKey, message: bytes, signature: bytes) ->
         raise _integrity("signature") from None
 
 
-# --- receipt passphrases -------------------------------------------------------------------
+# --- receipt passphrases ---------------------------------------------------------------
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ARGON2ID = re.compile(
@@ -453,7 +453,7 @@ def check_passphrase(stored_hash: str, passphrase: str) -> bool:
         return False
 
 
-# --- key files ------------------------------------------------------------------------------
+# --- key files -------------------------------------------------------------------------
 
 _FORMAT = "intermediary-key/1"
 _BOX_OVERHEAD = nacl.secret.SecretBox.NONCE_SIZE + nacl.secret.SecretBox.MACBYTES

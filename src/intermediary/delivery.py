@@ -52,9 +52,16 @@ class Transport(Protocol):
 
 
 class DeliveryWorker:
-    def __init__(self, store: Store, keys: crypto.ServiceKeys, transport: Transport, *,
-                 clock: Callable[[], datetime], base_backoff: float = 2.0,
-                 max_backoff: float = 900.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        keys: crypto.ServiceKeys,
+        transport: Transport,
+        *,
+        clock: Callable[[], datetime],
+        base_backoff: float = 2.0,
+        max_backoff: float = 900.0,
+    ) -> None:
         self.store = store
         self.keys = keys
         self.transport = transport
@@ -65,15 +72,23 @@ class DeliveryWorker:
     def outgoing(self, item: OutboxItem) -> OutgoingMessage:
         """Open and render one outbox item."""
         envelope = Envelope.model_validate_json(
-            crypto.op_decrypt(self.keys, "outbox", item.key.encode(), item.payload))
+            crypto.op_decrypt(self.keys, "outbox", item.key.encode(), item.payload)
+        )
         text = render_message(envelope.message, envelope.locale)
         if envelope.signature:
-            text += "\n" + render("management.signature", envelope.locale,
-                                  signature=envelope.signature)
+            text += "\n" + render(
+                "management.signature", envelope.locale, signature=envelope.signature
+            )
         return OutgoingMessage(
-            idempotency_key=item.key, platform=envelope.platform, address=envelope.address,
-            recipient=envelope.recipient, case_id=envelope.case_id, text=text,
-            message=envelope.message, signature=envelope.signature)
+            idempotency_key=item.key,
+            platform=envelope.platform,
+            address=envelope.address,
+            recipient=envelope.recipient,
+            case_id=envelope.case_id,
+            text=text,
+            message=envelope.message,
+            signature=envelope.signature,
+        )
 
     async def run_once(self, limit: int = 100) -> int:
         """Deliver everything due now; returns how many were delivered."""
@@ -93,23 +108,32 @@ class DeliveryWorker:
         return delivered
 
     async def _retry(self, item: OutboxItem, error: IntermediaryError) -> None:
-        delay = min(self.max_backoff, self.base_backoff * (2 ** item.attempts))
+        delay = min(self.max_backoff, self.base_backoff * (2**item.attempts))
         if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
             delay = max(delay, error.retry_after)
-        log.warning("delivery failed, will retry",
-                    extra={"outbox_key": item.key, "attempt": item.attempts + 1,
-                           "error": type(error).__name__, "retry_in": delay})
-        await self.store.mark_retry(item.key, self.clock() + timedelta(seconds=delay),
-                                    type(error).__name__)
+        log.warning(
+            "delivery failed, will retry",
+            extra={
+                "outbox_key": item.key,
+                "attempt": item.attempts + 1,
+                "error": type(error).__name__,
+                "retry_in": delay,
+            },
+        )
+        await self.store.mark_retry(
+            item.key, self.clock() + timedelta(seconds=delay), type(error).__name__
+        )
 
-    async def run_forever(self, wake: asyncio.Event, stop: asyncio.Event,
-                          poll: float = 5.0) -> None:
+    async def run_forever(
+        self, wake: asyncio.Event, stop: asyncio.Event, poll: float = 5.0
+    ) -> None:
         """Deliver until ``stop`` is set; ``wake`` cuts the wait short."""
         while not stop.is_set():
             wake.clear()
             await self.run_once()
             waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
-            _, pending = await asyncio.wait(waiters, timeout=poll,
-                                            return_when=asyncio.FIRST_COMPLETED)
+            _, pending = await asyncio.wait(
+                waiters, timeout=poll, return_when=asyncio.FIRST_COMPLETED
+            )
             for task in pending:
                 task.cancel()

@@ -14,8 +14,8 @@ from typing import ClassVar
 from intermediary.text import DEFAULT_LOCALE, Locale, render
 
 __all__ = [
-    "ConfigError",
     "ConcurrentUpdate",
+    "ConfigError",
     "CorruptKeyFile",
     "DatabaseLocked",
     "DatabaseReadOnly",
@@ -63,7 +63,7 @@ class IntermediaryError(Exception):
         return render(self.key, locale, **self.params)
 
 
-# --- the sender's fault: the command is refused and nothing changes -----------------
+# --- the sender's fault: the command is refused and nothing changes --------------------
 
 
 class ProtocolError(IntermediaryError):
@@ -103,7 +103,7 @@ class RateLimited(ProtocolError):
     default_key = "errors.rate_limited"
 
 
-# --- the operator's fault ---------------------------------------------------------------
+# --- the operator's fault --------------------------------------------------------------
 
 
 class OperatorError(IntermediaryError):
@@ -160,7 +160,7 @@ class ConcurrentUpdate(StorageError):
     default_key = "errors.concurrent_update"
 
 
-# --- data was tampered with -----------------------------------------------------------------
+# --- data was tampered with ------------------------------------------------------------
 
 
 class IntegrityError(IntermediaryError):
@@ -175,7 +175,7 @@ class IntegrityError(IntermediaryError):
     default_key = "errors.integrity"
 
 
-# --- the platform's fault ---------------------------------------------------------------------
+# --- the platform's fault --------------------------------------------------------------
 
 
 class DeliveryError(IntermediaryError):
@@ -188,8 +188,9 @@ class DeliveryError(IntermediaryError):
 class TransientDeliveryError(DeliveryError):
     """Try again later (network down, rate limit, server error)."""
 
-    def __init__(self, key: str | None = None, /, *, retry_after: float | None = None,
-                 **params: object) -> None:
+    def __init__(
+        self, key: str | None = None, /, *, retry_after: float | None = None, **params: object
+    ) -> None:
         self.retry_after = retry_after
         super().__init__(key, **params)
 

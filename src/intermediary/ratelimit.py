@@ -17,8 +17,14 @@ __all__ = ["RateLimiter"]
 
 
 class RateLimiter:
-    def __init__(self, *, burst: int, per_minute: int, clock: Callable[[], datetime],
-                 max_senders: int = 100_000) -> None:
+    def __init__(
+        self,
+        *,
+        burst: int,
+        per_minute: int,
+        clock: Callable[[], datetime],
+        max_senders: int = 100_000,
+    ) -> None:
         self.burst = burst
         self.rate = per_minute / 60.0
         self.clock = clock

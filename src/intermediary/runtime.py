@@ -46,13 +46,20 @@ def demo_config(counsellor_key: crypto.BoxPublicKey, *, locale: str = "en") -> S
         name="Demo B.V.",
         locale="nl" if locale == "nl" else "en",
         clock_anchor=ClockAnchor.RELAY,
-        counsellors=[CounsellorConfig(
-            id=DEMO_COUNSELLOR, name="Daan (demo counsellor)", kind=CounsellorKind.EXTERNAL,
-            description="external confidential counsellor", public_key=counsellor_key.encode())],
+        counsellors=[
+            CounsellorConfig(
+                id=DEMO_COUNSELLOR,
+                name="Daan (demo counsellor)",
+                kind=CounsellorKind.EXTERNAL,
+                description="external confidential counsellor",
+                public_key=counsellor_key.encode(),
+            )
+        ],
         management=[DestinationConfig(id=DEMO_MANAGEMENT, name="the board of directors")],
     )
-    return ServiceConfig(service=ServiceSection(rate_burst=1000, rate_per_minute=6000),
-                         organisations=[org])
+    return ServiceConfig(
+        service=ServiceSection(rate_burst=1000, rate_per_minute=6000), organisations=[org]
+    )
 
 
 def service_passphrase(config: ServiceConfig) -> str:
@@ -63,12 +70,15 @@ def service_passphrase(config: ServiceConfig) -> str:
         try:
             return path.read_text("utf-8").strip()
         except OSError as error:
-            raise ConfigError(detail=f"cannot read passphrase file {path} "
-                              f"({error.__class__.__name__})") from None
+            raise ConfigError(
+                detail=f"cannot read passphrase file {path} ({error.__class__.__name__})"
+            ) from None
     value = os.environ.get(section.passphrase_env)
     if not value:
-        raise ConfigError(detail=f"set {section.passphrase_env} to the passphrase of the "
-                          "service key file (or set passphrase_file)")
+        raise ConfigError(
+            detail=f"set {section.passphrase_env} to the passphrase of the "
+            "service key file (or set passphrase_file)"
+        )
     return value
 
 
@@ -98,7 +108,13 @@ async def start(
     if store is None:
         store = SqliteStore(config.path(config.service.database))
     await store.open()
-    service = Service(store=store, keys=keys, config=config, platform=platform, clock=clock,
-                      receipt_limits=receipt_limits)
+    service = Service(
+        store=store,
+        keys=keys,
+        config=config,
+        platform=platform,
+        clock=clock,
+        receipt_limits=receipt_limits,
+    )
     worker = DeliveryWorker(store, keys, transport, clock=clock)
     return Runtime(config, keys, store, service, worker)

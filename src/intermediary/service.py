@@ -90,8 +90,8 @@ from intermediary.store import (
     OutboxItem,
     PendingRow,
     SealedKey,
-    StoredEntry,
     Store,
+    StoredEntry,
     UnitOfWork,
 )
 from intermediary.text import Locale
@@ -146,13 +146,17 @@ class Service:
         self._link = linker(keys)
         self._policies = {o.id: o.policy() for o in config.organisations}
         self._locks: dict[str, asyncio.Lock] = {}
-        self.limiter = RateLimiter(burst=config.service.rate_burst,
-                                   per_minute=config.service.rate_per_minute, clock=clock)
-        self._recovery = (crypto.BoxPublicKey.decode(config.service.recovery_public_key)
-                          if config.service.recovery_public_key else None)
+        self.limiter = RateLimiter(
+            burst=config.service.rate_burst, per_minute=config.service.rate_per_minute, clock=clock
+        )
+        self._recovery = (
+            crypto.BoxPublicKey.decode(config.service.recovery_public_key)
+            if config.service.recovery_public_key
+            else None
+        )
         self._check_addresses()
 
-    # --- who is who --------------------------------------------------------------------------
+    # --- who is who ---------------------------------------------------------------------
 
     def _address(self, addresses: dict[str, str], fallback: str) -> str | None:
         return addresses.get(self.platform, fallback if self.platform == "console" else None)
@@ -163,8 +167,9 @@ class Service:
             parties += [(d.id, d.addresses) for d in org.management]
             for party_id, addresses in parties:
                 if self._address(addresses, party_id) is None:
-                    raise ConfigError(detail=f"{org.id}: {party_id} has no address for "
-                                      f"platform {self.platform!r}")
+                    raise ConfigError(
+                        detail=f"{org.id}: {party_id} has no address for platform {self.platform!r}"
+                    )
 
     @property
     def policies(self) -> Sequence[OrgPolicy]:
@@ -174,16 +179,22 @@ class Service:
         return self._policies[org_id]
 
     def counsellor_roles(self, sender: Sender) -> list[CounsellorActor]:
-        return [CounsellorActor(OrgId(o.id), CounsellorId(c.id))
-                for o in self.config.organisations for c in o.counsellors
-                if sender.platform == self.platform
-                and self._address(c.addresses, c.id) == sender.address]
+        return [
+            CounsellorActor(OrgId(o.id), CounsellorId(c.id))
+            for o in self.config.organisations
+            for c in o.counsellors
+            if sender.platform == self.platform
+            and self._address(c.addresses, c.id) == sender.address
+        ]
 
     def management_roles(self, sender: Sender) -> list[ManagementActor]:
-        return [ManagementActor(OrgId(o.id), DestinationId(d.id))
-                for o in self.config.organisations for d in o.management
-                if sender.platform == self.platform
-                and self._address(d.addresses, d.id) == sender.address]
+        return [
+            ManagementActor(OrgId(o.id), DestinationId(d.id))
+            for o in self.config.organisations
+            for d in o.management
+            if sender.platform == self.platform
+            and self._address(d.addresses, d.id) == sender.address
+        ]
 
     def role_of(self, sender: Sender) -> Role:
         """The sender's role in general: configured parties, else a reporter."""
@@ -206,7 +217,7 @@ class Service:
             return (known or managers)[0]
         return ReporterActor(self.reporter_index(sender))
 
-    # --- commands ----------------------------------------------------------------------------
+    # --- commands -----------------------------------------------------------------------
 
     async def open_case(
         self,
@@ -225,51 +236,97 @@ class Service:
         if self.role_of(sender) is not Role.REPORTER:
             raise InvalidInput("errors.not_allowed_here", command="!new")
         if org_id not in self._policies:
-            raise InvalidInput("errors.unknown_organisation", organisation=org_id,
-                               choices=", ".join(self._policies))
+            raise InvalidInput(
+                "errors.unknown_organisation",
+                organisation=org_id,
+                choices=", ".join(self._policies),
+            )
         case_id = await self._fresh_case_id()
         receipt = crypto.new_receipt_passphrase(self.random(10))
         command = OpenCase(
-            actor=ReporterActor(self.reporter_index(sender)), case_id=case_id,
-            counsellor_id=CounsellorId(counsellor_id), mode=mode, disclosure=disclosure,
-            categories=tuple(categories), first_message=first_message, receipt=receipt)
+            actor=ReporterActor(self.reporter_index(sender)),
+            case_id=case_id,
+            counsellor_id=CounsellorId(counsellor_id),
+            mode=mode,
+            disclosure=disclosure,
+            categories=tuple(categories),
+            first_message=first_message,
+            receipt=receipt,
+        )
         transition = self._step(None, command, self.policy(org_id))
         public, secret = crypto.new_case_keypair()
         org = self.config.organisation(org_id)
         assert org is not None
         counsellor = next(c for c in org.counsellors if c.id == counsellor_id)
-        sealed = [SealedKey(case_id=case_id, holder=f"counsellor:{counsellor.id}",
-                            blob=crypto.seal_case_secret(secret, case_id, counsellor.box_key))]
+        sealed = [
+            SealedKey(
+                case_id=case_id,
+                holder=f"counsellor:{counsellor.id}",
+                blob=crypto.seal_case_secret(secret, case_id, counsellor.box_key),
+            )
+        ]
         if self._recovery is not None:
-            sealed.append(SealedKey(case_id=case_id, holder=RECOVERY_HOLDER,
-                                    blob=crypto.seal_case_secret(secret, case_id, self._recovery)))
-        receipt_hash = await asyncio.to_thread(crypto.hash_passphrase, receipt,
-                                               self.receipt_limits)
-        unit = await self._unit(None, transition, command, sender, profile,
-                                case_public=public.raw, receipt_hash=receipt_hash)
+            sealed.append(
+                SealedKey(
+                    case_id=case_id,
+                    holder=RECOVERY_HOLDER,
+                    blob=crypto.seal_case_secret(secret, case_id, self._recovery),
+                )
+            )
+        receipt_hash = await asyncio.to_thread(crypto.hash_passphrase, receipt, self.receipt_limits)
+        unit = await self._unit(
+            None,
+            transition,
+            command,
+            sender,
+            profile,
+            case_public=public.raw,
+            receipt_hash=receipt_hash,
+        )
         unit.sealed_keys = sealed
         await self._commit(unit)
         log.info("case opened", extra={"case": case_id, "org": org_id})
         return transition.case, receipt
 
-    async def act(self, sender: Sender, case_id: str, kind: type[Any], /, *,
-                  profile: ReporterProfile | None = None, **fields: Any) -> Case:
+    async def act(
+        self,
+        sender: Sender,
+        case_id: str,
+        kind: type[Any],
+        /,
+        *,
+        profile: ReporterProfile | None = None,
+        **fields: Any,
+    ) -> Case:
         """Give command ``kind`` on ``case_id`` as ``sender``; the role comes from the case."""
         self._limit(sender)
-        return await self._run(case_id, lambda case: self._actor(sender, case), kind, sender,
-                               profile, fields)
+        return await self._run(
+            case_id, lambda case: self._actor(sender, case), kind, sender, profile, fields
+        )
 
-    async def act_as(self, actor: CounsellorActor, case_id: str, kind: type[Any], /,
-                     **fields: Any) -> Case:
+    async def act_as(
+        self, actor: CounsellorActor, case_id: str, kind: type[Any], /, **fields: Any
+    ) -> Case:
         """Give a command as a counsellor proven by other means (holding their key
         on their own machine), for ``reveal`` and the disclosure records."""
-        return await self._run(case_id, lambda case: actor, kind,
-                               Sender(platform="local", address=actor.counsellor_id), None,
-                               fields)
+        return await self._run(
+            case_id,
+            lambda case: actor,
+            kind,
+            Sender(platform="local", address=actor.counsellor_id),
+            None,
+            fields,
+        )
 
-    async def _run(self, case_id: str, actor_for: Callable[[Case], Actor], kind: type[Any],
-                   sender: Sender, profile: ReporterProfile | None,
-                   fields: dict[str, Any]) -> Case:
+    async def _run(
+        self,
+        case_id: str,
+        actor_for: Callable[[Case], Actor],
+        kind: type[Any],
+        sender: Sender,
+        profile: ReporterProfile | None,
+        fields: dict[str, Any],
+    ) -> Case:
         async with self._lock(case_id):
             for attempt in range(3):
                 loaded = await self._load(case_id)
@@ -277,10 +334,8 @@ class Service:
                     raise UnknownCase(case=case_id)
                 if kind is Draft:
                     terms = await self.store.identity_terms(loaded.case.case_id)
-                    fields["identifying"] = matching_words(self.keys, fields.get("text", ""),
-                                                           terms)
-                command = kind(actor=actor_for(loaded.case), case_id=loaded.case.case_id,
-                               **fields)
+                    fields["identifying"] = matching_words(self.keys, fields.get("text", ""), terms)
+                command = kind(actor=actor_for(loaded.case), case_id=loaded.case.case_id, **fields)
                 transition = self._step(loaded.case, command, self.policy(loaded.case.org_id))
                 unit = await self._unit(loaded, transition, command, sender, profile)
                 try:
@@ -292,18 +347,21 @@ class Service:
                 return transition.case
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def resume(self, sender: Sender, case_id: str, passphrase: str,
-                     profile: ReporterProfile | None = None) -> Case:
+    async def resume(
+        self, sender: Sender, case_id: str, passphrase: str, profile: ReporterProfile | None = None
+    ) -> Case:
         """Continue a case from another account, proven by the receipt phrase."""
         self._limit(sender)
         loaded = await self._load(case_id)
         stored = loaded.row.receipt_hash if loaded is not None else None
         ok = stored is not None and await asyncio.to_thread(
-            crypto.check_passphrase, stored, passphrase)
+            crypto.check_passphrase, stored, passphrase
+        )
         if not ok or loaded is None:
             raise InvalidInput("errors.receipt_mismatch")
-        return await self.act(sender, loaded.case.case_id, Resume, receipt_verified=True,
-                              profile=profile)
+        return await self.act(
+            sender, loaded.case.case_id, Resume, receipt_verified=True, profile=profile
+        )
 
     async def proof(self, sender: Sender, case_id: str) -> str:
         """A signed proof that the sender reported this case (no content); audited."""
@@ -312,12 +370,18 @@ class Service:
         if not isinstance(self._actor(sender, case), ReporterActor):
             raise NotAllowed(role=Role.REPORTER, command="!proof")
         token = make_proof(self.keys, case)
-        draft = AuditDraft(org_id=case.org_id, case_id=case.case_id, kind="proof_issued",
-                           actor_role=Role.REPORTER, details="{}", at=self.clock())
+        draft = AuditDraft(
+            org_id=case.org_id,
+            case_id=case.case_id,
+            kind="proof_issued",
+            actor_role=Role.REPORTER,
+            details="{}",
+            at=self.clock(),
+        )
         await self._commit(UnitOfWork(audit=[draft]))
         return token
 
-    # --- queries -------------------------------------------------------------------------------
+    # --- queries ------------------------------------------------------------------------
 
     async def cases_of(self, sender: Sender) -> list[Case]:
         """The cases this sender takes part in, whatever their role."""
@@ -335,12 +399,13 @@ class Service:
     async def case_for(self, sender: Sender, case_id: str) -> Case:
         """One case, if the sender takes part in it (else :class:`UnknownCase`)."""
         loaded = await self._load(case_id)
-        if loaded is None or not is_party(loaded.case, self._actor(sender, loaded.case),
-                                          self.clock()):
+        if loaded is None or not is_party(
+            loaded.case, self._actor(sender, loaded.case), self.clock()
+        ):
             raise UnknownCase(case=case_id)
         return loaded.case
 
-    # --- internals ---------------------------------------------------------------------------------
+    # --- internals ----------------------------------------------------------------------
 
     def _limit(self, sender: Sender) -> None:
         self.limiter.check(crypto.digest(f"{sender.platform}\n{sender.address}".encode()))
@@ -366,8 +431,11 @@ class Service:
             return None
         row, pending_rows = found
         pending = [
-            load_pending(crypto.op_decrypt(self.keys, "pending",
-                                           f"{row.case_id}|{p.number}".encode(), p.blob))
+            load_pending(
+                crypto.op_decrypt(
+                    self.keys, "pending", f"{row.case_id}|{p.number}".encode(), p.blob
+                )
+            )
             for p in pending_rows
         ]
         return _Loaded(row, load_case(row.meta, pending))
@@ -376,66 +444,112 @@ class Service:
         await self.store.commit(unit, self._link)
         self.wake.set()
 
-    async def _unit(self, loaded: _Loaded | None, transition: Transition, command: Command,
-                    sender: Sender, profile: ReporterProfile | None, *,
-                    case_public: bytes | None = None, receipt_hash: str = "") -> UnitOfWork:
+    async def _unit(
+        self,
+        loaded: _Loaded | None,
+        transition: Transition,
+        command: Command,
+        sender: Sender,
+        profile: ReporterProfile | None,
+        *,
+        case_public: bytes | None = None,
+        receipt_hash: str = "",
+    ) -> UnitOfWork:
         case = transition.case
         now = self.clock()
         public = loaded.row.case_public if loaded else case_public
         assert public is not None
         version = loaded.row.version if loaded else 0
         row = CaseRow(
-            case_id=case.case_id, org_id=case.org_id, counsellor_id=case.counsellor_id,
-            reporter_index=case.reporter, state=case.state, meta=dump_case(case),
-            destinations=case.destinations, case_public=public,
+            case_id=case.case_id,
+            org_id=case.org_id,
+            counsellor_id=case.counsellor_id,
+            reporter_index=case.reporter,
+            state=case.state,
+            meta=dump_case(case),
+            destinations=case.destinations,
+            case_public=public,
             receipt_hash=loaded.row.receipt_hash if loaded else receipt_hash,
-            version=version, updated_at=now)
+            version=version,
+            updated_at=now,
+        )
         unit = UnitOfWork(case=row, expected_version=loaded.row.version if loaded else None)
         unit.pending = [
-            PendingRow(case_id=case.case_id, number=p.number,
-                       blob=crypto.op_encrypt(self.keys, "pending",
-                                              f"{case.case_id}|{p.number}".encode(),
-                                              dump_pending(p)))
+            PendingRow(
+                case_id=case.case_id,
+                number=p.number,
+                blob=crypto.op_encrypt(
+                    self.keys, "pending", f"{case.case_id}|{p.number}".encode(), dump_pending(p)
+                ),
+            )
             for p in case.pending
         ]
         profile = profile or ReporterProfile()
-        identity = Identity(platform=sender.platform, address=sender.address,
-                            display_name=profile.display_name, handle=profile.handle,
-                            email=profile.email)
+        identity = Identity(
+            platform=sender.platform,
+            address=sender.address,
+            display_name=profile.display_name,
+            handle=profile.handle,
+            email=profile.email,
+        )
         new_routing: Routing | None = None
         deliveries: list[Deliver] = []
         for effect in transition.effects:
             match effect:
                 case RecordEntry(seq=seq, kind=kind, author=author, text=text):
-                    blob = crypto.seal_entry(crypto.CasePublicKey(public),
-                                             entry_aad(case.case_id, seq, author, kind),
-                                             text.encode("utf-8"))
-                    unit.entries.append(StoredEntry(case_id=case.case_id, seq=seq, kind=kind,
-                                                    author=author, blob=blob, created_at=now))
+                    blob = crypto.seal_entry(
+                        crypto.CasePublicKey(public),
+                        entry_aad(case.case_id, seq, author, kind),
+                        text.encode("utf-8"),
+                    )
+                    unit.entries.append(
+                        StoredEntry(
+                            case_id=case.case_id,
+                            seq=seq,
+                            kind=kind,
+                            author=author,
+                            blob=blob,
+                            created_at=now,
+                        )
+                    )
                 case Reroute():
-                    new_routing = Routing(platform=sender.platform, address=sender.address,
-                                          locale=profile.locale)
-                    unit.routing = crypto.op_encrypt(self.keys, "routing", case.case_id.encode(),
-                                                     new_routing.model_dump_json().encode())
+                    new_routing = Routing(
+                        platform=sender.platform, address=sender.address, locale=profile.locale
+                    )
+                    unit.routing = crypto.op_encrypt(
+                        self.keys,
+                        "routing",
+                        case.case_id.encode(),
+                        new_routing.model_dump_json().encode(),
+                    )
                     unit.identity_terms = identity_terms(self.keys, identity)
                 case SealIdentity():
                     unit.identity = crypto.seal_identity(
-                        self._counsellor_key(case), case.case_id,
-                        identity.model_dump_json().encode())
+                        self._counsellor_key(case),
+                        case.case_id,
+                        identity.model_dump_json().encode(),
+                    )
                 case ForgetRouting():
                     unit.forget_routing = True
                 case Shred():
                     unit.shred = True
                 case Audit(kind=kind, details=details):
-                    unit.audit.append(AuditDraft(
-                        org_id=case.org_id, case_id=case.case_id, kind=kind,
-                        actor_role=command.actor.role,
-                        details=json.dumps(dict(details), sort_keys=True), at=now))
+                    unit.audit.append(
+                        AuditDraft(
+                            org_id=case.org_id,
+                            case_id=case.case_id,
+                            kind=kind,
+                            actor_role=command.actor.role,
+                            details=json.dumps(dict(details), sort_keys=True),
+                            at=now,
+                        )
+                    )
                 case Deliver():
                     deliveries.append(effect)
         for index, deliver in enumerate(deliveries):
-            item = await self._outbox_item(case, deliver, f"{case.case_id}.{version + 1}.{index}",
-                                           new_routing, now)
+            item = await self._outbox_item(
+                case, deliver, f"{case.case_id}.{version + 1}.{index}", new_routing, now
+            )
             if item is not None:
                 unit.outbox.append(item)
         return unit
@@ -445,8 +559,9 @@ class Service:
         assert org is not None
         return next(c.box_key for c in org.counsellors if c.id == case.counsellor_id)
 
-    async def _outbox_item(self, case: Case, deliver: Deliver, key: str,
-                           new_routing: Routing | None, now: datetime) -> OutboxItem | None:
+    async def _outbox_item(
+        self, case: Case, deliver: Deliver, key: str, new_routing: Routing | None, now: datetime
+    ) -> OutboxItem | None:
         org = self.config.organisation(case.org_id)
         assert org is not None
         locale: Locale = org.locale
@@ -455,11 +570,16 @@ class Service:
             case ToReporter():
                 routing = new_routing or await self._routing(case.case_id)
                 if routing is None:
-                    log.warning("no route to the reporter; message dropped",
-                                extra={"case": case.case_id, "text_key": deliver.message.key})
+                    log.warning(
+                        "no route to the reporter; message dropped",
+                        extra={"case": case.case_id, "text_key": deliver.message.key},
+                    )
                     return None
-                platform, address, locale = routing.platform, routing.address, \
-                    routing.locale or locale
+                platform, address, locale = (
+                    routing.platform,
+                    routing.address,
+                    routing.locale or locale,
+                )
                 recipient = "reporter"
             case ToCounsellor(counsellor_id=cid):
                 c = next(c for c in org.counsellors if c.id == cid)
@@ -470,21 +590,37 @@ class Service:
                 platform, address = self.platform, self._address(d.addresses, d.id) or ""
                 locale, recipient = d.locale or locale, "management"
                 if deliver.signed and deliver.message.quote is not None:
-                    raw = crypto.sign(self.keys, relay_statement(
-                        case.case_id, deliver.message.quote, case.counsellor_id))
+                    raw = crypto.sign(
+                        self.keys,
+                        relay_statement(case.case_id, deliver.message.quote, case.counsellor_id),
+                    )
                     signature = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-        envelope = Envelope(platform=platform, address=address, locale=locale,
-                            recipient=recipient, case_id=case.case_id, key=deliver.message.key,
-                            params=deliver.message.values, quote=deliver.message.quote,
-                            signature=signature)
-        return OutboxItem(key=key, case_id=case.case_id, org_id=case.org_id,
-                          payload=crypto.op_encrypt(self.keys, "outbox", key.encode(),
-                                                    envelope.model_dump_json().encode()),
-                          not_before=deliver.not_before or now, created_at=now)
+        envelope = Envelope(
+            platform=platform,
+            address=address,
+            locale=locale,
+            recipient=recipient,
+            case_id=case.case_id,
+            key=deliver.message.key,
+            params=deliver.message.values,
+            quote=deliver.message.quote,
+            signature=signature,
+        )
+        return OutboxItem(
+            key=key,
+            case_id=case.case_id,
+            org_id=case.org_id,
+            payload=crypto.op_encrypt(
+                self.keys, "outbox", key.encode(), envelope.model_dump_json().encode()
+            ),
+            not_before=deliver.not_before or now,
+            created_at=now,
+        )
 
     async def _routing(self, case_id: str) -> Routing | None:
         blob = await self.store.routing(case_id)
         if blob is None:
             return None
         return Routing.model_validate_json(
-            crypto.op_decrypt(self.keys, "routing", case_id.encode(), blob))
+            crypto.op_decrypt(self.keys, "routing", case_id.encode(), blob)
+        )

@@ -9,20 +9,28 @@ from tests.harness import make_harness
 async def test_first_contact_gets_the_notice_and_commands() -> None:
     h = await make_harness()
     [notice] = await h.say("anna", "hi")
-    for promise in ("approve the exact words", "Huis voor Klokkenluiders", "destroyed",
-                    "confidentiality", "!new"):
+    for promise in (
+        "approve the exact words",
+        "Huis voor Klokkenluiders",
+        "destroyed",
+        "confidentiality",
+        "!new",
+    ):
         assert promise in notice
     help_text = "\n".join(await h.say("anna", "!help"))
-    assert "!approve N" in help_text and "!stop-contact" in help_text
+    assert "!approve N" in help_text
+    assert "!stop-contact" in help_text
     await h.close()
 
 
 async def test_new_asks_for_what_is_missing_with_numbered_choices() -> None:
     h = await make_harness()
     answer = await h.say("anna", "!new")
-    assert "What would you like?" in answer[-1] and "1. just talk" in answer[-1]
+    assert "What would you like?" in answer[-1]
+    assert "1. just talk" in answer[-1]
     wrong = await h.say("anna", "7")
-    assert "one of the numbers shown" in wrong[0] and "1. just talk" in wrong[1]
+    assert "one of the numbers shown" in wrong[0]
+    assert "1. just talk" in wrong[1]
     await h.say("anna", "2")  # report
     question = await h.say("anna", "1")  # anonymous
     assert "What is it about?" in question[0]
@@ -30,7 +38,8 @@ async def test_new_asks_for_what_is_missing_with_numbered_choices() -> None:
     assert "first message" in h.replies["anna"][-1]
     assert await h.say("anna", "!skip") == []
     [opened] = h.inbox("anna")
-    assert "Your case code is VP-" in opened and "shown only this once" in opened
+    assert "Your case code is VP-" in opened
+    assert "shown only this once" in opened
     case = await h.case_of("anna")
     assert case in h.last("counsellor")
     await h.close()
@@ -76,7 +85,9 @@ async def test_several_cases_need_a_switch() -> None:
     cases = await h.service.cases_of(Sender(platform="console", address="anna"))
     first, second = sorted(c.case_id for c in cases)
     listing = (await h.say("anna", "!cases"))[0]
-    assert first in listing and second in listing and "(current)" in listing
+    assert first in listing
+    assert second in listing
+    assert "(current)" in listing
     await h.say("anna", f"!switch {first}")
     await h.say("anna", "to the first")
     status = (await h.say("anna", "!status"))[0]
@@ -132,7 +143,8 @@ async def test_feedback_form_requires_grounds_for_no_action() -> None:
         await h.say("management", reply)
     assert "Feedback from management" in h.last("counsellor")
     assert "No evidence was found." in h.last("counsellor")
-    assert "feedback on" in h.last("anna") and "No evidence" not in h.last("anna")
+    assert "feedback on" in h.last("anna")
+    assert "No evidence" not in h.last("anna")
     await h.close()
 
 
@@ -141,6 +153,7 @@ async def test_withdraw_and_stop_contact() -> None:
     await h.say("anna", "!new mode=report disclosure=anonymous category=bullying")
     await h.say("anna", "hello")
     await h.say("anna", "!withdraw")
-    assert "withdrawn" in h.last("anna") and "withdrew" in h.last("counsellor")
+    assert "withdrawn" in h.last("anna")
+    assert "withdrew" in h.last("counsellor")
     assert "no open case" in (await h.say("anna", "!status"))[0]
     await h.close()

@@ -3,7 +3,8 @@ from intermediary.chat import parse_line
 
 def test_plain_text_is_conversation() -> None:
     line = parse_line("hello there")
-    assert line.command is None and line.raw == "hello there"
+    assert line.command is None
+    assert line.raw == "hello there"
     assert parse_line("!").command is None
 
 

@@ -29,7 +29,6 @@ from intermediary.core import (
     Moment,
     OpenCase,
     OrgId,
-    RecordConscienceDisclosure,
     RecordEntry,
     RecordLegalDisclosure,
     ReporterActor,
@@ -68,13 +67,19 @@ def deliveries(effects: tuple[object, ...], kind: type) -> list[Deliver]:
     return [e for e in effects if isinstance(e, Deliver) and isinstance(e.recipient, kind)]
 
 
-# --- opening ------------------------------------------------------------------------------
+# --- opening ---------------------------------------------------------------------------
 
 
 def test_open_case_seals_identity_only_when_not_anonymous() -> None:
     def open_with(disclosure: Disclosure) -> tuple[object, ...]:
-        cmd = OpenCase(actor=reporter, case_id=CASE, counsellor_id=CounsellorIdDaan,
-                       disclosure=disclosure, receipt="R3CE-1PT0", first_message="hello")
+        cmd = OpenCase(
+            actor=reporter,
+            case_id=CASE,
+            counsellor_id=CounsellorIdDaan,
+            disclosure=disclosure,
+            receipt="R3CE-1PT0",
+            first_message="hello",
+        )
         return step(None, cmd, ctx()).effects
 
     anonymous = open_with(Disclosure.ANONYMOUS)
@@ -82,7 +87,8 @@ def test_open_case_seals_identity_only_when_not_anonymous() -> None:
     assert not any(isinstance(e, SealIdentity) for e in anonymous)
     assert any(isinstance(e, SealIdentity) for e in open_with(Disclosure.CONFIDENTIAL))
     receipts = [d for d in deliveries(anonymous, ToReporter) if "receipt" in d.message.values]
-    assert len(receipts) == 1 and receipts[0].message.values["receipt"] == "R3CE-1PT0"
+    assert len(receipts) == 1
+    assert receipts[0].message.values["receipt"] == "R3CE-1PT0"
 
 
 CounsellorIdDaan = case_in(State.OPEN).counsellor_id
@@ -90,29 +96,54 @@ CounsellorIdDaan = case_in(State.OPEN).counsellor_id
 
 def test_open_case_rejects_unknown_counsellor_and_category() -> None:
     with pytest.raises(InvalidInput, match="counsellor"):
-        step(None, OpenCase(actor=reporter, case_id=CASE, counsellor_id="nobody",  # type: ignore[arg-type]
-                            receipt="x"), ctx())
+        step(
+            None,
+            OpenCase(
+                actor=reporter,
+                case_id=CASE,
+                counsellor_id="nobody",  # type: ignore[arg-type]
+                receipt="x",
+            ),
+            ctx(),
+        )
     with pytest.raises(InvalidInput, match="category"):
-        step(None, OpenCase(actor=reporter, case_id=CASE, counsellor_id=CounsellorIdDaan,
-                            categories=("astrology",), receipt="x"), ctx())
+        step(
+            None,
+            OpenCase(
+                actor=reporter,
+                case_id=CASE,
+                counsellor_id=CounsellorIdDaan,
+                categories=("astrology",),
+                receipt="x",
+            ),
+            ctx(),
+        )
 
 
 def test_received_at_is_set_when_a_report_is_intended() -> None:
     consult = step(None, command_for(Step.OPEN_CASE, reporter), ctx()).case
-    assert consult.mode is Mode.CONSULT and consult.received_at is None
-    changed = step(replace(consult, mode=Mode.CONSULT),
-                   ChangeMode(actor=reporter, case_id=CASE, mode=Mode.REPORT),
-                   ctx(now=NOW + timedelta(hours=2))).case
+    assert consult.mode is Mode.CONSULT
+    assert consult.received_at is None
+    changed = step(
+        replace(consult, mode=Mode.CONSULT),
+        ChangeMode(actor=reporter, case_id=CASE, mode=Mode.REPORT),
+        ctx(now=NOW + timedelta(hours=2)),
+    ).case
     assert changed.received_at == NOW + timedelta(hours=2)
 
 
-# --- consent ------------------------------------------------------------------------------------
+# --- consent ---------------------------------------------------------------------------
 
 
 def test_draft_goes_to_the_reporter_and_never_to_management() -> None:
     case = case_in(State.OPEN, pending=())
-    t = step(case, Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE, text="the report",
-                         destinations=(BOARD,)), ctx())
+    t = step(
+        case,
+        Draft(
+            actor=actor_for(Role.COUNSELLOR), case_id=CASE, text="the report", destinations=(BOARD,)
+        ),
+        ctx(),
+    )
     assert t.case.state is State.AWAITING_CONSENT
     assert deliveries(t.effects, ToManagement) == []
     [ask] = [d for d in deliveries(t.effects, ToReporter)]
@@ -127,7 +158,8 @@ def test_approval_relays_exactly_the_approved_text_to_the_chosen_destination_onl
     assert [d.recipient.destination_id for d in to_management] == [BOARD]  # type: ignore[union-attr]
     assert to_management[0].message.quote == "relay text"
     assert to_management[0].signed
-    assert t.case.relayed_at == NOW and t.case.destinations == (BOARD,)
+    assert t.case.relayed_at == NOW
+    assert t.case.destinations == (BOARD,)
     assert DIRECTOR not in t.case.destinations
     audit = [e for e in t.effects if isinstance(e, Audit) and e.kind == "relay_approved"]
     assert dict(audit[0].details)["digest"] == case.pending[0].digest
@@ -141,8 +173,16 @@ def test_approval_with_a_different_digest_sends_nothing() -> None:
 
 def test_a_replaced_draft_cannot_be_approved() -> None:
     case = case_in(State.AWAITING_CONSENT)
-    t = step(case, Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE, text="better text",
-                         destinations=(BOARD,)), ctx())
+    t = step(
+        case,
+        Draft(
+            actor=actor_for(Role.COUNSELLOR),
+            case_id=CASE,
+            text="better text",
+            destinations=(BOARD,),
+        ),
+        ctx(),
+    )
     newer = max(p.number for p in t.case.pending)
     with pytest.raises(InvalidInput, match=f"replaced by a newer version \\({newer}\\)"):
         step(t.case, Approve(actor=reporter, case_id=CASE, number=1), ctx())
@@ -152,16 +192,23 @@ def test_a_replaced_draft_cannot_be_approved() -> None:
 
 def test_unknown_pending_number() -> None:
     with pytest.raises(InvalidInput, match="no text waiting"):
-        step(case_in(State.AWAITING_CONSENT, pending=()),
-             Approve(actor=reporter, case_id=CASE, number=9), ctx())
+        step(
+            case_in(State.AWAITING_CONSENT, pending=()),
+            Approve(actor=reporter, case_id=CASE, number=9),
+            ctx(),
+        )
 
 
 def test_batch_release_is_held_to_the_next_slot_with_jitter() -> None:
     case = case_in(State.AWAITING_CONSENT)
-    t = step(case, Approve(actor=reporter, case_id=CASE, number=1, moment=Moment.BATCH),
-             ctx(random=(600).to_bytes(4, "big") + bytes(4)))
+    t = step(
+        case,
+        Approve(actor=reporter, case_id=CASE, number=1, moment=Moment.BATCH),
+        ctx(random=(600).to_bytes(4, "big") + bytes(4)),
+    )
     [relay] = deliveries(t.effects, ToManagement)
-    assert relay.not_before is not None and relay.not_before > NOW
+    assert relay.not_before is not None
+    assert relay.not_before > NOW
     local = relay.not_before.astimezone(ZoneInfo("Europe/Amsterdam"))
     # NOW is 11:00 in Amsterdam; +60 min minimum delay passes 09:00: next day 09:00 + 600 s
     assert (local.date().isoformat(), local.hour, local.minute) == ("2027-03-02", 9, 10)
@@ -170,8 +217,11 @@ def test_batch_release_is_held_to_the_next_slot_with_jitter() -> None:
     board = ManagementActor(OrgId("acme"), BOARD)
     with pytest.raises(UnknownCase):
         step(t.case, Acknowledge(actor=board, case_id=CASE), ctx(now=NOW + timedelta(hours=1)))
-    acked = step(t.case, Acknowledge(actor=board, case_id=CASE),
-                 ctx(now=relay.not_before + timedelta(minutes=1)))
+    acked = step(
+        t.case,
+        Acknowledge(actor=board, case_id=CASE),
+        ctx(now=relay.not_before + timedelta(minutes=1)),
+    )
     assert acked.case.state is State.ACKNOWLEDGED
 
 
@@ -183,17 +233,28 @@ def test_draft_in_consult_mode_is_refused() -> None:
 
 def test_draft_needs_a_destination_when_there_are_several() -> None:
     with pytest.raises(InvalidInput, match="to=DESTINATION"):
-        step(case_in(State.OPEN), Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE,
-                                        text="x"), ctx())
+        step(
+            case_in(State.OPEN),
+            Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE, text="x"),
+            ctx(),
+        )
     with pytest.raises(InvalidInput, match="no management destination"):
-        step(case_in(State.OPEN), Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE,
-                                        text="x", destinations=("hr",)), ctx())  # type: ignore[arg-type]
+        step(
+            case_in(State.OPEN),
+            Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE, text="x", destinations=("hr",)),
+            ctx(),
+        )  # type: ignore[arg-type]
 
 
 def test_identifying_draft_is_held_until_confirmed_unless_disclosure_is_open() -> None:
     counsellor = actor_for(Role.COUNSELLOR)
-    draft = Draft(actor=counsellor, case_id=CASE, text="Saskia reports", destinations=(BOARD,),
-                  identifying=("saskia",))
+    draft = Draft(
+        actor=counsellor,
+        case_id=CASE,
+        text="Saskia reports",
+        destinations=(BOARD,),
+        identifying=("saskia",),
+    )
     with pytest.raises(DraftIdentifies, match="saskia"):
         step(case_in(State.OPEN), draft, ctx())
     assert step(case_in(State.OPEN), replace(draft, confirmed=True), ctx()).case.pending
@@ -201,12 +262,13 @@ def test_identifying_draft_is_held_until_confirmed_unless_disclosure_is_open() -
     assert step(open_case, draft, ctx()).case.state is State.AWAITING_CONSENT
 
 
-# --- reporter rights --------------------------------------------------------------------------------
+# --- reporter rights -------------------------------------------------------------------
 
 
 def test_withdraw_before_relay_closes_and_forgets_the_route() -> None:
     t = step(case_in(State.AWAITING_CONSENT), Withdraw(actor=reporter, case_id=CASE), ctx())
-    assert t.case.state is State.CLOSED and t.case.pending == ()
+    assert t.case.state is State.CLOSED
+    assert t.case.pending == ()
     assert any(isinstance(e, ForgetRouting) for e in t.effects)
     assert deliveries(t.effects, ToManagement) == []
 
@@ -219,12 +281,18 @@ def test_withdraw_after_relay_points_to_stop_contact(state: State) -> None:
 
 def test_disclosure_only_widens_and_sealing_follows() -> None:
     case = case_in(State.OPEN, disclosure=Disclosure.ANONYMOUS)
-    t = step(case, WidenDisclosure(actor=reporter, case_id=CASE,
-                                   disclosure=Disclosure.CONFIDENTIAL), ctx())
+    t = step(
+        case,
+        WidenDisclosure(actor=reporter, case_id=CASE, disclosure=Disclosure.CONFIDENTIAL),
+        ctx(),
+    )
     assert any(isinstance(e, SealIdentity) for e in t.effects)
     with pytest.raises(InvalidInput, match="only be widened"):
-        step(t.case, WidenDisclosure(actor=reporter, case_id=CASE,
-                                     disclosure=Disclosure.ANONYMOUS), ctx())
+        step(
+            t.case,
+            WidenDisclosure(actor=reporter, case_id=CASE, disclosure=Disclosure.ANONYMOUS),
+            ctx(),
+        )
 
 
 def test_stop_contact_blocks_replies_and_the_reporter_can_lift_it() -> None:
@@ -232,25 +300,40 @@ def test_stop_contact_blocks_replies_and_the_reporter_can_lift_it() -> None:
     with pytest.raises(InvalidInput, match="no further contact"):
         step(case, command_for(Step.REPLY, actor_for(Role.COUNSELLOR)), ctx())
     asked = step(case, command_for(Step.ASK, actor_for(Role.MANAGEMENT)), ctx())
-    assert any(isinstance(e, Deliver) and e.message.key == "counsellor.question_contact_stopped"
-               for e in asked.effects)
+    assert any(
+        isinstance(e, Deliver) and e.message.key == "counsellor.question_contact_stopped"
+        for e in asked.effects
+    )
     again = step(case, SendMessage(actor=reporter, case_id=CASE, text="I am back"), ctx()).case
     assert not again.contact_stopped
 
 
-# --- management ---------------------------------------------------------------------------------------
+# --- management ------------------------------------------------------------------------
 
 
 def test_no_action_feedback_needs_grounds() -> None:
-    feedback = Feedback(assessment="unfounded", action_kind=ActionKind.NONE, action="",
-                        grounds="", more_to_follow=False)
+    feedback = Feedback(
+        assessment="unfounded",
+        action_kind=ActionKind.NONE,
+        action="",
+        grounds="",
+        more_to_follow=False,
+    )
     with pytest.raises(InvalidInput, match="grounds"):
-        step(case_in(State.ACKNOWLEDGED),
-             GiveFeedback(actor=actor_for(Role.MANAGEMENT), case_id=CASE, feedback=feedback),
-             ctx())
-    ok = step(case_in(State.ACKNOWLEDGED),
-              GiveFeedback(actor=actor_for(Role.MANAGEMENT), case_id=CASE,
-                           feedback=replace(feedback, grounds="no evidence")), ctx())
+        step(
+            case_in(State.ACKNOWLEDGED),
+            GiveFeedback(actor=actor_for(Role.MANAGEMENT), case_id=CASE, feedback=feedback),
+            ctx(),
+        )
+    ok = step(
+        case_in(State.ACKNOWLEDGED),
+        GiveFeedback(
+            actor=actor_for(Role.MANAGEMENT),
+            case_id=CASE,
+            feedback=replace(feedback, grounds="no evidence"),
+        ),
+        ctx(),
+    )
     assert ok.case.state is State.FEEDBACK_GIVEN
 
 
@@ -279,18 +362,27 @@ def test_a_stranger_and_another_reporter_get_the_same_answer_as_for_no_case() ->
 
 def test_wrong_role_is_told_who_may() -> None:
     with pytest.raises(NotAllowed, match="Only the management"):
-        step(case_in(State.RELAYED), Acknowledge(actor=actor_for(Role.COUNSELLOR),  # type: ignore[arg-type]
-                                                 case_id=CASE), ctx())
+        step(
+            case_in(State.RELAYED),
+            Acknowledge(
+                actor=actor_for(Role.COUNSELLOR),  # type: ignore[arg-type]
+                case_id=CASE,
+            ),
+            ctx(),
+        )
 
 
-# --- reveal and disclosure records -----------------------------------------------------------------
+# --- reveal and disclosure records -----------------------------------------------------
 
 
 def test_reveal_needs_a_ground_and_a_non_anonymous_case() -> None:
     counsellor = actor_for(Role.COUNSELLOR)
     with pytest.raises(InvalidInput, match="anonymous"):
-        step(case_in(State.OPEN, disclosure=Disclosure.ANONYMOUS),
-             Reveal(actor=counsellor, case_id=CASE, ground="because"), ctx())
+        step(
+            case_in(State.OPEN, disclosure=Disclosure.ANONYMOUS),
+            Reveal(actor=counsellor, case_id=CASE, ground="because"),
+            ctx(),
+        )
     with pytest.raises(InvalidInput, match="written ground"):
         step(case_in(State.OPEN), Reveal(actor=counsellor, case_id=CASE, ground="  "), ctx())
     t = step(case_in(State.OPEN), Reveal(actor=counsellor, case_id=CASE, ground="threat"), ctx())
@@ -300,13 +392,19 @@ def test_reveal_needs_a_ground_and_a_non_anonymous_case() -> None:
 
 def test_legal_disclosure_informs_the_reporter_first_or_records_why_not() -> None:
     counsellor = actor_for(Role.COUNSELLOR)
-    base = RecordLegalDisclosure(actor=counsellor, case_id=CASE, basis="Sv art. 126nd",
-                                 requesting_body="public prosecutor", proportionality="only way",
-                                 inform_reporter=False)
+    base = RecordLegalDisclosure(
+        actor=counsellor,
+        case_id=CASE,
+        basis="Sv art. 126nd",
+        requesting_body="public prosecutor",
+        proportionality="only way",
+        inform_reporter=False,
+    )
     with pytest.raises(InvalidInput, match="informed first"):
         step(case_in(State.RELAYED), base, ctx())
-    kept_quiet = step(case_in(State.RELAYED),
-                      replace(base, reason_not_informed="would warn the suspect"), ctx())
+    kept_quiet = step(
+        case_in(State.RELAYED), replace(base, reason_not_informed="would warn the suspect"), ctx()
+    )
     assert deliveries(kept_quiet.effects, ToReporter) == []
     informed = step(case_in(State.RELAYED), replace(base, inform_reporter=True), ctx())
     [notice] = deliveries(informed.effects, ToReporter)
@@ -316,9 +414,13 @@ def test_legal_disclosure_informs_the_reporter_first_or_records_why_not() -> Non
 def test_conscience_disclosure_needs_all_eight_conditions() -> None:
     counsellor = actor_for(Role.COUNSELLOR)
     full = command_for(Step.CONSCIENCE_DISCLOSURE, counsellor)
-    one_fails = replace(full, answers=(
-        *full.answers[:-1], ConditionAnswer(condition="justifiable", holds=False,
-                                            explanation="unsure")))
+    one_fails = replace(
+        full,
+        answers=(
+            *full.answers[:-1],
+            ConditionAnswer(condition="justifiable", holds=False, explanation="unsure"),
+        ),
+    )
     with pytest.raises(InvalidInput, match="justifiable"):
         step(case_in(State.OPEN), one_fails, ctx())
     missing = replace(full, answers=full.answers[:7])
@@ -327,17 +429,20 @@ def test_conscience_disclosure_needs_all_eight_conditions() -> None:
     assert step(case_in(State.OPEN), full, ctx()).case.state is State.OPEN
 
 
-# --- texts --------------------------------------------------------------------------------------------
+# --- texts -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("", "empty"),
-    ("   \n\t ", "empty"),
-    ("x" * 4001, "limit is 4000"),
-    ("hello\x00world", "control"),
-    ("invoice \u202eexe.pdf", "control"),
-    ("bell\x07", "control"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("x" * 4001, "limit is 4000"),
+        ("hello\x00world", "control"),
+        ("invoice \u202eexe.pdf", "control"),
+        ("bell\x07", "control"),
+    ],
+)
 def test_bad_texts_are_refused_with_a_reason(text: str, fragment: str) -> None:
     case = case_in(State.OPEN)
     with pytest.raises(InvalidInput, match=fragment):
@@ -353,8 +458,9 @@ def test_a_failed_command_changes_nothing() -> None:
 
 
 def test_messages_carry_text_only_as_quotes() -> None:
-    t = step(case_in(State.OPEN), SendMessage(actor=reporter, case_id=CASE, text="<b>hi</b>"),
-             ctx())
+    t = step(
+        case_in(State.OPEN), SendMessage(actor=reporter, case_id=CASE, text="<b>hi</b>"), ctx()
+    )
     [to_counsellor] = [e for e in t.effects if isinstance(e, Deliver)]
     assert to_counsellor.message.quote == "<b>hi</b>"
     assert "<b>" not in repr(to_counsellor.message.params)

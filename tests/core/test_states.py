@@ -10,8 +10,7 @@ from intermediary.errors import NotAllowed, UnknownCase, WrongState
 from tests.helpers import actor_for, case_in, command_for, ctx
 
 S = State
-ACTIVE = (S.OPEN, S.AWAITING_CONSENT, S.RELAYED, S.ACKNOWLEDGED, S.IN_FOLLOW_UP,
-          S.FEEDBACK_GIVEN)
+ACTIVE = (S.OPEN, S.AWAITING_CONSENT, S.RELAYED, S.ACKNOWLEDGED, S.IN_FOLLOW_UP, S.FEEDBACK_GIVEN)
 AFTER = ACTIVE[2:]
 
 #: The lifecycle as PROTOCOL.md and DOMAIN.md state it, written out independently
@@ -19,9 +18,13 @@ AFTER = ACTIVE[2:]
 SPEC: dict[Step, dict[State, State | None]] = {
     Step.OPEN_CASE: {S.NEW: S.OPEN},
     Step.MESSAGE: dict.fromkeys(ACTIVE),
-    Step.APPROVE_RELAY: {S.AWAITING_CONSENT: S.RELAYED, S.RELAYED: None,
-                         S.ACKNOWLEDGED: S.IN_FOLLOW_UP, S.IN_FOLLOW_UP: None,
-                         S.FEEDBACK_GIVEN: None},
+    Step.APPROVE_RELAY: {
+        S.AWAITING_CONSENT: S.RELAYED,
+        S.RELAYED: None,
+        S.ACKNOWLEDGED: S.IN_FOLLOW_UP,
+        S.IN_FOLLOW_UP: None,
+        S.FEEDBACK_GIVEN: None,
+    },
     Step.REJECT_RELAY: {S.AWAITING_CONSENT: S.OPEN, **dict.fromkeys(AFTER)},
     Step.APPROVE_MINUTES: dict.fromkeys(ACTIVE),
     Step.REJECT_MINUTES: dict.fromkeys(ACTIVE),
@@ -43,19 +46,48 @@ SPEC: dict[Step, dict[State, State | None]] = {
     Step.CONSCIENCE_DISCLOSURE: dict.fromkeys((*ACTIVE, S.CLOSED)),
     Step.ACKNOWLEDGE: {S.RELAYED: S.ACKNOWLEDGED},
     Step.ASK: {S.ACKNOWLEDGED: S.IN_FOLLOW_UP, S.IN_FOLLOW_UP: None, S.FEEDBACK_GIVEN: None},
-    Step.FEEDBACK: {S.RELAYED: S.FEEDBACK_GIVEN, S.ACKNOWLEDGED: S.FEEDBACK_GIVEN,
-                    S.IN_FOLLOW_UP: S.FEEDBACK_GIVEN, S.FEEDBACK_GIVEN: None},
+    Step.FEEDBACK: {
+        S.RELAYED: S.FEEDBACK_GIVEN,
+        S.ACKNOWLEDGED: S.FEEDBACK_GIVEN,
+        S.IN_FOLLOW_UP: S.FEEDBACK_GIVEN,
+        S.FEEDBACK_GIVEN: None,
+    },
     Step.PURGE: {S.CLOSED: S.PURGED},
 }
 
 SPEC_ROLE = {
-    **dict.fromkeys([Step.OPEN_CASE, Step.MESSAGE, Step.APPROVE_RELAY, Step.REJECT_RELAY,
-                     Step.APPROVE_MINUTES, Step.REJECT_MINUTES, Step.WITHDRAW,
-                     Step.STOP_CONTACT, Step.REQUEST_MEETING, Step.CHANGE_MODE,
-                     Step.WIDEN_DISCLOSURE, Step.RESUME], Role.REPORTER),
-    **dict.fromkeys([Step.REPLY, Step.DRAFT, Step.MINUTES, Step.NOTE, Step.REFER, Step.CLOSE,
-                     Step.MEETING_HELD, Step.REVEAL, Step.LEGAL_DISCLOSURE,
-                     Step.CONSCIENCE_DISCLOSURE], Role.COUNSELLOR),
+    **dict.fromkeys(
+        [
+            Step.OPEN_CASE,
+            Step.MESSAGE,
+            Step.APPROVE_RELAY,
+            Step.REJECT_RELAY,
+            Step.APPROVE_MINUTES,
+            Step.REJECT_MINUTES,
+            Step.WITHDRAW,
+            Step.STOP_CONTACT,
+            Step.REQUEST_MEETING,
+            Step.CHANGE_MODE,
+            Step.WIDEN_DISCLOSURE,
+            Step.RESUME,
+        ],
+        Role.REPORTER,
+    ),
+    **dict.fromkeys(
+        [
+            Step.REPLY,
+            Step.DRAFT,
+            Step.MINUTES,
+            Step.NOTE,
+            Step.REFER,
+            Step.CLOSE,
+            Step.MEETING_HELD,
+            Step.REVEAL,
+            Step.LEGAL_DISCLOSURE,
+            Step.CONSCIENCE_DISCLOSURE,
+        ],
+        Role.COUNSELLOR,
+    ),
     **dict.fromkeys([Step.ACKNOWLEDGE, Step.ASK, Step.FEEDBACK], Role.MANAGEMENT),
     Step.PURGE: Role.SYSTEM,
 }
@@ -78,15 +110,17 @@ def _party(role: Role, state: State) -> bool:
 CELLS = [(state, s, role) for state in State for s in Step for role in Role]
 
 
-@pytest.mark.parametrize(("state", "kind", "role"), CELLS,
-                         ids=[f"{a}-{b}-{c}" for a, b, c in CELLS])
+@pytest.mark.parametrize(
+    ("state", "kind", "role"), CELLS, ids=[f"{a}-{b}-{c}" for a, b, c in CELLS]
+)
 def test_cell(state: State, kind: Step, role: Role) -> None:
     case = None if state is State.NEW else case_in(state)
     command = command_for(kind, actor_for(role, case))
     target = next_state(kind, state)
     if kind is Step.OPEN_CASE:
         expected_error: type[Exception] | None = (
-            WrongState if case is not None else None if role is ROLE[kind] else NotAllowed)
+            WrongState if case is not None else None if role is ROLE[kind] else NotAllowed
+        )
     elif case is None or (not _party(role, state) and kind is not Step.RESUME):
         expected_error = UnknownCase
     elif role is not ROLE[kind]:

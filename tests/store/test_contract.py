@@ -32,33 +32,68 @@ def link(head: AuditRecord | None, draft: AuditDraft) -> AuditRecord:
     """A test linker: a plain hash chain (signing is the audit module's business)."""
     prev = head.hash if head else "0" * 64
     digest = hashlib.sha256(f"{prev}|{draft.kind}|{draft.details}".encode()).hexdigest()
-    return AuditRecord(seq=(head.seq + 1) if head else 1, org_id=draft.org_id,
-                       case_id=draft.case_id, kind=draft.kind, actor_role=draft.actor_role,
-                       details=draft.details, at=draft.at, prev_hash=prev, hash=digest,
-                       signature=b"s" * 64)
+    return AuditRecord(
+        seq=(head.seq + 1) if head else 1,
+        org_id=draft.org_id,
+        case_id=draft.case_id,
+        kind=draft.kind,
+        actor_role=draft.actor_role,
+        details=draft.details,
+        at=draft.at,
+        prev_hash=prev,
+        hash=digest,
+        signature=b"s" * 64,
+    )
 
 
 def row(case_id: str = "VP-AAAA-AAAA", **changes: object) -> CaseRow:
-    base = CaseRow(case_id=case_id, org_id="acme", counsellor_id="daan",
-                   reporter_index="r" * 64, state="open", meta="{}", destinations=(),
-                   case_public=b"p" * 32, receipt_hash="$argon2id$x", version=0,
-                   updated_at=NOW)
+    base = CaseRow(
+        case_id=case_id,
+        org_id="acme",
+        counsellor_id="daan",
+        reporter_index="r" * 64,
+        state="open",
+        meta="{}",
+        destinations=(),
+        case_public=b"p" * 32,
+        receipt_hash="$argon2id$x",
+        version=0,
+        updated_at=NOW,
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def entry(case_id: str, seq: int) -> StoredEntry:
-    return StoredEntry(case_id=case_id, seq=seq, kind="message", author="reporter",
-                       blob=bytes([seq]) * 40, created_at=NOW)
+    return StoredEntry(
+        case_id=case_id,
+        seq=seq,
+        kind="message",
+        author="reporter",
+        blob=bytes([seq]) * 40,
+        created_at=NOW,
+    )
 
 
 def outbox(key: str, case_id: str | None = "VP-AAAA-AAAA", delay: int = 0) -> OutboxItem:
-    return OutboxItem(key=key, case_id=case_id, org_id="acme", payload=b"sealed-" + key.encode(),
-                      not_before=NOW + timedelta(seconds=delay), created_at=NOW)
+    return OutboxItem(
+        key=key,
+        case_id=case_id,
+        org_id="acme",
+        payload=b"sealed-" + key.encode(),
+        not_before=NOW + timedelta(seconds=delay),
+        created_at=NOW,
+    )
 
 
 def audit(kind: str) -> AuditDraft:
-    return AuditDraft(org_id="acme", case_id="VP-AAAA-AAAA", kind=kind, actor_role="reporter",
-                      details='{"a": "b"}', at=NOW)
+    return AuditDraft(
+        org_id="acme",
+        case_id="VP-AAAA-AAAA",
+        kind=kind,
+        actor_role="reporter",
+        details='{"a": "b"}',
+        at=NOW,
+    )
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -74,15 +109,20 @@ async def new_case(store: Store, case_id: str = "VP-AAAA-AAAA", **unit: object) 
 
 
 async def test_a_new_case_round_trips(store: Store) -> None:
-    await new_case(store, entries=[entry("VP-AAAA-AAAA", 1)],
-                   pending=[PendingRow(case_id="VP-AAAA-AAAA", number=1, blob=b"pend")],
-                   sealed_keys=[SealedKey(case_id="VP-AAAA-AAAA", holder="counsellor:daan",
-                                          blob=b"k")],
-                   identity=b"id", routing=b"route", identity_terms=frozenset({"t1", "t2"}))
+    await new_case(
+        store,
+        entries=[entry("VP-AAAA-AAAA", 1)],
+        pending=[PendingRow(case_id="VP-AAAA-AAAA", number=1, blob=b"pend")],
+        sealed_keys=[SealedKey(case_id="VP-AAAA-AAAA", holder="counsellor:daan", blob=b"k")],
+        identity=b"id",
+        routing=b"route",
+        identity_terms=frozenset({"t1", "t2"}),
+    )
     loaded = await store.load_case("VP-AAAA-AAAA")
     assert loaded is not None
     case, pending = loaded
-    assert case.version == 1 and case.case_public == b"p" * 32
+    assert case.version == 1
+    assert case.case_public == b"p" * 32
     assert [p.blob for p in pending] == [b"pend"]
     assert [e.seq for e in await store.entries("VP-AAAA-AAAA")] == [1]
     assert [k.holder for k in await store.sealed_keys("VP-AAAA-AAAA")] == ["counsellor:daan"]
@@ -94,8 +134,9 @@ async def test_a_new_case_round_trips(store: Store) -> None:
 
 async def test_lookups_by_reporter_counsellor_and_destination(store: Store) -> None:
     await new_case(store, "VP-AAAA-AAAA")
-    await store.commit(UnitOfWork(case=row("VP-BBBB-BBBB", reporter_index="s" * 64,
-                                           destinations=("board",))), link)
+    await store.commit(
+        UnitOfWork(case=row("VP-BBBB-BBBB", reporter_index="s" * 64, destinations=("board",))), link
+    )
     assert [c.case_id for c in await store.cases_for_reporter("r" * 64)] == ["VP-AAAA-AAAA"]
     assert len(await store.cases_for_counsellor("acme", "daan")) == 2
     assert await store.cases_for_counsellor("other", "daan") == []
@@ -108,17 +149,26 @@ async def test_lookups_by_reporter_counsellor_and_destination(store: Store) -> N
 
 async def test_stale_version_is_refused_and_nothing_is_written(store: Store) -> None:
     await new_case(store)
-    update = UnitOfWork(case=row(state="awaiting_consent"), expected_version=1,
-                        entries=[entry("VP-AAAA-AAAA", 2)], outbox=[outbox("k1")],
-                        audit=[audit("draft")])
+    update = UnitOfWork(
+        case=row(state="awaiting_consent"),
+        expected_version=1,
+        entries=[entry("VP-AAAA-AAAA", 2)],
+        outbox=[outbox("k1")],
+        audit=[audit("draft")],
+    )
     await store.commit(update, link)
-    stale = UnitOfWork(case=row(state="closed"), expected_version=1,
-                       entries=[entry("VP-AAAA-AAAA", 3)], outbox=[outbox("k2")],
-                       audit=[audit("closed")])
+    stale = UnitOfWork(
+        case=row(state="closed"),
+        expected_version=1,
+        entries=[entry("VP-AAAA-AAAA", 3)],
+        outbox=[outbox("k2")],
+        audit=[audit("closed")],
+    )
     with pytest.raises(ConcurrentUpdate):
         await store.commit(stale, link)
     loaded = await store.load_case("VP-AAAA-AAAA")
-    assert loaded is not None and loaded[0].state == "awaiting_consent"
+    assert loaded is not None
+    assert loaded[0].state == "awaiting_consent"
     assert loaded[0].version == 2
     assert [e.seq for e in await store.entries("VP-AAAA-AAAA")] == [2]
     assert await store.outbox_item("k2") is None
@@ -134,20 +184,40 @@ async def test_a_second_new_case_with_the_same_id_is_refused(store: Store) -> No
 async def test_duplicate_outbox_key_rolls_back_the_whole_unit(store: Store) -> None:
     await new_case(store, outbox=[outbox("same")])
     with pytest.raises(ConcurrentUpdate):
-        await store.commit(UnitOfWork(case=row(state="relayed"), expected_version=1,
-                                      outbox=[outbox("same")], audit=[audit("x")]), link)
+        await store.commit(
+            UnitOfWork(
+                case=row(state="relayed"),
+                expected_version=1,
+                outbox=[outbox("same")],
+                audit=[audit("x")],
+            ),
+            link,
+        )
     loaded = await store.load_case("VP-AAAA-AAAA")
-    assert loaded is not None and loaded[0].state == "open"
+    assert loaded is not None
+    assert loaded[0].state == "open"
     assert await store.audit_log() == []
 
 
 async def test_pending_texts_are_replaced_as_a_set(store: Store) -> None:
-    await new_case(store, pending=[PendingRow(case_id="VP-AAAA-AAAA", number=1, blob=b"a"),
-                                   PendingRow(case_id="VP-AAAA-AAAA", number=2, blob=b"b")])
-    await store.commit(UnitOfWork(case=row(), expected_version=1, pending=[
-        PendingRow(case_id="VP-AAAA-AAAA", number=3, blob=b"c")]), link)
+    await new_case(
+        store,
+        pending=[
+            PendingRow(case_id="VP-AAAA-AAAA", number=1, blob=b"a"),
+            PendingRow(case_id="VP-AAAA-AAAA", number=2, blob=b"b"),
+        ],
+    )
+    await store.commit(
+        UnitOfWork(
+            case=row(),
+            expected_version=1,
+            pending=[PendingRow(case_id="VP-AAAA-AAAA", number=3, blob=b"c")],
+        ),
+        link,
+    )
     loaded = await store.load_case("VP-AAAA-AAAA")
-    assert loaded is not None and [p.number for p in loaded[1]] == [3]
+    assert loaded is not None
+    assert [p.number for p in loaded[1]] == [3]
 
 
 async def test_outbox_due_order_retry_and_delivery(store: Store) -> None:
@@ -157,38 +227,57 @@ async def test_outbox_due_order_retry_and_delivery(store: Store) -> None:
     await store.mark_retry("a", NOW + timedelta(seconds=30), "TransientDeliveryError")
     assert [i.key for i in await store.due_outbox(NOW)] == ["b"]
     item = await store.outbox_item("a")
-    assert item is not None and item.attempts == 1 and item.last_error == "TransientDeliveryError"
+    assert item is not None
+    assert item.attempts == 1
+    assert item.last_error == "TransientDeliveryError"
     assert [i.key for i in await store.due_outbox(NOW + timedelta(seconds=31))] == ["a", "b"]
     await store.mark_delivered("b", NOW)
     delivered = await store.outbox_item("b")
-    assert delivered is not None and delivered.status == "delivered" and delivered.payload == b""
+    assert delivered is not None
+    assert delivered.status == "delivered"
+    assert delivered.payload == b""
     assert [i.key for i in await store.due_outbox(NOW + timedelta(hours=2))] == ["a", "later"]
 
 
 async def test_forgetting_routing_keeps_the_case_file(store: Store) -> None:
-    await new_case(store, entries=[entry("VP-AAAA-AAAA", 1)], routing=b"route",
-                   identity=b"id", identity_terms=frozenset({"t"}))
-    await store.commit(UnitOfWork(case=row(state="closed"), expected_version=1,
-                                  forget_routing=True), link)
+    await new_case(
+        store,
+        entries=[entry("VP-AAAA-AAAA", 1)],
+        routing=b"route",
+        identity=b"id",
+        identity_terms=frozenset({"t"}),
+    )
+    await store.commit(
+        UnitOfWork(case=row(state="closed"), expected_version=1, forget_routing=True), link
+    )
     assert await store.routing("VP-AAAA-AAAA") is None
     assert await store.identity_terms("VP-AAAA-AAAA") == frozenset()
     assert await store.identity("VP-AAAA-AAAA") == b"id"
     assert len(await store.entries("VP-AAAA-AAAA")) == 1
 
 
-async def test_shredding_deletes_keys_identity_routing_pending_and_queued_work(store: Store) -> None:
-    await new_case(store, entries=[entry("VP-AAAA-AAAA", 1)], routing=b"r", identity=b"i",
-                   pending=[PendingRow(case_id="VP-AAAA-AAAA", number=1, blob=b"p")],
-                   sealed_keys=[SealedKey(case_id="VP-AAAA-AAAA", holder="c", blob=b"k")],
-                   outbox=[outbox("queued", delay=99)])
-    await store.commit(UnitOfWork(case=row(state="purged"), expected_version=1, shred=True,
-                                  pending=[]), link)
+async def test_shredding_deletes_keys_identity_routing_pending_and_queued_work(
+    store: Store,
+) -> None:
+    await new_case(
+        store,
+        entries=[entry("VP-AAAA-AAAA", 1)],
+        routing=b"r",
+        identity=b"i",
+        pending=[PendingRow(case_id="VP-AAAA-AAAA", number=1, blob=b"p")],
+        sealed_keys=[SealedKey(case_id="VP-AAAA-AAAA", holder="c", blob=b"k")],
+        outbox=[outbox("queued", delay=99)],
+    )
+    await store.commit(
+        UnitOfWork(case=row(state="purged"), expected_version=1, shred=True, pending=[]), link
+    )
     assert await store.sealed_keys("VP-AAAA-AAAA") == []
     assert await store.identity("VP-AAAA-AAAA") is None
     assert await store.routing("VP-AAAA-AAAA") is None
     assert await store.outbox_item("queued") is None
     loaded = await store.load_case("VP-AAAA-AAAA")
-    assert loaded is not None and loaded[1] == []
+    assert loaded is not None
+    assert loaded[1] == []
     assert len(await store.entries("VP-AAAA-AAAA")) == 1  # unreadable forever, but counted
 
 
@@ -198,7 +287,8 @@ async def test_audit_chain_links_in_order_across_commits(store: Store) -> None:
     log = await store.audit_log()
     assert [a.seq for a in log] == [1, 2, 3]
     assert [a.kind for a in log] == ["opened", "message", "proof_issued"]
-    assert log[1].prev_hash == log[0].hash and log[2].prev_hash == log[1].hash
+    assert log[1].prev_hash == log[0].hash
+    assert log[2].prev_hash == log[1].hash
 
 
 async def test_a_failing_linker_rolls_back_everything(store: Store) -> None:
@@ -206,7 +296,8 @@ async def test_a_failing_linker_rolls_back_everything(store: Store) -> None:
         raise RuntimeError("signing failed")
 
     with pytest.raises(RuntimeError):
-        await store.commit(UnitOfWork(case=row(), outbox=[outbox("k")],
-                                      audit=[audit("opened")]), broken)
+        await store.commit(
+            UnitOfWork(case=row(), outbox=[outbox("k")], audit=[audit("opened")]), broken
+        )
     assert await store.load_case("VP-AAAA-AAAA") is None
     assert await store.outbox_item("k") is None

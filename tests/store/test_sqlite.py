@@ -17,6 +17,7 @@ async def test_pragmas_protect_the_file(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "x.db")
     await store.open()
     try:
+
         async def pragma(name: str) -> object:
             async with store.db.execute(f"PRAGMA {name}") as cur:
                 result = await cur.fetchone()
@@ -56,7 +57,8 @@ async def test_a_locked_database_is_reported_and_nothing_is_lost(tmp_path: Path)
         other.rollback()
         other.close()
     loaded = await store.load_case("VP-AAAA-AAAA")
-    assert loaded is not None and loaded[0].state == "open"
+    assert loaded is not None
+    assert loaded[0].state == "open"
     await store.commit(UnitOfWork(case=row(state="closed"), expected_version=1), link)
     assert [a.kind for a in await store.audit_log()] == ["opened"]
     await store.close()

@@ -47,5 +47,6 @@ class Form:
             value = ""
         elif not value or value == skip_word:
             raise InvalidInput("errors.empty_text")
-        return replace(self, questions=self.questions[1:],
-                       answers={**self.answers, question.field: value})
+        return replace(
+            self, questions=self.questions[1:], answers={**self.answers, question.field: value}
+        )

@@ -48,7 +48,7 @@ def parse_line(text: str, prefix: str = "!") -> Line:
     stripped = text.strip()
     if prefix and (not stripped.startswith(prefix) or stripped == prefix):
         return Line(None, raw=text)
-    body = stripped[len(prefix):]
+    body = stripped[len(prefix) :]
     parts = body.split()
     if not parts:
         return Line(None, raw=text)

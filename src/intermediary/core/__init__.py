@@ -30,7 +30,7 @@ from intermediary.core.validation import CONSCIENCE_CONDITIONS, checked_text, te
 from intermediary.core.vocabulary import *  # noqa: F403
 from intermediary.core.vocabulary import __all__ as _vocabulary
 
-__all__ = [  # noqa: PLE0604
+__all__ = [
     "CONSCIENCE_CONDITIONS",
     "ROLE",
     "TRANSITIONS",

@@ -7,7 +7,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from intermediary.core.case import Case
-from intermediary.core.effects import Deliver, Message, RecordEntry, ToCounsellor, ToManagement, ToReporter
+from intermediary.core.effects import (
+    Deliver,
+    Message,
+    RecordEntry,
+    ToCounsellor,
+    ToManagement,
+    ToReporter,
+)
 from intermediary.core.ids import DestinationId
 from intermediary.core.vocabulary import EntryKind, Role
 

@@ -61,7 +61,7 @@ class Case:
     referrals: tuple[str, ...] = ()
     more_to_follow: bool = False
 
-    # --- deadlines, derived ---------------------------------------------------------------
+    # --- deadlines, derived -------------------------------------------------------------
 
     @property
     def clock_start(self) -> datetime | None:

@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 
-# --- reporter -------------------------------------------------------------------------
+# --- reporter --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -244,7 +244,7 @@ class RecordConscienceDisclosure:
     answers: tuple[ConditionAnswer, ...]
 
 
-# --- management ----------------------------------------------------------------------------
+# --- management ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -280,7 +280,7 @@ class GiveFeedback:
     feedback: Feedback
 
 
-# --- the service -------------------------------------------------------------------------------
+# --- the service -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -315,4 +315,3 @@ Command = (
     | GiveFeedback
     | Purge
 )
-

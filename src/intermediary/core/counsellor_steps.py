@@ -61,34 +61,54 @@ def _destinations(cmd: Draft, ctx: Context) -> tuple[DestinationId, ...]:
     if not cmd.destinations:
         if len(known) == 1:
             return (known[0].id,)
-        raise InvalidInput("errors.missing_argument", command="!draft", what="to=DESTINATION",
-                           example=f"!draft {cmd.case_id} to={known[0].id if known else '…'} …")
+        raise InvalidInput(
+            "errors.missing_argument",
+            command="!draft",
+            what="to=DESTINATION",
+            example=f"!draft {cmd.case_id} to={known[0].id if known else '…'} …",
+        )
     for destination in cmd.destinations:
         if ctx.policy.destination(destination) is None:
-            raise InvalidInput("errors.unknown_destination", destination=destination,
-                               choices=choices)
+            raise InvalidInput(
+                "errors.unknown_destination", destination=destination, choices=choices
+            )
     return tuple(dict.fromkeys(cmd.destinations))
 
 
-def _offer(case: Case, kind: ApprovalKind, text: str, ctx: Context,
-           destinations: tuple[DestinationId, ...] = ()) -> Result:
+def _offer(
+    case: Case,
+    kind: ApprovalKind,
+    text: str,
+    ctx: Context,
+    destinations: tuple[DestinationId, ...] = (),
+) -> Result:
     """Put ``text`` before the reporter for approval, replacing an older one of its kind."""
     digest = text_digest(text)
     replaced = [p.number for p in case.pending if p.kind is kind]
     entry_kind = EntryKind.DRAFT if kind is ApprovalKind.RELAY else EntryKind.MINUTES
     case, record = entry(case, entry_kind, Role.COUNSELLOR, text)
-    item = PendingApproval(number=record.seq, kind=kind, text=text, digest=digest,
-                           destinations=destinations, drafted_at=ctx.now)
-    pending = tuple(p for p in case.pending if p.kind is not kind) + (item,)
-    case = replace(case, pending=pending)
-    names = ", ".join(
-        d.name for d in ctx.policy.destinations if d.id in destinations
+    item = PendingApproval(
+        number=record.seq,
+        kind=kind,
+        text=text,
+        digest=digest,
+        destinations=destinations,
+        drafted_at=ctx.now,
     )
+    pending = (*tuple(p for p in case.pending if p.kind is not kind), item)
+    case = replace(case, pending=pending)
+    names = ", ".join(d.name for d in ctx.policy.destinations if d.id in destinations)
     key = "reporter.approve_relay" if kind is ApprovalKind.RELAY else "reporter.approve_minutes"
     return case, [
         record,
-        Audit.of(f"{kind}_offered", case=case.case_id, number=item.number, digest=digest,
-                 destinations=",".join(destinations), replaces=",".join(map(str, replaced))),
+        Audit.of(
+            f"{kind}_offered",
+            case=case.case_id,
+            number=item.number,
+            digest=digest,
+            destinations=",".join(destinations),
+            replaces=",".join(map(str, replaced)),
+        ),
         to_reporter(case, key, text, number=item.number, check=digest[:12], to=names),
         to_counsellor(case, "counsellor.offered", number=item.number, to=names or "-"),
     ]
@@ -121,8 +141,9 @@ def note(case: Case, cmd: Note, ctx: Context) -> Result:
 def refer(case: Case, cmd: Refer, ctx: Context) -> Result:
     body = cmd.body.strip().lower()
     if body not in ctx.policy.referral_bodies:
-        raise InvalidInput("errors.unknown_body", body=cmd.body,
-                           choices=", ".join(ctx.policy.referral_bodies))
+        raise InvalidInput(
+            "errors.unknown_body", body=cmd.body, choices=", ".join(ctx.policy.referral_bodies)
+        )
     case, record = entry(case, EntryKind.REFERRAL, Role.COUNSELLOR, body)
     case = replace(case, referrals=(*case.referrals, body))
     return case, [
@@ -135,16 +156,24 @@ def refer(case: Case, cmd: Refer, ctx: Context) -> Result:
 
 def close(case: Case, cmd: Close, ctx: Context) -> Result:
     categories = checked_categories(cmd.categories, ctx)
-    case = replace(case, outcome=cmd.outcome, categories=categories, closed_at=ctx.now,
-                   pending=(), meeting_due=None)
+    case = replace(
+        case,
+        outcome=cmd.outcome,
+        categories=categories,
+        closed_at=ctx.now,
+        pending=(),
+        meeting_due=None,
+    )
     effects: list[Effect] = [
-        Audit.of("closed", case=case.case_id, outcome=cmd.outcome,
-                 categories=",".join(categories)),
+        Audit.of("closed", case=case.case_id, outcome=cmd.outcome, categories=",".join(categories)),
         to_reporter(case, "reporter.closed", outcome=cmd.outcome),
         to_counsellor(case, "counsellor.closed", outcome=cmd.outcome),
     ]
-    effects += [to_management(case, d, "management.closed") for d in case.destinations
-                if case.is_known_to(d, ctx.now)]
+    effects += [
+        to_management(case, d, "management.closed")
+        for d in case.destinations
+        if case.is_known_to(d, ctx.now)
+    ]
     effects.append(ForgetRouting())
     return case, effects
 
@@ -189,19 +218,27 @@ def legal_disclosure(case: Case, cmd: RecordLegalDisclosure, ctx: Context) -> Re
     if not cmd.inform_reporter:
         if not cmd.reason_not_informed.strip():
             raise InvalidInput("errors.inform_first")
-        fields["reason_not_informed"] = checked_text(cmd.reason_not_informed,
-                                                     ctx.policy.text_limit)
+        fields["reason_not_informed"] = checked_text(cmd.reason_not_informed, ctx.policy.text_limit)
     record_text = json.dumps({"record": "legal_obligation", **fields}, ensure_ascii=False)
     case, record = entry(case, EntryKind.DISCLOSURE, Role.COUNSELLOR, record_text)
     effects: list[Effect] = [
         record,
-        Audit.of("legal_disclosure", case=case.case_id, seq=record.seq,
-                 informed_first="yes" if cmd.inform_reporter else "no"),
+        Audit.of(
+            "legal_disclosure",
+            case=case.case_id,
+            seq=record.seq,
+            informed_first="yes" if cmd.inform_reporter else "no",
+        ),
     ]
     if cmd.inform_reporter:
-        effects.append(to_reporter(case, "reporter.legal_disclosure",
-                                   body=str(fields["requesting_body"]),
-                                   basis=str(fields["basis"])))
+        effects.append(
+            to_reporter(
+                case,
+                "reporter.legal_disclosure",
+                body=str(fields["requesting_body"]),
+                basis=str(fields["basis"]),
+            )
+        )
     return case, effects
 
 
@@ -209,16 +246,24 @@ def conscience_disclosure(case: Case, cmd: RecordConscienceDisclosure, ctx: Cont
     _require_identity(case)
     recipient = _required(cmd.recipient, "disclosure", ctx)
     answers = {a.condition: a for a in cmd.answers}
-    unmet = [c for c in CONSCIENCE_CONDITIONS
-             if c not in answers or not answers[c].holds or not answers[c].explanation.strip()]
+    unmet = [
+        c
+        for c in CONSCIENCE_CONDITIONS
+        if c not in answers or not answers[c].holds or not answers[c].explanation.strip()
+    ]
     if unmet:
         raise InvalidInput("errors.conditions_not_met", conditions=", ".join(unmet))
-    record_text = json.dumps({
-        "record": "gewetensnood",
-        "recipient": recipient,
-        "conditions": {c: checked_text(answers[c].explanation, ctx.policy.text_limit)
-                       for c in CONSCIENCE_CONDITIONS},
-    }, ensure_ascii=False)
+    record_text = json.dumps(
+        {
+            "record": "gewetensnood",
+            "recipient": recipient,
+            "conditions": {
+                c: checked_text(answers[c].explanation, ctx.policy.text_limit)
+                for c in CONSCIENCE_CONDITIONS
+            },
+        },
+        ensure_ascii=False,
+    )
     case, record = entry(case, EntryKind.DISCLOSURE, Role.COUNSELLOR, record_text)
     return case, [record, Audit.of("conscience_disclosure", case=case.case_id, seq=record.seq)]
 

@@ -25,12 +25,17 @@ def acknowledge(case: Case, cmd: Acknowledge, ctx: Context) -> Result:
     case = replace(case, acknowledged_at=ctx.now)
     feedback_by = day(case.feedback_due, case.timezone)
     return case, [
-        Audit.of("acknowledged", case=case.case_id, destination=cmd.actor.destination_id,
-                 on_time="yes" if ctx.now <= (case.acknowledgement_due or ctx.now) else "no"),
+        Audit.of(
+            "acknowledged",
+            case=case.case_id,
+            destination=cmd.actor.destination_id,
+            on_time="yes" if ctx.now <= (case.acknowledgement_due or ctx.now) else "no",
+        ),
         to_reporter(case, "reporter.acknowledged", feedback_by=feedback_by),
         to_counsellor(case, "counsellor.acknowledged", feedback_by=feedback_by),
-        to_management(case, cmd.actor.destination_id, "management.acknowledged",
-                      feedback_by=feedback_by),
+        to_management(
+            case, cmd.actor.destination_id, "management.acknowledged", feedback_by=feedback_by
+        ),
     ]
 
 
@@ -40,8 +45,9 @@ def ask(case: Case, cmd: Ask, ctx: Context) -> Result:
     key = "counsellor.question_contact_stopped" if case.contact_stopped else "counsellor.question"
     return case, [
         record,
-        Audit.of("question", case=case.case_id, seq=record.seq,
-                 destination=cmd.actor.destination_id),
+        Audit.of(
+            "question", case=case.case_id, seq=record.seq, destination=cmd.actor.destination_id
+        ),
         to_counsellor(case, key, text),
         to_management(case, cmd.actor.destination_id, "management.question_sent"),
     ]
@@ -61,12 +67,14 @@ def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
     else:
         action = checked_text(fb.action, limit)
     grounds = checked_text(grounds, limit) if grounds else "-"
-    summary = "\n".join([
-        f"assessment: {assessment}",
-        f"action ({fb.action_kind}): {action}",
-        f"grounds: {grounds}",
-        f"more to follow: {'yes' if fb.more_to_follow else 'no'}",
-    ])
+    summary = "\n".join(
+        [
+            f"assessment: {assessment}",
+            f"action ({fb.action_kind}): {action}",
+            f"grounds: {grounds}",
+            f"more to follow: {'yes' if fb.more_to_follow else 'no'}",
+        ]
+    )
     case, record = entry(case, EntryKind.FEEDBACK, Role.MANAGEMENT, summary)
     case = replace(
         case,
@@ -76,9 +84,14 @@ def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
     )
     return case, [
         record,
-        Audit.of("feedback", case=case.case_id, seq=record.seq, action=fb.action_kind,
-                 more_to_follow="yes" if fb.more_to_follow else "no",
-                 on_time="yes" if ctx.now <= (case.feedback_due or ctx.now) else "no"),
+        Audit.of(
+            "feedback",
+            case=case.case_id,
+            seq=record.seq,
+            action=fb.action_kind,
+            more_to_follow="yes" if fb.more_to_follow else "no",
+            on_time="yes" if ctx.now <= (case.feedback_due or ctx.now) else "no",
+        ),
         to_reporter(case, "reporter.feedback_given"),
         to_counsellor(case, "counsellor.feedback", summary, action=fb.action_kind),
         to_management(case, cmd.actor.destination_id, "management.feedback_recorded"),

@@ -33,7 +33,7 @@ from intermediary.core.case import Case
 from intermediary.core.commands import Approve, Command, OpenCase, Reject, Resume
 from intermediary.core.context import Context
 from intermediary.core.effects import Effect
-from intermediary.core.states import ROLE, AFTER_RELAY, State, Step, next_state
+from intermediary.core.states import AFTER_RELAY, ROLE, State, Step, next_state
 from intermediary.core.vocabulary import ApprovalKind
 from intermediary.errors import (
     InvalidInput,
@@ -115,8 +115,9 @@ def step(case: Case | None, command: Command, ctx: Context) -> Transition:
     """Apply ``command`` to ``case`` (``None`` for a new case) at ``ctx.now``."""
     if isinstance(command, OpenCase):
         if case is not None:
-            raise WrongState("errors.wrong_state", case=case.case_id, state=case.state,
-                             command="!new")
+            raise WrongState(
+                "errors.wrong_state", case=case.case_id, state=case.state, command="!new"
+            )
     else:
         if case is None or case.case_id != command.case_id:
             raise UnknownCase(case=command.case_id)
@@ -131,8 +132,9 @@ def step(case: Case | None, command: Command, ctx: Context) -> Transition:
     if target is None:
         if kind is Step.WITHDRAW and current in AFTER_RELAY and case is not None:
             raise WrongState("errors.withdraw_after_relay", case=case.case_id)
-        raise WrongState(case=command.case_id if case else "", state=current,
-                         command=command_word(kind))
+        raise WrongState(
+            case=command.case_id if case else "", state=current, command=command_word(kind)
+        )
     _, handler = _STEPS[type(command)]
     new_case, effects = handler(case, command, ctx)
     return Transition(replace(new_case, state=target), tuple(effects))

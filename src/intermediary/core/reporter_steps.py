@@ -50,8 +50,9 @@ def checked_categories(categories: Sequence[str], ctx: Context) -> tuple[str, ..
     allowed = ctx.policy.categories
     for category in chosen:
         if category not in allowed:
-            raise InvalidInput("errors.unknown_category", category=category,
-                               choices=", ".join(allowed))
+            raise InvalidInput(
+                "errors.unknown_category", category=category, choices=", ".join(allowed)
+            )
     return chosen
 
 
@@ -59,8 +60,11 @@ def open_case(_: None, cmd: OpenCase, ctx: Context) -> Result:
     policy = ctx.policy
     counsellor = policy.counsellor(cmd.counsellor_id)
     if counsellor is None:
-        raise InvalidInput("errors.unknown_counsellor", counsellor=cmd.counsellor_id,
-                           choices=", ".join(c.id for c in policy.counsellors))
+        raise InvalidInput(
+            "errors.unknown_counsellor",
+            counsellor=cmd.counsellor_id,
+            choices=", ".join(c.id for c in policy.counsellors),
+        )
     categories = checked_categories(cmd.categories, ctx)
     first = checked_text(cmd.first_message, policy.text_limit) if cmd.first_message else None
     case = Case(
@@ -81,12 +85,29 @@ def open_case(_: None, cmd: OpenCase, ctx: Context) -> Result:
     if cmd.disclosure is not Disclosure.ANONYMOUS:
         effects.append(SealIdentity())
     effects += [
-        Audit.of("case_opened", case=case.case_id, mode=case.mode, disclosure=case.disclosure,
-                 counsellor=counsellor.id, categories=",".join(categories)),
-        to_reporter(case, "reporter.case_opened", counsellor=counsellor.name, mode=case.mode,
-                    disclosure=case.disclosure, receipt=cmd.receipt),
-        to_counsellor(case, "counsellor.new_case", mode=case.mode, disclosure=case.disclosure,
-                      categories=", ".join(categories)),
+        Audit.of(
+            "case_opened",
+            case=case.case_id,
+            mode=case.mode,
+            disclosure=case.disclosure,
+            counsellor=counsellor.id,
+            categories=",".join(categories),
+        ),
+        to_reporter(
+            case,
+            "reporter.case_opened",
+            counsellor=counsellor.name,
+            mode=case.mode,
+            disclosure=case.disclosure,
+            receipt=cmd.receipt,
+        ),
+        to_counsellor(
+            case,
+            "counsellor.new_case",
+            mode=case.mode,
+            disclosure=case.disclosure,
+            categories=", ".join(categories),
+        ),
     ]
     if first is not None:
         case, record = entry(case, EntryKind.MESSAGE, Role.REPORTER, first)
@@ -97,8 +118,10 @@ def open_case(_: None, cmd: OpenCase, ctx: Context) -> Result:
 def send_message(case: Case, cmd: SendMessage, ctx: Context) -> Result:
     text = checked_text(cmd.text, ctx.policy.text_limit)
     case, record = entry(case, EntryKind.MESSAGE, Role.REPORTER, text)
-    effects: list[Effect] = [record, Audit.of("message", case=case.case_id, seq=record.seq,
-                                               author=Role.REPORTER)]
+    effects: list[Effect] = [
+        record,
+        Audit.of("message", case=case.case_id, seq=record.seq, author=Role.REPORTER),
+    ]
     if case.contact_stopped:
         case = replace(case, contact_stopped=False)
         effects.append(Audit.of("contact_resumed", case=case.case_id))
@@ -112,14 +135,17 @@ def approve(case: Case, cmd: Approve, ctx: Context) -> Result:
     if cmd.digest is not None and cmd.digest != item.digest:
         raise InvalidInput("errors.digest_mismatch")
     rest = tuple(p for p in case.pending if p.number != item.number)
-    case, record = entry(case, EntryKind.APPROVAL, Role.REPORTER,
-                         f"approved {item.kind} {item.number} {item.digest} {cmd.moment}")
+    case, record = entry(
+        case,
+        EntryKind.APPROVAL,
+        Role.REPORTER,
+        f"approved {item.kind} {item.number} {item.digest} {cmd.moment}",
+    )
     if item.kind is ApprovalKind.MINUTES:
         case = replace(case, pending=rest)
         return case, [
             record,
-            Audit.of("minutes_approved", case=case.case_id, number=item.number,
-                     digest=item.digest),
+            Audit.of("minutes_approved", case=case.case_id, number=item.number, digest=item.digest),
             to_reporter(case, "reporter.minutes_approved", number=item.number),
             to_counsellor(case, "counsellor.minutes_approved", number=item.number),
         ]
@@ -142,18 +168,31 @@ def approve(case: Case, cmd: Approve, ctx: Context) -> Result:
     effects: list[Effect] = [
         record,
         relay,
-        Audit.of("relay_approved", case=case.case_id, number=item.number, digest=item.digest,
-                 moment=cmd.moment, destinations=",".join(item.destinations)),
+        Audit.of(
+            "relay_approved",
+            case=case.case_id,
+            number=item.number,
+            digest=item.digest,
+            moment=cmd.moment,
+            destinations=",".join(item.destinations),
+        ),
     ]
     for destination in item.destinations:
-        effects.append(to_management(
-            case, destination, key, item.text, not_before=release if release > ctx.now else None,
-            signed=True, counsellor=counsellor.name if counsellor else case.counsellor_id,
-            counsellor_kind=counsellor.kind if counsellor else "",
-            categories=", ".join(case.categories),
-            acknowledge_by=day(case.acknowledgement_due, case.timezone),
-            check=item.digest[:12],
-        ))
+        effects.append(
+            to_management(
+                case,
+                destination,
+                key,
+                item.text,
+                not_before=release if release > ctx.now else None,
+                signed=True,
+                counsellor=counsellor.name if counsellor else case.counsellor_id,
+                counsellor_kind=counsellor.kind if counsellor else "",
+                categories=", ".join(case.categories),
+                acknowledge_by=day(case.acknowledgement_due, case.timezone),
+                check=item.digest[:12],
+            )
+        )
     when = day(release, case.timezone) if release > ctx.now else "now"
     effects += [
         to_reporter(case, "reporter.relay_approved", number=item.number, when=when),
@@ -167,8 +206,12 @@ def reject(case: Case, cmd: Reject, ctx: Context) -> Result:
     assert item is not None
     reason = checked_text(cmd.reason, ctx.policy.text_limit) if cmd.reason.strip() else None
     case = replace(case, pending=tuple(p for p in case.pending if p.number != item.number))
-    case, record = entry(case, EntryKind.REJECTION, Role.REPORTER,
-                         f"rejected {item.kind} {item.number}: {reason or ''}")
+    case, record = entry(
+        case,
+        EntryKind.REJECTION,
+        Role.REPORTER,
+        f"rejected {item.kind} {item.number}: {reason or ''}",
+    )
     return case, [
         record,
         Audit.of(f"{item.kind}_rejected", case=case.case_id, number=item.number),
@@ -178,8 +221,7 @@ def reject(case: Case, cmd: Reject, ctx: Context) -> Result:
 
 
 def withdraw(case: Case, _: Withdraw, ctx: Context) -> Result:
-    case = replace(case, pending=(), outcome=Outcome.WITHDRAWN, closed_at=ctx.now,
-                   meeting_due=None)
+    case = replace(case, pending=(), outcome=Outcome.WITHDRAWN, closed_at=ctx.now, meeting_due=None)
     return case, [
         Audit.of("withdrawn", case=case.case_id),
         to_reporter(case, "reporter.withdrawn"),
@@ -223,8 +265,9 @@ def change_mode(case: Case, cmd: ChangeMode, ctx: Context) -> Result:
 
 def widen_disclosure(case: Case, cmd: WidenDisclosure, ctx: Context) -> Result:
     if cmd.disclosure.rank <= case.disclosure.rank:
-        raise InvalidInput("errors.disclosure_narrowing", current=case.disclosure,
-                           requested=cmd.disclosure)
+        raise InvalidInput(
+            "errors.disclosure_narrowing", current=case.disclosure, requested=cmd.disclosure
+        )
     effects: list[Effect] = []
     if case.disclosure is Disclosure.ANONYMOUS:
         effects.append(SealIdentity())

@@ -52,16 +52,21 @@ class MemoryStore:
         return None if row is None else (row, list(self._s.pending.get(case_id, [])))
 
     async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]:
-        return self._sorted(c for c in self._s.cases.values()
-                            if c.reporter_index == reporter_index)
+        return self._sorted(c for c in self._s.cases.values() if c.reporter_index == reporter_index)
 
     async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]:
-        return self._sorted(c for c in self._s.cases.values()
-                            if c.org_id == org_id and c.counsellor_id == counsellor_id)
+        return self._sorted(
+            c
+            for c in self._s.cases.values()
+            if c.org_id == org_id and c.counsellor_id == counsellor_id
+        )
 
     async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]:
-        return self._sorted(c for c in self._s.cases.values()
-                            if c.org_id == org_id and destination_id in c.destinations)
+        return self._sorted(
+            c
+            for c in self._s.cases.values()
+            if c.org_id == org_id and destination_id in c.destinations
+        )
 
     async def all_cases(self) -> list[CaseRow]:
         return self._sorted(self._s.cases.values())
@@ -133,8 +138,10 @@ class MemoryStore:
 
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         due = [
-            i for i in self._s.outbox.values()
-            if i.status == "pending" and i.not_before <= now
+            i
+            for i in self._s.outbox.values()
+            if i.status == "pending"
+            and i.not_before <= now
             and (i.next_attempt_at is None or i.next_attempt_at <= now)
         ]
         return sorted(due, key=lambda i: (i.created_at, i.key))[:limit]
@@ -145,14 +152,16 @@ class MemoryStore:
     async def mark_delivered(self, key: str, at: datetime) -> None:
         item = self._s.outbox.get(key)
         if item is not None:
-            self._s.outbox[key] = replace(item, status="delivered", payload=b"",
-                                          next_attempt_at=at, last_error=None)
+            self._s.outbox[key] = replace(
+                item, status="delivered", payload=b"", next_attempt_at=at, last_error=None
+            )
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
         item = self._s.outbox.get(key)
         if item is not None:
-            self._s.outbox[key] = replace(item, attempts=item.attempts + 1,
-                                          next_attempt_at=next_attempt_at, last_error=error)
+            self._s.outbox[key] = replace(
+                item, attempts=item.attempts + 1, next_attempt_at=next_attempt_at, last_error=error
+            )
 
     async def audit_log(self) -> list[AuditRecord]:
         return list(self._s.audit)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -77,14 +77,13 @@ class SqliteStore:
         self.busy_timeout = busy_timeout
         self._db: aiosqlite.Connection | None = None
 
-    # --- lifecycle ------------------------------------------------------------------------
+    # --- lifecycle ----------------------------------------------------------------------
 
     async def open(self) -> None:
         if not self.path.parent.is_dir():
             raise StorageError(detail=f"the folder {self.path.parent} does not exist")
         try:
-            db = await aiosqlite.connect(self.path, timeout=self.busy_timeout,
-                                         isolation_level=None)
+            db = await aiosqlite.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
             self._db = db
             await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             await db.execute("PRAGMA journal_mode = WAL")
@@ -106,7 +105,8 @@ class SqliteStore:
             await db.execute("BEGIN IMMEDIATE")
             try:
                 code = "\n".join(
-                    line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+                    line for line in sql.splitlines() if not line.lstrip().startswith("--")
+                )
                 for statement in code.split(";"):
                     if statement.strip():
                         await db.execute(statement)
@@ -145,18 +145,18 @@ class SqliteStore:
             yield db
             await db.execute("COMMIT")
         except BaseException as error:
-            try:
+            with suppress(sqlite3.Error):  # the transaction may be gone already (I/O error)
                 await db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # the transaction is already gone (e.g. disk I/O error)
             if isinstance(error, sqlite3.Error):
                 raise _translate(error, self.busy_timeout) from None
             raise
 
-    # --- cases ----------------------------------------------------------------------------
+    # --- cases --------------------------------------------------------------------------
 
-    _CASE_COLUMNS = ("case_id, org_id, counsellor_id, reporter_index, state, meta, case_public, "
-                     "receipt_hash, version, updated_at")
+    _CASE_COLUMNS = (
+        "case_id, org_id, counsellor_id, reporter_index, state, meta, case_public, "
+        "receipt_hash, version, updated_at"
+    )
 
     async def _case_rows(self, where: str, args: Iterable[Any]) -> list[CaseRow]:
         rows = await self._all(
@@ -166,10 +166,19 @@ class SqliteStore:
             args,
         )
         return [
-            CaseRow(case_id=r[0], org_id=r[1], counsellor_id=r[2], reporter_index=r[3],
-                    state=r[4], meta=r[5], case_public=bytes(r[6]), receipt_hash=r[7],
-                    version=r[8], updated_at=datetime.fromisoformat(r[9]),
-                    destinations=tuple(sorted(r[10].split(","))) if r[10] else ())
+            CaseRow(
+                case_id=r[0],
+                org_id=r[1],
+                counsellor_id=r[2],
+                reporter_index=r[3],
+                state=r[4],
+                meta=r[5],
+                case_public=bytes(r[6]),
+                receipt_hash=r[7],
+                version=r[8],
+                updated_at=datetime.fromisoformat(r[9]),
+                destinations=tuple(sorted(r[10].split(","))) if r[10] else (),
+            )
             for r in rows
         ]
 
@@ -178,25 +187,29 @@ class SqliteStore:
         if not rows:
             return None
         pending = await self._all(
-            "SELECT number, blob FROM pending WHERE case_id = ? ORDER BY number", (case_id,))
+            "SELECT number, blob FROM pending WHERE case_id = ? ORDER BY number", (case_id,)
+        )
         return rows[0], [PendingRow(case_id=case_id, number=n, blob=bytes(b)) for n, b in pending]
 
     async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]:
         return await self._case_rows("WHERE reporter_index = ?", (reporter_index,))
 
     async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]:
-        return await self._case_rows("WHERE org_id = ? AND counsellor_id = ?",
-                                     (org_id, counsellor_id))
+        return await self._case_rows(
+            "WHERE org_id = ? AND counsellor_id = ?", (org_id, counsellor_id)
+        )
 
     async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]:
         return await self._case_rows(
             "WHERE case_id IN (SELECT case_id FROM case_destinations "
-            "WHERE org_id = ? AND destination_id = ?)", (org_id, destination_id))
+            "WHERE org_id = ? AND destination_id = ?)",
+            (org_id, destination_id),
+        )
 
     async def all_cases(self) -> list[CaseRow]:
         return await self._case_rows("", ())
 
-    # --- the one write path -------------------------------------------------------------------
+    # --- the one write path -------------------------------------------------------------
 
     async def commit(self, unit: UnitOfWork, link: Linker) -> None:
         async with self._transaction() as db:
@@ -207,22 +220,30 @@ class SqliteStore:
                     await db.execute("DELETE FROM pending WHERE case_id = ?", (case.case_id,))
                     await db.executemany(
                         "INSERT INTO pending (case_id, number, blob) VALUES (?, ?, ?)",
-                        [(p.case_id, p.number, p.blob) for p in unit.pending])
+                        [(p.case_id, p.number, p.blob) for p in unit.pending],
+                    )
             await db.executemany(
                 "INSERT INTO entries (case_id, seq, kind, author, blob, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.case_id, e.seq, e.kind, e.author, e.blob, _ts(e.created_at))
-                 for e in unit.entries])
+                [
+                    (e.case_id, e.seq, e.kind, e.author, e.blob, _ts(e.created_at))
+                    for e in unit.entries
+                ],
+            )
             await db.executemany(
                 "INSERT INTO sealed_keys (case_id, holder, blob) VALUES (?, ?, ?)",
-                [(k.case_id, k.holder, k.blob) for k in unit.sealed_keys])
+                [(k.case_id, k.holder, k.blob) for k in unit.sealed_keys],
+            )
             if case is not None:
                 await self._write_secrets(db, case.case_id, unit)
             await db.executemany(
                 "INSERT INTO outbox (key, case_id, org_id, payload, not_before, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [(o.key, o.case_id, o.org_id, o.payload, _ts(o.not_before), _ts(o.created_at))
-                 for o in unit.outbox])
+                [
+                    (o.key, o.case_id, o.org_id, o.payload, _ts(o.not_before), _ts(o.created_at))
+                    for o in unit.outbox
+                ],
+            )
             if unit.audit:
                 head = await self._audit_head(db)
                 for draft in unit.audit:
@@ -230,70 +251,123 @@ class SqliteStore:
                     await db.execute(
                         "INSERT INTO audit (seq, org_id, case_id, kind, actor_role, details, at, "
                         "prev_hash, hash, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (head.seq, head.org_id, head.case_id, head.kind, head.actor_role,
-                         head.details, _ts(head.at), head.prev_hash, head.hash, head.signature))
+                        (
+                            head.seq,
+                            head.org_id,
+                            head.case_id,
+                            head.kind,
+                            head.actor_role,
+                            head.details,
+                            _ts(head.at),
+                            head.prev_hash,
+                            head.hash,
+                            head.signature,
+                        ),
+                    )
 
-    async def _write_case(self, db: aiosqlite.Connection, case: CaseRow,
-                          expected: int | None) -> None:
-        async with db.execute("SELECT version FROM cases WHERE case_id = ?",
-                              (case.case_id,)) as cur:
+    async def _write_case(
+        self, db: aiosqlite.Connection, case: CaseRow, expected: int | None
+    ) -> None:
+        async with db.execute(
+            "SELECT version FROM cases WHERE case_id = ?", (case.case_id,)
+        ) as cur:
             row = await cur.fetchone()
         found = None if row is None else int(row[0])
         if found != expected:
             raise ConcurrentUpdate(case=case.case_id)
-        values = (case.org_id, case.counsellor_id, case.reporter_index, case.state, case.meta,
-                  case.case_public, case.receipt_hash, (found or 0) + 1, _ts(case.updated_at))
+        values = (
+            case.org_id,
+            case.counsellor_id,
+            case.reporter_index,
+            case.state,
+            case.meta,
+            case.case_public,
+            case.receipt_hash,
+            (found or 0) + 1,
+            _ts(case.updated_at),
+        )
         if found is None:
-            await db.execute(f"INSERT INTO cases ({self._CASE_COLUMNS}) "  # noqa: S608
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (case.case_id, *values))
+            await db.execute(
+                f"INSERT INTO cases ({self._CASE_COLUMNS}) "  # noqa: S608
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (case.case_id, *values),
+            )
         else:
             await db.execute(
                 "UPDATE cases SET org_id = ?, counsellor_id = ?, reporter_index = ?, state = ?, "
                 "meta = ?, case_public = ?, receipt_hash = ?, version = ?, updated_at = ? "
-                "WHERE case_id = ?", (*values, case.case_id))
+                "WHERE case_id = ?",
+                (*values, case.case_id),
+            )
         await db.execute("DELETE FROM case_destinations WHERE case_id = ?", (case.case_id,))
         await db.executemany(
             "INSERT INTO case_destinations (case_id, org_id, destination_id) VALUES (?, ?, ?)",
-            [(case.case_id, case.org_id, d) for d in case.destinations])
+            [(case.case_id, case.org_id, d) for d in case.destinations],
+        )
 
-    async def _write_secrets(self, db: aiosqlite.Connection, case_id: str,
-                             unit: UnitOfWork) -> None:
+    async def _write_secrets(
+        self, db: aiosqlite.Connection, case_id: str, unit: UnitOfWork
+    ) -> None:
         if unit.identity is not None:
-            await db.execute("INSERT OR REPLACE INTO identities (case_id, blob) VALUES (?, ?)",
-                             (case_id, unit.identity))
+            await db.execute(
+                "INSERT OR REPLACE INTO identities (case_id, blob) VALUES (?, ?)",
+                (case_id, unit.identity),
+            )
         if unit.routing is not None:
-            await db.execute("INSERT OR REPLACE INTO routing (case_id, blob) VALUES (?, ?)",
-                             (case_id, unit.routing))
+            await db.execute(
+                "INSERT OR REPLACE INTO routing (case_id, blob) VALUES (?, ?)",
+                (case_id, unit.routing),
+            )
         if unit.identity_terms is not None:
             await db.execute("DELETE FROM identity_terms WHERE case_id = ?", (case_id,))
-            await db.executemany("INSERT INTO identity_terms (case_id, term) VALUES (?, ?)",
-                                 [(case_id, t) for t in sorted(unit.identity_terms)])
+            await db.executemany(
+                "INSERT INTO identity_terms (case_id, term) VALUES (?, ?)",
+                [(case_id, t) for t in sorted(unit.identity_terms)],
+            )
         if unit.forget_routing or unit.shred:
             await db.execute("DELETE FROM routing WHERE case_id = ?", (case_id,))
             await db.execute("DELETE FROM identity_terms WHERE case_id = ?", (case_id,))
         if unit.shred:
             for table in ("sealed_keys", "identities", "pending"):
-                await db.execute(f"DELETE FROM {table} WHERE case_id = ?",  # noqa: S608
-                                 (case_id,))
-            await db.execute("DELETE FROM outbox WHERE case_id = ? AND status = 'pending'",
-                             (case_id,))
+                await db.execute(
+                    f"DELETE FROM {table} WHERE case_id = ?",  # noqa: S608
+                    (case_id,),
+                )
+            await db.execute(
+                "DELETE FROM outbox WHERE case_id = ? AND status = 'pending'", (case_id,)
+            )
 
-    # --- reads of sealed material -------------------------------------------------------------
+    # --- reads of sealed material -------------------------------------------------------
 
     async def entries(self, case_id: str) -> list[StoredEntry]:
-        rows = await self._all("SELECT seq, kind, author, blob, created_at FROM entries "
-                               "WHERE case_id = ? ORDER BY seq", (case_id,))
-        return [StoredEntry(case_id=case_id, seq=r[0], kind=r[1], author=r[2], blob=bytes(r[3]),
-                            created_at=datetime.fromisoformat(r[4])) for r in rows]
+        rows = await self._all(
+            "SELECT seq, kind, author, blob, created_at FROM entries "
+            "WHERE case_id = ? ORDER BY seq",
+            (case_id,),
+        )
+        return [
+            StoredEntry(
+                case_id=case_id,
+                seq=r[0],
+                kind=r[1],
+                author=r[2],
+                blob=bytes(r[3]),
+                created_at=datetime.fromisoformat(r[4]),
+            )
+            for r in rows
+        ]
 
     async def sealed_keys(self, case_id: str) -> list[SealedKey]:
-        rows = await self._all("SELECT holder, blob FROM sealed_keys WHERE case_id = ? "
-                               "ORDER BY holder", (case_id,))
+        rows = await self._all(
+            "SELECT holder, blob FROM sealed_keys WHERE case_id = ? ORDER BY holder", (case_id,)
+        )
         return [SealedKey(case_id=case_id, holder=h, blob=bytes(b)) for h, b in rows]
 
     async def _blob(self, table: str, case_id: str) -> bytes | None:
-        rows = await self._all(f"SELECT blob FROM {table} WHERE case_id = ?",  # noqa: S608
-                               (case_id,))
+        rows = await self._all(
+            f"SELECT blob FROM {table} WHERE case_id = ?",  # noqa: S608
+            (case_id,),
+        )
         return bytes(rows[0][0]) if rows else None
 
     async def identity(self, case_id: str) -> bytes | None:
@@ -306,58 +380,87 @@ class SqliteStore:
         rows = await self._all("SELECT term FROM identity_terms WHERE case_id = ?", (case_id,))
         return frozenset(r[0] for r in rows)
 
-    # --- outbox -----------------------------------------------------------------------------------
+    # --- outbox -------------------------------------------------------------------------
 
-    _OUTBOX_COLUMNS = ("key, case_id, org_id, payload, not_before, created_at, attempts, "
-                       "next_attempt_at, status, last_error")
+    _OUTBOX_COLUMNS = (
+        "key, case_id, org_id, payload, not_before, created_at, attempts, "
+        "next_attempt_at, status, last_error"
+    )
 
     @staticmethod
     def _outbox(r: sqlite3.Row) -> OutboxItem:
-        return OutboxItem(key=r[0], case_id=r[1], org_id=r[2], payload=bytes(r[3]),
-                          not_before=datetime.fromisoformat(r[4]),
-                          created_at=datetime.fromisoformat(r[5]), attempts=r[6],
-                          next_attempt_at=_dt(r[7]), status=r[8], last_error=r[9])
+        return OutboxItem(
+            key=r[0],
+            case_id=r[1],
+            org_id=r[2],
+            payload=bytes(r[3]),
+            not_before=datetime.fromisoformat(r[4]),
+            created_at=datetime.fromisoformat(r[5]),
+            attempts=r[6],
+            next_attempt_at=_dt(r[7]),
+            status=r[8],
+            last_error=r[9],
+        )
 
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         rows = await self._all(
             f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' "  # noqa: S608
             "AND not_before <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-            "ORDER BY created_at, key LIMIT ?", (_ts(now), _ts(now), limit))
+            "ORDER BY created_at, key LIMIT ?",
+            (_ts(now), _ts(now), limit),
+        )
         return [self._outbox(r) for r in rows]
 
     async def outbox_item(self, key: str) -> OutboxItem | None:
-        rows = await self._all(
-            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,))  # noqa: S608
+        rows = await self._all(f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,))  # noqa: S608
         return self._outbox(rows[0]) if rows else None
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
         async with self._transaction() as db:
-            await db.execute("UPDATE outbox SET status = 'delivered', payload = x'', "
-                             "next_attempt_at = ?, last_error = NULL WHERE key = ?",
-                             (_ts(at), key))
+            await db.execute(
+                "UPDATE outbox SET status = 'delivered', payload = x'', "
+                "next_attempt_at = ?, last_error = NULL WHERE key = ?",
+                (_ts(at), key),
+            )
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
         async with self._transaction() as db:
-            await db.execute("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, "
-                             "last_error = ? WHERE key = ?", (_ts(next_attempt_at), error, key))
+            await db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, "
+                "last_error = ? WHERE key = ?",
+                (_ts(next_attempt_at), error, key),
+            )
 
-    # --- audit --------------------------------------------------------------------------------------
+    # --- audit --------------------------------------------------------------------------
 
     @staticmethod
     async def _audit_head(db: aiosqlite.Connection) -> AuditRecord | None:
-        async with db.execute("SELECT seq, org_id, case_id, kind, actor_role, details, at, "
-                              "prev_hash, hash, signature FROM audit "
-                              "ORDER BY seq DESC LIMIT 1") as cur:
+        async with db.execute(
+            "SELECT seq, org_id, case_id, kind, actor_role, details, at, "
+            "prev_hash, hash, signature FROM audit "
+            "ORDER BY seq DESC LIMIT 1"
+        ) as cur:
             row = await cur.fetchone()
         return None if row is None else SqliteStore._audit(row)
 
     @staticmethod
     def _audit(r: Any) -> AuditRecord:
-        return AuditRecord(seq=r[0], org_id=r[1], case_id=r[2], kind=r[3], actor_role=r[4],
-                           details=r[5], at=datetime.fromisoformat(r[6]), prev_hash=r[7],
-                           hash=r[8], signature=bytes(r[9]))
+        return AuditRecord(
+            seq=r[0],
+            org_id=r[1],
+            case_id=r[2],
+            kind=r[3],
+            actor_role=r[4],
+            details=r[5],
+            at=datetime.fromisoformat(r[6]),
+            prev_hash=r[7],
+            hash=r[8],
+            signature=bytes(r[9]),
+        )
 
     async def audit_log(self) -> list[AuditRecord]:
-        rows = await self._all("SELECT seq, org_id, case_id, kind, actor_role, details, at, "
-                               "prev_hash, hash, signature FROM audit ORDER BY seq")
+        rows = await self._all(
+            "SELECT seq, org_id, case_id, kind, actor_role, details, at, "
+            "prev_hash, hash, signature FROM audit ORDER BY seq"
+        )
         return [self._audit(r) for r in rows]

@@ -28,8 +28,9 @@ Locale = Literal["en", "nl"]
 LOCALES: tuple[Locale, ...] = get_args(Locale)
 DEFAULT_LOCALE: Locale = "en"
 #: parameters whose values are protocol words, shown translated (``words.toml``)
-VOCABULARY = frozenset({"state", "mode", "disclosure", "role", "outcome", "action",
-                        "counsellor_kind"})
+VOCABULARY = frozenset(
+    {"state", "mode", "disclosure", "role", "outcome", "action", "counsellor_kind"}
+)
 
 
 def _flatten(prefix: str, table: Mapping[str, object], out: dict[str, str]) -> None:
@@ -56,9 +57,7 @@ def catalog(locale: Locale) -> Mapping[str, str]:
 
 def placeholders(template: str) -> frozenset[str]:
     """The named fields a sentence expects."""
-    return frozenset(
-        field for _, field, _, _ in string.Formatter().parse(template) if field
-    )
+    return frozenset(field for _, field, _, _ in string.Formatter().parse(template) if field)
 
 
 def render(key: str, locale: Locale = DEFAULT_LOCALE, /, **params: object) -> str:
