@@ -8,7 +8,7 @@ the recipient's language.
 from __future__ import annotations
 
 from intermediary.core.effects import Message
-from intermediary.directory import ReferralDirectory, load_referrals
+from intermediary.directory import ReferralDirectory, load_categories, load_referrals
 from intermediary.text import Locale, render
 from intermediary.text.neutralise import neutralise
 
@@ -21,6 +21,13 @@ def render_message(
     params: dict[str, object] = dict(message.values)
     if message.quote is not None:
         params["quote"] = neutralise(message.quote)
+    listed = message.values.get("categories")
+    if listed:
+        categories = load_categories()
+        params["categories"] = ", ".join(
+            found.name.get(locale) if (found := categories.get(slug.strip())) else slug
+            for slug in listed.split(",")
+        )
     slug = message.values.get("body")
     if slug is not None:
         body = (referrals or load_referrals()).get(slug)
