@@ -1,0 +1,5 @@
+"""``python -m intermediary`` is the ``intermediary`` command."""
+
+from intermediary.cli import main
+
+main()
