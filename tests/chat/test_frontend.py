@@ -157,3 +157,58 @@ async def test_withdraw_and_stop_contact() -> None:
     assert "withdrew" in h.last("counsellor")
     assert "no open case" in (await h.say("anna", "!status"))[0]
     await h.close()
+
+
+async def test_minutes_are_offered_for_approval_and_never_reach_management() -> None:
+    h = await make_harness()
+    await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("anna", "hello")
+    case = await h.case_of("anna")
+    await h.say("counsellor", f"!minutes {case} We talked about the shouting.")
+    assert "Please check them" in h.last("anna")
+    number = await h.pending("anna")
+    await h.say("anna", f"!reject {number} It was also about the emails.")
+    assert "It was also about the emails." in h.last("counsellor")
+    await h.say("counsellor", f"!minutes {case} We talked about the shouting and the emails.")
+    await h.say("anna", f"!approve {await h.pending('anna')}")
+    assert "approved minutes" in h.last("counsellor")
+    assert h.inbox("management") == []
+    await h.close()
+
+
+async def test_meeting_mode_and_disclosure_from_the_chat() -> None:
+    h = await make_harness()
+    await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("anna", "hello")
+    case = await h.case_of("anna")
+    await h.say("anna", "!meeting")
+    assert "meeting in person" in h.last("counsellor")
+    assert "2027-03-15" in h.last("counsellor")
+    await h.say("counsellor", f"!met {case}")
+    assert "took place" in h.last("counsellor")
+    assert "no meeting" in (await h.say("counsellor", f"!met {case}"))[0].lower()
+    assert "consultation" in (await h.say("counsellor", f"!draft {case} x"))[0]
+    await h.say("anna", "!mode report")
+    assert "changed" in h.last("counsellor")
+    await h.say("anna", "!disclosure confidential")
+    assert "only the counsellor may know" in h.last("anna")
+    assert "only be widened" in (await h.say("anna", "!disclosure anonymous"))[0]
+    assert await h.store.identity(case) is not None  # sealed once no longer anonymous
+    await h.close()
+
+
+async def test_dutch_organisation_speaks_dutch() -> None:
+    from intermediary import crypto
+    from intermediary.runtime import demo_config
+
+    key = crypto.CounsellorKey.generate()
+    h = await make_harness(config=demo_config(key.public, locale="nl"), counsellor_key=key)
+    [notice] = await h.say("anna", "hoi")
+    assert "vertrouwenspersoon" in notice
+    assert "Huis voor Klokkenluiders" in notice
+    await h.say("anna", "!new mode=report disclosure=anonymous category=bullying")
+    await h.say("anna", "Mijn leidinggevende schreeuwt.")
+    assert "zaak" in h.inbox("anna")[0].lower()
+    wrong = await h.say("anna", "!approve 99")
+    assert wrong[0].startswith("Er wacht geen tekst met nummer 99")
+    await h.close()
