@@ -18,11 +18,13 @@ from rich.table import Table
 from rich.text import Text
 
 from intermediary import crypto
+from intermediary.audit import verify_chain
 from intermediary.casefile import open_case_file, open_identity
 from intermediary.chat import ChatFrontEnd
 from intermediary.codec import ReporterProfile, Sender
 from intermediary.console import ConsoleTransport, Printer, run_lines
-from intermediary.runtime import demo_config, start
+from intermediary.core import CounsellorActor, CounsellorId, OrgId, Reveal
+from intermediary.runtime import DEMO_COUNSELLOR, demo_config, start
 from intermediary.store import SqliteStore
 
 __all__ = ["PLANTED_NAME", "PLANTED_TEXT", "SCRIPT", "run_demo"]
@@ -144,20 +146,26 @@ async def run_demo(console: Console | None = None, *, workdir: Path | None = Non
         await _show_database(console, folder, case_id)
         console.rule("On the counsellor's own machine, with the counsellor's key")
         entries = await open_case_file(store, case_id, counsellor_key)
-        identity = await open_identity(store, case_id, counsellor_key)
         console.print(
             Text(
                 f"The case file of {case_id} has {len(entries)} records; the first "
                 f"reads: {entries[0].text[:60]}…"
             )
         )
+        ground = "demo: showing that only the counsellor's key opens the identity"
+        actor = CounsellorActor(OrgId("demo"), CounsellorId(DEMO_COUNSELLOR))
+        await runtime.service.act_as(actor, case_id, Reveal, ground=ground)
+        identity = await open_identity(store, case_id, counsellor_key)
         if identity is not None:
             console.print(
                 Text(
-                    f"The sealed identity (opened only by an audited reveal): "
-                    f"{identity.display_name}"
+                    f"After the ground was recorded in the audit chain, the sealed "
+                    f"identity opens: {identity.display_name}"
                 )
             )
+        report = verify_chain(await store.audit_log(), runtime.keys.verify_key)
+        state = "verifies" if report.ok else "is BROKEN"
+        console.print(Text(f"The audit chain has {report.entries} signed entries and {state}."))
         await runtime.close()
     return problems
 
