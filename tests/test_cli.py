@@ -313,3 +313,62 @@ def test_console_explains_lines_it_cannot_read() -> None:
     result = cli("console", stdin="hello without a name\n@anna\n")
     assert result.returncode == 0
     assert result.stdout.count("Write '@name text'") == 2
+
+
+def test_disclosure_records_from_the_counsellors_machine(tmp_path: Path) -> None:
+    config, key = make_installation(tmp_path)
+    cli(
+        "run",
+        "console",
+        "--config",
+        str(config),
+        stdin="@saskia !new mode=report disclosure=confidential category=bullying\n@saskia hi\n",
+    )
+    db = sqlite3.connect(tmp_path / "case.db")
+    case = db.execute("SELECT case_id FROM cases").fetchone()[0]
+    common = ("--config", str(config), "--key", str(key), "--passphrase-env", "PASS")
+    refused = cli(
+        "disclose",
+        "legal",
+        case,
+        *common,
+        "--basis",
+        "court order",
+        "--body",
+        "the court",
+        "--proportionality",
+        " ",
+        "--reason-not-informed",
+        "",
+    )
+    assert refused.returncode == 1
+    assert "written ground is required" in refused.stderr
+    legal = cli(
+        "disclose",
+        "legal",
+        case,
+        *common,
+        "--basis",
+        "Sv art. 126nd",
+        "--body",
+        "public prosecutor",
+        "--proportionality",
+        "no other way",
+    )
+    assert legal.returncode == 0, legal.stderr
+    all_yes = "".join("y\nbecause it holds\n" for _ in range(8))
+    conscience = cli(
+        "disclose", "conscience", case, *common, "--recipient", "police", stdin=all_yes
+    )
+    assert conscience.returncode == 0, conscience.stderr
+    one_no = "".join("y\nbecause\n" for _ in range(7)) + "n\nunsure\n"
+    failed = cli("disclose", "conscience", case, *common, "--recipient", "police", stdin=one_no)
+    assert failed.returncode == 1
+    assert "Not met: justifiable" in failed.stderr
+    kinds = [k for (k,) in db.execute("SELECT kind FROM audit ORDER BY seq")]
+    assert kinds.count("legal_disclosure") == 1
+    assert kinds.count("conscience_disclosure") == 1
+    db.close()
+    # the reporter was told, in the outbox (sealed): the delivery happens on the next run
+    told = cli("run", "console", "--config", str(config), stdin="")
+    assert "legally obliged to give your identity to public prosecutor" in told.stdout

@@ -26,6 +26,7 @@ from intermediary import crypto
 from intermediary.audit import verify_chain
 from intermediary.casefile import open_case_file, open_identity
 from intermediary.chat import ChatFrontEnd
+from intermediary.codec import Identity
 from intermediary.config import ServiceConfig, load_config
 from intermediary.core import (
     CONSCIENCE_CONDITIONS,
@@ -286,6 +287,26 @@ async def _counsellor_session(
     return runtime, key, actor
 
 
+async def _as_counsellor(
+    config_path: Path,
+    key_path: Path,
+    passphrase_env: str | None,
+    case: str,
+    kind: type[Any],
+    **fields: Any,
+) -> Identity | None:
+    """Give one command as the counsellor who holds ``key_path``; a reveal returns
+    the identity it opened."""
+    runtime, key, actor = await _counsellor_session(
+        config_path, key_path, passphrase_env, _case(case)
+    )
+    try:
+        await runtime.service.act_as(actor, _case(case), kind, **fields)
+        return await open_identity(runtime.store, _case(case), key) if kind is Reveal else None
+    finally:
+        await runtime.close()
+
+
 async def _local_runtime(config: ServiceConfig, keys: crypto.ServiceKeys) -> Any:
     from intermediary.runtime import start
 
@@ -366,30 +387,21 @@ def reveal(
     case: str, config_path: Path, key_path: Path, passphrase_env: str | None, ground: str
 ) -> None:
     """Show the reporter's identity, after recording why (audited)."""
-
-    async def go() -> None:
-        runtime, key, actor = await _counsellor_session(
-            config_path, key_path, passphrase_env, _case(case)
-        )
-        try:
-            await runtime.service.act_as(actor, _case(case), Reveal, ground=ground)
-            identity = await open_identity(runtime.store, _case(case), key)
-        finally:
-            await runtime.close()
-        if identity is None:
-            click.echo("No identity was kept for this case.")
-            return
-        for label, value in (
-            ("platform", identity.platform),
-            ("address", identity.address),
-            ("name", identity.display_name),
-            ("handle", identity.handle),
-            ("e-mail", identity.email),
-        ):
-            if value:
-                click.echo(f"{label}: {value}")
-
-    _run(go())
+    identity = _run(
+        _as_counsellor(config_path, key_path, passphrase_env, case, Reveal, ground=ground)
+    )
+    if identity is None:
+        click.echo("No identity was kept for this case.")
+        return
+    for label, value in (
+        ("platform", identity.platform),
+        ("address", identity.address),
+        ("name", identity.display_name),
+        ("handle", identity.handle),
+        ("e-mail", identity.email),
+    ):
+        if value:
+            click.echo(f"{label}: {value}")
 
 
 @main.group()
@@ -421,26 +433,21 @@ def disclose_legal(
 ) -> None:
     """Disclosure under a legal obligation (Dir. 2019/1937 Art. 16(2))."""
 
-    async def go() -> None:
-        runtime, _, actor = await _counsellor_session(
-            config_path, key_path, passphrase_env, _case(case)
+    _run(
+        _as_counsellor(
+            config_path,
+            key_path,
+            passphrase_env,
+            case,
+            RecordLegalDisclosure,
+            basis=basis,
+            requesting_body=requesting_body,
+            proportionality=proportionality,
+            inform_reporter=not reason_not_informed.strip(),
+            reason_not_informed=reason_not_informed,
         )
-        try:
-            await runtime.service.act_as(
-                actor,
-                _case(case),
-                RecordLegalDisclosure,
-                basis=basis,
-                requesting_body=requesting_body,
-                proportionality=proportionality,
-                inform_reporter=not reason_not_informed.strip(),
-                reason_not_informed=reason_not_informed,
-            )
-        finally:
-            await runtime.close()
-        click.echo("Recorded in the case file and the audit chain.")
-
-    _run(go())
+    )
+    click.echo("Recorded in the case file and the audit chain.")
 
 
 @disclose.command("conscience")
@@ -457,23 +464,18 @@ def disclose_conscience(
         explanation = click.prompt("Explain", default="", show_default=False)
         answers.append(ConditionAnswer(condition=condition, holds=holds, explanation=explanation))
 
-    async def go() -> None:
-        runtime, _, actor = await _counsellor_session(
-            config_path, key_path, passphrase_env, _case(case)
+    _run(
+        _as_counsellor(
+            config_path,
+            key_path,
+            passphrase_env,
+            case,
+            RecordConscienceDisclosure,
+            recipient=recipient,
+            answers=tuple(answers),
         )
-        try:
-            await runtime.service.act_as(
-                actor,
-                _case(case),
-                RecordConscienceDisclosure,
-                recipient=recipient,
-                answers=tuple(answers),
-            )
-        finally:
-            await runtime.close()
-        click.echo("Recorded in the case file and the audit chain.")
-
-    _run(go())
+    )
+    click.echo("Recorded in the case file and the audit chain.")
 
 
 @main.command()
