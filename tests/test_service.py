@@ -248,3 +248,25 @@ async def test_unknown_case_and_typed_api() -> None:
             Sender(platform="console", address="stranger"), case.case_id, Reply, text="x"
         )
     await h.close()
+
+
+async def test_flagged_details_hold_back_a_draft_and_survive_a_resume() -> None:
+    h = await make_harness()
+    await h.say("saskia", "!new mode=report disclosure=anonymous category=bullying")
+    await h.say("saskia", "I work the night shift in hall 7.")
+    case = await h.case_of("saskia")
+    await h.say("counsellor", f"!flag {case} night shift, hall 7")
+    assert "2 identifying detail(s)" in h.last("counsellor")
+    held = await h.say("counsellor", f"!draft {case} Someone on the Night Shift reports.")
+    assert "night shift" in held[0]
+    assert await h.say("counsellor", f"!draft {case} Someone on a shift reports.") == []
+    held = await h.say("counsellor", f"!draft {case} It happened in Hall 7 twice.")
+    assert "hall 7" in held[0]
+    receipt = next(t for t in h.inbox("saskia") if "receipt phrase" in t)
+    phrase = receipt.split("receipt phrase is: ")[1].split("\n")[0]
+    await h.say("other-account", f"!resume {case} {phrase}")
+    held = await h.say("counsellor", f"!draft {case} The night shift again.")
+    assert "night shift" in held[0]  # flagged details are kept when the route changes
+    held = await h.say("counsellor", f"!draft {case} Saskia again.")
+    assert "saskia" in held[0]  # and so is the first account's name
+    await h.close()

@@ -58,6 +58,7 @@ from intermediary.core import (
     OrgId,
     OrgPolicy,
     RecordEntry,
+    RememberTerms,
     ReporterActor,
     ReporterIndex,
     Reroute,
@@ -81,7 +82,7 @@ from intermediary.errors import (
     NotAllowed,
     UnknownCase,
 )
-from intermediary.identifying import identity_terms, matching_words
+from intermediary.identifying import identity_terms, matching_words, phrase_terms
 from intermediary.proof import make_proof
 from intermediary.ratelimit import RateLimiter
 from intermediary.store import (
@@ -522,7 +523,13 @@ class Service:
                         case.case_id.encode(),
                         new_routing.model_dump_json().encode(),
                     )
-                    unit.identity_terms = identity_terms(self.keys, identity)
+                    unit.identity_terms = await self._terms(
+                        loaded, unit, identity_terms(self.keys, identity)
+                    )
+                case RememberTerms(words=words):
+                    unit.identity_terms = await self._terms(
+                        loaded, unit, phrase_terms(self.keys, words)
+                    )
                 case SealIdentity():
                     unit.identity = crypto.seal_identity(
                         self._counsellor_key(case),
@@ -553,6 +560,15 @@ class Service:
             if item is not None:
                 unit.outbox.append(item)
         return unit
+
+    async def _terms(
+        self, loaded: _Loaded | None, unit: UnitOfWork, new: frozenset[str]
+    ) -> frozenset[str]:
+        """The case's identifying-word index with ``new`` added (never replaced)."""
+        if unit.identity_terms is not None:
+            return unit.identity_terms | new
+        existing = await self.store.identity_terms(loaded.row.case_id) if loaded else frozenset()
+        return existing | new
 
     def _counsellor_key(self, case: Case) -> crypto.BoxPublicKey:
         org = self.config.organisation(case.org_id)

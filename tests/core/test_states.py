@@ -36,6 +36,7 @@ SPEC: dict[Step, dict[State, State | None]] = {
     Step.RESUME: dict.fromkeys(ACTIVE),
     Step.REPLY: dict.fromkeys(ACTIVE),
     Step.DRAFT: {S.OPEN: S.AWAITING_CONSENT, S.AWAITING_CONSENT: None, **dict.fromkeys(AFTER)},
+    Step.FLAG_DETAILS: dict.fromkeys(ACTIVE),
     Step.MINUTES: dict.fromkeys(ACTIVE),
     Step.NOTE: dict.fromkeys((*ACTIVE, S.CLOSED)),
     Step.REFER: dict.fromkeys(ACTIVE),
@@ -77,6 +78,7 @@ SPEC_ROLE = {
         [
             Step.REPLY,
             Step.DRAFT,
+            Step.FLAG_DETAILS,
             Step.MINUTES,
             Step.NOTE,
             Step.REFER,

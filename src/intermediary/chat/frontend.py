@@ -26,6 +26,7 @@ from intermediary.core import (
     Disclosure,
     Draft,
     Feedback,
+    FlagDetails,
     GiveFeedback,
     MeetingHeld,
     Minutes,
@@ -477,6 +478,9 @@ class ChatFrontEnd:
                 confirmed=True,
             ),
             "minutes": lambda c: service.act(sender, c, Minutes, text=line.rest(skip)),
+            "flag": lambda c: service.act(
+                sender, c, FlagDetails, words=tuple(p.strip() for p in line.rest(skip).split(","))
+            ),
             "note": lambda c: service.act(sender, c, Note, text=line.rest(skip)),
             "refer": lambda c: service.act(sender, c, Refer, body=self._word(line, skip, "BODY")),
             "met": lambda c: service.act(sender, c, MeetingHeld),

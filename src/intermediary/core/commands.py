@@ -29,6 +29,7 @@ __all__ = [
     "ConditionAnswer",
     "Draft",
     "Feedback",
+    "FlagDetails",
     "GiveFeedback",
     "MeetingHeld",
     "Minutes",
@@ -167,6 +168,17 @@ class Draft:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FlagDetails:
+    """Words the counsellor knows would identify the reporter (a team name, a
+    rare job title): a later draft containing them is held back like one
+    containing the reporter's name."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Minutes:
     """Minutes of a conversation, offered to the reporter to check and approve."""
 
@@ -302,6 +314,7 @@ Command = (
     | Resume
     | Reply
     | Draft
+    | FlagDetails
     | Minutes
     | Note
     | Refer

@@ -13,6 +13,7 @@ from intermediary.core.case import Case, PendingApproval
 from intermediary.core.commands import (
     Close,
     Draft,
+    FlagDetails,
     MeetingHeld,
     Minutes,
     Note,
@@ -23,7 +24,7 @@ from intermediary.core.commands import (
     Reveal,
 )
 from intermediary.core.context import Context
-from intermediary.core.effects import Audit, Effect, ForgetRouting
+from intermediary.core.effects import Audit, Effect, ForgetRouting, RememberTerms
 from intermediary.core.ids import DestinationId
 from intermediary.core.reporter_steps import checked_categories
 from intermediary.core.states import Step
@@ -122,6 +123,17 @@ def draft(case: Case, cmd: Draft, ctx: Context) -> Result:
     if cmd.identifying and not cmd.confirmed and case.disclosure is not Disclosure.OPEN:
         raise DraftIdentifies(case=case.case_id, words=", ".join(cmd.identifying))
     return _offer(case, ApprovalKind.RELAY, text, ctx, destinations)
+
+
+def flag_details(case: Case, cmd: FlagDetails, ctx: Context) -> Result:
+    words = tuple(w for w in (checked_text(w, 200) for w in cmd.words if w.strip()))
+    if not words:
+        raise InvalidInput("errors.empty_text")
+    return case, [
+        RememberTerms(words),
+        Audit.of("details_flagged", case=case.case_id, count=len(words)),
+        to_counsellor(case, "counsellor.details_flagged", count=len(words)),
+    ]
 
 
 def minutes(case: Case, cmd: Minutes, ctx: Context) -> Result:
@@ -271,6 +283,7 @@ def conscience_disclosure(case: Case, cmd: RecordConscienceDisclosure, ctx: Cont
 HANDLERS: dict[type, tuple[Step, Any]] = {
     Reply: (Step.REPLY, reply),
     Draft: (Step.DRAFT, draft),
+    FlagDetails: (Step.FLAG_DETAILS, flag_details),
     Minutes: (Step.MINUTES, minutes),
     Note: (Step.NOTE, note),
     Refer: (Step.REFER, refer),

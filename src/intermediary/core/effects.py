@@ -23,6 +23,7 @@ __all__ = [
     "Message",
     "Recipient",
     "RecordEntry",
+    "RememberTerms",
     "Reroute",
     "SealIdentity",
     "Shred",
@@ -114,6 +115,14 @@ class SealIdentity:
 
 
 @dataclass(frozen=True)
+class RememberTerms:
+    """Add these words to the case's identifying-word index (kept only as keyed
+    hashes, deleted with the routing address)."""
+
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ForgetRouting:
     """Delete routing address and identifying-word index: nobody must reach
     or recognise the reporter through this case any more."""
@@ -124,4 +133,6 @@ class Shred:
     """Crypto-shred the case: delete its sealed keys and all pending work."""
 
 
-Effect = Deliver | RecordEntry | Audit | Reroute | SealIdentity | ForgetRouting | Shred
+Effect = (
+    Deliver | RecordEntry | Audit | Reroute | SealIdentity | RememberTerms | ForgetRouting | Shred
+)

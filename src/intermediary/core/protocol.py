@@ -78,6 +78,7 @@ _COMMAND_WORDS: dict[Step, str] = {
     Step.RESUME: "!resume",
     Step.REPLY: "!reply",
     Step.DRAFT: "!draft",
+    Step.FLAG_DETAILS: "!flag",
     Step.MINUTES: "!minutes",
     Step.NOTE: "!note",
     Step.REFER: "!refer",

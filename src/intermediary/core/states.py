@@ -52,6 +52,7 @@ class Step(enum.StrEnum):
     RESUME = "resume"
     REPLY = "reply"
     DRAFT = "draft"
+    FLAG_DETAILS = "flag_details"
     MINUTES = "minutes"
     NOTE = "note"
     REFER = "refer"
@@ -99,6 +100,7 @@ ROLE: Final[Mapping[Step, Role]] = {
     Step.RESUME: Role.REPORTER,
     Step.REPLY: Role.COUNSELLOR,
     Step.DRAFT: Role.COUNSELLOR,
+    Step.FLAG_DETAILS: Role.COUNSELLOR,
     Step.MINUTES: Role.COUNSELLOR,
     Step.NOTE: Role.COUNSELLOR,
     Step.REFER: Role.COUNSELLOR,
@@ -134,6 +136,7 @@ TRANSITIONS: Final[Mapping[Step, Mapping[State, Target]]] = {
     Step.RESUME: _same(*ACTIVE),
     Step.REPLY: _same(*ACTIVE),
     Step.DRAFT: {S.OPEN: S.AWAITING_CONSENT, **_same(S.AWAITING_CONSENT, *AFTER_RELAY)},
+    Step.FLAG_DETAILS: _same(*ACTIVE),
     Step.MINUTES: _same(*ACTIVE),
     Step.NOTE: _same(*ACTIVE, S.CLOSED),
     Step.REFER: _same(*ACTIVE),
