@@ -216,6 +216,7 @@ def test_a_real_installation_end_to_end(tmp_path: Path) -> None:
     assert "The audit chain verifies." in verified.stdout
     db = sqlite3.connect(tmp_path / "case.db")
     assert db.execute("SELECT count(*) FROM audit WHERE kind = 'reveal'").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM audit WHERE kind = 'export'").fetchone() == (1,)
     db.execute("UPDATE audit SET details = '{}' WHERE seq = 2")
     db.commit()
     db.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from intermediary import crypto
@@ -269,4 +272,49 @@ async def test_flagged_details_hold_back_a_draft_and_survive_a_resume() -> None:
     assert "night shift" in held[0]  # flagged details are kept when the route changes
     held = await h.say("counsellor", f"!draft {case} Saskia again.")
     assert "saskia" in held[0]  # and so is the first account's name
+    await h.close()
+
+
+async def test_a_locked_database_is_explained_and_nothing_is_lost(tmp_path: Path) -> None:
+    h = await make_harness(tmp_path / "case.db")
+    h.store.busy_timeout = 0.2  # type: ignore[attr-defined]
+    await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("anna", "first")
+    other = sqlite3.connect(tmp_path / "case.db", timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        answer = await h.say("anna", "second")
+    finally:
+        other.rollback()
+        other.close()
+    assert "The database is busy" in answer[0]
+    assert "Nothing was changed" in answer[0]
+    assert await h.say("anna", "second, again") == []
+    texts = [
+        e.text for e in await open_case_file(h.store, await h.case_of("anna"), h.counsellor_key)
+    ]
+    assert texts == ["first", "second, again"]
+    await h.close()
+
+
+async def test_a_reporter_can_read_in_their_own_language() -> None:
+    h = await make_harness()
+    sender = Sender(platform="console", address="joost")
+    case, _ = await h.service.open_case(
+        sender,
+        ReporterProfile(locale="nl"),
+        org_id="demo",
+        counsellor_id="counsellor",
+        first_message="Hallo",
+    )
+    await h.worker.run_once()
+    assert h.inbox("joost")[0].startswith("Je zaakcode is")
+    assert h.last("counsellor").startswith(
+        "Reporter ("
+    )  # the counsellor keeps the organisation's English
+    await h.service.act(
+        Sender(platform="console", address="counsellor"), case.case_id, Reply, text="Dank je."
+    )
+    await h.worker.run_once()
+    assert h.last("joost").startswith("Je vertrouwenspersoon")
     await h.close()

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from intermediary import crypto
 from intermediary.audit import verify_chain
-from intermediary.casefile import open_case_file, open_identity
+from intermediary.casefile import CaseFileEntry, open_case_file, open_identity
 from intermediary.chat import ChatFrontEnd
 from intermediary.codec import Identity
 from intermediary.config import ServiceConfig, load_config
@@ -350,29 +350,28 @@ def _actor_for_key(
 @_counsellor_options
 @_friendly
 def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: str | None) -> None:
-    """Decrypt and print a case file with the counsellor's key."""
+    """Decrypt and print a case file with the counsellor's key (audited as an export)."""
 
-    async def go() -> None:
-        config = load_config(config_path)
-        key = crypto.load_counsellor_key(key_path, _passphrase(passphrase_env, "Passphrase"))
-        from intermediary.store import SqliteStore
-
-        store = SqliteStore(config.path(config.service.database))
-        await store.open()
+    async def go() -> list[CaseFileEntry]:
+        runtime, key, actor = await _counsellor_session(
+            config_path, key_path, passphrase_env, _case(case)
+        )
         try:
-            entries = await open_case_file(store, _case(case), key)
+            entries = await open_case_file(runtime.store, _case(case), key)
+            await runtime.service.record_export(actor, _case(case), "case file opened")
+            return entries
         finally:
-            await store.close()
-        table = Table(title=f"Case file {_case(case)}")
-        for column in ("#", "when (UTC)", "who", "what", "text"):
-            table.add_column(column)
-        for e in entries:
-            table.add_row(
-                str(e.seq), e.created_at.strftime("%Y-%m-%d %H:%M"), e.author, e.kind, Text(e.text)
-            )
-        _out().print(table)
+            await runtime.close()
 
-    _run(go())
+    entries = _run(go())
+    table = Table(title=f"Case file {_case(case)}")
+    for column in ("#", "when (UTC)", "who", "what", "text"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(
+            str(e.seq), e.created_at.strftime("%Y-%m-%d %H:%M"), e.author, e.kind, Text(e.text)
+        )
+    _out().print(table)
 
 
 @main.command()

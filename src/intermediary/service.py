@@ -382,6 +382,21 @@ class Service:
         await self._commit(UnitOfWork(audit=[draft]))
         return token
 
+    async def record_export(self, actor: CounsellorActor, case_id: str, what: str) -> None:
+        """Put a read of the case file (opening, exporting) in the audit chain."""
+        loaded = await self._load(case_id)
+        if loaded is None or not is_party(loaded.case, actor, self.clock()):
+            raise UnknownCase(case=case_id)
+        draft = AuditDraft(
+            org_id=loaded.case.org_id,
+            case_id=loaded.case.case_id,
+            kind="export",
+            actor_role=Role.COUNSELLOR,
+            details=json.dumps({"what": what}),
+            at=self.clock(),
+        )
+        await self._commit(UnitOfWork(audit=[draft]))
+
     # --- queries ------------------------------------------------------------------------
 
     async def cases_of(self, sender: Sender) -> list[Case]:
