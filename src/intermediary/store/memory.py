@@ -4,7 +4,6 @@ and the console without a configuration. Nothing survives the process."""
 from __future__ import annotations
 
 import asyncio
-import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -77,49 +76,64 @@ class MemoryStore:
 
     async def commit(self, unit: UnitOfWork, link: Linker) -> None:
         async with self._lock:
-            # work on a copy so a failure half-way (a bad linker, a duplicate
-            # key) leaves nothing behind, exactly like a rolled-back transaction
-            s = copy.deepcopy(self._s)
-            if unit.case is not None:
-                current = s.cases.get(unit.case.case_id)
-                found = None if current is None else current.version
-                if found != unit.expected_version:
-                    raise ConcurrentUpdate(case=unit.case.case_id)
-                s.cases[unit.case.case_id] = replace(unit.case, version=(found or 0) + 1)
-                if unit.pending is not None:
-                    s.pending[unit.case.case_id] = list(unit.pending)
-            for e in unit.entries:
-                rows = s.entries.setdefault(e.case_id, [])
-                if any(r.seq == e.seq for r in rows):
-                    raise ConcurrentUpdate(case=e.case_id)
-                rows.append(e)
-            for k in unit.sealed_keys:
-                s.keys.setdefault(k.case_id, []).append(k)
-            case_id = unit.case.case_id if unit.case is not None else None
-            if case_id is not None:
-                if unit.identity is not None:
-                    s.identity[case_id] = unit.identity
-                if unit.routing is not None:
-                    s.routing[case_id] = unit.routing
-                if unit.identity_terms is not None:
-                    s.terms[case_id] = unit.identity_terms
-                if unit.forget_routing or unit.shred:
-                    s.routing.pop(case_id, None)
-                    s.terms.pop(case_id, None)
-                if unit.shred:
-                    s.keys.pop(case_id, None)
-                    s.identity.pop(case_id, None)
-                    s.pending.pop(case_id, None)
-                    for key, item in list(s.outbox.items()):
-                        if item.case_id == case_id and item.status == "pending":
-                            del s.outbox[key]
-            for item in unit.outbox:
-                if item.key in s.outbox:
-                    raise ConcurrentUpdate(case=item.case_id or "-")
-                s.outbox[item.key] = item
+            self._check(unit)
+            # link the audit entries before touching anything: the linker may fail
+            head = self._s.audit[-1] if self._s.audit else None
+            linked = []
             for draft in unit.audit:
-                s.audit.append(link(s.audit[-1] if s.audit else None, draft))
-            self._s = s
+                head = link(head, draft)
+                linked.append(head)
+            self._apply(unit)  # cannot fail: everything was checked above
+            self._s.audit += linked
+
+    def _check(self, unit: UnitOfWork) -> None:
+        """Refuse the unit whole, as a rolled-back transaction would."""
+        s = self._s
+        if unit.case is not None:
+            current = s.cases.get(unit.case.case_id)
+            if (None if current is None else current.version) != unit.expected_version:
+                raise ConcurrentUpdate(case=unit.case.case_id)
+        seen: set[tuple[str, int]] = set()
+        for e in unit.entries:
+            taken = {r.seq for r in s.entries.get(e.case_id, [])}
+            if e.seq in taken or (e.case_id, e.seq) in seen:
+                raise ConcurrentUpdate(case=e.case_id)
+            seen.add((e.case_id, e.seq))
+        keys = [item.key for item in unit.outbox]
+        if len(set(keys)) != len(keys) or any(k in s.outbox for k in keys):
+            raise ConcurrentUpdate(case=unit.case.case_id if unit.case else "-")
+
+    def _apply(self, unit: UnitOfWork) -> None:
+        s = self._s
+        if unit.case is not None:
+            found = unit.expected_version
+            s.cases[unit.case.case_id] = replace(unit.case, version=(found or 0) + 1)
+            if unit.pending is not None:
+                s.pending[unit.case.case_id] = list(unit.pending)
+        for e in unit.entries:
+            s.entries.setdefault(e.case_id, []).append(e)
+        for k in unit.sealed_keys:
+            s.keys.setdefault(k.case_id, []).append(k)
+        if unit.case is not None:
+            case_id = unit.case.case_id
+            if unit.identity is not None:
+                s.identity[case_id] = unit.identity
+            if unit.routing is not None:
+                s.routing[case_id] = unit.routing
+            if unit.identity_terms is not None:
+                s.terms[case_id] = unit.identity_terms
+            if unit.forget_routing or unit.shred:
+                s.routing.pop(case_id, None)
+                s.terms.pop(case_id, None)
+            if unit.shred:
+                s.keys.pop(case_id, None)
+                s.identity.pop(case_id, None)
+                s.pending.pop(case_id, None)
+                for key, item in list(s.outbox.items()):
+                    if item.case_id == case_id and item.status == "pending":
+                        del s.outbox[key]
+        for item in unit.outbox:
+            s.outbox[item.key] = item
 
     async def entries(self, case_id: str) -> list[StoredEntry]:
         return sorted(self._s.entries.get(case_id, []), key=lambda e: e.seq)
