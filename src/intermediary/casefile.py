@@ -12,7 +12,7 @@ from datetime import datetime
 from intermediary import crypto
 from intermediary.codec import Identity
 from intermediary.errors import IntegrityError, UnknownCase
-from intermediary.service import entry_aad
+from intermediary.sealing import entry_aad
 from intermediary.store import Store
 
 __all__ = ["CaseFileEntry", "open_case_file", "open_identity", "unlock_case"]

@@ -15,7 +15,6 @@ time. For each command it:
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import os
@@ -27,48 +26,32 @@ from typing import Any
 from intermediary import crypto
 from intermediary.audit import linker
 from intermediary.codec import (
-    Envelope,
-    Identity,
     ReporterProfile,
-    Routing,
     Sender,
-    dump_case,
-    dump_pending,
     load_case,
     load_pending,
 )
 from intermediary.config import ServiceConfig
 from intermediary.core import (
     Actor,
-    Audit,
     Case,
     CaseId,
     Command,
     Context,
     CounsellorActor,
     CounsellorId,
-    Deliver,
     DestinationId,
     Disclosure,
     Draft,
-    ForgetRouting,
     ManagementActor,
     Mode,
     OpenCase,
     OrgId,
     OrgPolicy,
-    RecordEntry,
-    RememberTerms,
     ReporterActor,
     ReporterIndex,
-    Reroute,
     Resume,
     Role,
-    SealIdentity,
-    Shred,
-    ToCounsellor,
-    ToManagement,
-    ToReporter,
     Transition,
     is_party,
     new_case_id,
@@ -82,22 +65,19 @@ from intermediary.errors import (
     NotAllowed,
     UnknownCase,
 )
-from intermediary.identifying import identity_terms, matching_words, phrase_terms
+from intermediary.identifying import matching_words
 from intermediary.proof import make_proof
 from intermediary.ratelimit import RateLimiter
+from intermediary.sealing import Sealer
 from intermediary.store import (
     AuditDraft,
     CaseRow,
-    OutboxItem,
-    PendingRow,
     SealedKey,
     Store,
-    StoredEntry,
     UnitOfWork,
 )
-from intermediary.text import Locale
 
-__all__ = ["Service", "entry_aad", "relay_statement", "utc_now"]
+__all__ = ["Service", "utc_now"]
 
 log = logging.getLogger("intermediary.service")
 
@@ -106,16 +86,6 @@ RECOVERY_HOLDER = "recovery"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def entry_aad(case_id: str, seq: int, author: str, kind: str) -> bytes:
-    """Associated data binding a case-file ciphertext to its row (G3)."""
-    return f"intermediary-entry/1|{case_id}|{seq}|{author}|{kind}".encode()
-
-
-def relay_statement(case_id: str, text: str, counsellor_id: str) -> bytes:
-    """What the service signs for a relay: management can check it is unaltered."""
-    return f"intermediary-relay/1|{case_id}|{counsellor_id}|{crypto.digest(text.encode())}".encode()
 
 
 @dataclass(frozen=True)
@@ -145,6 +115,7 @@ class Service:
         self.receipt_limits = receipt_limits
         self.wake = asyncio.Event()
         self._link = linker(keys)
+        self._sealer = Sealer(keys, config, store, platform)
         self._policies = {o.id: o.policy() for o in config.organisations}
         self._locks: dict[str, asyncio.Lock] = {}
         self.limiter = RateLimiter(
@@ -160,7 +131,7 @@ class Service:
     # --- who is who ---------------------------------------------------------------------
 
     def _address(self, addresses: dict[str, str], fallback: str) -> str | None:
-        return addresses.get(self.platform, fallback if self.platform == "console" else None)
+        return self._sealer.address(addresses, fallback)
 
     def _check_addresses(self) -> None:
         for org in self.config.organisations:
@@ -275,12 +246,13 @@ class Service:
                 )
             )
         receipt_hash = await asyncio.to_thread(crypto.hash_passphrase, receipt, self.receipt_limits)
-        unit = await self._unit(
+        unit = await self._sealer.unit(
             None,
             transition,
             command,
             sender,
             profile,
+            now=self.clock(),
             case_public=public.raw,
             receipt_hash=receipt_hash,
         )
@@ -338,7 +310,9 @@ class Service:
                     fields["identifying"] = matching_words(self.keys, fields.get("text", ""), terms)
                 command = kind(actor=actor_for(loaded.case), case_id=loaded.case.case_id, **fields)
                 transition = self._step(loaded.case, command, self.policy(loaded.case.org_id))
-                unit = await self._unit(loaded, transition, command, sender, profile)
+                unit = await self._sealer.unit(
+                    loaded.row, transition, command, sender, profile, now=self.clock()
+                )
                 try:
                     await self._commit(unit)
                 except ConcurrentUpdate:
@@ -459,199 +433,3 @@ class Service:
     async def _commit(self, unit: UnitOfWork) -> None:
         await self.store.commit(unit, self._link)
         self.wake.set()
-
-    async def _unit(
-        self,
-        loaded: _Loaded | None,
-        transition: Transition,
-        command: Command,
-        sender: Sender,
-        profile: ReporterProfile | None,
-        *,
-        case_public: bytes | None = None,
-        receipt_hash: str = "",
-    ) -> UnitOfWork:
-        case = transition.case
-        now = self.clock()
-        public = loaded.row.case_public if loaded else case_public
-        assert public is not None
-        version = loaded.row.version if loaded else 0
-        row = CaseRow(
-            case_id=case.case_id,
-            org_id=case.org_id,
-            counsellor_id=case.counsellor_id,
-            reporter_index=case.reporter,
-            state=case.state,
-            meta=dump_case(case),
-            destinations=case.destinations,
-            case_public=public,
-            receipt_hash=loaded.row.receipt_hash if loaded else receipt_hash,
-            version=version,
-            updated_at=now,
-        )
-        unit = UnitOfWork(case=row, expected_version=loaded.row.version if loaded else None)
-        unit.pending = [
-            PendingRow(
-                case_id=case.case_id,
-                number=p.number,
-                blob=crypto.op_encrypt(
-                    self.keys, "pending", f"{case.case_id}|{p.number}".encode(), dump_pending(p)
-                ),
-            )
-            for p in case.pending
-        ]
-        profile = profile or ReporterProfile()
-        identity = Identity(
-            platform=sender.platform,
-            address=sender.address,
-            display_name=profile.display_name,
-            handle=profile.handle,
-            email=profile.email,
-        )
-        new_routing: Routing | None = None
-        deliveries: list[Deliver] = []
-        for effect in transition.effects:
-            match effect:
-                case RecordEntry(seq=seq, kind=kind, author=author, text=text):
-                    blob = crypto.seal_entry(
-                        crypto.CasePublicKey(public),
-                        entry_aad(case.case_id, seq, author, kind),
-                        text.encode("utf-8"),
-                    )
-                    unit.entries.append(
-                        StoredEntry(
-                            case_id=case.case_id,
-                            seq=seq,
-                            kind=kind,
-                            author=author,
-                            blob=blob,
-                            created_at=now,
-                        )
-                    )
-                case Reroute():
-                    new_routing = Routing(
-                        platform=sender.platform, address=sender.address, locale=profile.locale
-                    )
-                    unit.routing = crypto.op_encrypt(
-                        self.keys,
-                        "routing",
-                        case.case_id.encode(),
-                        new_routing.model_dump_json().encode(),
-                    )
-                    unit.identity_terms = await self._terms(
-                        loaded, unit, identity_terms(self.keys, identity)
-                    )
-                case RememberTerms(words=words):
-                    unit.identity_terms = await self._terms(
-                        loaded, unit, phrase_terms(self.keys, words)
-                    )
-                case SealIdentity():
-                    unit.identity = crypto.seal_identity(
-                        self._counsellor_key(case),
-                        case.case_id,
-                        identity.model_dump_json().encode(),
-                    )
-                case ForgetRouting():
-                    unit.forget_routing = True
-                case Shred():
-                    unit.shred = True
-                case Audit(kind=kind, details=details):
-                    unit.audit.append(
-                        AuditDraft(
-                            org_id=case.org_id,
-                            case_id=case.case_id,
-                            kind=kind,
-                            actor_role=command.actor.role,
-                            details=json.dumps(dict(details), sort_keys=True),
-                            at=now,
-                        )
-                    )
-                case Deliver():
-                    deliveries.append(effect)
-        for index, deliver in enumerate(deliveries):
-            item = await self._outbox_item(
-                case, deliver, f"{case.case_id}.{version + 1}.{index}", new_routing, now
-            )
-            if item is not None:
-                unit.outbox.append(item)
-        return unit
-
-    async def _terms(
-        self, loaded: _Loaded | None, unit: UnitOfWork, new: frozenset[str]
-    ) -> frozenset[str]:
-        """The case's identifying-word index with ``new`` added (never replaced)."""
-        if unit.identity_terms is not None:
-            return unit.identity_terms | new
-        existing = await self.store.identity_terms(loaded.row.case_id) if loaded else frozenset()
-        return existing | new
-
-    def _counsellor_key(self, case: Case) -> crypto.BoxPublicKey:
-        org = self.config.organisation(case.org_id)
-        assert org is not None
-        return next(c.box_key for c in org.counsellors if c.id == case.counsellor_id)
-
-    async def _outbox_item(
-        self, case: Case, deliver: Deliver, key: str, new_routing: Routing | None, now: datetime
-    ) -> OutboxItem | None:
-        org = self.config.organisation(case.org_id)
-        assert org is not None
-        locale: Locale = org.locale
-        signature = None
-        match deliver.recipient:
-            case ToReporter():
-                routing = new_routing or await self._routing(case.case_id)
-                if routing is None:
-                    log.warning(
-                        "no route to the reporter; message dropped",
-                        extra={"case": case.case_id, "text_key": deliver.message.key},
-                    )
-                    return None
-                platform, address, locale = (
-                    routing.platform,
-                    routing.address,
-                    routing.locale or locale,
-                )
-                recipient = "reporter"
-            case ToCounsellor(counsellor_id=cid):
-                c = next(c for c in org.counsellors if c.id == cid)
-                platform, address = self.platform, self._address(c.addresses, c.id) or ""
-                locale, recipient = c.locale or locale, "counsellor"
-            case ToManagement(destination_id=did):
-                d = next(d for d in org.management if d.id == did)
-                platform, address = self.platform, self._address(d.addresses, d.id) or ""
-                locale, recipient = d.locale or locale, "management"
-                if deliver.signed and deliver.message.quote is not None:
-                    raw = crypto.sign(
-                        self.keys,
-                        relay_statement(case.case_id, deliver.message.quote, case.counsellor_id),
-                    )
-                    signature = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-        envelope = Envelope(
-            platform=platform,
-            address=address,
-            locale=locale,
-            recipient=recipient,
-            case_id=case.case_id,
-            key=deliver.message.key,
-            params=deliver.message.values,
-            quote=deliver.message.quote,
-            signature=signature,
-        )
-        return OutboxItem(
-            key=key,
-            case_id=case.case_id,
-            org_id=case.org_id,
-            payload=crypto.op_encrypt(
-                self.keys, "outbox", key.encode(), envelope.model_dump_json().encode()
-            ),
-            not_before=deliver.not_before or now,
-            created_at=now,
-        )
-
-    async def _routing(self, case_id: str) -> Routing | None:
-        blob = await self.store.routing(case_id)
-        if blob is None:
-            return None
-        return Routing.model_validate_json(
-            crypto.op_decrypt(self.keys, "routing", case_id.encode(), blob)
-        )
