@@ -34,6 +34,7 @@ import nacl.secret
 import nacl.signing
 import nacl.utils
 
+from intermediary.core.ids import crockford
 from intermediary.errors import (
     ConfigError,
     CorruptKeyFile,
@@ -406,18 +407,17 @@ def verify_signature(key: ServiceVerifyKey, message: bytes, signature: bytes) ->
 
 # --- receipt passphrases ---------------------------------------------------------------
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ARGON2ID = re.compile(
     r"\$argon2id\$v=19\$m=([0-9]{1,10}),t=([0-9]{1,10}),p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}"
 )
 
 
 def new_receipt_passphrase(random_bytes: bytes) -> str:
-    """80 bits as ``XXXX-XXXX-XXXX-XXXX`` in Crockford base32; the caller injects randomness."""
+    """80 bits as four groups of four Crockford base32 characters (``K7QM-3XD9-PT2A-H8VR``);
+    the caller injects the randomness."""
     if not isinstance(random_bytes, bytes) or len(random_bytes) != 10:
         raise ValueError("a receipt passphrase needs exactly 10 random bytes")
-    number = int.from_bytes(random_bytes, "big")
-    chars = "".join(_CROCKFORD[(number >> (5 * i)) & 31] for i in reversed(range(16)))
+    chars = crockford(random_bytes)
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
