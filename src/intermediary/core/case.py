@@ -92,6 +92,3 @@ class Case:
             and self.relayed_at is not None
             and now >= self.relayed_at
         )
-
-    def meeting_overdue(self, now: datetime) -> bool:
-        return self.meeting_due is not None and now > self.meeting_due
