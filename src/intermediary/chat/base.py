@@ -1,0 +1,76 @@
+"""What every role's commands share: the sender's forms, current case, helpers."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from intermediary.chat.forms import Form
+from intermediary.chat.parse import Line
+from intermediary.core import (
+    Disclosure,
+    Mode,
+    Outcome,
+    State,
+)
+from intermediary.errors import InvalidInput
+from intermediary.service import Service
+from intermediary.text import Locale, render
+
+__all__ = ["CLOSED", "FrontEndBase", "catalog_keys", "choice"]
+
+CLOSED = (State.CLOSED, State.PURGED)
+
+
+class FrontEndBase:
+    """State and helpers shared by the role-specific command sets."""
+
+    def __init__(self, service: Service, *, prefix: str = "!") -> None:
+        self.service = service
+        self.prefix = prefix
+        self._forms: dict[tuple[str, str], Form] = {}
+        self._current: dict[tuple[str, str], str] = {}
+        self._greeted: set[tuple[str, str]] = set()
+
+    # --- forms --------------------------------------------------------------------------
+
+    def _ask(self, key: tuple[str, str], form: Form, locale: Locale) -> list[str]:
+        self._forms[key] = form
+        question = form.current
+        assert question is not None
+        lines = [render(question.prompt_key, locale)]
+        if question.choices:
+            lines += [f"{n}. {label}" for n, (_, label) in enumerate(question.choices, 1)]
+            lines.append(render("common.choices_hint", locale))
+        return ["\n".join(lines)]
+
+    # --- small helpers ------------------------------------------------------------------
+
+    def _missing(self, command: str, what: str, example: str) -> InvalidInput:
+        return InvalidInput("errors.missing_argument", command=command, what=what, example=example)
+
+    def _number(self, line: Line, command: str) -> int:
+        if not line.words or not line.words[0].isdigit():
+            raise self._missing(f"{self.prefix}{command}", "N", f"{self.prefix}{command} 3")
+        return int(line.words[0])
+
+
+def catalog_keys(locale: Locale) -> frozenset[str]:
+    from intermediary.text import catalog
+
+    return frozenset(catalog(locale))
+
+
+_E = TypeVar("_E", Mode, Disclosure, Outcome)
+
+
+def choice(kind: type[_E], value: str, field: str) -> _E:
+    """An enum member from what a person typed, or a refusal listing the choices."""
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            "errors.unknown_option",
+            value=value or "-",
+            field=field,
+            choices=", ".join(k.value for k in kind),
+        ) from None

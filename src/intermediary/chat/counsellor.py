@@ -1,0 +1,133 @@
+"""The counsellor's text commands."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from intermediary.chat.base import CLOSED, FrontEndBase, choice
+from intermediary.chat.parse import Line
+from intermediary.codec import Sender
+from intermediary.core import (
+    Case,
+    Close,
+    Draft,
+    FlagDetails,
+    MeetingHeld,
+    Minutes,
+    Note,
+    Outcome,
+    Refer,
+    Reply,
+    State,
+    parse_case_id,
+)
+from intermediary.core.building import day
+from intermediary.directory import load_referrals
+from intermediary.errors import InvalidInput
+from intermediary.text import Locale, render
+
+__all__ = ["CounsellorCommands"]
+
+
+class CounsellorCommands(FrontEndBase):
+    # --- counsellor ---------------------------------------------------------------------
+
+    async def _counsellor(
+        self, sender: Sender, line: Line, room_case: str | None, locale: Locale
+    ) -> list[str]:
+        command = line.command
+        service = self.service
+        if command is None:
+            if room_case is None:
+                raise self._missing("!reply", "CASE", "!reply VP-7KQ3-M2XD …")
+            await service.act(sender, room_case, Reply, text=line.raw)
+            return []
+        if command == "help":
+            return [render("counsellor.help", locale)]
+        if command == "cases":
+            return [self._counsellor_cases(await service.cases_of(sender), locale)]
+        if command == "bodies":
+            directory = load_referrals()
+            return [
+                "\n".join(
+                    f"{b.slug} — {b.name.get(locale)}: {b.handles.get(locale)}"
+                    for b in directory.bodies
+                )
+            ]
+        if line.words and parse_case_id(line.words[0]) is not None:
+            case_id: str | None = line.words[0]
+            skip = 1
+        else:
+            case_id, skip = room_case, 0
+        handlers: dict[str, Callable[[str], Awaitable[Case]]] = {
+            "reply": lambda c: service.act(sender, c, Reply, text=line.rest(skip)),
+            "draft": lambda c: service.act(
+                sender, c, Draft, text=line.rest(skip), destinations=self._destinations(line)
+            ),
+            "draft!": lambda c: service.act(
+                sender,
+                c,
+                Draft,
+                text=line.rest(skip),
+                destinations=self._destinations(line),
+                confirmed=True,
+            ),
+            "minutes": lambda c: service.act(sender, c, Minutes, text=line.rest(skip)),
+            "flag": lambda c: service.act(
+                sender, c, FlagDetails, words=tuple(p.strip() for p in line.rest(skip).split(","))
+            ),
+            "note": lambda c: service.act(sender, c, Note, text=line.rest(skip)),
+            "refer": lambda c: service.act(sender, c, Refer, body=self._word(line, skip, "BODY")),
+            "met": lambda c: service.act(sender, c, MeetingHeld),
+            "close": lambda c: service.act(
+                sender,
+                c,
+                Close,
+                outcome=choice(Outcome, self._word(line, skip, "OUTCOME"), "outcome"),
+                categories=tuple(self._word(line, skip + 1, "CATEGORY").split(",")),
+            ),
+        }
+        handler = handlers.get(command)
+        if handler is None:
+            raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
+        if case_id is None:
+            raise self._missing(
+                f"{self.prefix}{command}", "CASE", f"{self.prefix}{command} VP-7KQ3-M2XD …"
+            )
+        await handler(case_id)
+        return []
+
+    @staticmethod
+    def _destinations(line: Line) -> tuple[str, ...]:
+        value = line.options.get("to", "")
+        return tuple(v for v in value.split(",") if v)
+
+    def _word(self, line: Line, index: int, what: str) -> str:
+        if len(line.words) <= index:
+            raise self._missing(
+                f"{self.prefix}{line.command}", what, f"{self.prefix}{line.command} VP-7KQ3-M2XD …"
+            )
+        return line.words[index]
+
+    def _counsellor_cases(self, cases: list[Case], locale: Locale) -> str:
+        open_cases = [c for c in cases if c.state not in CLOSED]
+        if not open_cases:
+            return render("counsellor.no_cases", locale)
+        lines = []
+        for c in open_cases:
+            due = ""
+            if c.state is State.RELAYED and c.acknowledgement_due is not None:
+                due = render(
+                    "counsellor.due_suffix", locale, date=day(c.acknowledgement_due, c.timezone)
+                )
+            lines.append(
+                render(
+                    "counsellor.case_line",
+                    locale,
+                    case=c.case_id,
+                    state=c.state,
+                    opened=day(c.opened_at, c.timezone),
+                    due=due,
+                )
+            )
+        return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""Management's text commands."""
+
+from __future__ import annotations
+
+from intermediary.chat.base import FrontEndBase
+from intermediary.chat.forms import Form, Question
+from intermediary.chat.parse import Line
+from intermediary.codec import Sender
+from intermediary.core import (
+    Acknowledge,
+    ActionKind,
+    Ask,
+    Case,
+    Feedback,
+    GiveFeedback,
+    State,
+)
+from intermediary.core.building import day
+from intermediary.errors import InvalidInput
+from intermediary.text import Locale, render
+
+__all__ = ["ManagementCommands"]
+
+
+class ManagementCommands(FrontEndBase):
+    # --- management ---------------------------------------------------------------------
+
+    async def _management(self, sender: Sender, line: Line, locale: Locale) -> list[str]:
+        command = line.command
+        service = self.service
+        if command is None or command == "help":
+            return [render("management.help", locale)]
+        if command == "cases":
+            cases = await service.cases_of(sender)
+            if not cases:
+                return [render("management.no_cases", locale)]
+            return ["\n".join(self._management_line(c, locale) for c in cases)]
+        if command not in ("ack", "ask", "feedback"):
+            raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
+        if not line.words:
+            raise self._missing(
+                f"{self.prefix}{command}", "CASE", f"{self.prefix}{command} VP-7KQ3-M2XD"
+            )
+        case_id = line.words[0]
+        if command == "ack":
+            await service.act(sender, case_id, Acknowledge)
+            return []
+        if command == "ask":
+            await service.act(sender, case_id, Ask, text=line.rest(1))
+            return []
+        case = await service.case_for(sender, case_id)  # refuse early, before the form
+        key = (sender.platform, sender.address)
+        yes_no = (("yes", render("common.yes", locale)), ("no", render("common.no", locale)))
+        form = Form(
+            "feedback",
+            (
+                Question("assessment", "management.ask_assessment"),
+                Question(
+                    "action_kind",
+                    "management.ask_action_kind",
+                    tuple((a.value, render(f"words.action.{a.value}", locale)) for a in ActionKind),
+                ),
+                Question("action", "management.ask_action", optional=True),
+                Question("grounds", "management.ask_grounds", optional=True),
+                Question("more", "management.ask_more", yes_no),
+            ),
+            case_id=case.case_id,
+        )
+        return self._ask(key, form, locale)
+
+    def _management_line(self, case: Case, locale: Locale) -> str:
+        due = ""
+        if case.state is State.RELAYED and case.acknowledgement_due is not None:
+            due = render(
+                "management.due_ack", locale, date=day(case.acknowledgement_due, case.timezone)
+            )
+        elif case.state in (State.ACKNOWLEDGED, State.IN_FOLLOW_UP) and case.feedback_due:
+            due = render(
+                "management.due_feedback", locale, date=day(case.feedback_due, case.timezone)
+            )
+        return render("management.case_line", locale, case=case.case_id, state=case.state, due=due)
+
+    async def _give_feedback(self, sender: Sender, form: Form, locale: Locale) -> list[str]:
+        a = form.answers
+        assert form.case_id is not None
+        feedback = Feedback(
+            assessment=a["assessment"],
+            action_kind=ActionKind(a["action_kind"]),
+            action=a.get("action", ""),
+            grounds=a.get("grounds", ""),
+            more_to_follow=a["more"] == "yes",
+        )
+        await self.service.act(sender, form.case_id, GiveFeedback, feedback=feedback)
+        return []

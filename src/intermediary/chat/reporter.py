@@ -1,0 +1,309 @@
+"""The reporter's text commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intermediary.chat.base import CLOSED, FrontEndBase, catalog_keys, choice
+from intermediary.chat.forms import Form, Question
+from intermediary.chat.parse import Line
+from intermediary.codec import ReporterProfile, Sender
+from intermediary.core import (
+    Approve,
+    Case,
+    ChangeMode,
+    Disclosure,
+    Mode,
+    Moment,
+    Reject,
+    RequestMeeting,
+    SendMessage,
+    State,
+    StopContact,
+    WidenDisclosure,
+    Withdraw,
+)
+from intermediary.core.building import day
+from intermediary.directory import load_categories
+from intermediary.errors import InvalidInput
+from intermediary.text import Locale, render
+
+__all__ = ["ReporterCommands"]
+
+
+class ReporterCommands(FrontEndBase):
+    # --- reporter -----------------------------------------------------------------------
+
+    async def _reporter(
+        self,
+        sender: Sender,
+        key: tuple[str, str],
+        line: Line,
+        profile: ReporterProfile,
+        locale: Locale,
+    ) -> list[str]:
+        command = line.command
+        service = self.service
+        if command is None:
+            cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
+            if not cases:
+                return self._notice(key, locale, force=True)
+            case_id = self._pick(key, cases)
+            await service.act(sender, case_id, SendMessage, text=line.raw, profile=profile)
+            return []
+        if command == "help":
+            return [*self._notice(key, locale), render("reporter.help", locale)]
+        if command == "new":
+            return self._new_form(sender, key, line, profile, locale)
+        if command == "cases":
+            return [self._reporter_cases(await service.cases_of(sender), key, locale)]
+        if command == "resume":
+            if len(line.words) < 2:
+                raise self._missing("!resume", "CASE PHRASE", "!resume VP-7KQ3-M2XD ABCD-…")
+            case = await service.resume(sender, line.words[0], " ".join(line.words[1:]), profile)
+            self._current[key] = case.case_id
+            return []
+        if command == "switch":
+            if not line.words:
+                raise self._missing("!switch", "CASE", "!switch VP-7KQ3-M2XD")
+            case = await service.case_for(sender, line.words[0])
+            self._current[key] = case.case_id
+            return [render("reporter.switched", locale, case=case.case_id)]
+        cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
+        if not cases:
+            return [render("errors.no_case", locale)]
+        case_id = self._pick(key, cases)
+        simple: dict[str, tuple[type[Any], dict[str, Any]]] = {
+            "withdraw": (Withdraw, {}),
+            "stop-contact": (StopContact, {}),
+            "meeting": (RequestMeeting, {}),
+        }
+        if command in simple:
+            kind, fields = simple[command]
+            await service.act(sender, case_id, kind, **fields)
+            return []
+        if command == "status":
+            return [self._status(await service.case_for(sender, case_id), locale)]
+        if command == "proof":
+            token = await service.proof(sender, case_id)
+            return [render("reporter.proof", locale, case=case_id, token=token)]
+        if command in ("approve", "reject"):
+            number = self._number(line, command)
+            if command == "approve":
+                moment = Moment.BATCH if "later" in line.words[1:] else Moment.NOW
+                await service.act(
+                    sender,
+                    case_id,
+                    Approve,
+                    number=number,
+                    moment=moment,
+                    digest=line.options.get("digest"),
+                )
+            else:
+                await service.act(sender, case_id, Reject, number=number, reason=line.rest(1))
+            return []
+        if command == "mode":
+            mode = choice(Mode, line.words[0] if line.words else "", "mode")
+            await service.act(sender, case_id, ChangeMode, mode=mode)
+            return []
+        if command == "disclosure":
+            level = choice(Disclosure, line.words[0] if line.words else "", "disclosure")
+            await service.act(sender, case_id, WidenDisclosure, disclosure=level, profile=profile)
+            return []
+        raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
+
+    def _notice(self, key: tuple[str, str], locale: Locale, force: bool = False) -> list[str]:
+        if key in self._greeted and not force:
+            return []
+        self._greeted.add(key)
+        notices = []
+        for policy in self.service.policies:
+            counsellors = "; ".join(
+                f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})"
+                + (f" — {c.description}" if c.description else "")
+                for c in policy.counsellors
+            )
+            note_key = f"reporter.platform_note_{self.service.platform}"
+            note = render(
+                note_key if note_key in catalog_keys(locale) else "reporter.platform_note_console",
+                locale,
+            )
+            notices.append(
+                render(
+                    "reporter.notice",
+                    locale,
+                    organisation=policy.name,
+                    counsellors=counsellors,
+                    platform_note=note,
+                )
+            )
+        return notices
+
+    def _pick(self, key: tuple[str, str], cases: list[Case]) -> str:
+        current = self._current.get(key)
+        if current is not None and any(c.case_id == current for c in cases):
+            return current
+        if len(cases) == 1:
+            return cases[0].case_id
+        raise InvalidInput("errors.pick_case")
+
+    def _new_form(
+        self,
+        sender: Sender,
+        key: tuple[str, str],
+        line: Line,
+        profile: ReporterProfile,
+        locale: Locale,
+    ) -> list[str]:
+        service = self.service
+        given = dict(line.options)
+        questions: list[Question] = []
+        policies = service.policies
+        if "org" not in given:
+            if len(policies) == 1:
+                given["org"] = policies[0].id
+            else:
+                questions.append(
+                    Question(
+                        "org", "reporter.ask_organisation", tuple((p.id, p.name) for p in policies)
+                    )
+                )
+        org_id = given.get("org")
+        policy = next((p for p in policies if p.id == org_id), None)
+        if "counsellor" not in given:
+            if policy is not None and len(policy.counsellors) == 1:
+                given["counsellor"] = policy.counsellors[0].id
+            elif policy is not None:
+                questions.append(
+                    Question(
+                        "counsellor",
+                        "reporter.ask_counsellor",
+                        tuple(
+                            (
+                                c.id,
+                                f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})",
+                            )
+                            for c in policy.counsellors
+                        ),
+                    )
+                )
+        if "mode" not in given:
+            questions.append(
+                Question(
+                    "mode",
+                    "reporter.ask_mode",
+                    tuple((m.value, render(f"words.mode.{m.value}", locale)) for m in Mode),
+                )
+            )
+        if "disclosure" not in given:
+            questions.append(
+                Question(
+                    "disclosure",
+                    "reporter.ask_disclosure",
+                    tuple(
+                        (d.value, render(f"words.disclosure.{d.value}", locale)) for d in Disclosure
+                    ),
+                )
+            )
+        if "category" not in given:
+            categories = load_categories()
+            slugs = policy.categories if policy else categories.slugs
+            labels = []
+            for slug in slugs:
+                found = categories.get(slug)
+                labels.append((slug, found.name.get(locale) if found else slug))
+            questions.append(Question("category", "reporter.ask_category", tuple(labels)))
+        questions.append(Question("first_message", "reporter.ask_first_message", optional=True))
+        form = Form("new", tuple(questions), given)
+        if form.current is None:  # pragma: no cover - the first message is always asked
+            raise AssertionError
+        return [*self._notice(key, locale), *self._ask(key, form, locale)]
+
+    async def _open(
+        self,
+        sender: Sender,
+        key: tuple[str, str],
+        answers: dict[str, str],
+        profile: ReporterProfile,
+    ) -> list[str]:
+        org_id = answers["org"]
+        policy = next((p for p in self.service.policies if p.id == org_id), None)
+        if policy is not None and "counsellor" not in answers and len(policy.counsellors) > 1:
+            raise InvalidInput(
+                "errors.unknown_counsellor",
+                counsellor="-",
+                choices=", ".join(c.id for c in policy.counsellors),
+            )
+        counsellor = answers.get("counsellor") or (
+            policy.counsellors[0].id if policy is not None else ""
+        )
+        case, _ = await self.service.open_case(
+            sender,
+            profile,
+            org_id=org_id,
+            counsellor_id=counsellor,
+            mode=choice(Mode, answers["mode"], "mode"),
+            disclosure=choice(Disclosure, answers["disclosure"], "disclosure"),
+            categories=[c for c in answers.get("category", "unknown").split(",") if c],
+            first_message=answers.get("first_message") or None,
+        )
+        self._current[key] = case.case_id
+        return []
+
+    def _reporter_cases(self, cases: list[Case], key: tuple[str, str], locale: Locale) -> str:
+        if not cases:
+            return render("reporter.no_cases", locale)
+        current = self._current.get(key)
+        return "\n".join(
+            render(
+                "reporter.case_line",
+                locale,
+                case=c.case_id,
+                state=c.state,
+                marker=render("reporter.current_marker", locale) if c.case_id == current else "",
+            )
+            for c in cases
+        )
+
+    def _status(self, case: Case, locale: Locale) -> str:
+        details = []
+        if case.pending:
+            details.append(
+                render(
+                    "reporter.status_waiting",
+                    locale,
+                    numbers=", ".join(str(p.number) for p in case.pending),
+                )
+            )
+        now = self.service.clock()
+        if case.relayed_at is not None and case.relayed_at > now:
+            details.append(
+                render(
+                    "reporter.status_scheduled", locale, date=day(case.relayed_at, case.timezone)
+                )
+            )
+        if case.state is State.RELAYED and case.acknowledgement_due is not None:
+            details.append(
+                render(
+                    "reporter.status_acknowledge_due",
+                    locale,
+                    date=day(case.acknowledgement_due, case.timezone),
+                )
+            )
+        if case.state in (State.ACKNOWLEDGED, State.IN_FOLLOW_UP) and case.feedback_due:
+            details.append(
+                render(
+                    "reporter.status_feedback_due",
+                    locale,
+                    date=day(case.feedback_due, case.timezone),
+                )
+            )
+        return render(
+            "reporter.status",
+            locale,
+            case=case.case_id,
+            state=case.state,
+            mode=case.mode,
+            disclosure=case.disclosure,
+            details="\n".join(details),
+        ).rstrip()
