@@ -318,3 +318,20 @@ async def test_a_reporter_can_read_in_their_own_language() -> None:
     await h.worker.run_once()
     assert h.last("joost").startswith("Je vertrouwenspersoon")
     await h.close()
+
+
+async def test_a_redelivered_event_is_applied_once(tmp_path: Path) -> None:
+    h = await make_harness(tmp_path / "case.db")
+    sender = Sender(platform="console", address="anna")
+    await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("anna", "hello")
+    for _ in range(2):
+        answer = await h.front.handle(sender, "only once", event_key="console:$ev1")
+        assert answer == []
+    await h.worker.run_once()
+    texts = [
+        e.text for e in await open_case_file(h.store, await h.case_of("anna"), h.counsellor_key)
+    ]
+    assert texts == ["hello", "only once"]
+    assert sum("only once" in t for t in h.inbox("counsellor")) == 1
+    await h.close()

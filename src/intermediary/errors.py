@@ -20,6 +20,7 @@ __all__ = [
     "DatabaseLocked",
     "DatabaseReadOnly",
     "DeliveryError",
+    "DuplicateEvent",
     "Fault",
     "IntegrityError",
     "IntermediaryError",
@@ -152,6 +153,12 @@ class DatabaseReadOnly(StorageError):
     """The database file or its folder cannot be written."""
 
     default_key = "errors.database_read_only"
+
+
+class DuplicateEvent(StorageError):
+    """This platform event was handled before; nothing was changed again."""
+
+    default_key = "errors.duplicate_event"
 
 
 class ConcurrentUpdate(StorageError):

@@ -18,7 +18,9 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +84,11 @@ __all__ = ["Service", "utc_now"]
 log = logging.getLogger("intermediary.service")
 
 RECOVERY_HOLDER = "recovery"
+
+#: The platform event being handled ("matrix:$abc"), set by an adapter with
+#: :meth:`Service.handling`. The change it causes is committed together with
+#: the key, so a redelivered event is applied once (:class:`DuplicateEvent`).
+CURRENT_EVENT: ContextVar[str | None] = ContextVar("intermediary_event", default=None)
 
 
 def utc_now() -> datetime:
@@ -430,6 +437,18 @@ class Service:
         ]
         return _Loaded(row, load_case(row.meta, pending))
 
+    @staticmethod
+    @contextmanager
+    def handling(event_key: str | None) -> Iterator[None]:
+        """Within this block, commits record ``event_key`` as handled."""
+        token = CURRENT_EVENT.set(event_key)
+        try:
+            yield
+        finally:
+            CURRENT_EVENT.reset(token)
+
     async def _commit(self, unit: UnitOfWork) -> None:
+        if unit.event_key is None and (event := CURRENT_EVENT.get()) is not None:
+            unit.event_key, unit.event_at = event, self.clock()
         await self.store.commit(unit, self._link)
         self.wake.set()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from intermediary.errors import ConcurrentUpdate
+from intermediary.errors import ConcurrentUpdate, DuplicateEvent
 from intermediary.store import (
     AuditDraft,
     AuditRecord,
@@ -301,3 +301,30 @@ async def test_a_failing_linker_rolls_back_everything(store: Store) -> None:
         )
     assert await store.load_case("VP-AAAA-AAAA") is None
     assert await store.outbox_item("k") is None
+
+
+async def test_an_event_is_applied_once(store: Store) -> None:
+    await store.commit(UnitOfWork(case=row(), event_key="matrix:$e1", event_at=NOW), link)
+    with pytest.raises(DuplicateEvent):
+        await store.commit(
+            UnitOfWork(
+                case=row(state="closed"),
+                expected_version=1,
+                event_key="matrix:$e1",
+                audit=[audit("x")],
+            ),
+            link,
+        )
+    loaded = await store.load_case("VP-AAAA-AAAA")
+    assert loaded is not None
+    assert loaded[0].state == "open"
+    assert await store.audit_log() == []
+    await store.commit(
+        UnitOfWork(case=row(state="closed"), expected_version=1, event_key="matrix:$e2"), link
+    )
+
+
+async def test_a_refused_unit_does_not_consume_its_event(store: Store) -> None:
+    with pytest.raises(ConcurrentUpdate):
+        await store.commit(UnitOfWork(case=row(), expected_version=7, event_key="slack:Ev1"), link)
+    await store.commit(UnitOfWork(case=row(), event_key="slack:Ev1"), link)

@@ -19,7 +19,7 @@ from intermediary.codec import ReporterProfile, Sender
 from intermediary.core import (
     Role,
 )
-from intermediary.errors import Fault, IntermediaryError, InvalidInput
+from intermediary.errors import DuplicateEvent, Fault, IntermediaryError, InvalidInput
 from intermediary.text import Locale, render
 
 __all__ = ["ChatFrontEnd"]
@@ -37,11 +37,21 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
         *,
         profile: ReporterProfile | None = None,
         room_case: str | None = None,
+        event_key: str | None = None,
     ) -> list[str]:
-        """Answer one line from ``sender``; never raises for the sender's mistakes."""
+        """Answer one line from ``sender``; never raises for the sender's mistakes.
+
+        ``event_key`` names the platform event, so that a redelivered one changes
+        nothing a second time (and is answered with silence).
+        """
         locale = self.locale_of(sender, profile)
         try:
-            return await self._handle(sender, text, profile or ReporterProfile(), room_case, locale)
+            with self.service.handling(event_key):
+                return await self._handle(
+                    sender, text, profile or ReporterProfile(), room_case, locale
+                )
+        except DuplicateEvent:
+            return []
         except IntermediaryError as error:
             if error.fault is not Fault.SENDER:
                 log.error("command failed", extra={"error": type(error).__name__})

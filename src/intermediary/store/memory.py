@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from intermediary.errors import ConcurrentUpdate
+from intermediary.errors import ConcurrentUpdate, DuplicateEvent
 from intermediary.store.records import (
     AuditRecord,
     CaseRow,
@@ -33,6 +33,7 @@ class _State:
     terms: dict[str, frozenset[str]] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
+    events: set[str] = field(default_factory=set)
 
 
 class MemoryStore:
@@ -89,6 +90,8 @@ class MemoryStore:
     def _check(self, unit: UnitOfWork) -> None:
         """Refuse the unit whole, as a rolled-back transaction would."""
         s = self._s
+        if unit.event_key is not None and unit.event_key in s.events:
+            raise DuplicateEvent()
         if unit.case is not None:
             current = s.cases.get(unit.case.case_id)
             if (None if current is None else current.version) != unit.expected_version:
@@ -105,6 +108,8 @@ class MemoryStore:
 
     def _apply(self, unit: UnitOfWork) -> None:
         s = self._s
+        if unit.event_key is not None:
+            s.events.add(unit.event_key)
         if unit.case is not None:
             found = unit.expected_version
             s.cases[unit.case.case_id] = replace(unit.case, version=(found or 0) + 1)

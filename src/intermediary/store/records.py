@@ -133,3 +133,7 @@ class UnitOfWork:
     shred: bool = False
     outbox: list[OutboxItem] = field(default_factory=list)
     audit: list[AuditDraft] = field(default_factory=list)
+    #: the platform event that caused this unit ("matrix:$event"); a second unit
+    #: with the same key is refused with :class:`DuplicateEvent`
+    event_key: str | None = None
+    event_at: datetime | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from intermediary.errors import (
     ConcurrentUpdate,
     DatabaseLocked,
     DatabaseReadOnly,
+    DuplicateEvent,
     StorageError,
 )
 from intermediary.store.records import (
@@ -213,6 +214,16 @@ class SqliteStore:
 
     async def commit(self, unit: UnitOfWork, link: Linker) -> None:
         async with self._transaction() as db:
+            if unit.event_key is not None:
+                async with db.execute(
+                    "SELECT 1 FROM processed_events WHERE event_key = ?", (unit.event_key,)
+                ) as cur:
+                    if await cur.fetchone() is not None:
+                        raise DuplicateEvent()
+                await db.execute(
+                    "INSERT INTO processed_events (event_key, at) VALUES (?, ?)",
+                    (unit.event_key, _ts(unit.event_at or datetime.now(UTC))),
+                )
             case = unit.case
             if case is not None:
                 await self._write_case(db, case, unit.expected_version)
