@@ -742,3 +742,25 @@ def test_every_exported_name_exists() -> None:
     assert len(set(crypto.__all__)) == len(crypto.__all__)
     for name in crypto.__all__:
         assert getattr(crypto, name) is not None
+
+
+def test_derived_secrets_are_stable_per_key_and_purpose() -> None:
+    keys = crypto.ServiceKeys.generate()
+    first = crypto.derived_secret(keys, "matrix-pickle")
+    assert first == crypto.derived_secret(keys, "matrix-pickle")
+    assert len(first) == 64
+    assert first != crypto.derived_secret(keys, "other")
+    assert first != crypto.derived_secret(crypto.ServiceKeys.generate(), "matrix-pickle")
+
+
+def test_seed_signatures_verify_and_fail_when_altered() -> None:
+    seed = crypto.new_signing_seed()
+    public = crypto.signing_public(seed)
+    signature = crypto.sign_with_seed(seed, b"canonical json")
+    crypto.verify_with_public(public, b"canonical json", signature)
+    with pytest.raises(IntegrityError):
+        crypto.verify_with_public(public, b"canonical jsoN", signature)
+    with pytest.raises(IntegrityError):
+        crypto.verify_with_public(
+            crypto.signing_public(crypto.new_signing_seed()), b"canonical json", signature
+        )

@@ -134,6 +134,20 @@ def run_console(config_path: Path) -> None:
     _run(_console(config_path, not sys.stdin.isatty()))
 
 
+@run.command("matrix")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
+@_friendly
+def run_matrix(config_path: Path) -> None:
+    """The end-to-end encrypted Matrix bot (needs the 'matrix' extra)."""
+    try:
+        from intermediary_matrix.runner import run as run_bot
+    except ImportError:
+        raise ConfigError(
+            detail="the Matrix adapter is not installed: pip install 'intermediary[matrix]'"
+        ) from None
+    _run(run_bot(config_path))
+
+
 async def _console(config_path: Path | None, echo: bool) -> None:
     from intermediary.console import ConsoleTransport, Printer, run_lines
     from intermediary.runtime import demo_config, service_passphrase, start

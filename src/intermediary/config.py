@@ -13,7 +13,7 @@ import re
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -77,7 +77,10 @@ class DestinationConfig(_Strict):
     id: str = Field(pattern=_SLUG)
     name: str = Field(min_length=1, max_length=200)
     locale: Locale | None = None
+    #: platform → address; on Matrix and Slack a shared room or channel
     addresses: dict[str, str] = Field(default_factory=dict)
+    #: platform → the people who may act for this destination in that room
+    members: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class BatchConfig(_Strict):
@@ -115,6 +118,8 @@ class OrganisationConfig(_Strict):
     meeting_target_days: int = Field(default=14, ge=1, le=365)
     text_limit: int = Field(default=DEFAULT_TEXT_LIMIT, ge=100, le=40_000)
     min_cell_size: int = Field(default=5, ge=1)
+    #: accept reports in an unencrypted Matrix DM (off: the bot asks for encryption)
+    allow_unencrypted_dm: bool = False
     size_band: Literal["<10", "10-49", "50-249", "250+"] | None = None
     counsellors: list[CounsellorConfig] = Field(min_length=1)
     management: list[DestinationConfig] = Field(min_length=1)
@@ -189,6 +194,8 @@ class ServiceConfig(_Strict):
     organisations: list[OrganisationConfig] = Field(min_length=1)
     #: where relative paths in this file are resolved (the file's folder)
     base_dir: str = "."
+    #: the Matrix adapter's own section, validated by that adapter
+    matrix: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> ServiceConfig:

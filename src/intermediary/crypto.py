@@ -57,12 +57,14 @@ __all__ = [
     "ServiceVerifyKey",
     "blind_index",
     "check_passphrase",
+    "derived_secret",
     "digest",
     "hash_passphrase",
     "load_counsellor_key",
     "load_service_keys",
     "new_case_keypair",
     "new_receipt_passphrase",
+    "new_signing_seed",
     "normalise_passphrase",
     "op_decrypt",
     "op_encrypt",
@@ -76,8 +78,11 @@ __all__ = [
     "seal_entry",
     "seal_identity",
     "sign",
+    "sign_with_seed",
+    "signing_public",
     "term_index",
     "verify_signature",
+    "verify_with_public",
 ]
 
 _KEY = 32
@@ -402,6 +407,41 @@ def verify_signature(key: ServiceVerifyKey, message: bytes, signature: bytes) ->
             raise nacl.exceptions.BadSignatureError
         nacl.signing.VerifyKey(key.raw).verify(message, signature)
     except (nacl.exceptions.CryptoError, TypeError):
+        raise _integrity("signature") from None
+
+
+# --- secrets for adapters --------------------------------------------------------------
+
+
+def derived_secret(keys: ServiceKeys, purpose: str) -> str:
+    """A stable secret for one named use outside this module, in hex.
+
+    Derived from the operational secret, so it lives in the service key file and
+    nowhere else (matrix-nio's store pickle key must never be the library default).
+    """
+    key = _subkey(keys._operational, b"intermediary-dv")
+    return hashlib.blake2b(purpose.encode("utf-8"), digest_size=32, key=key).hexdigest()
+
+
+def new_signing_seed() -> bytes:
+    """A fresh Ed25519 seed (Matrix cross-signing keys)."""
+    return nacl.utils.random(_KEY)
+
+
+def signing_public(seed: bytes) -> bytes:
+    return bytes(nacl.signing.SigningKey(seed).verify_key)
+
+
+def sign_with_seed(seed: bytes, message: bytes) -> bytes:
+    """A detached Ed25519 signature by the key of ``seed``."""
+    return bytes(nacl.signing.SigningKey(seed).sign(message).signature)
+
+
+def verify_with_public(public: bytes, message: bytes, signature: bytes) -> None:
+    """:class:`IntegrityError` unless ``signature`` is ``public``'s over ``message``."""
+    try:
+        nacl.signing.VerifyKey(public).verify(message, signature)
+    except (nacl.exceptions.CryptoError, TypeError, ValueError):
         raise _integrity("signature") from None
 
 

@@ -1,0 +1,446 @@
+"""The Matrix bot: a thin shell of ack → translate → handle → deliver.
+
+Rooms and who may speak in them:
+
+- a reporter's **direct room** with the bot, encrypted (an unencrypted one is
+  refused with an explanation unless every organisation allows it);
+- one encrypted **case room** per case for its counsellor, named
+  "Case VP-XXXX" with no topic; plain text there goes to the case's reporter;
+- each management destination's configured **room**, where only the members
+  listed for that destination may give commands.
+
+Anything else is ignored. Every incoming event is handled at most once (its
+id is committed with the change it causes); the sync position is saved only
+after a whole batch was handled, so a crash replays rather than loses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    InviteMemberEvent,
+    LocalProtocolError,
+    LoginResponse,
+    MatrixRoom,
+    MegolmEvent,
+    OlmUnverifiedDeviceError,
+    RoomCreateResponse,
+    RoomMessageText,
+    RoomSendError,
+    RoomSendResponse,
+    SyncResponse,
+)
+from nio.exceptions import SendRetryError
+
+from intermediary import crypto
+from intermediary.chat import ChatFrontEnd
+from intermediary.codec import ReporterProfile, Sender
+from intermediary.delivery import OutgoingMessage
+from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
+from intermediary.runtime import Runtime
+from intermediary_matrix.crosssign import bootstrap
+from intermediary_matrix.render import message_content, notice_content
+from intermediary_matrix.settings import MatrixSettings
+from intermediary_matrix.state import BotState
+
+__all__ = ["PLATFORM", "MatrixBot", "MatrixSetupError"]
+
+PLATFORM = "matrix"
+log = logging.getLogger("intermediary.matrix")
+
+#: messages longer than this are refused before they reach the service
+MAX_EVENT_TEXT = 16_000
+
+UNENCRYPTED = (
+    "This conversation is not end-to-end encrypted, so I cannot take reports here. "
+    "Please start a new direct chat with me and turn encryption on (Element does this by "
+    "default). Nothing you wrote here was stored.\n"
+    "Dit gesprek is niet end-to-end versleuteld, dus ik kan hier geen meldingen aannemen. "
+    "Begin een nieuw direct gesprek met versleuteling aan. Er is niets opgeslagen."
+)
+NOT_YOURS = (
+    "Only the people set up for this room can give commands here. "
+    "Alleen de mensen die voor deze ruimte zijn ingesteld, kunnen hier opdrachten geven."
+)
+
+
+class MatrixSetupError(RuntimeError):
+    """The bot cannot start safely (no encryption machine, no login)."""
+
+
+class MatrixBot:
+    def __init__(
+        self, runtime: Runtime, settings: MatrixSettings, *, password: str | None, state_dir: Path
+    ) -> None:
+        self.runtime = runtime
+        self.service = runtime.service
+        self.settings = settings
+        self.password = password
+        self.state_dir = state_dir
+        self.front = ChatFrontEnd(runtime.service)
+        self.state = BotState.load(state_dir / "state.json")
+        self.dm_rooms: dict[str, str] = {}  #: reporter's Matrix id -> their DM (memory only)
+        self.client = AsyncClient(
+            settings.homeserver,
+            settings.user_id,
+            device_id=settings.device_id,
+            store_path=str(state_dir / "crypto"),
+            config=AsyncClientConfig(
+                encryption_enabled=True,
+                store_sync_tokens=True,
+                max_limit_exceeded=0,
+                max_timeouts=0,
+                request_timeout=60,
+                pickle_key=crypto.derived_secret(runtime.keys, "matrix-nio-pickle"),
+            ),
+        )
+        self.master_key = ""
+
+    # --- start-up -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        (self.state_dir / "crypto").mkdir(parents=True, exist_ok=True)
+        session_file = self.state_dir / "session.sealed"
+        keys = self.runtime.keys
+        if session_file.exists():
+            session = json.loads(
+                crypto.op_decrypt(keys, "matrix-session", b"", session_file.read_bytes())
+            )
+            self.client.restore_login(
+                self.settings.user_id, session["device_id"], session["access_token"]
+            )
+        else:
+            if self.password is None:
+                raise MatrixSetupError(f"set {self.settings.password_env} to log in the bot")
+            answer = await self.client.login(self.password, device_name=self.settings.device_name)
+            if not isinstance(answer, LoginResponse):
+                raise MatrixSetupError(f"login failed: {answer}")
+            session_file.write_bytes(
+                crypto.op_encrypt(
+                    keys,
+                    "matrix-session",
+                    b"",
+                    json.dumps(
+                        {"device_id": answer.device_id, "access_token": answer.access_token}
+                    ).encode(),
+                )
+            )
+            session_file.chmod(0o600)
+        if self.client.olm is None:
+            # matrix-nio would otherwise send plaintext into encrypted rooms
+            raise MatrixSetupError(
+                "the end-to-end encryption machine is not loaded "
+                "(crypto store missing or unreadable); refusing to start"
+            )
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        self.master_key = await bootstrap(
+            self.client, keys, self.state_dir / "cross-signing.sealed", self.password
+        )
+        if self.state.since:
+            self.client.next_batch = self.state.since
+        self.client.add_event_callback(self._on_invite, InviteMemberEvent)
+
+    # --- the loop -----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sync, handle and deliver until ``stop``; the homeserver going away is waited out."""
+        first, failures = True, 0
+        while not stop.is_set():
+            try:
+                response = await self.client.sync(
+                    timeout=self.settings.sync_timeout_ms, full_state=first
+                )
+            except (TimeoutError, OSError) as error:
+                response = error
+            if not isinstance(response, SyncResponse):
+                failures += 1
+                delay = min(60.0, 0.5 * 2 ** min(failures, 7))
+                log.warning(
+                    "sync failed, retrying",
+                    extra={"retry_in": delay, "error": type(response).__name__},
+                )
+                await _sleep_or_stop(stop, delay)
+                continue
+            failures = 0
+            if first:
+                self._learn_rooms()
+                first = False
+            await self._handle_batch(response)
+            self.state.since = response.next_batch
+            self.state.save()
+            await self._keys_housekeeping()
+            await self.runtime.worker.run_once()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def _keys_housekeeping(self) -> None:
+        client = self.client
+        if client.should_upload_keys:
+            await client.keys_upload()
+        if client.should_query_keys:
+            await client.keys_query()
+        if client.should_claim_keys:
+            await client.keys_claim(client.get_users_for_key_claiming())
+
+    def _learn_rooms(self) -> None:
+        """Find the reporters' direct rooms again (they are never written to disk)."""
+        for room in self.client.rooms.values():
+            if self._room_kind(room) == "dm":
+                other = next(u for u in room.users if u != self.client.user_id)
+                self.dm_rooms[other] = room.room_id
+
+    # --- incoming -----------------------------------------------------------------------
+
+    async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
+        if event.state_key != self.client.user_id or event.membership != "invite":
+            return
+        direct = bool(event.content.get("is_direct"))
+        if direct or room.room_id in self._management_rooms():
+            await self.client.join(room.room_id)
+        else:
+            # invites from strangers to group rooms: decline, without reading anything
+            await self.client.room_leave(room.room_id)
+
+    async def _handle_batch(self, response: SyncResponse) -> None:
+        for room_id, info in response.rooms.join.items():
+            room = self.client.rooms.get(room_id)
+            if room is None:
+                continue
+            for event in info.timeline.events:
+                try:
+                    await self._handle_event(room, event)
+                except Exception:  # one bad event must not stop the bot or lose the rest
+                    log.exception(
+                        "an event could not be handled", extra={"event_type": type(event).__name__}
+                    )
+
+    async def _handle_event(self, room: MatrixRoom, event: Any) -> None:
+        if getattr(event, "sender", None) == self.client.user_id:
+            return
+        if isinstance(event, MegolmEvent):  # could not be decrypted
+            await self._reply(
+                room,
+                "I could not decrypt your last message. Please send it "
+                "again. / Ik kon je laatste bericht niet ontsleutelen; "
+                "stuur het nog eens.",
+            )
+            return
+        if not isinstance(event, RoomMessageText):
+            return
+        if event.source.get("content", {}).get("m.relates_to", {}).get("rel_type") == "m.replace":
+            await self._reply(
+                room,
+                "Edits are not applied: what you approved or sent stays as "
+                "it was. Send a new message instead. / Bewerkingen worden "
+                "niet overgenomen; stuur een nieuw bericht.",
+            )
+            return
+        text = event.body
+        if len(text) > MAX_EVENT_TEXT:
+            await self._reply(
+                room, f"That message is too long ({len(text)} characters). Please split it."
+            )
+            return
+        key = f"{PLATFORM}:{event.event_id}"
+        kind = self._room_kind(room)
+        sender = Sender(platform=PLATFORM, address=event.sender)
+        if kind == "management":
+            destination = self._destination_of(room.room_id)
+            if event.sender not in self._members(destination):
+                await self._reply(room, NOT_YOURS)
+                return
+            answers = await self.front.handle(
+                Sender(platform=PLATFORM, address=room.room_id), text, event_key=key
+            )
+        elif kind == "case":
+            case_id = self.state.room_case(room.room_id)
+            if not await self._is_counsellor_of(event.sender, case_id):
+                await self._reply(room, NOT_YOURS)
+                return
+            answers = await self.front.handle(sender, text, room_case=case_id, event_key=key)
+        elif kind == "dm":
+            if not room.encrypted and not self._unencrypted_allowed():
+                await self._reply(room, UNENCRYPTED)
+                return
+            self.dm_rooms[event.sender] = room.room_id
+            profile = ReporterProfile(
+                display_name=room.user_name(event.sender) or "",
+                handle=event.sender.split(":")[0].lstrip("@"),
+            )
+            answers = await self.front.handle(sender, text, profile=profile, event_key=key)
+        else:
+            return
+        for answer in answers:
+            await self._reply(room, answer)
+
+    # --- who is who ---------------------------------------------------------------------
+
+    def _management_rooms(self) -> dict[str, tuple[str, str]]:
+        rooms = {}
+        for org in self.service.config.organisations:
+            for d in org.management:
+                room = d.addresses.get(PLATFORM)
+                if room:
+                    rooms[room] = (org.id, d.id)
+        return rooms
+
+    def _destination_of(self, room_id: str) -> tuple[str, str]:
+        return self._management_rooms()[room_id]
+
+    def _members(self, destination: tuple[str, str]) -> list[str]:
+        org = self.service.config.organisation(destination[0])
+        assert org is not None
+        found = next(d for d in org.management if d.id == destination[1])
+        return list(found.members.get(PLATFORM, []))
+
+    async def _is_counsellor_of(self, user_id: str, case_id: str | None) -> bool:
+        if case_id is None:
+            return False
+        sender = Sender(platform=PLATFORM, address=user_id)
+        return any(c.case_id == case_id for c in await self.service.cases_of(sender)) and bool(
+            self.service.counsellor_roles(sender)
+        )
+
+    def _room_kind(self, room: MatrixRoom) -> str:
+        if room.room_id in self._management_rooms():
+            return "management"
+        if self.state.room_case(room.room_id) is not None:
+            return "case"
+        if len(room.users) == 2:
+            return "dm"
+        return "other"
+
+    def _unencrypted_allowed(self) -> bool:
+        return all(o.allow_unencrypted_dm for o in self.service.config.organisations)
+
+    # --- outgoing -----------------------------------------------------------------------
+
+    async def _reply(self, room: MatrixRoom, text: str) -> None:
+        """An immediate answer in the same room (not queued: it carries no case content)."""
+        if room.encrypted:
+            self._trust(room)
+        try:
+            await self.client.room_send(
+                room.room_id,
+                "m.room.message",
+                notice_content(text),
+                ignore_unverified_devices=False,
+            )
+        except (OlmUnverifiedDeviceError, SendRetryError, LocalProtocolError) as error:
+            log.warning("could not answer in a room", extra={"error": type(error).__name__})
+
+    def _trust(self, room: MatrixRoom) -> None:
+        """Trust policy "known-users": every device of the room's expected people."""
+        if self.settings.trust != "known-users":
+            return
+        expected = self._expected_members(room)
+        for user_id in expected:
+            for device in self.client.device_store.active_user_devices(user_id):
+                if not device.verified and not device.blacklisted:
+                    self.client.verify_device(device)
+
+    def _expected_members(self, room: MatrixRoom) -> set[str]:
+        kind = self._room_kind(room)
+        if kind == "management":
+            return set(self._members(self._destination_of(room.room_id)))
+        if kind in ("case", "dm"):
+            return (
+                {u for u in room.users if u != self.client.user_id}
+                if kind == "dm"
+                else {u for u in room.users if u in self._counsellor_ids()}
+            )
+        return set()
+
+    def _counsellor_ids(self) -> set[str]:
+        return {
+            c.addresses[PLATFORM]
+            for o in self.service.config.organisations
+            for c in o.counsellors
+            if PLATFORM in c.addresses
+        }
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """The :class:`Transport`: deliver one outbox item, with its key as transaction id."""
+        room_id = await self._room_for(message)
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            raise TransientDeliveryError(detail="the bot has not joined the room yet")
+        try:
+            if room.encrypted:
+                if not room.members_synced:
+                    await self.client.joined_members(room_id)
+                if self.client.should_query_keys:
+                    await self.client.keys_query()
+                self._trust(room)
+            answer = await self.client.room_send(
+                room_id,
+                "m.room.message",
+                message_content(message.text),
+                tx_id=message.idempotency_key,
+                ignore_unverified_devices=False,
+            )
+        except OlmUnverifiedDeviceError:
+            raise TransientDeliveryError(detail="a device in the room is not trusted") from None
+        except (SendRetryError, TimeoutError, OSError) as error:
+            raise TransientDeliveryError(detail=type(error).__name__) from None
+        except LocalProtocolError:
+            raise TransientDeliveryError(detail="the bot is not in the room") from None
+        if isinstance(answer, RoomSendResponse):
+            return
+        assert isinstance(answer, RoomSendError)
+        if answer.status_code == "M_LIMIT_EXCEEDED":
+            retry = (answer.retry_after_ms or 5000) / 1000
+            raise TransientDeliveryError(detail="rate limited", retry_after=retry)
+        if answer.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_TOKEN"):
+            raise PermanentDeliveryError(detail=answer.status_code)
+        raise TransientDeliveryError(detail=answer.status_code or "send failed")
+
+    async def _room_for(self, message: OutgoingMessage) -> str:
+        if message.recipient == "management":
+            return message.address
+        if message.recipient == "reporter":
+            room = self.dm_rooms.get(message.address)
+            return (
+                room
+                if room is not None
+                else await self._create_room(invite=message.address, direct=True, name=None)
+            )
+        room = self.state.case_rooms.get(message.case_id)
+        if room is None:
+            room = await self._create_room(
+                invite=message.address, direct=False, name=f"Case {message.case_id[:7]}"
+            )
+            self.state.case_rooms[message.case_id] = room
+            self.state.save()
+        return room
+
+    async def _create_room(self, *, invite: str, direct: bool, name: str | None) -> str:
+        encryption = {
+            "type": "m.room.encryption",
+            "state_key": "",
+            "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+        }
+        answer = await self.client.room_create(
+            name=name, is_direct=direct, invite=[invite], initial_state=[encryption]
+        )
+        if not isinstance(answer, RoomCreateResponse):
+            raise TransientDeliveryError(detail="could not create a room")
+        if direct:
+            self.dm_rooms[invite] = answer.room_id
+        return str(answer.room_id)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return

@@ -1,0 +1,58 @@
+"""``intermediary run matrix --config FILE``: assemble and run the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+from intermediary import crypto
+from intermediary.config import load_config
+from intermediary.runtime import service_passphrase, start
+from intermediary_matrix.bot import PLATFORM, MatrixBot
+from intermediary_matrix.settings import MatrixSettings
+
+__all__ = ["build", "run"]
+
+
+class _Deferred:
+    """The worker's transport until the bot exists (the bot needs the runtime first)."""
+
+    bot: MatrixBot | None = None
+
+    async def send(self, message: object) -> None:
+        assert self.bot is not None
+        await self.bot.send(message)  # type: ignore[arg-type]
+
+
+async def build(config_path: Path) -> MatrixBot:
+    config = load_config(config_path)
+    settings = MatrixSettings.from_config(config)
+    keys = crypto.load_service_keys(
+        config.path(config.service.key_file), service_passphrase(config)
+    )
+    transport = _Deferred()
+    runtime = await start(config, keys, transport, platform=PLATFORM)
+    bot = MatrixBot(
+        runtime,
+        settings,
+        password=os.environ.get(settings.password_env),
+        state_dir=config.path(settings.state_dir),
+    )
+    transport.bot = bot
+    return bot
+
+
+async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    bot = await build(config_path)
+    try:
+        await bot.start()
+        await bot.run(stop)
+    finally:
+        await bot.close()
+        await bot.runtime.close()
