@@ -30,9 +30,9 @@ def test_mypy_strict_on_the_library() -> None:
 
 
 def test_ruff_lint_and_format() -> None:
-    lint = run("ruff", "check", "src", "tests", "examples")
+    lint = run("ruff", "check", "src", "adapters", "tests", "examples")
     assert lint.returncode == 0, lint.stdout
-    fmt = run("ruff", "format", "--check", "src", "tests", "examples")
+    fmt = run("ruff", "format", "--check", "src", "adapters", "tests", "examples")
     assert fmt.returncode == 0, fmt.stdout
 
 

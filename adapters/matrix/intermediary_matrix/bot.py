@@ -224,6 +224,7 @@ class MatrixBot:
                     )
 
     async def _handle_event(self, room: MatrixRoom, event: Any) -> None:
+        log.debug("event %s", type(event).__name__)
         if getattr(event, "sender", None) == self.client.user_id:
             return
         if isinstance(event, MegolmEvent):  # could not be decrypted
@@ -252,6 +253,7 @@ class MatrixBot:
             return
         key = f"{PLATFORM}:{event.event_id}"
         kind = self._room_kind(room)
+        log.debug("event in a %s room", kind)
         sender = Sender(platform=PLATFORM, address=event.sender)
         if kind == "management":
             destination = self._destination_of(room.room_id)
@@ -324,11 +326,23 @@ class MatrixBot:
 
     # --- outgoing -----------------------------------------------------------------------
 
+    async def _prepare(self, room: MatrixRoom) -> None:
+        """Before encrypting to a room: know its members, their devices and sessions."""
+        client = self.client
+        if not room.members_synced:
+            await client.joined_members(room.room_id)
+        if client.should_query_keys:
+            await client.keys_query()
+        self._trust(room)
+        missing = client.get_missing_sessions(room.room_id)
+        if missing:
+            await client.keys_claim(missing)
+
     async def _reply(self, room: MatrixRoom, text: str) -> None:
         """An immediate answer in the same room (not queued: it carries no case content)."""
-        if room.encrypted:
-            self._trust(room)
         try:
+            if room.encrypted:
+                await self._prepare(room)
             await self.client.room_send(
                 room.room_id,
                 "m.room.message",
@@ -336,7 +350,7 @@ class MatrixBot:
                 ignore_unverified_devices=False,
             )
         except (OlmUnverifiedDeviceError, SendRetryError, LocalProtocolError) as error:
-            log.warning("could not answer in a room", extra={"error": type(error).__name__})
+            log.warning("could not answer in a room: %s", type(error).__name__)
 
     def _trust(self, room: MatrixRoom) -> None:
         """Trust policy "known-users": every device of the room's expected people."""
@@ -376,11 +390,7 @@ class MatrixBot:
             raise TransientDeliveryError(detail="the bot has not joined the room yet")
         try:
             if room.encrypted:
-                if not room.members_synced:
-                    await self.client.joined_members(room_id)
-                if self.client.should_query_keys:
-                    await self.client.keys_query()
-                self._trust(room)
+                await self._prepare(room)
             answer = await self.client.room_send(
                 room_id,
                 "m.room.message",

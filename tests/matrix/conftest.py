@@ -1,0 +1,127 @@
+"""Fixtures: one real Synapse for the Matrix tests, and a bot configured against it."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from intermediary import crypto
+from tests.matrix.people import Person
+from tests.matrix.synapse import Synapse, free_port
+
+PASSPHRASE = "service passphrase for tests"
+PLANTED_NAME = "Saskia Plantedname"
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
+    server = Synapse(tmp_path_factory.mktemp("synapse"), free_port(), secrets.token_hex(16))
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class World:
+    synapse: Synapse
+    folder: Path
+    config: Path
+    bot_user: str
+    management_room: str
+    people: dict[str, Person]
+    counsellor_key: crypto.CounsellorKey
+
+    def person(self, name: str) -> Person:
+        return self.people[name]
+
+
+def write_config(
+    folder: Path,
+    synapse: Synapse,
+    bot: str,
+    management_room: str,
+    counsellor_key: crypto.CounsellorKey,
+    *,
+    allow_unencrypted: bool = False,
+) -> Path:
+    keys = crypto.ServiceKeys.generate()
+    crypto.save_service_keys(folder / "service.key", keys, PASSPHRASE, limits=crypto.MIN)
+    config = folder / "config.toml"
+    config.write_text(f"""
+[service]
+database = "bot.db"
+key_file = "service.key"
+passphrase_env = "TEST_SERVICE_PASSPHRASE"
+rate_burst = 1000
+rate_per_minute = 6000
+
+[matrix]
+homeserver = "{synapse.url}"
+user_id = "{bot}"
+device_id = "BOTDEVICE"
+password_env = "TEST_BOT_PASSWORD"
+state_dir = "matrix"
+sync_timeout_ms = 500
+
+[[organisations]]
+id = "acme"
+name = "Acme"
+allow_unencrypted_dm = {"true" if allow_unencrypted else "false"}
+
+[[organisations.counsellors]]
+id = "daan"
+name = "Daan"
+kind = "external"
+public_key = "{counsellor_key.public.encode()}"
+addresses = {{ matrix = "@daan:localhost" }}
+
+[[organisations.management]]
+id = "board"
+name = "the board"
+addresses = {{ matrix = "{management_room}" }}
+members = {{ matrix = ["@boss:localhost"] }}
+""")
+    return config
+
+
+@pytest.fixture
+async def world(
+    synapse: Synapse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[World]:
+    """Fresh accounts for every test (unique names), the board's room, a config."""
+    suffix = secrets.token_hex(3)
+    names = {
+        "bot": f"bot{suffix}",
+        "saskia": f"saskia{suffix}",
+        "daan": f"daan{suffix}",
+        "boss": f"boss{suffix}",
+        "stranger": f"stranger{suffix}",
+    }
+    for name in names.values():
+        await asyncio.to_thread(synapse.register, name)
+    people = {
+        k: Person(synapse.url, v, tmp_path / "people" / k) for k, v in names.items() if k != "bot"
+    }
+    for person in people.values():
+        await person.start()
+    await people["saskia"].client.set_displayname(PLANTED_NAME)
+    bot_id = f"@{names['bot']}:localhost"
+    room = await people["boss"].room("Board", invite=[bot_id])
+    key = crypto.CounsellorKey.generate()
+    config = write_config(tmp_path, synapse, bot_id, room, key)
+    text = (
+        config.read_text()
+        .replace("@daan:localhost", people["daan"].user_id)
+        .replace("@boss:localhost", people["boss"].user_id)
+    )
+    config.write_text(text)
+    monkeypatch.setenv("TEST_SERVICE_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("TEST_BOT_PASSWORD", "password")
+    yield World(synapse, tmp_path, config, bot_id, room, people, key)
+    for person in people.values():
+        await person.stop()
