@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -42,6 +43,7 @@ class Person:
         self.user = user
         self.auto_join = auto_join
         self.messages: dict[str, list[str]] = defaultdict(list)
+        self.received: list[tuple[str, str, str]] = []
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -63,6 +65,7 @@ class Person:
     ) -> None:
         if event.sender != self.client.user_id:
             self.messages[room.room_id].append(event.body)
+            self.received.append((room.room_id, event.sender, event.body))
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
         if (
@@ -147,16 +150,17 @@ class Person:
         seen = {r: m[-3:] for r, m in self.messages.items()}
         raise AssertionError(f"{self.user} never saw {fragment!r}; last messages: {seen}")
 
+    def said_by(self, sender: str, room_id: str) -> list[str]:
+        return [body for room, who, body in self.received if who == sender and room == room_id]
+
     def all_text(self) -> str:
         return "\n".join(b for bodies in self.messages.values() for b in bodies)
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: S110 - shutting down
-                pass
         await self.client.close()
 
     async def joined_room_with(self, fragment: str) -> str:

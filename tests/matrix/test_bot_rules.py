@@ -1,0 +1,101 @@
+"""The bot's identity, and the rooms and people it refuses."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import pytest
+from intermediary_matrix.crosssign import signable
+
+from intermediary import crypto
+from tests.matrix.conftest import World
+from tests.matrix.test_case_over_matrix import running_bot
+
+
+def unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+async def test_the_bots_device_is_cross_signed_by_its_own_master_key(world: World) -> None:
+    stranger = world.person("stranger")
+    async with running_bot(world) as bot:
+        first_master = bot.master_key
+    async with running_bot(world) as bot:  # the keys survive a restart
+        assert bot.master_key == first_master
+    answer = world.synapse.post(
+        "/_matrix/client/v3/keys/query",
+        stranger.client.access_token,
+        {"device_keys": {world.bot_user: []}},
+    )
+    master = answer["master_keys"][world.bot_user]  # type: ignore[index]
+    ssk = answer["self_signing_keys"][world.bot_user]  # type: ignore[index]
+    device = answer["device_keys"][world.bot_user]["BOTDEVICE"]  # type: ignore[index]
+    master_pub = next(iter(master["keys"].values()))
+    ssk_pub = next(iter(ssk["keys"].values()))
+    assert master_pub == first_master
+    # the self-signing key is signed by the master key, the device by the self-signing key
+    crypto.verify_with_public(
+        unb64(master_pub),
+        signable(ssk),
+        unb64(ssk["signatures"][world.bot_user][f"ed25519:{master_pub}"]),
+    )
+    crypto.verify_with_public(
+        unb64(ssk_pub),
+        signable(device),
+        unb64(device["signatures"][world.bot_user][f"ed25519:{ssk_pub}"]),
+    )
+    # and the check would notice a forgery
+    with pytest.raises(Exception, match="integrity"):
+        crypto.verify_with_public(
+            unb64(ssk_pub),
+            signable({**device, "device_id": "EVIL"}),
+            unb64(device["signatures"][world.bot_user][f"ed25519:{ssk_pub}"]),
+        )
+
+
+async def test_an_unencrypted_dm_is_refused_and_nothing_is_stored(world: World) -> None:
+    saskia = world.person("saskia")
+    async with running_bot(world) as bot:
+        dm = await saskia.dm(world.bot_user, encrypted=False)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "!new mode=report disclosure=anonymous category=bullying")
+        refusal = await saskia.wait_for("not end-to-end encrypted", dm)
+        assert "Nothing you wrote here was stored" in refusal
+        assert await bot.runtime.store.all_cases() == []
+
+
+async def test_strangers_cannot_act_in_managements_room(world: World) -> None:
+    """A stranger in management's room gets nothing done and reads nothing: while an
+    unlisted person is in the room the bot encrypts nothing there at all."""
+    boss, stranger = world.person("boss"), world.person("stranger")
+    room = world.management_room
+    async with running_bot(world) as bot:
+        await boss.client.room_invite(room, stranger.user_id)
+        await stranger.wait_joined(room, stranger.user_id)
+        await stranger.say(room, "!cases")
+        await boss.say(room, "!help")
+        await asyncio.sleep(3)
+        assert stranger.said_by(world.bot_user, room) == []
+        assert boss.said_by(world.bot_user, room) == []
+        await boss.client.room_kick(room, stranger.user_id)
+        await asyncio.sleep(1)
+        await boss.say(room, "!cases")
+        await boss.wait_for("No reports have been sent to you", room)
+        assert stranger.said_by(world.bot_user, room) == []
+        assert await bot.runtime.store.all_cases() == []
+
+
+async def test_an_invite_to_a_strangers_group_room_is_declined(world: World) -> None:
+    stranger = world.person("stranger")
+    async with running_bot(world):
+        room = await stranger.room("Gossip", invite=[world.bot_user])
+        for _ in range(100):
+            members = world.synapse.get(
+                f"/_matrix/client/v3/rooms/{room}/members", stranger.client.access_token
+            )
+            states = {e["state_key"]: e["content"]["membership"] for e in members["chunk"]}  # type: ignore[index, union-attr]
+            if states.get(world.bot_user) == "leave":
+                break
+            await asyncio.sleep(0.1)
+        assert states.get(world.bot_user) == "leave"
