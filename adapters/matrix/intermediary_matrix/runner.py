@@ -10,6 +10,7 @@ from pathlib import Path
 from intermediary import crypto
 from intermediary.config import load_config
 from intermediary.runtime import service_passphrase, start
+from intermediary_matrix import redact
 from intermediary_matrix.bot import PLATFORM, MatrixBot
 from intermediary_matrix.settings import MatrixSettings
 
@@ -49,6 +50,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    redact.install()
     bot = await build(config_path)
     try:
         await bot.start()

@@ -1,0 +1,35 @@
+"""Keep Matrix ids out of the logs.
+
+matrix-nio logs the user ids of the devices it talks to, which for the bot
+means reporters. Its loggers are turned down to warnings, and every record
+that reaches a handler has Matrix user ids (and room ids) replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+__all__ = ["MatrixIdFilter", "install"]
+
+_IDS = re.compile(r"[@!][A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d+)?")
+
+
+class MatrixIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = _IDS.sub("[matrix id]", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def install(root: logging.Logger | None = None) -> MatrixIdFilter:
+    """Redact on every handler of ``root`` (and quieten matrix-nio)."""
+    root = root or logging.getLogger()
+    redactor = MatrixIdFilter()
+    for handler in root.handlers:
+        if not any(isinstance(f, MatrixIdFilter) for f in handler.filters):
+            handler.addFilter(redactor)
+    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger("nio").level))
+    return redactor
