@@ -42,3 +42,15 @@ def test_example_configuration_is_valid() -> None:
         patch.delenv("INTERMEDIARY_PASSPHRASE", raising=False)
         with pytest.raises(Exception, match="INTERMEDIARY_PASSPHRASE"):
             service_passphrase(config)
+
+
+def test_matrix_example_configuration_is_valid() -> None:
+    from intermediary_matrix.settings import MatrixSettings
+
+    config = load_config(EXAMPLES / "matrix-config.toml")
+    settings = MatrixSettings.from_config(config)
+    assert settings.trust == "known-users"
+    assert settings.user_id.startswith("@")
+    board = config.organisations[0].management[0]
+    assert board.members["matrix"] == ["@chair:example.org", "@secretary:example.org"]
+    assert config.organisations[0].allow_unencrypted_dm is False
