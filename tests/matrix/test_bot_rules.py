@@ -99,3 +99,31 @@ async def test_an_invite_to_a_strangers_group_room_is_declined(world: World) -> 
                 break
             await asyncio.sleep(0.1)
         assert states.get(world.bot_user) == "leave"
+
+
+async def test_edits_and_oversized_messages_change_nothing(world: World) -> None:
+    saskia = world.person("saskia")
+    async with running_bot(world) as bot:
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "!new mode=consult disclosure=anonymous category=bullying")
+        await saskia.wait_for("first message", dm)
+        original = await saskia.say(dm, "the original words")
+        await saskia.wait_for("Your case code is", dm)
+        await saskia.client.room_send(
+            dm,
+            "m.room.message",
+            {
+                "msgtype": "m.text",
+                "body": "* changed words",
+                "m.new_content": {"msgtype": "m.text", "body": "changed words"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": original},
+            },
+            ignore_unverified_devices=True,
+        )
+        await saskia.wait_for("Edits are not applied", dm)
+        await saskia.say(dm, "x" * 20_000)
+        await saskia.wait_for("too long", dm)
+        [case] = await bot.runtime.store.all_cases()
+        entries = await bot.runtime.store.entries(case.case_id)
+        assert len(entries) == 1  # only the original words were recorded
