@@ -127,3 +127,31 @@ async def test_edits_and_oversized_messages_change_nothing(world: World) -> None
         [case] = await bot.runtime.store.all_cases()
         entries = await bot.runtime.store.entries(case.case_id)
         assert len(entries) == 1  # only the original words were recorded
+
+
+async def test_a_deleted_crypto_store_is_rekeyed_not_a_crash(world: World) -> None:
+    import shutil
+
+    saskia = world.person("saskia")
+    async with running_bot(world):
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "hello")
+        await saskia.wait_for("unless you approve the exact words", dm)
+    shutil.rmtree(world.folder / "matrix" / "crypto")
+    async with running_bot(world) as bot:
+        assert bot.client.olm is not None
+        new_device = bot.client.device_id
+        assert new_device != "BOTDEVICE"
+        await saskia.say(dm, "!help")
+        await saskia.wait_for("!stop-contact", dm, timeout=60)
+    # the new device is cross-signed again
+    answer = world.synapse.post(
+        "/_matrix/client/v3/keys/query",
+        saskia.client.access_token,
+        {"device_keys": {world.bot_user: []}},
+    )
+    devices = answer["device_keys"][world.bot_user]  # type: ignore[index]
+    assert list(devices) == [new_device]  # the old device is gone
+    signatures = devices[new_device]["signatures"][world.bot_user]
+    assert len(signatures) == 2  # its own key and the self-signing key

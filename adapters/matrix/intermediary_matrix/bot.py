@@ -106,33 +106,29 @@ class MatrixBot:
     # --- start-up -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        (self.state_dir / "crypto").mkdir(parents=True, exist_ok=True)
+        store_dir = self.state_dir / "crypto"
+        store_dir.mkdir(parents=True, exist_ok=True)
         session_file = self.state_dir / "session.sealed"
         keys = self.runtime.keys
         if session_file.exists():
             session = json.loads(
                 crypto.op_decrypt(keys, "matrix-session", b"", session_file.read_bytes())
             )
-            self.client.restore_login(
-                self.settings.user_id, session["device_id"], session["access_token"]
-            )
-        else:
-            if self.password is None:
-                raise MatrixSetupError(f"set {self.settings.password_env} to log in the bot")
-            answer = await self.client.login(self.password, device_name=self.settings.device_name)
-            if not isinstance(answer, LoginResponse):
-                raise MatrixSetupError(f"login failed: {answer}")
-            session_file.write_bytes(
-                crypto.op_encrypt(
-                    keys,
-                    "matrix-session",
-                    b"",
-                    json.dumps(
-                        {"device_id": answer.device_id, "access_token": answer.access_token}
-                    ).encode(),
+            if not any(store_dir.glob("*.db")):
+                # the store was deleted or replaced: its keys are gone, so the device
+                # must be replaced too, or nobody could establish sessions with it
+                log.warning("the crypto store is missing: re-keying the bot's device")
+                await self._forget_device(session["access_token"], session["device_id"])
+                session_file.unlink()
+                # a new device id as well: clients rightly refuse new keys under an old id
+                suffix = crypto.derived_secret(keys, f"device-{session['device_id']}")[:6]
+                self.client.device_id = f"{self.settings.device_id}-{suffix.upper()}"
+            else:
+                self.client.restore_login(
+                    self.settings.user_id, session["device_id"], session["access_token"]
                 )
-            )
-            session_file.chmod(0o600)
+        if not session_file.exists():
+            await self._login(session_file)
         if self.client.olm is None:
             # matrix-nio would otherwise send plaintext into encrypted rooms
             raise MatrixSetupError(
@@ -147,6 +143,38 @@ class MatrixBot:
         if self.state.since:
             self.client.next_batch = self.state.since
         self.client.add_event_callback(self._on_invite, InviteMemberEvent)
+
+    async def _login(self, session_file: Path) -> None:
+        if self.password is None:
+            raise MatrixSetupError(f"set {self.settings.password_env} to log in the bot")
+        answer = await self.client.login(self.password, device_name=self.settings.device_name)
+        if not isinstance(answer, LoginResponse):
+            raise MatrixSetupError(f"login failed: {answer}")
+        session = {"device_id": answer.device_id, "access_token": answer.access_token}
+        sealed = crypto.op_encrypt(
+            self.runtime.keys, "matrix-session", b"", json.dumps(session).encode()
+        )
+        session_file.write_bytes(sealed)
+        session_file.chmod(0o600)
+
+    async def _forget_device(self, token: str, device_id: str) -> None:
+        """Delete the old device (and its keys) on the homeserver, with the password."""
+        self.client.access_token, self.client.user_id = token, self.settings.user_id
+        path = f"/_matrix/client/v3/devices/{device_id}"
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        answer = await self.client.send("DELETE", path, json.dumps({}), headers)
+        if answer.status == 401:
+            session = (await answer.json()).get("session")
+            auth = {
+                "type": "m.login.password",
+                "session": session,
+                "password": self.password,
+                "identifier": {"type": "m.id.user", "user": self.settings.user_id},
+            }
+            answer = await self.client.send("DELETE", path, json.dumps({"auth": auth}), headers)
+        if answer.status not in (200, 404):
+            raise MatrixSetupError(f"could not replace the old device ({answer.status})")
+        self.client.access_token = ""
 
     # --- the loop -----------------------------------------------------------------------
 
