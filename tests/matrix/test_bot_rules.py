@@ -155,3 +155,39 @@ async def test_a_deleted_crypto_store_is_rekeyed_not_a_crash(world: World) -> No
     assert list(devices) == [new_device]  # the old device is gone
     signatures = devices[new_device]["signatures"][world.bot_user]
     assert len(signatures) == 2  # its own key and the self-signing key
+
+
+async def test_verified_only_trust_waits_for_verification(world: World) -> None:
+    world.config.write_text(
+        world.config.read_text().replace(
+            "sync_timeout_ms = 500", 'sync_timeout_ms = 500\ntrust = "verified-only"'
+        )
+    )
+    saskia = world.person("saskia")
+    async with running_bot(world) as bot:
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "hello")
+        await asyncio.sleep(3)
+        assert saskia.said_by(world.bot_user, dm) == []  # her device is not verified yet
+        for device in bot.client.device_store.active_user_devices(saskia.user_id):
+            bot.client.verify_device(device)
+        await saskia.say(dm, "hello again")
+        await saskia.wait_for("unless you approve the exact words", dm)
+
+
+async def test_unknown_and_malformed_events_are_ignored(world: World) -> None:
+    saskia = world.person("saskia")
+    async with running_bot(world) as bot:
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        for content in ({"weird": True}, {"msgtype": "m.text"}, {"body": 42}):
+            await saskia.client.room_send(
+                dm, "m.room.message", content, ignore_unverified_devices=True
+            )
+        await saskia.client.room_send(
+            dm, "org.example.unknown", {"x": 1}, ignore_unverified_devices=True
+        )
+        await saskia.say(dm, "hello")
+        await saskia.wait_for("unless you approve the exact words", dm)
+        assert await bot.runtime.store.all_cases() == []
