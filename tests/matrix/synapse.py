@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-synapse"
@@ -210,12 +211,12 @@ class Synapse:
                 return f"@{user}:localhost"
             raise
 
-    def get(self, path: str, token: str) -> dict[str, object]:
+    def get(self, path: str, token: str) -> Any:
         request = urllib.request.Request(
             f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}
         )
         with urllib.request.urlopen(request, timeout=30) as response:
-            return dict(json.load(response))
+            return json.load(response)
 
     def post(self, path: str, token: str, body: dict[str, object]) -> dict[str, object]:
         request = urllib.request.Request(

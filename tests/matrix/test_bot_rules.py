@@ -191,3 +191,83 @@ async def test_unknown_and_malformed_events_are_ignored(world: World) -> None:
         await saskia.say(dm, "hello")
         await saskia.wait_for("unless you approve the exact words", dm)
         assert await bot.runtime.store.all_cases() == []
+
+
+async def test_start_up_fails_loudly_without_the_encryption_machine(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intermediary_matrix.bot import MatrixSetupError
+    from intermediary_matrix.runner import build
+    from nio import AsyncClient
+
+    monkeypatch.setattr(AsyncClient, "load_store", lambda self: None)
+    bot = await build(world.config)
+    try:
+        with pytest.raises(MatrixSetupError, match="encryption machine is not loaded"):
+            await bot.start()
+    finally:
+        await bot.close()
+        await bot.runtime.close()
+
+
+async def test_case_rooms_are_neutral_and_strangers_there_are_ignored(world: World) -> None:
+    saskia, daan, stranger = world.person("saskia"), world.person("daan"), world.person("stranger")
+    async with running_bot(world) as bot:
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "!new mode=consult disclosure=anonymous category=bullying")
+        await saskia.wait_for("first message", dm)
+        await saskia.say(dm, "the first words")
+        room = await daan.joined_room_with("the first words")
+        [case] = await bot.runtime.store.all_cases()
+        state = world.synapse.get(
+            f"/_matrix/client/v3/rooms/{room}/state", daan.client.access_token
+        )
+        names = [
+            e["content"].get("name")
+            for e in state  # type: ignore[union-attr]
+            if e["type"] == "m.room.name"
+        ]  # type: ignore[index]
+        assert names == [f"Case {case.case_id[:7]}"]
+        assert not [e for e in state if e["type"] == "m.room.topic"]  # type: ignore[index]
+        await daan.client.room_invite(room, stranger.user_id)
+        await stranger.wait_joined(room, stranger.user_id)
+        await stranger.say(room, "pretending to be the counsellor")
+        await asyncio.sleep(3)
+        assert not any("pretending" in b for b in saskia.said_by(world.bot_user, dm))
+        assert len(await bot.runtime.store.entries(case.case_id)) == 1
+
+
+async def test_a_room_the_bot_is_not_in_is_a_clean_retry(world: World) -> None:
+    from intermediary.core.effects import Message
+    from intermediary.delivery import OutgoingMessage
+    from intermediary.errors import TransientDeliveryError
+
+    async with running_bot(world) as bot:
+        message = OutgoingMessage(
+            idempotency_key="k1",
+            platform="matrix",
+            address="!nowhere:localhost",
+            recipient="management",
+            case_id="VP-0000-0000",
+            text="x",
+            message=Message("k"),
+        )
+        with pytest.raises(TransientDeliveryError, match="not joined"):
+            await bot.send(message)
+
+
+async def test_a_redaction_changes_nothing_recorded(world: World) -> None:
+    saskia = world.person("saskia")
+    async with running_bot(world) as bot:
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "!new mode=consult disclosure=anonymous category=bullying")
+        await saskia.wait_for("first message", dm)
+        first = await saskia.say(dm, "words I regret")
+        await saskia.wait_for("Your case code is", dm)
+        await saskia.client.room_redact(dm, first, reason="oops")
+        await saskia.say(dm, "second words")
+        await asyncio.sleep(2)
+        [case] = await bot.runtime.store.all_cases()
+        assert len(await bot.runtime.store.entries(case.case_id)) == 2
