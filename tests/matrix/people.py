@@ -44,6 +44,7 @@ class Person:
         self.auto_join = auto_join
         self.messages: dict[str, list[str]] = defaultdict(list)
         self.received: list[tuple[str, str, str]] = []
+        self.sources: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -66,6 +67,7 @@ class Person:
         if event.sender != self.client.user_id:
             self.messages[room.room_id].append(event.body)
             self.received.append((room.room_id, event.sender, event.body))
+            self.sources.append(event.source)
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
         if (

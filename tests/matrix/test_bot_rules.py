@@ -271,3 +271,41 @@ async def test_a_redaction_changes_nothing_recorded(world: World) -> None:
         await asyncio.sleep(2)
         [case] = await bot.runtime.store.all_cases()
         assert len(await bot.runtime.store.entries(case.case_id)) == 2
+
+
+async def test_an_organisation_may_allow_unencrypted_dms(world: World) -> None:
+    world.config.write_text(
+        world.config.read_text().replace(
+            "allow_unencrypted_dm = false", "allow_unencrypted_dm = true"
+        )
+    )
+    saskia = world.person("saskia")
+    async with running_bot(world):
+        dm = await saskia.dm(world.bot_user, encrypted=False)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "hello")
+        await saskia.wait_for("unless you approve the exact words", dm)
+
+
+async def test_markup_and_mentions_from_a_reporter_reach_the_counsellor_inert(world: World) -> None:
+    saskia, daan = world.person("saskia"), world.person("daan")
+    async with running_bot(world):
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "!new mode=consult disclosure=anonymous category=bullying")
+        await saskia.wait_for("first message", dm)
+        await saskia.say(
+            dm,
+            '<b>@room</b> <a href="https://evil.example">bank</a> '
+            f"{daan.user_id} [login](https://evil.example)",
+        )
+        await daan.wait_for("bank", timeout=60)
+    [source] = [s for s in daan.sources if "bank" in s["content"]["body"]]
+    content = source["content"]
+    assert "@room" not in content["body"]
+    assert "＠room" in content["body"]
+    assert "<b>" not in content["formatted_body"]
+    assert "<a " not in content["formatted_body"]
+    assert daan.user_id not in content["body"]  # no pill for the counsellor either
+    assert "login (https://evil.example)" in content["body"]
+    assert content["m.mentions"] == {}
