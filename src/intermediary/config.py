@@ -38,6 +38,7 @@ __all__ = [
     "OrganisationConfig",
     "ServiceConfig",
     "ServiceSection",
+    "config_error",
     "load_config",
 ]
 
@@ -228,6 +229,11 @@ def load_config(path: Path) -> ServiceConfig:
     try:
         return ServiceConfig.model_validate(raw)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(detail=f"{path}: {where}: {first['msg']}") from None
+        raise config_error(error, f"{path}: ") from None
+
+
+def config_error(error: ValidationError, where: str = "") -> ConfigError:
+    """The first problem pydantic found, as a sentence naming the field."""
+    first = error.errors()[0]
+    field = ".".join(str(p) for p in first["loc"])
+    return ConfigError(detail=f"{where}{field}: {first['msg']}")

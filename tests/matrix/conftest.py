@@ -125,3 +125,15 @@ async def world(
     yield World(synapse, tmp_path, config, bot_id, room, people, key)
     for person in people.values():
         await person.stop()
+
+
+async def open_case(world: World, first: str = "hello") -> tuple[str, str]:
+    """Saskia opens a consult case by DM; returns her DM and the counsellor's case room."""
+    saskia = world.person("saskia")
+    dm = await saskia.dm(world.bot_user)
+    await saskia.wait_joined(dm, world.bot_user)
+    await saskia.say(dm, "!new mode=consult disclosure=anonymous category=bullying")
+    await saskia.wait_for("first message", dm)
+    await saskia.say(dm, first)
+    await saskia.wait_for("Your case code is", dm)
+    return dm, await world.person("daan").joined_room_with(first)

@@ -9,7 +9,7 @@ import pytest
 from intermediary_matrix.crosssign import signable
 
 from intermediary import crypto
-from tests.matrix.conftest import World
+from tests.matrix.conftest import World, open_case
 from tests.matrix.test_case_over_matrix import running_bot
 
 
@@ -213,12 +213,7 @@ async def test_start_up_fails_loudly_without_the_encryption_machine(
 async def test_case_rooms_are_neutral_and_strangers_there_are_ignored(world: World) -> None:
     saskia, daan, stranger = world.person("saskia"), world.person("daan"), world.person("stranger")
     async with running_bot(world) as bot:
-        dm = await saskia.dm(world.bot_user)
-        await saskia.wait_joined(dm, world.bot_user)
-        await saskia.say(dm, "!new mode=consult disclosure=anonymous category=bullying")
-        await saskia.wait_for("first message", dm)
-        await saskia.say(dm, "the first words")
-        room = await daan.joined_room_with("the first words")
+        dm, room = await open_case(world, "the first words")
         [case] = await bot.runtime.store.all_cases()
         state = world.synapse.get(
             f"/_matrix/client/v3/rooms/{room}/state", daan.client.access_token

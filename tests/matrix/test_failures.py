@@ -10,19 +10,8 @@ from intermediary.codec import Sender
 from intermediary.core import Reply
 from intermediary.delivery import OutgoingMessage
 from intermediary.errors import TransientDeliveryError
-from tests.matrix.conftest import World
+from tests.matrix.conftest import World, open_case
 from tests.matrix.test_case_over_matrix import running_bot
-
-
-async def open_case(world: World) -> tuple[str, str]:
-    saskia = world.person("saskia")
-    dm = await saskia.dm(world.bot_user)
-    await saskia.wait_joined(dm, world.bot_user)
-    await saskia.say(dm, "!new mode=consult disclosure=anonymous category=bullying")
-    await saskia.wait_for("first message", dm)
-    await saskia.say(dm, "hello")
-    await saskia.wait_for("Your case code is", dm)
-    return dm, await world.person("daan").joined_room_with("hello")
 
 
 async def test_homeserver_restart_mid_conversation(world: World) -> None:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from intermediary.config import ServiceConfig
+from intermediary.config import ServiceConfig, config_error
 from intermediary.errors import ConfigError
 
 __all__ = ["MatrixSettings"]
@@ -40,6 +40,4 @@ class MatrixSettings(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(detail=f"matrix.{where}: {first['msg']}") from None
+            raise config_error(error, "matrix.") from None
