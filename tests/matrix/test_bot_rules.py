@@ -304,3 +304,20 @@ async def test_markup_and_mentions_from_a_reporter_reach_the_counsellor_inert(wo
     assert daan.user_id not in content["body"]  # no pill for the counsellor either
     assert "login (https://evil.example)" in content["body"]
     assert content["m.mentions"] == {}
+
+
+async def test_an_unreadable_crypto_store_is_rekeyed_not_a_crash(world: World) -> None:
+    saskia = world.person("saskia")
+    async with running_bot(world):
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "hello")
+        await saskia.wait_for("unless you approve the exact words", dm)
+    for store in (world.folder / "matrix" / "crypto").glob("*.db"):
+        store.write_bytes(b"not a database, or under another pickle key" * 100)
+    async with running_bot(world) as bot:
+        assert bot.client.olm is not None
+        assert bot.client.device_id != "BOTDEVICE"
+        await saskia.say(dm, "!help")
+        await saskia.wait_for("!stop-contact", dm, timeout=60)
+    assert any((world.folder / "matrix").glob("crypto.unusable-*"))  # kept for inspection

@@ -87,21 +87,24 @@ class MatrixBot:
         self.front = ChatFrontEnd(runtime.service)
         self.state = BotState.load(state_dir / "state.json")
         self.dm_rooms: dict[str, str] = {}  #: reporter's Matrix id -> their DM (memory only)
-        self.client = AsyncClient(
-            settings.homeserver,
-            settings.user_id,
-            device_id=settings.device_id,
-            store_path=str(state_dir / "crypto"),
+        self.client = self._new_client(settings.device_id)
+        self.master_key = ""
+
+    def _new_client(self, device_id: str) -> AsyncClient:
+        return AsyncClient(
+            self.settings.homeserver,
+            self.settings.user_id,
+            device_id=device_id,
+            store_path=str(self.state_dir / "crypto"),
             config=AsyncClientConfig(
                 encryption_enabled=True,
                 store_sync_tokens=True,
                 max_limit_exceeded=0,
                 max_timeouts=0,
                 request_timeout=60,
-                pickle_key=crypto.derived_secret(runtime.keys, "matrix-nio-pickle"),
+                pickle_key=crypto.derived_secret(self.runtime.keys, "matrix-nio-pickle"),
             ),
         )
-        self.master_key = ""
 
     # --- start-up -------------------------------------------------------------------------
 
@@ -114,19 +117,16 @@ class MatrixBot:
             session = json.loads(
                 crypto.op_decrypt(keys, "matrix-session", b"", session_file.read_bytes())
             )
-            if not any(store_dir.glob("*.db")):
-                # the store was deleted or replaced: its keys are gone, so the device
-                # must be replaced too, or nobody could establish sessions with it
-                log.warning("the crypto store is missing: re-keying the bot's device")
-                await self._forget_device(session["access_token"], session["device_id"])
-                session_file.unlink()
-                # a new device id as well: clients rightly refuse new keys under an old id
-                suffix = crypto.derived_secret(keys, f"device-{session['device_id']}")[:6]
-                self.client.device_id = f"{self.settings.device_id}-{suffix.upper()}"
-            else:
-                self.client.restore_login(
-                    self.settings.user_id, session["device_id"], session["access_token"]
-                )
+            problem = None if any(store_dir.glob("*.db")) else "missing"
+            if problem is None:
+                try:
+                    self.client.restore_login(
+                        self.settings.user_id, session["device_id"], session["access_token"]
+                    )
+                except Exception:  # nio raises several kinds for an unreadable store
+                    problem = "unreadable (replaced, damaged or under another key)"
+            if problem is not None:
+                await self._rekey(store_dir, session_file, session, problem)
         if not session_file.exists():
             await self._login(session_file)
         if self.client.olm is None:
@@ -143,6 +143,22 @@ class MatrixBot:
         if self.state.since:
             self.client.next_batch = self.state.since
         self.client.add_event_callback(self._on_invite, InviteMemberEvent)
+
+    async def _rekey(
+        self, store_dir: Path, session_file: Path, session: dict[str, str], problem: str
+    ) -> None:
+        """The store's keys are gone: replace the device, so clients can reach the bot.
+
+        A new device id as well, since clients rightly refuse new keys under an old one.
+        """
+        log.warning("the crypto store is %s: re-keying the bot's device", problem)
+        if any(store_dir.iterdir()):
+            store_dir.rename(store_dir.with_name(f"crypto.unusable-{session['device_id']}"))
+            store_dir.mkdir()
+        await self._forget_device(session["access_token"], session["device_id"])
+        session_file.unlink()
+        suffix = crypto.derived_secret(self.runtime.keys, f"device-{session['device_id']}")[:6]
+        self.client = self._new_client(f"{self.settings.device_id}-{suffix.upper()}")
 
     async def _login(self, session_file: Path) -> None:
         if self.password is None:
