@@ -12,7 +12,7 @@ from pathlib import Path
 
 from intermediary.casefile import open_case_file
 from intermediary.store import SqliteStore
-from tests.matrix.conftest import World
+from tests.matrix.conftest import PLANTED_NAME, World
 
 CASE = re.compile(r"VP-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -85,3 +85,4 @@ async def test_restarts_lose_nothing_and_repeat_nothing(world: World) -> None:
     log = (Path(world.folder) / "bot.log").read_text()
     assert "message 3" not in log
     assert saskia.user_id not in log
+    assert PLANTED_NAME not in log
