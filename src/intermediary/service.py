@@ -408,7 +408,8 @@ class Service:
         self.limiter.check(crypto.digest(f"{sender.platform}\n{sender.address}".encode()))
 
     def _lock(self, case_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(case_id, asyncio.Lock())
+        """One lock per case, however its id was typed."""
+        return self._locks.setdefault(parse_case_id(case_id) or case_id, asyncio.Lock())
 
     def _step(self, case: Case | None, command: Command, policy: OrgPolicy) -> Transition:
         ctx = Context(now=self.clock(), policy=policy, random=self.random(8))

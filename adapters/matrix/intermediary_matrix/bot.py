@@ -309,7 +309,7 @@ class MatrixBot:
             )
         elif kind == "case":
             case_id = self.state.room_case(room.room_id)
-            if not await self._is_counsellor_of(event.sender, case_id):
+            if event.sender != await self._counsellor_of(case_id):
                 await self._reply(room, NOT_YOURS)
                 return
             answers = await self.front.handle(sender, text, room_case=case_id, event_key=key)
@@ -348,13 +348,18 @@ class MatrixBot:
         found = next(d for d in org.management if d.id == destination[1])
         return list(found.members.get(PLATFORM, []))
 
-    async def _is_counsellor_of(self, user_id: str, case_id: str | None) -> bool:
-        if case_id is None:
-            return False
-        sender = Sender(platform=PLATFORM, address=user_id)
-        return any(c.case_id == case_id for c in await self.service.cases_of(sender)) and bool(
-            self.service.counsellor_roles(sender)
+    async def _counsellor_of(self, case_id: str | None) -> str | None:
+        """The Matrix id of the counsellor of ``case_id`` (the one person of a case room)."""
+        loaded = await self.service.store.load_case(case_id) if case_id else None
+        if loaded is None:
+            return None
+        org = self.service.config.organisation(loaded[0].org_id)
+        counsellor = (
+            next((c for c in org.counsellors if c.id == loaded[0].counsellor_id), None)
+            if org
+            else None
         )
+        return counsellor.addresses.get(PLATFORM) if counsellor else None
 
     def _room_kind(self, room: MatrixRoom) -> str:
         if room.room_id in self._management_rooms():
@@ -377,7 +382,7 @@ class MatrixBot:
             await client.joined_members(room.room_id)
         if client.should_query_keys:
             await client.keys_query()
-        self._trust(room)
+        await self._trust(room)
         missing = client.get_missing_sessions(room.room_id)
         if missing:
             await client.keys_claim(missing)
@@ -396,35 +401,26 @@ class MatrixBot:
         except (OlmUnverifiedDeviceError, SendRetryError, LocalProtocolError) as error:
             log.warning("could not answer in a room: %s", type(error).__name__)
 
-    def _trust(self, room: MatrixRoom) -> None:
+    async def _trust(self, room: MatrixRoom) -> None:
         """Trust policy "known-users": every device of the room's expected people."""
         if self.settings.trust != "known-users":
             return
-        expected = self._expected_members(room)
-        for user_id in expected:
+        for user_id in await self._expected_members(room):
             for device in self.client.device_store.active_user_devices(user_id):
                 if not device.verified and not device.blacklisted:
                     self.client.verify_device(device)
 
-    def _expected_members(self, room: MatrixRoom) -> set[str]:
+    async def _expected_members(self, room: MatrixRoom) -> set[str]:
+        """Who belongs in ``room``: nobody else's devices ever get its keys."""
         kind = self._room_kind(room)
         if kind == "management":
             return set(self._members(self._destination_of(room.room_id)))
-        if kind in ("case", "dm"):
-            return (
-                {u for u in room.users if u != self.client.user_id}
-                if kind == "dm"
-                else {u for u in room.users if u in self._counsellor_ids()}
-            )
+        if kind == "case":
+            counsellor = await self._counsellor_of(self.state.room_case(room.room_id))
+            return {counsellor} if counsellor else set()
+        if kind == "dm":
+            return {u for u in room.users if u != self.client.user_id}
         return set()
-
-    def _counsellor_ids(self) -> set[str]:
-        return {
-            c.addresses[PLATFORM]
-            for o in self.service.config.organisations
-            for c in o.counsellors
-            if PLATFORM in c.addresses
-        }
 
     async def send(self, message: OutgoingMessage) -> None:
         """The :class:`Transport`: deliver one outbox item, with its key as transaction id."""
