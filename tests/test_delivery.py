@@ -85,3 +85,19 @@ async def test_outbox_payloads_are_sealed_and_emptied_after_delivery(tmp_path: P
         assert item.status == "delivered"
         assert item.payload == b""
     await h.close()
+
+
+async def test_a_transport_bug_is_retried_not_fatal() -> None:
+    h = await make_harness()
+    h.transport.failures = [RuntimeError("bug in an adapter")]
+    await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("anna", "hello")
+    key = h.transport.attempts[0]
+    item = await h.store.outbox_item(key)
+    assert item is not None
+    assert item.status == "pending"
+    assert item.last_error == "RuntimeError"
+    h.clock.advance(minutes=5)
+    await h.worker.run_once()
+    assert any("Your case code" in t for t in h.inbox("anna"))
+    await h.close()

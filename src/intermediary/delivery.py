@@ -19,7 +19,7 @@ from typing import Protocol
 from intermediary import crypto
 from intermediary.codec import Envelope
 from intermediary.core.effects import Message
-from intermediary.errors import IntermediaryError, PermanentDeliveryError, TransientDeliveryError
+from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
 from intermediary.store import OutboxItem, Store
 from intermediary.text import render
 from intermediary.text.messages import render_message
@@ -99,15 +99,15 @@ class DeliveryWorker:
             except (TransientDeliveryError, PermanentDeliveryError) as error:
                 await self._retry(item, error)
                 continue
-            except IntermediaryError as error:
-                # an item that cannot be opened is kept for an operator to inspect
+            except Exception as error:  # an unopenable item, or a transport's own bug:
+                # kept, retried with backoff, and visible to an operator
                 await self._retry(item, error)
                 continue
             await self.store.mark_delivered(item.key, self.clock())
             delivered += 1
         return delivered
 
-    async def _retry(self, item: OutboxItem, error: IntermediaryError) -> None:
+    async def _retry(self, item: OutboxItem, error: Exception) -> None:
         delay = min(self.max_backoff, self.base_backoff * (2**item.attempts))
         if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
             delay = max(delay, error.retry_after)

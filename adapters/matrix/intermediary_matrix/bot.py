@@ -202,7 +202,7 @@ class MatrixBot:
                 response = await self.client.sync(
                     timeout=self.settings.sync_timeout_ms, full_state=first
                 )
-            except (TimeoutError, OSError) as error:
+            except Exception as error:  # network errors of every library in the stack
                 response = error
             if not isinstance(response, SyncResponse):
                 failures += 1
@@ -220,8 +220,11 @@ class MatrixBot:
             await self._handle_batch(response)
             self.state.since = response.next_batch
             self.state.save()
-            await self._keys_housekeeping()
-            await self.runtime.worker.run_once()
+            try:
+                await self._keys_housekeeping()
+                await self.runtime.worker.run_once()
+            except Exception as error:  # the next round tries again; nothing is lost
+                log.warning("key upkeep or delivery failed: %s", type(error).__name__)
 
     async def close(self) -> None:
         await self.client.close()
