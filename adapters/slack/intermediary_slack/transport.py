@@ -1,0 +1,65 @@
+"""Delivering outbox items with ``chat.postMessage``.
+
+Slack allows about one message per second per channel: the transport spaces
+its posts per channel, and an HTTP 429 becomes a retry after ``Retry-After``
+seconds (the outbox keeps the item meanwhile).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from intermediary.delivery import OutgoingMessage
+from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
+
+__all__ = ["SlackTransport"]
+
+#: answers from Slack after which retrying the same call cannot succeed
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "account_inactive",
+        "user_not_found",
+        "msg_too_long",
+    }
+)
+
+
+class SlackTransport:
+    def __init__(self, client: AsyncWebClient, *, per_channel_interval: float = 1.0) -> None:
+        self.client = client
+        self.interval = per_channel_interval
+        self._last: dict[str, float] = {}
+
+    async def send(self, message: OutgoingMessage) -> None:
+        channel = message.address
+        wait = self._last.get(channel, 0.0) + self.interval - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last[channel] = time.monotonic()
+        try:
+            await self.client.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=None,
+            )
+        except SlackApiError as error:
+            status = error.response.status_code
+            if status == 429:
+                retry = float(error.response.headers.get("Retry-After", "30"))
+                raise TransientDeliveryError(detail="rate limited", retry_after=retry) from None
+            code = str(error.response.get("error", "unknown"))
+            if code in PERMANENT:
+                raise PermanentDeliveryError(detail=code) from None
+            raise TransientDeliveryError(detail=code) from None
+        except (TimeoutError, OSError) as error:
+            raise TransientDeliveryError(detail=type(error).__name__) from None

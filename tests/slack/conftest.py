@@ -1,0 +1,154 @@
+"""The real Bolt app over HTTP, signed like Slack signs, against the Web API stand-in."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+from intermediary_slack import SlackTransport, build_app
+from slack_sdk.web.async_client import AsyncWebClient
+
+from intermediary import crypto
+from intermediary.config import (
+    CounsellorConfig,
+    DestinationConfig,
+    OrganisationConfig,
+    ServiceConfig,
+    ServiceSection,
+)
+from intermediary.core import CounsellorKind
+from intermediary.runtime import Runtime, start
+from intermediary.store import MemoryStore
+from tests.slack.standin import StandIn
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+@dataclass
+class SlackWorld:
+    standin: StandIn
+    runtime: Runtime
+    url: str
+    session: aiohttp.ClientSession
+    counsellor_key: crypto.CounsellorKey
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        secret: str = SECRET,
+        timestamp: int | None = None,
+        tamper: bool = False,
+    ) -> int:
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        base = f"v0:{stamp}:{body}".encode()
+        signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+        sent = body + (" " if tamper else "")
+        async with self.session.post(
+            self.url,
+            data=sent.encode(),
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": signature,
+            },
+        ) as response:
+            return response.status
+
+    async def dm(self, user: str, text: str, event_id: str, **kw: Any) -> int:
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": {
+                    "type": "message",
+                    "channel_type": "im",
+                    "channel": f"D{user}",
+                    "user": user,
+                    "text": text,
+                    "ts": f"{time.time():.6f}",
+                },
+            }
+        )
+        return await self.post(body, "application/json", **kw)
+
+    async def vp(self, user: str, text: str, channel: str | None = None, **kw: Any) -> int:
+        body = urlencode(
+            {
+                "command": "/vp",
+                "text": text,
+                "user_id": user,
+                "team_id": "T1",
+                "channel_id": channel or f"D{user}",
+                "trigger_id": "1.2.3",
+                "response_url": f"{self.standin.base_url}response",
+            }
+        )
+        return await self.post(body, "application/x-www-form-urlencoded", **kw)
+
+    async def deliver(self) -> None:
+        await self.runtime.worker.run_once()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackWorld]:
+    standin = StandIn()
+    await standin.start()
+    key = crypto.CounsellorKey.generate()
+    org = OrganisationConfig(
+        id="acme",
+        name="Acme",
+        counsellors=[
+            CounsellorConfig(
+                id="daan",
+                name="Daan",
+                kind=CounsellorKind.EXTERNAL,
+                public_key=key.public.encode(),
+                addresses={"slack": "UDAAN"},
+            )
+        ],
+        management=[
+            DestinationConfig(
+                id="board",
+                name="the board",
+                addresses={"slack": "CBOARD"},
+                members={"slack": ["UBOSS"]},
+            )
+        ],
+    )
+    config = ServiceConfig(
+        service=ServiceSection(rate_burst=1000, rate_per_minute=6000), organisations=[org]
+    )
+    client = AsyncWebClient(token="xoxb-test", base_url=standin.base_url)
+    runtime = await start(
+        config,
+        crypto.ServiceKeys.generate(),
+        SlackTransport(client, per_channel_interval=0),
+        platform="slack",
+        store=MemoryStore(),
+        receipt_limits=crypto.MIN,
+    )
+    app = build_app(runtime.service, client=client, signing_secret=SECRET)
+    runner = web.AppRunner(app.web_app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as session:
+        yield SlackWorld(standin, runtime, f"http://127.0.0.1:{port}/slack/events", session, key)
+    await runner.cleanup()
+    await runtime.close()
+    await standin.stop()
