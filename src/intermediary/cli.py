@@ -148,6 +148,20 @@ def run_matrix(config_path: Path) -> None:
     _run(run_bot(config_path))
 
 
+@run.command("slack")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
+@_friendly
+def run_slack(config_path: Path) -> None:
+    """The Slack app: Socket Mode by default, HTTP if configured (needs the 'slack' extra)."""
+    try:
+        from intermediary_slack.runner import run as run_app
+    except ImportError:
+        raise ConfigError(
+            detail="the Slack adapter is not installed: pip install 'intermediary[slack]'"
+        ) from None
+    _run(run_app(config_path))
+
+
 async def _console(config_path: Path | None, echo: bool) -> None:
     from intermediary.console import ConsoleTransport, Printer, run_lines
     from intermediary.runtime import demo_config, service_passphrase, start

@@ -195,8 +195,9 @@ class ServiceConfig(_Strict):
     organisations: list[OrganisationConfig] = Field(min_length=1)
     #: where relative paths in this file are resolved (the file's folder)
     base_dir: str = "."
-    #: the Matrix adapter's own section, validated by that adapter
+    #: the adapters' own sections, validated by those adapters
     matrix: dict[str, Any] | None = None
+    slack: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> ServiceConfig:

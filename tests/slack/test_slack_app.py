@@ -94,3 +94,30 @@ async def test_strangers_cannot_use_managements_channel(slack: SlackWorld) -> No
     assert ephemeral
     assert "Only the people set up" in str(ephemeral[0].get("text"))
     assert slack.standin.posts("CBOARD") == []
+
+
+async def test_relayed_slack_markup_cannot_ping_or_mislead(slack: SlackWorld) -> None:
+    case = await open_case(slack)
+    hostile = (
+        "<!channel> <!here> <!everyone> <@U0BOSS> <!subteam^S123> "
+        "<https://evil.example|https://bank.example> @channel"
+    )
+    await slack.vp("UDAAN", f"draft {case} {hostile}")
+    await asyncio.sleep(0.2)
+    await slack.deliver()
+    approval = await slack.standin.wait_for("USASKIA", "Nothing is sent unless you approve it")
+    number = re.search(r"!approve (\d+)", approval).group(1)  # type: ignore[union-attr]
+    await slack.vp("USASKIA", f"approve {number}")
+    await asyncio.sleep(0.2)
+    await slack.deliver()
+    relay = await slack.standin.wait_for("CBOARD", f"Report {case}")
+    for active in (
+        "<!channel>",
+        "<!here>",
+        "<!everyone>",
+        "<@U0BOSS>",
+        "<!subteam",
+        "<https://evil.example|",
+        "@channel",
+    ):
+        assert active not in relay, active

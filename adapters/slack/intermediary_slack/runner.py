@@ -1,0 +1,55 @@
+"""``intermediary run slack --config FILE``: Socket Mode by default, HTTP as an option."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from intermediary import crypto
+from intermediary.config import load_config
+from intermediary.runtime import service_passphrase, start
+from intermediary_slack.app import PLATFORM, build_app
+from intermediary_slack.settings import SlackSettings
+from intermediary_slack.transport import SlackTransport
+
+__all__ = ["run"]
+
+
+async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    config = load_config(config_path)
+    settings = SlackSettings.from_config(config)
+    environ = dict(os.environ)
+    client = AsyncWebClient(token=settings.secret("bot_token", environ), base_url=settings.api_url)
+    keys = crypto.load_service_keys(
+        config.path(config.service.key_file), service_passphrase(config)
+    )
+    runtime = await start(config, keys, SlackTransport(client), platform=PLATFORM)
+    signing = settings.secret("signing_secret", environ) if settings.mode == "http" else ""
+    app = build_app(runtime.service, client=client, signing_secret=signing)
+    worker = asyncio.create_task(runtime.worker.run_forever(runtime.service.wake, stop))
+    try:
+        if settings.mode == "socket":
+            handler = AsyncSocketModeHandler(app, settings.secret("app_token", environ))
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            await stop.wait()
+            await handler.close_async()  # type: ignore[no-untyped-call]
+        else:
+            runner = web.AppRunner(app.web_app())
+            await runner.setup()
+            await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+            await stop.wait()
+            await runner.cleanup()
+    finally:
+        stop.set()
+        await worker
+        await runtime.close()
