@@ -18,7 +18,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.chat import ChatFrontEnd
 from intermediary.codec import ReporterProfile, Sender
+from intermediary.core import Disclosure, Mode, Role
+from intermediary.errors import IntermediaryError
 from intermediary.service import Service
+from intermediary.text import render
+from intermediary_slack.views import INTAKE, OPEN_INTAKE, home_view, intake_modal
 
 __all__ = ["PLATFORM", "build_app"]
 
@@ -80,5 +84,56 @@ def build_app(service: Service, *, client: AsyncWebClient, signing_secret: str) 
             Sender(platform=PLATFORM, address=user), text, profile=ReporterProfile()
         )
         await answer(user, replies)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = str(event.get("user", ""))
+        sender = Sender(platform=PLATFORM, address=user)
+        locale = front.locale_of(sender)
+        cases = await service.cases_of(sender) if service.role_of(sender) is Role.REPORTER else []
+        view = home_view(service.policies[0], cases, locale, "\n\n".join(front.notices(locale)))
+        await client.views_publish(user_id=user, view=view.to_dict())
+
+    @app.action(OPEN_INTAKE)
+    async def on_open_intake(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        sender = Sender(platform=PLATFORM, address=str(body.get("user", {}).get("id", "")))
+        modal = intake_modal(service.policies[0], front.locale_of(sender))
+        await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict())
+
+    @app.view(INTAKE)
+    async def on_intake(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = str(body.get("user", {}).get("id", ""))
+        sender = Sender(platform=PLATFORM, address=user)
+        values = view.get("state", {}).get("values", {})
+
+        def chosen(block: str) -> str:
+            field = values.get(block, {}).get("value", {})
+            option = field.get("selected_option") or {}
+            return str(option.get("value") or field.get("value") or "")
+
+        policy = service.policies[0]
+        try:
+            await service.open_case(
+                sender,
+                ReporterProfile(),
+                org_id=policy.id,
+                counsellor_id=chosen("counsellor"),
+                mode=Mode(chosen("mode") or "consult"),
+                disclosure=Disclosure(chosen("disclosure") or "anonymous"),
+                categories=[chosen("category") or "unknown"],
+                first_message=chosen("message") or None,
+            )
+        except IntermediaryError as error:
+            locale = front.locale_of(sender)
+            await ack(response_action="errors", errors={"message": error.message(locale)})
+            return
+        except ValueError:  # a forged payload: the form only offers valid choices
+            detail = render("errors.invalid_input", front.locale_of(sender), detail="mode")
+            await ack(response_action="errors", errors={"mode": detail})
+            return
+        await ack()
 
     return app

@@ -116,6 +116,10 @@ class ReporterCommands(FrontEndBase):
         if key in self._greeted and not force:
             return []
         self._greeted.add(key)
+        return self.notices(locale)
+
+    def notices(self, locale: Locale) -> list[str]:
+        """The first-contact notice of every organisation, for this platform."""
         notices = []
         for policy in self.service.policies:
             counsellors = "; ".join(

@@ -1,0 +1,137 @@
+"""Block Kit views, built and validated with slack_sdk's models.
+
+Pure functions of the service's state and the reader's language: the App Home
+tab (notice, "Talk to a counsellor", the reporter's cases) and the intake
+modal, so the details of a report are typed into a form rather than into DM
+history.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from intermediary.core import Case, Disclosure, Mode, OrgPolicy
+from intermediary.directory import load_categories
+from intermediary.text import Locale, render
+
+__all__ = ["INTAKE", "OPEN_INTAKE", "home_view", "intake_modal"]
+
+OPEN_INTAKE = "intake_open"
+INTAKE = "intake"
+TEXT_LIMIT = 3000  #: Slack's plain_text_input limit, below the library's 4,000
+
+
+def _plain(text: str) -> PlainTextObject:
+    return PlainTextObject(text=text[:150], emoji=False)
+
+
+def home_view(policy: OrgPolicy, cases: list[Case], locale: Locale, notice: str) -> View:
+    blocks: list[Block] = [
+        HeaderBlock(text=_plain(policy.name)),
+        SectionBlock(text=PlainTextObject(text=notice[:3000], emoji=False)),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text=_plain(render("slack.talk", locale)),
+                    action_id=OPEN_INTAKE,
+                    style="primary",
+                )
+            ]
+        ),
+        DividerBlock(),
+    ]
+    if cases:
+        lines = [
+            render("reporter.case_line", locale, case=c.case_id, state=c.state, marker="")
+            for c in cases
+        ]
+        blocks.append(SectionBlock(text=PlainTextObject(text="\n".join(lines)[:3000], emoji=False)))
+    else:
+        blocks.append(ContextBlock(elements=[_plain(render("reporter.no_cases", locale))]))
+    view = View(type="home", blocks=blocks)
+    view.validate_json()
+    return view
+
+
+def intake_modal(policy: OrgPolicy, locale: Locale) -> View:
+    categories = load_categories()
+
+    def choice(value: str, label: str) -> Option:
+        return Option(value=value, text=_plain(label))
+
+    blocks = [
+        InputBlock(
+            block_id="counsellor",
+            label=_plain(render("reporter.ask_counsellor", locale)),
+            element=StaticSelectElement(
+                action_id="value",
+                options=[
+                    choice(c.id, f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})")
+                    for c in policy.counsellors
+                ],
+            ),
+        ),
+        InputBlock(
+            block_id="mode",
+            label=_plain(render("reporter.ask_mode", locale)),
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[choice(m.value, render(f"words.mode.{m.value}", locale)) for m in Mode],
+            ),
+        ),
+        InputBlock(
+            block_id="disclosure",
+            label=_plain(render("reporter.ask_disclosure", locale)),
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[
+                    choice(d.value, render(f"words.disclosure.{d.value}", locale))
+                    for d in Disclosure
+                ],
+            ),
+        ),
+        InputBlock(
+            block_id="category",
+            label=_plain(render("reporter.ask_category", locale)),
+            element=StaticSelectElement(
+                action_id="value",
+                options=[
+                    choice(
+                        slug, found.name.get(locale) if (found := categories.get(slug)) else slug
+                    )
+                    for slug in policy.categories
+                ][:100],
+            ),
+        ),
+        InputBlock(
+            block_id="message",
+            optional=True,
+            label=_plain(render("reporter.ask_first_message", locale)),
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=TEXT_LIMIT),
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=INTAKE,
+        title=_plain(render("slack.intake_title", locale)),
+        submit=_plain(render("slack.send", locale)),
+        close=_plain(render("slack.cancel", locale)),
+        blocks=blocks,
+    )
+    view.validate_json()
+    return view
