@@ -42,6 +42,8 @@ class OutgoingMessage:
     #: the structured form, for adapters that build richer layouts
     message: Message
     signature: str | None = None
+    #: the recipient's language, for adapters that add their own words (buttons)
+    locale: str = "en"
 
 
 class Transport(Protocol):
@@ -88,6 +90,7 @@ class DeliveryWorker:
             text=text,
             message=envelope.message,
             signature=envelope.signature,
+            locale=envelope.locale,
         )
 
     async def run_once(self, limit: int = 100) -> int:

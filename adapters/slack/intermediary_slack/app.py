@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -18,16 +19,42 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.chat import ChatFrontEnd
 from intermediary.codec import ReporterProfile, Sender
-from intermediary.core import Disclosure, Mode, Role
+from intermediary.core import (
+    Acknowledge,
+    ActionKind,
+    Approve,
+    Ask,
+    Disclosure,
+    Feedback,
+    GiveFeedback,
+    Mode,
+    Reject,
+    Role,
+)
 from intermediary.errors import IntermediaryError
 from intermediary.service import Service
 from intermediary.text import render
+from intermediary_slack.blocks import (
+    ACK,
+    APPROVE,
+    ASK,
+    FEEDBACK,
+    REJECT,
+    ask_modal,
+    feedback_modal,
+    reject_modal,
+)
 from intermediary_slack.views import INTAKE, OPEN_INTAKE, home_view, intake_modal
 
 __all__ = ["PLATFORM", "build_app"]
 
 PLATFORM = "slack"
 log = logging.getLogger("intermediary.slack")
+
+NOT_YOURS = (
+    "Only the people set up for this channel can do this. "
+    "Alleen de mensen die voor dit kanaal zijn ingesteld, kunnen dit doen."
+)
 
 
 def _management_channels(service: Service) -> dict[str, list[str]]:
@@ -135,5 +162,151 @@ def build_app(service: Service, *, client: AsyncWebClient, signing_secret: str) 
             await ack(response_action="errors", errors={"mode": detail})
             return
         await ack()
+
+    # --- buttons and their forms ------------------------------------------------------
+
+    async def tell(user: str, channel: str | None, text: str) -> None:
+        if channel and channel in _management_channels(service):
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            await client.chat_postMessage(channel=user, text=text)
+
+    def who(body: dict[str, Any]) -> tuple[str, str | None]:
+        user = str(body.get("user", {}).get("id", ""))
+        channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
+        return user, (str(channel) if channel else None)
+
+    def management_sender(user: str, channel: str | None) -> Sender | None:
+        members = _management_channels(service).get(channel or "")
+        return (
+            Sender(platform=PLATFORM, address=str(channel)) if members and user in members else None
+        )
+
+    async def attempt(
+        user: str, channel: str | None, sender: Sender, case: str, kind: type[Any], **fields: Any
+    ) -> str | None:
+        """Give a command; a refusal is told to the person who pressed the button."""
+        try:
+            await service.act(sender, case, kind, **fields)
+        except IntermediaryError as error:
+            message = error.message(front.locale_of(sender))
+            await tell(user, channel, message)
+            return message
+        return None
+
+    @app.action(APPROVE)
+    async def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user, channel = who(body)
+        case, _, number = str(action.get("value", "")).partition("|")
+        if not number.isdigit():
+            return await tell(user, channel, render("errors.invalid_input", "en", detail="button"))
+        await attempt(
+            user,
+            channel,
+            Sender(platform=PLATFORM, address=user),
+            case,
+            Approve,
+            number=int(number),
+        )
+
+    @app.action(REJECT)
+    async def on_reject(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user, _ = who(body)
+        locale = front.locale_of(Sender(platform=PLATFORM, address=user))
+        modal = reject_modal(str(action.get("value", "")), locale)
+        await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict())
+
+    @app.action(ACK)
+    async def on_ack(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user, channel = who(body)
+        sender = management_sender(user, channel)
+        if sender is None:
+            return await tell(user, channel, NOT_YOURS)
+        await attempt(user, channel, sender, str(action.get("value", "")), Acknowledge)
+
+    async def open_management_form(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], make: Any
+    ) -> None:
+        await ack()
+        user, channel = who(body)
+        sender = management_sender(user, channel)
+        if sender is None:
+            return await tell(user, channel, NOT_YOURS)
+        metadata = json.dumps({"case": action.get("value", ""), "channel": channel})
+        modal = make(metadata, front.locale_of(sender))
+        await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict())
+
+    @app.action(ASK)
+    async def on_ask(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await open_management_form(ack, body, action, ask_modal)
+
+    @app.action(FEEDBACK)
+    async def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await open_management_form(ack, body, action, feedback_modal)
+
+    def field(view: dict[str, Any], block: str) -> str:
+        value = view.get("state", {}).get("values", {}).get(block, {}).get("value", {})
+        option = value.get("selected_option") or {}
+        return str(option.get("value") or value.get("value") or "")
+
+    async def submit(
+        ack: Any,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        kind: type[Any],
+        error_block: str,
+        **fields: Any,
+    ) -> None:
+        user = str(body.get("user", {}).get("id", ""))
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        if kind is Reject:
+            case, _, number = str(view.get("private_metadata", "")).partition("|")
+            sender: Sender | None = Sender(platform=PLATFORM, address=user)
+            fields["number"] = int(number) if number.isdigit() else -1
+        else:
+            case = str(meta.get("case", ""))
+            sender = management_sender(user, meta.get("channel"))
+        if sender is None:
+            await ack(response_action="errors", errors={error_block: NOT_YOURS})
+            return
+        try:
+            await service.act(sender, case, kind, **fields)
+        except IntermediaryError as error:
+            await ack(
+                response_action="errors",
+                errors={error_block: error.message(front.locale_of(sender))},
+            )
+            return
+        await ack()
+
+    @app.view(REJECT)
+    async def on_reject_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await submit(ack, body, view, Reject, "text", reason=field(view, "text"))
+
+    @app.view(ASK)
+    async def on_ask_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await submit(ack, body, view, Ask, "text", text=field(view, "text"))
+
+    @app.view(FEEDBACK)
+    async def on_feedback_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            kind = ActionKind(field(view, "action_kind"))
+        except ValueError:
+            await ack(response_action="errors", errors={"action_kind": "?"})
+            return
+        feedback = Feedback(
+            assessment=field(view, "assessment"),
+            action_kind=kind,
+            action=field(view, "action"),
+            grounds=field(view, "grounds"),
+            more_to_follow=field(view, "more") == "yes",
+        )
+        await submit(ack, body, view, GiveFeedback, "grounds", feedback=feedback)
 
     return app

@@ -15,6 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.delivery import OutgoingMessage
 from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
+from intermediary.text import Locale
+from intermediary_slack.blocks import message_blocks
 
 __all__ = ["SlackTransport"]
 
@@ -45,12 +47,13 @@ class SlackTransport:
             await asyncio.sleep(wait)
         self._last[channel] = time.monotonic()
         try:
+            locale: Locale = "nl" if message.locale == "nl" else "en"
             await self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
+                blocks=message_blocks(message, locale),
                 unfurl_links=False,
                 unfurl_media=False,
-                metadata=None,
             )
         except SlackApiError as error:
             status = error.response.status_code
