@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from intermediary_slack import SlackTransport, build_app
+from intermediary_slack.state import ThreadBook
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary import crypto
@@ -152,15 +153,16 @@ async def slack() -> AsyncIterator[SlackWorld]:
         service=ServiceSection(rate_burst=1000, rate_per_minute=6000), organisations=[org]
     )
     client = AsyncWebClient(token="xoxb-test", base_url=standin.base_url)
+    threads = ThreadBook()
     runtime = await start(
         config,
         crypto.ServiceKeys.generate(),
-        SlackTransport(client, per_channel_interval=0),
+        SlackTransport(client, per_channel_interval=0, threads=threads),
         platform="slack",
         store=MemoryStore(),
         receipt_limits=crypto.MIN,
     )
-    app = build_app(runtime.service, client=client, signing_secret=SECRET)
+    app = build_app(runtime.service, client=client, signing_secret=SECRET, threads=threads)
     runner = web.AppRunner(app.web_app())
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

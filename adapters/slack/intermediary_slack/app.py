@@ -24,10 +24,15 @@ from intermediary.core import (
     ActionKind,
     Approve,
     Ask,
+    Close,
     Disclosure,
+    Draft,
     Feedback,
     GiveFeedback,
     Mode,
+    Note,
+    Outcome,
+    Refer,
     Reject,
     Role,
 )
@@ -38,12 +43,18 @@ from intermediary_slack.blocks import (
     ACK,
     APPROVE,
     ASK,
+    CLOSE,
+    DRAFT,
     FEEDBACK,
+    NOTE,
+    REFER,
     REJECT,
     ask_modal,
+    counsellor_modal,
     feedback_modal,
     reject_modal,
 )
+from intermediary_slack.state import ThreadBook
 from intermediary_slack.views import INTAKE, OPEN_INTAKE, home_view, intake_modal
 
 __all__ = ["PLATFORM", "build_app"]
@@ -67,9 +78,16 @@ def _management_channels(service: Service) -> dict[str, list[str]]:
     }
 
 
-def build_app(service: Service, *, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+def build_app(
+    service: Service,
+    *,
+    client: AsyncWebClient,
+    signing_secret: str,
+    threads: ThreadBook | None = None,
+) -> AsyncApp:
     app = AsyncApp(client=client, signing_secret=signing_secret)
     front = ChatFrontEnd(service)
+    threads = threads or ThreadBook()
 
     async def answer(user: str, texts: list[str]) -> None:
         for text in texts:
@@ -83,6 +101,14 @@ def build_app(service: Service, *, client: AsyncWebClient, signing_secret: str) 
         if not user or not isinstance(text, str):
             return
         key = f"{PLATFORM}:{body.get('event_id', event.get('client_msg_id', ''))}"
+        thread = event.get("thread_ts")
+        case = threads.case_of(str(thread)) if thread else None
+        if case is not None:  # a counsellor answering in a case's thread
+            replies = await front.handle(
+                Sender(platform=PLATFORM, address=user), text, room_case=case, event_key=key
+            )
+            await answer(user, replies)
+            return
         replies = await front.handle(
             Sender(platform=PLATFORM, address=user), text, profile=ReporterProfile(), event_key=key
         )
@@ -308,5 +334,84 @@ def build_app(service: Service, *, client: AsyncWebClient, signing_secret: str) 
             more_to_follow=field(view, "more") == "yes",
         )
         await submit(ack, body, view, GiveFeedback, "grounds", feedback=feedback)
+
+    async def open_counsellor_form(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user = str(body.get("user", {}).get("id", ""))
+        sender = Sender(platform=PLATFORM, address=user)
+        case_id = str(action.get("value", ""))
+        try:  # only the case's counsellor gets the form
+            case = await service.case_for(sender, case_id)
+        except IntermediaryError as error:
+            return await tell(user, None, error.message(front.locale_of(sender)))
+        modal = counsellor_modal(
+            str(action.get("action_id")),
+            case.case_id,
+            service.policy(case.org_id),
+            front.locale_of(sender),
+        )
+        await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict())
+
+    for name in (DRAFT, REFER, NOTE, CLOSE):
+        app.action(name)(open_counsellor_form)
+
+    async def counsellor_submit(
+        ack: Any,
+        payload: dict[str, Any],
+        view: dict[str, Any],
+        kind: type[Any],
+        block: str,
+        **fields: Any,
+    ) -> None:
+        user = str(payload.get("user", {}).get("id", ""))
+        sender = Sender(platform=PLATFORM, address=user)
+        try:
+            await service.act(sender, str(view.get("private_metadata", "")), kind, **fields)
+        except IntermediaryError as error:
+            await ack(
+                response_action="errors", errors={block: error.message(front.locale_of(sender))}
+            )
+            return
+        await ack()
+
+    @app.view(DRAFT)
+    async def on_draft_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        anyway = view.get("state", {}).get("values", {}).get("anyway", {}).get("value", {})
+        confirmed = bool(anyway.get("selected_options"))
+        await counsellor_submit(
+            ack,
+            body,
+            view,
+            Draft,
+            "text",
+            text=field(view, "text"),
+            destinations=(field(view, "to"),),
+            confirmed=confirmed,
+        )
+
+    @app.view(REFER)
+    async def on_refer_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await counsellor_submit(ack, body, view, Refer, "body", body=field(view, "body"))
+
+    @app.view(NOTE)
+    async def on_note_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await counsellor_submit(ack, body, view, Note, "text", text=field(view, "text"))
+
+    @app.view(CLOSE)
+    async def on_close_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            outcome = Outcome(field(view, "outcome"))
+        except ValueError:
+            await ack(response_action="errors", errors={"outcome": "?"})
+            return
+        await counsellor_submit(
+            ack,
+            body,
+            view,
+            Close,
+            "category",
+            outcome=outcome,
+            categories=(field(view, "category"),),
+        )
 
     return app

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -26,23 +27,30 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from intermediary.core import ActionKind
+from intermediary.core import ActionKind, OrgPolicy, Outcome
 from intermediary.delivery import OutgoingMessage
+from intermediary.directory import load_categories, load_referrals
 from intermediary.text import Locale, render
 
 __all__ = [
     "ACTIONS",
     "ASK",
+    "CLOSE",
+    "DRAFT",
     "FEEDBACK",
+    "NOTE",
+    "REFER",
     "REJECT",
     "ask_modal",
+    "counsellor_modal",
     "feedback_modal",
     "message_blocks",
     "reject_modal",
 ]
 
 APPROVE, REJECT, ACK, ASK, FEEDBACK = "approve", "reject", "ack", "ask", "feedback"
-ACTIONS = (APPROVE, REJECT, ACK, ASK, FEEDBACK)
+DRAFT, REFER, NOTE, CLOSE = "draft", "refer", "note", "close"
+ACTIONS = (APPROVE, REJECT, ACK, ASK, FEEDBACK, DRAFT, REFER, NOTE, CLOSE)
 _SECTION = 3000
 
 
@@ -74,6 +82,17 @@ def message_blocks(message: OutgoingMessage, locale: Locale) -> list[dict[str, A
         value = f"{message.case_id}|{values.get('number', '')}"
         blocks.append(
             _buttons(locale, value, (APPROVE, "approve", "primary"), (REJECT, "ask_changes", None))
+        )
+    elif key == "counsellor.new_case":
+        blocks.append(
+            _buttons(
+                locale,
+                message.case_id,
+                (DRAFT, "draft", "primary"),
+                (REFER, "refer", None),
+                (NOTE, "note", None),
+                (CLOSE, "close", "danger"),
+            )
         )
     elif key == "management.relay":
         blocks.append(
@@ -169,3 +188,68 @@ def feedback_modal(metadata: str, locale: Locale) -> View:
         ],
         locale,
     )
+
+
+def _select(block: str, label: str, options: list[tuple[str, str]]) -> InputBlock:
+    return InputBlock(
+        block_id=block,
+        label=_plain(label),
+        element=StaticSelectElement(
+            action_id="value", options=[Option(value=v, text=_plain(t)) for v, t in options][:100]
+        ),
+    )
+
+
+def counsellor_modal(action: str, case_id: str, policy: OrgPolicy, locale: Locale) -> View:
+    """The form behind one of the counsellor's buttons on a case."""
+    title = render(f"slack.{action}", locale)
+    if action == DRAFT:
+        blocks: list[Block] = [
+            _text_input("text", render("slack.draft_text", locale)),
+            _select(
+                "to",
+                render("slack.draft_to", locale),
+                [(d.id, d.name) for d in policy.destinations],
+            ),
+            InputBlock(
+                block_id="anyway",
+                optional=True,
+                label=_plain(title),
+                element=CheckboxesElement(
+                    action_id="value",
+                    options=[Option(value="yes", text=_plain(render("slack.send_anyway", locale)))],
+                ),
+            ),
+        ]
+    elif action == REFER:
+        directory = load_referrals()
+        blocks = [
+            _select(
+                "body",
+                title,
+                [
+                    (slug, entry.name.get(locale) if (entry := directory.get(slug)) else slug)
+                    for slug in policy.referral_bodies
+                ],
+            )
+        ]
+    elif action == NOTE:
+        blocks = [_text_input("text", title)]
+    else:
+        categories = load_categories()
+        blocks = [
+            _select(
+                "outcome",
+                render("slack.outcome", locale),
+                [(o.value, render(f"words.outcome.{o.value}", locale)) for o in Outcome],
+            ),
+            _select(
+                "category",
+                render("slack.category", locale),
+                [
+                    (slug, found.name.get(locale) if (found := categories.get(slug)) else slug)
+                    for slug in policy.categories
+                ],
+            ),
+        ]
+    return _modal(action, title, case_id, blocks, locale)

@@ -16,6 +16,7 @@ from intermediary.config import load_config
 from intermediary.runtime import service_passphrase, start
 from intermediary_slack.app import PLATFORM, build_app
 from intermediary_slack.settings import SlackSettings
+from intermediary_slack.state import ThreadBook
 from intermediary_slack.transport import SlackTransport
 
 __all__ = ["run"]
@@ -33,9 +34,10 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     keys = crypto.load_service_keys(
         config.path(config.service.key_file), service_passphrase(config)
     )
-    runtime = await start(config, keys, SlackTransport(client), platform=PLATFORM)
+    threads = ThreadBook(config.path(settings.state_dir) / "threads.json")
+    runtime = await start(config, keys, SlackTransport(client, threads=threads), platform=PLATFORM)
     signing = settings.secret("signing_secret", environ) if settings.mode == "http" else ""
-    app = build_app(runtime.service, client=client, signing_secret=signing)
+    app = build_app(runtime.service, client=client, signing_secret=signing, threads=threads)
     worker = asyncio.create_task(runtime.worker.run_forever(runtime.service.wake, stop))
     try:
         if settings.mode == "socket":

@@ -24,6 +24,8 @@ class SlackSettings(BaseModel):
     #: HTTP mode only: where Bolt listens (keep it behind a reverse proxy)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=3000, ge=1, le=65535)
+    #: folder for the adapter's small state (which DM thread is which case)
+    state_dir: str = "slack"
     #: the Web API base URL; only changed for tests against a stand-in
     api_url: str = "https://slack.com/api/"
 

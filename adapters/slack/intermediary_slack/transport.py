@@ -17,6 +17,7 @@ from intermediary.delivery import OutgoingMessage
 from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
 from intermediary.text import Locale
 from intermediary_slack.blocks import message_blocks
+from intermediary_slack.state import ThreadBook
 
 __all__ = ["SlackTransport"]
 
@@ -35,9 +36,16 @@ PERMANENT = frozenset(
 
 
 class SlackTransport:
-    def __init__(self, client: AsyncWebClient, *, per_channel_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        per_channel_interval: float = 1.0,
+        threads: ThreadBook | None = None,
+    ) -> None:
         self.client = client
         self.interval = per_channel_interval
+        self.threads = threads or ThreadBook()
         self._last: dict[str, float] = {}
 
     async def send(self, message: OutgoingMessage) -> None:
@@ -48,13 +56,22 @@ class SlackTransport:
         self._last[channel] = time.monotonic()
         try:
             locale: Locale = "nl" if message.locale == "nl" else "en"
-            await self.client.chat_postMessage(
+            # a counsellor's messages about one case form one thread in their DM
+            thread = (
+                self.threads.thread_of(message.case_id)
+                if message.recipient == "counsellor"
+                else None
+            )
+            answer = await self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
                 blocks=message_blocks(message, locale),
+                thread_ts=thread,
                 unfurl_links=False,
                 unfurl_media=False,
             )
+            if message.recipient == "counsellor" and thread is None and answer.get("ts"):
+                self.threads.remember(message.case_id, str(answer["ts"]))
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:

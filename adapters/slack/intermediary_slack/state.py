@@ -1,0 +1,41 @@
+"""Which thread in a counsellor's DM belongs to which case.
+
+Kept in a small JSON file (case codes and Slack message timestamps only: no
+reporter ids), so replies in a thread still reach the right reporter after a
+restart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["ThreadBook"]
+
+
+class ThreadBook:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._threads: dict[str, str] = {}
+        if path is not None and path.exists():
+            self._threads = dict(json.loads(path.read_text("utf-8")))
+
+    def thread_of(self, case_id: str) -> str | None:
+        return self._threads.get(case_id)
+
+    def case_of(self, thread_ts: str) -> str | None:
+        return next((c for c, ts in self._threads.items() if ts == thread_ts), None)
+
+    def remember(self, case_id: str, thread_ts: str) -> None:
+        self._threads[case_id] = thread_ts
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".threads.")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(self._threads, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.path)
