@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from intermediary_slack import SlackTransport, build_app
+from intermediary_slack.app import web_app
 from intermediary_slack.state import ThreadBook
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -163,7 +164,7 @@ async def slack() -> AsyncIterator[SlackWorld]:
         receipt_limits=crypto.MIN,
     )
     app = build_app(runtime.service, client=client, signing_secret=SECRET, threads=threads)
-    runner = web.AppRunner(app.web_app())
+    runner = web.AppRunner(web_app(app))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

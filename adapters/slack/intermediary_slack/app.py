@@ -14,6 +14,7 @@ import json
 import logging
 from typing import Any
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -54,10 +55,11 @@ from intermediary_slack.blocks import (
     feedback_modal,
     reject_modal,
 )
+from intermediary_slack.logs import quiet_libraries
 from intermediary_slack.state import ThreadBook
 from intermediary_slack.views import INTAKE, OPEN_INTAKE, home_view, intake_modal
 
-__all__ = ["PLATFORM", "build_app"]
+__all__ = ["PLATFORM", "build_app", "web_app"]
 
 PLATFORM = "slack"
 log = logging.getLogger("intermediary.slack")
@@ -85,6 +87,7 @@ def build_app(
     signing_secret: str,
     threads: ThreadBook | None = None,
 ) -> AsyncApp:
+    quiet_libraries()
     app = AsyncApp(client=client, signing_secret=signing_secret)
     front = ChatFrontEnd(service)
     threads = threads or ThreadBook()
@@ -92,6 +95,18 @@ def build_app(
     async def answer(user: str, texts: list[str]) -> None:
         for text in texts:
             await client.chat_postMessage(channel=user, text=text, unfurl_links=False)
+
+    async def open_form(body: dict[str, Any], modal: Any) -> None:
+        """Open a form; an expired trigger (Slack allows 3 seconds) is told, not fatal."""
+        try:
+            await client.views_open(
+                trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict()
+            )
+        except Exception as error:  # SlackApiError, network errors
+            log.warning("a form could not be opened: %s", type(error).__name__)
+            user = str(body.get("user", {}).get("id", ""))
+            locale = front.locale_of(Sender(platform=PLATFORM, address=user))
+            await client.chat_postMessage(channel=user, text=render("slack.form_failed", locale))
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -154,7 +169,7 @@ def build_app(
         await ack()
         sender = Sender(platform=PLATFORM, address=str(body.get("user", {}).get("id", "")))
         modal = intake_modal(service.policies[0], front.locale_of(sender))
-        await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict())
+        await open_form(body, modal)
 
     @app.view(INTAKE)
     async def on_intake(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -242,7 +257,7 @@ def build_app(
         user, _ = who(body)
         locale = front.locale_of(Sender(platform=PLATFORM, address=user))
         modal = reject_modal(str(action.get("value", "")), locale)
-        await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict())
+        await open_form(body, modal)
 
     @app.action(ACK)
     async def on_ack(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -263,7 +278,7 @@ def build_app(
             return await tell(user, channel, NOT_YOURS)
         metadata = json.dumps({"case": action.get("value", ""), "channel": channel})
         modal = make(metadata, front.locale_of(sender))
-        await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict())
+        await open_form(body, modal)
 
     @app.action(ASK)
     async def on_ask(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -350,7 +365,7 @@ def build_app(
             service.policy(case.org_id),
             front.locale_of(sender),
         )
-        await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict())
+        await open_form(body, modal)
 
     for name in (DRAFT, REFER, NOTE, CLOSE):
         app.action(name)(open_counsellor_form)
@@ -415,3 +430,20 @@ def build_app(
         )
 
     return app
+
+
+@web.middleware
+async def _refuse_malformed(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A body that is not what Slack sends gets a 400, not a server error."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except ValueError:  # JSON or form data that cannot be parsed
+        return web.json_response({"error": "malformed request"}, status=400)
+
+
+def web_app(app: AsyncApp, path: str = "/slack/events") -> web.Application:
+    """Bolt's aiohttp application with malformed bodies refused cleanly."""
+    inner = app.web_app(path=path)
+    inner.middlewares.append(_refuse_malformed)
+    return inner

@@ -14,7 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from intermediary import crypto
 from intermediary.config import load_config
 from intermediary.runtime import service_passphrase, start
-from intermediary_slack.app import PLATFORM, build_app
+from intermediary_slack import logs
+from intermediary_slack.app import PLATFORM, build_app, web_app
 from intermediary_slack.settings import SlackSettings
 from intermediary_slack.state import ThreadBook
 from intermediary_slack.transport import SlackTransport
@@ -27,6 +28,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    logs.install()
     config = load_config(config_path)
     settings = SlackSettings.from_config(config)
     environ = dict(os.environ)
@@ -46,7 +48,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
             await stop.wait()
             await handler.close_async()  # type: ignore[no-untyped-call]
         else:
-            runner = web.AppRunner(app.web_app())
+            runner = web.AppRunner(web_app(app))
             await runner.setup()
             await web.TCPSite(runner, settings.http_host, settings.http_port).start()
             await stop.wait()

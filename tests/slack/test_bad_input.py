@@ -1,0 +1,94 @@
+"""Bad input from Slack: each gets a clear answer or is ignored, and changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.slack.conftest import SlackWorld
+from tests.slack.test_home_and_intake import submission
+from tests.slack.test_whole_case import CASE, press, step
+
+
+def event(**fields: Any) -> str:
+    base = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "DUSASKIA",
+        "user": "USASKIA",
+        "text": "edited words",
+        "ts": f"{time.time():.6f}",
+    }
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": f"Ev{time.time()}",
+            "event_time": int(time.time()),
+            "event": {**base, **fields},
+        }
+    )
+
+
+async def test_edits_deletions_and_bot_messages_change_nothing(slack: SlackWorld) -> None:
+    await slack.interact(submission("USASKIA", message="The original words."))
+    await step(slack)
+    await slack.standin.wait_for("USASKIA", "Your case code is")
+    for fields in (
+        {"subtype": "message_changed"},
+        {"subtype": "message_deleted"},
+        {"bot_id": "B999", "subtype": "bot_message"},
+        {"bot_id": "BBOT"},
+        {"user": "UBOT"},
+        {"channel_type": "channel"},
+        {"text": None},
+    ):
+        assert await slack.post(event(**fields), "application/json") == 200
+    await step(slack)
+    [case] = await slack.runtime.store.all_cases()
+    assert len(await slack.runtime.store.entries(case.case_id)) == 1
+    assert not any("edited words" in t for t in slack.standin.posts("UDAAN"))
+
+
+async def test_malformed_payloads_are_refused_cleanly(slack: SlackWorld) -> None:
+    for body, content_type in (
+        ("not json at all", "application/json"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        (json.dumps({"type": "event_callback"}), "application/json"),
+    ):
+        status = await slack.post(body, content_type)
+        assert status in (200, 400, 404), status  # never a server error
+    await asyncio.sleep(0.2)
+    assert await slack.runtime.store.all_cases() == []
+
+
+async def test_an_expired_trigger_is_survived(slack: SlackWorld) -> None:
+    async def expired(self: Any, **_: Any) -> Any:
+        raise RuntimeError("expired_trigger_id")
+
+    original = AsyncWebClient.views_open
+    AsyncWebClient.views_open = expired  # type: ignore[assignment, method-assign]
+    try:
+        assert (await slack.interact(press("USASKIA", "intake_open", "")))[0] == 200
+        await slack.standin.wait_for("USASKIA", "could not be opened")
+    finally:
+        AsyncWebClient.views_open = original  # type: ignore[method-assign]
+    await slack.interact(submission("USASKIA"))
+    await step(slack)
+    assert CASE.search(await slack.standin.wait_for("USASKIA", "Your case code is"))
+
+
+async def test_the_reporter_is_not_in_the_database_or_logs(slack: SlackWorld, caplog: Any) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    await slack.interact(submission("USASKIA", message="The purple stapler incident."))
+    await step(slack)
+    await slack.standin.wait_for("USASKIA", "Your case code is")
+    assert "USASKIA" not in caplog.text
+    assert "purple stapler" not in caplog.text
