@@ -29,6 +29,8 @@ class StandIn:
     retry_after: int = 1
     runner: web.AppRunner | None = None
     port: int = 0
+    socket: web.WebSocketResponse | None = None
+    acks: list[str] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -52,6 +54,8 @@ class StandIn:
                 headers={"Retry-After": str(self.retry_after)},
             )
         self.calls.append(Call(method, args))
+        if method == "apps.connections.open":
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
         if method == "auth.test":
             return web.json_response(
                 {
@@ -68,8 +72,39 @@ class StandIn:
             )
         return web.json_response({"ok": True})
 
+    async def link(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then hand out envelopes and collect the acks."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.socket = socket
+        await socket.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}}
+        )
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.acks.append(str(data["envelope_id"]))
+        return socket
+
+    async def envelope(self, envelope_id: str, body: dict[str, Any]) -> None:
+        for _ in range(100):
+            if self.socket is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert self.socket is not None, "the app never connected over Socket Mode"
+        await self.socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": "events_api",
+                "accepts_response_payload": False,
+                "payload": body,
+            }
+        )
+
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_get("/link", self.link)
         app.router.add_post("/api/{method}", self.handle)
         app.router.add_get("/api/{method}", self.handle)
         self.runner = web.AppRunner(app)

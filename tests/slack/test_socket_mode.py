@@ -1,0 +1,92 @@
+"""Socket Mode (the default): the real SDK client over a local websocket stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from intermediary_slack.runner import run
+
+from intermediary import crypto
+from tests.slack.standin import StandIn
+
+
+def dm_body(event_id: str, text: str) -> dict[str, object]:
+    return {
+        "type": "event_callback",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DUSASKIA",
+            "user": "USASKIA",
+            "text": text,
+            "ts": f"{time.time():.6f}",
+        },
+    }
+
+
+async def test_socket_mode_handles_events_once_and_acks_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin = StandIn()
+    await standin.start()
+    key = crypto.CounsellorKey.generate()
+    crypto.save_service_keys(
+        tmp_path / "service.key", crypto.ServiceKeys.generate(), "pw", limits=crypto.MIN
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[service]
+key_file = "service.key"
+passphrase_env = "TEST_PASSPHRASE"
+
+[slack]
+api_url = "{standin.base_url}"
+
+[[organisations]]
+id = "acme"
+name = "Acme"
+
+[[organisations.counsellors]]
+id = "daan"
+name = "Daan"
+kind = "external"
+public_key = "{key.public.encode()}"
+addresses = {{ slack = "UDAAN" }}
+
+[[organisations.management]]
+id = "board"
+name = "the board"
+addresses = {{ slack = "CBOARD" }}
+""")
+    for name, value in (
+        ("TEST_PASSPHRASE", "pw"),
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_APP_TOKEN", "xapp-test"),
+    ):
+        monkeypatch.setenv(name, value)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(config, stop))
+    try:
+        await standin.envelope("env-1", dm_body("EvS1", "hello"))
+        await standin.wait_for("USASKIA", "Welcome")
+        await standin.envelope(
+            "env-2", dm_body("EvS2", "!new mode=consult disclosure=anonymous category=bullying")
+        )
+        await standin.wait_for("USASKIA", "first message")
+        await standin.envelope("env-3", dm_body("EvS3", "words sent once"))
+        await standin.envelope("env-3b", dm_body("EvS3", "words sent once"))  # a duplicate
+        await standin.wait_for("UDAAN", "words sent once")
+        await asyncio.sleep(0.5)
+        assert sum("words sent once" in t for t in standin.posts("UDAAN")) == 1
+        assert {"env-1", "env-2", "env-3", "env-3b"} <= set(standin.acks)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+        await standin.stop()
