@@ -152,6 +152,17 @@ async def test_a_whole_case_through_slack_interactions(slack: SlackWorld) -> Non
 
     to_board = [c.args for c in standin.calls if c.args.get("channel") == "CBOARD"]
     assert "USASKIA" not in json.dumps(to_board)
+    card, *follow_ups = [
+        c.args
+        for c in standin.calls
+        if c.method == "chat.postMessage" and c.args.get("channel") == "CBOARD"
+    ]
+    assert card["text"].startswith(f"Report {case}")
+    assert not card.get("thread_ts")  # the case's card starts the thread ...
+    assert follow_ups
+    thread = {a.get("thread_ts") for a in follow_ups}
+    assert len(thread) == 1
+    assert None not in thread
 
 
 async def test_a_reporter_cannot_approve_another_reporters_text(slack: SlackWorld) -> None:

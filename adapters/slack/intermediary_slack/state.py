@@ -1,4 +1,4 @@
-"""Which thread in a counsellor's DM belongs to which case.
+"""Which Slack thread belongs to which case: the counsellor's, and management's.
 
 Kept in a small JSON file (case codes and Slack message timestamps only: no
 reporter ids), so replies in a thread still reach the right reporter after a
@@ -22,14 +22,17 @@ class ThreadBook:
         if path is not None and path.exists():
             self._threads = dict(json.loads(path.read_text("utf-8")))
 
-    def thread_of(self, case_id: str) -> str | None:
-        return self._threads.get(case_id)
+    def thread_of(self, key: str) -> str | None:
+        """The thread for ``key`` ("counsellor:<channel>:<case>" and the like)."""
+        return self._threads.get(key)
 
     def case_of(self, thread_ts: str) -> str | None:
-        return next((c for c, ts in self._threads.items() if ts == thread_ts), None)
+        """The case whose counsellor thread starts at ``thread_ts``."""
+        key = next((k for k, ts in self._threads.items() if ts == thread_ts), None)
+        return key.rsplit(":", 1)[-1] if key and key.startswith("counsellor:") else None
 
-    def remember(self, case_id: str, thread_ts: str) -> None:
-        self._threads[case_id] = thread_ts
+    def remember(self, key: str, thread_ts: str) -> None:
+        self._threads[key] = thread_ts
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)

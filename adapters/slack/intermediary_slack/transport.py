@@ -56,12 +56,11 @@ class SlackTransport:
         self._last[channel] = time.monotonic()
         try:
             locale: Locale = "nl" if message.locale == "nl" else "en"
-            # a counsellor's messages about one case form one thread in their DM
-            thread = (
-                self.threads.thread_of(message.case_id)
-                if message.recipient == "counsellor"
-                else None
-            )
+            # a counsellor's messages about one case form one thread in their DM, and
+            # management's follow-ups form one thread under the case's card
+            threaded = message.recipient in ("counsellor", "management")
+            book_key = f"{message.recipient}:{channel}:{message.case_id}"
+            thread = self.threads.thread_of(book_key) if threaded else None
             answer = await self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
@@ -70,8 +69,8 @@ class SlackTransport:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-            if message.recipient == "counsellor" and thread is None and answer.get("ts"):
-                self.threads.remember(message.case_id, str(answer["ts"]))
+            if threaded and thread is None and answer.get("ts"):
+                self.threads.remember(book_key, str(answer["ts"]))
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:
