@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,10 +30,12 @@ from intermediary.config import (
 )
 from intermediary.core import CounsellorKind
 from intermediary.runtime import Runtime, start
-from intermediary.store import MemoryStore
+from intermediary.store import SqliteStore
 from tests.slack.standin import StandIn
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+PLANTED_NAME = "Saskia Plantedname"
+PLANTED_REAL = "Saskia P. Realname"
 
 
 @dataclass
@@ -42,6 +45,7 @@ class SlackWorld:
     url: str
     session: aiohttp.ClientSession
     counsellor_key: crypto.CounsellorKey
+    folder: Path | None = None
 
     async def post(
         self,
@@ -80,6 +84,9 @@ class SlackWorld:
                     "channel_type": "im",
                     "channel": f"D{user}",
                     "user": user,
+                    # Slack may include the sender's profile: planted, it must never be
+                    # kept or passed on
+                    "user_profile": {"display_name": PLANTED_NAME, "real_name": PLANTED_REAL},
                     "text": text,
                     "ts": f"{time.time():.6f}",
                 },
@@ -125,7 +132,7 @@ class SlackWorld:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[SlackWorld]:
+async def slack(tmp_path: Path) -> AsyncIterator[SlackWorld]:
     standin = StandIn()
     await standin.start()
     key = crypto.CounsellorKey.generate()
@@ -160,7 +167,7 @@ async def slack() -> AsyncIterator[SlackWorld]:
         crypto.ServiceKeys.generate(),
         SlackTransport(client, per_channel_interval=0, threads=threads),
         platform="slack",
-        store=MemoryStore(),
+        store=SqliteStore(tmp_path / "slack.db"),
         receipt_limits=crypto.MIN,
     )
     app = build_app(runtime.service, client=client, signing_secret=SECRET, threads=threads)
@@ -170,7 +177,9 @@ async def slack() -> AsyncIterator[SlackWorld]:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as session:
-        yield SlackWorld(standin, runtime, f"http://127.0.0.1:{port}/slack/events", session, key)
+        yield SlackWorld(
+            standin, runtime, f"http://127.0.0.1:{port}/slack/events", session, key, tmp_path
+        )
     await runner.cleanup()
     await runtime.close()
     await standin.stop()

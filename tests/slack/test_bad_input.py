@@ -9,9 +9,9 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack.conftest import SlackWorld
+from tests.slack.conftest import PLANTED_NAME, PLANTED_REAL, SlackWorld
 from tests.slack.test_home_and_intake import submission
-from tests.slack.test_whole_case import CASE, press, step
+from tests.slack.test_whole_case import CASE, buttons, press, step
 
 
 def event(**fields: Any) -> str:
@@ -83,12 +83,31 @@ async def test_an_expired_trigger_is_survived(slack: SlackWorld) -> None:
     assert CASE.search(await slack.standin.wait_for("USASKIA", "Your case code is"))
 
 
-async def test_the_reporter_is_not_in_the_database_or_logs(slack: SlackWorld, caplog: Any) -> None:
+async def test_the_reporter_is_not_in_the_database_logs_or_managements_calls(
+    slack: SlackWorld, caplog: Any
+) -> None:
     import logging
 
     caplog.set_level(logging.DEBUG)
     await slack.interact(submission("USASKIA", message="The purple stapler incident."))
     await step(slack)
-    await slack.standin.wait_for("USASKIA", "Your case code is")
-    assert "USASKIA" not in caplog.text
-    assert "purple stapler" not in caplog.text
+    case = CASE.search(await slack.standin.wait_for("USASKIA", "Your case code is")).group(0)  # type: ignore[union-attr]
+    await slack.dm("USASKIA", "More about the purple stapler.", "EvPlanted")
+    await step(slack)
+    await slack.vp("UDAAN", f"draft {case} An employee reports an incident.")
+    await step(slack)
+    approve = buttons(slack, "USASKIA")["approve"]
+    await slack.interact(press("USASKIA", "approve", approve))
+    await step(slack)
+    await slack.standin.wait_for("CBOARD", f"Report {case}")
+    planted = ("USASKIA", PLANTED_NAME, PLANTED_REAL, "purple stapler")
+    to_board = json.dumps(
+        [c.args for c in slack.standin.calls if c.args.get("channel") == "CBOARD"]
+    )
+    assert slack.folder is not None
+    stored = b"".join(p.read_bytes() for p in slack.folder.glob("slack.db*"))
+    assert len(stored) > 10_000
+    for value in planted:
+        assert value not in to_board, value
+        assert value.encode() not in stored, value
+        assert value not in caplog.text, value

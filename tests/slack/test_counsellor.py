@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from tests.slack.conftest import SlackWorld
-from tests.slack.test_home_and_intake import submission, wait_call
+from tests.slack.test_home_and_intake import count, submission, wait_call
 from tests.slack.test_whole_case import CASE, buttons, form, press, step, text
 
 
@@ -75,8 +75,9 @@ async def test_a_case_is_one_thread_with_buttons_for_the_counsellor(slack: Slack
             "Nothing is sent unless you approve it",
         ),
     ):
+        seen = count(slack, "views.open")
         await slack.interact(press("UDAAN", action, case))
-        opened = await wait_call(slack, "views.open")
+        opened = await wait_call(slack, "views.open", seen)
         view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
         assert view["callback_id"] == action
         status, _ = await slack.interact(form("UDAAN", action, view["private_metadata"], values))
@@ -92,8 +93,10 @@ async def test_a_case_is_one_thread_with_buttons_for_the_counsellor(slack: Slack
     await standin.wait_for("UMALLORY", f"no case {case}")
     assert not [c for c in standin.calls if c.method == "views.open"]
 
+    seen = count(slack, "views.open")
+
     await slack.interact(press("UDAAN", "close", case))
-    opened = await wait_call(slack, "views.open")
+    opened = await wait_call(slack, "views.open", seen)
     view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
     await slack.interact(
         form(

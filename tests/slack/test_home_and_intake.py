@@ -49,13 +49,18 @@ def submission(user: str, **chosen: str) -> dict[str, Any]:
     }
 
 
-async def wait_call(slack: SlackWorld, method: str) -> dict[str, Any]:
-    for _ in range(100):
+async def wait_call(slack: SlackWorld, method: str, seen: int = 0) -> dict[str, Any]:
+    """The first call of ``method`` after the first ``seen`` of them."""
+    for _ in range(200):
         found = [c.args for c in slack.standin.calls if c.method == method]
-        if found:
-            return found[-1]
+        if len(found) > seen:
+            return found[seen]
         await asyncio.sleep(0.05)
-    raise AssertionError(f"{method} was never called")
+    raise AssertionError(f"{method} was never called (again)")
+
+
+def count(slack: SlackWorld, method: str) -> int:
+    return sum(1 for c in slack.standin.calls if c.method == method)
 
 
 async def test_app_home_shows_the_notice_and_the_button(slack: SlackWorld) -> None:

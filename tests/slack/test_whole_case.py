@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from tests.slack.conftest import SlackWorld
-from tests.slack.test_home_and_intake import submission, wait_call
+from tests.slack.test_home_and_intake import count, submission, wait_call
 
 CASE = re.compile(r"VP-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -111,8 +111,9 @@ async def test_a_whole_case_through_slack_interactions(slack: SlackWorld) -> Non
     await slack.interact(press("UBOSS", "ack", board["ack"], "CBOARD"))
     await step(slack)
     await standin.wait_for("USASKIA", "confirmed that it received the report")
+    seen = count(slack, "views.open")
     await slack.interact(press("UBOSS", "ask", board["ask"], "CBOARD"))
-    opened = await wait_call(slack, "views.open")
+    opened = await wait_call(slack, "views.open", seen)
     view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
     assert view["callback_id"] == "ask"
     await slack.interact(
@@ -129,8 +130,9 @@ async def test_a_whole_case_through_slack_interactions(slack: SlackWorld) -> Non
     await slack.interact(press("USASKIA", "approve", buttons(slack, "USASKIA")["approve"]))
     await step(slack)
     await standin.wait_for("CBOARD", "Two colleagues saw it.")
+    seen = count(slack, "views.open")
     await slack.interact(press("UBOSS", "feedback", board["feedback"], "CBOARD"))
-    opened = await wait_call(slack, "views.open")
+    opened = await wait_call(slack, "views.open", seen)
     view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
     assert view["callback_id"] == "feedback"
     values = {
