@@ -151,6 +151,10 @@ async def test_a_whole_case_through_slack_interactions(slack: SlackWorld) -> Non
     await slack.vp("UDAAN", f"close {case} resolved bullying")
     await step(slack)
     await standin.wait_for("USASKIA", "is closed (resolved)")
+    await step(slack)
+    last = [c.args for c in standin.calls if c.method == "chat.update"][-1]
+    assert "closed" in json.dumps(last["blocks"])
+    assert '"actions"' not in json.dumps(last["blocks"])  # no buttons on a closed case
 
     to_board = [c.args for c in standin.calls if c.args.get("channel") == "CBOARD"]
     assert "USASKIA" not in json.dumps(to_board)
