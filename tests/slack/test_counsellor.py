@@ -108,3 +108,47 @@ async def test_a_case_is_one_thread_with_buttons_for_the_counsellor(slack: Slack
     )
     await step(slack)
     await standin.wait_for("USASKIA", "is closed (resolved)")
+
+
+async def test_the_draft_form_warns_about_identifying_words(slack: SlackWorld) -> None:
+    await slack.interact(submission("USASKIA", message="Hello."))
+    await step(slack)
+    case = CASE.search(await slack.standin.wait_for("USASKIA", "Your case code is")).group(0)  # type: ignore[union-attr]
+    values = {
+        "text": text("USASKIA from sales reports it."),
+        "to": select("board"),
+        "anyway": {"value": {"type": "checkboxes", "selected_options": []}},
+    }
+    status, answer = await slack.interact(form("UDAAN", "draft", case, values))
+    assert status == 200
+    errors = json.loads(answer)["errors"]
+    assert "could identify the reporter" in errors["text"]
+    values["anyway"] = {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}}
+    status, answer = await slack.interact(form("UDAAN", "draft", case, values))
+    assert answer == ""  # accepted: the reporter still has to approve it
+    await step(slack)
+    await slack.standin.wait_for("USASKIA", "Nothing is sent unless you approve it")
+
+
+async def test_ask_for_changes_reaches_the_counsellor(slack: SlackWorld) -> None:
+    await slack.interact(submission("USASKIA", message="Hello."))
+    await step(slack)
+    case = CASE.search(await slack.standin.wait_for("USASKIA", "Your case code is")).group(0)  # type: ignore[union-attr]
+    await slack.vp("UDAAN", f"draft {case} A text for the board.")
+    await step(slack)
+    value = buttons(slack, "USASKIA")["reject"]
+    seen = count(slack, "views.open")
+    await slack.interact(press("USASKIA", "reject", value))
+    opened = await wait_call(slack, "views.open", seen)
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    await slack.interact(
+        form(
+            "USASKIA",
+            "reject",
+            view["private_metadata"],
+            {"text": text("Please leave out the date.")},
+        )
+    )
+    await step(slack)
+    await slack.standin.wait_for("UDAAN", "Please leave out the date.")
+    assert slack.standin.posts("CBOARD") == []

@@ -56,6 +56,7 @@ async def test_bad_signatures_are_refused_and_nothing_runs(slack: SlackWorld) ->
         assert await slack.dm("USASKIA", "hello", f"Ev-{kwargs}", **kwargs) == 401
     await asyncio.sleep(0.3)
     assert [c for c in slack.standin.calls if c.method == "chat.postMessage"] == []
+    assert await slack.runtime.store.audit_log() == []  # nothing stored either
     assert SECRET  # the right secret still works:
     assert await slack.dm("USASKIA", "hello", "Ev-ok") == 200
     await slack.standin.wait_for("USASKIA", "Welcome")
@@ -121,3 +122,40 @@ async def test_relayed_slack_markup_cannot_ping_or_mislead(slack: SlackWorld) ->
         "@channel",
     ):
         assert active not in relay, active
+
+
+async def test_posts_to_one_channel_are_spaced(slack: SlackWorld) -> None:
+    from intermediary_slack import SlackTransport
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from intermediary.core.effects import Message
+    from intermediary.delivery import OutgoingMessage
+
+    transport = SlackTransport(
+        AsyncWebClient(token="x", base_url=slack.standin.base_url), per_channel_interval=0.3
+    )
+    started = time.monotonic()
+    for n in range(3):
+        await transport.send(
+            OutgoingMessage(
+                idempotency_key=f"k{n}",
+                platform="slack",
+                address="CBOARD",
+                recipient="management",
+                case_id="VP-0000-0000",
+                text=f"m{n}",
+                message=Message("k"),
+            )
+        )
+    await transport.send(
+        OutgoingMessage(
+            idempotency_key="other",
+            platform="slack",
+            address="UDAAN",
+            recipient="counsellor",
+            case_id="VP-0000-0000",
+            text="x",
+            message=Message("k"),
+        )
+    )
+    assert time.monotonic() - started >= 0.6  # three to one channel: two waits, none for another

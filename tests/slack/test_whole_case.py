@@ -82,6 +82,22 @@ async def step(slack: SlackWorld) -> None:
 
 async def test_a_whole_case_through_slack_interactions(slack: SlackWorld) -> None:
     standin = slack.standin
+    home = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": "EvHome1",
+            "event_time": 1,
+            "event": {"type": "app_home_opened", "user": "USASKIA", "tab": "home"},
+        }
+    )
+    assert await slack.post(home, "application/json") == 200
+    await wait_call(slack, "views.publish")
+    seen = count(slack, "views.open")
+    await slack.interact(press("USASKIA", "intake_open", ""))
+    intake = await wait_call(slack, "views.open", seen)
+    assert "intake" in json.dumps(intake)
     assert (await slack.interact(submission("USASKIA")))[0] == 200
     await step(slack)
     case = CASE.search(await standin.wait_for("USASKIA", "Your case code is")).group(0)  # type: ignore[union-attr]
