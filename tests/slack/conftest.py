@@ -183,3 +183,39 @@ async def slack(tmp_path: Path) -> AsyncIterator[SlackWorld]:
     await runner.cleanup()
     await runtime.close()
     await standin.stop()
+
+
+def write_config(folder: Path, standin: StandIn, slack_section: str) -> Path:
+    """A configuration file and service key for running the app as ``intermediary run``."""
+    key = crypto.CounsellorKey.generate()
+    crypto.save_service_keys(
+        folder / "service.key", crypto.ServiceKeys.generate(), "pw", limits=crypto.MIN
+    )
+    config = folder / "config.toml"
+    config.write_text(f"""
+[service]
+key_file = "service.key"
+passphrase_env = "TEST_PASSPHRASE"
+
+[slack]
+api_url = "{standin.base_url}"
+{slack_section}
+
+[[organisations]]
+id = "acme"
+name = "Acme"
+
+[[organisations.counsellors]]
+id = "daan"
+name = "Daan"
+kind = "external"
+public_key = "{key.public.encode()}"
+addresses = {{ slack = "UDAAN" }}
+
+[[organisations.management]]
+id = "board"
+name = "the board"
+addresses = {{ slack = "CBOARD" }}
+members = {{ slack = ["UBOSS"] }}
+""")
+    return config

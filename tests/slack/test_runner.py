@@ -13,45 +13,15 @@ import aiohttp
 
 from intermediary import crypto
 from tests.matrix.synapse import free_port
-from tests.slack.conftest import SECRET, SlackWorld
+from tests.slack.conftest import SECRET, SlackWorld, write_config
 from tests.slack.standin import StandIn
 
 
 async def test_http_mode_runs_as_a_process(tmp_path: Path) -> None:
     standin = StandIn()
     await standin.start()
-    key = crypto.CounsellorKey.generate()
-    crypto.save_service_keys(
-        tmp_path / "service.key", crypto.ServiceKeys.generate(), "pw", limits=crypto.MIN
-    )
     port = free_port()
-    (tmp_path / "config.toml").write_text(f"""
-[service]
-key_file = "service.key"
-passphrase_env = "TEST_PASSPHRASE"
-
-[slack]
-mode = "http"
-http_port = {port}
-api_url = "{standin.base_url}"
-
-[[organisations]]
-id = "acme"
-name = "Acme"
-
-[[organisations.counsellors]]
-id = "daan"
-name = "Daan"
-kind = "external"
-public_key = "{key.public.encode()}"
-addresses = {{ slack = "UDAAN" }}
-
-[[organisations.management]]
-id = "board"
-name = "the board"
-addresses = {{ slack = "CBOARD" }}
-members = {{ slack = ["UBOSS"] }}
-""")
+    config = write_config(tmp_path, standin, f'mode = "http"\nhttp_port = {port}')
     env = {
         **os.environ,
         "TEST_PASSPHRASE": "pw",
@@ -66,7 +36,7 @@ members = {{ slack = ["UBOSS"] }}
             "run",
             "slack",
             "--config",
-            str(tmp_path / "config.toml"),
+            str(config),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -79,7 +49,7 @@ members = {{ slack = ["UBOSS"] }}
                 None,
                 f"http://127.0.0.1:{port}/slack/events",  # type: ignore[arg-type]
                 session,
-                key,
+                crypto.CounsellorKey.generate(),
             )
             for _ in range(100):
                 try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from intermediary_slack.runner import run
 
-from intermediary import crypto
+from tests.slack.conftest import write_config
 from tests.slack.standin import StandIn
 
 
@@ -36,35 +36,7 @@ async def test_socket_mode_handles_events_once_and_acks_them(
 ) -> None:
     standin = StandIn()
     await standin.start()
-    key = crypto.CounsellorKey.generate()
-    crypto.save_service_keys(
-        tmp_path / "service.key", crypto.ServiceKeys.generate(), "pw", limits=crypto.MIN
-    )
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[service]
-key_file = "service.key"
-passphrase_env = "TEST_PASSPHRASE"
-
-[slack]
-api_url = "{standin.base_url}"
-
-[[organisations]]
-id = "acme"
-name = "Acme"
-
-[[organisations.counsellors]]
-id = "daan"
-name = "Daan"
-kind = "external"
-public_key = "{key.public.encode()}"
-addresses = {{ slack = "UDAAN" }}
-
-[[organisations.management]]
-id = "board"
-name = "the board"
-addresses = {{ slack = "CBOARD" }}
-""")
+    config = write_config(tmp_path, standin, "")
     for name, value in (
         ("TEST_PASSPHRASE", "pw"),
         ("SLACK_BOT_TOKEN", "xoxb-test"),

@@ -339,7 +339,10 @@ def build_app(
         try:
             kind = ActionKind(field(view, "action_kind"))
         except ValueError:
-            await ack(response_action="errors", errors={"action_kind": "?"})
+            await ack(
+                response_action="errors",
+                errors={"action_kind": render("errors.invalid_input", "en", detail="action")},
+            )
             return
         feedback = Feedback(
             assessment=field(view, "assessment"),
@@ -417,7 +420,10 @@ def build_app(
         try:
             outcome = Outcome(field(view, "outcome"))
         except ValueError:
-            await ack(response_action="errors", errors={"outcome": "?"})
+            await ack(
+                response_action="errors",
+                errors={"outcome": render("errors.invalid_input", "en", detail="outcome")},
+            )
             return
         await counsellor_submit(
             ack,
