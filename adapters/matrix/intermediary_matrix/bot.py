@@ -4,8 +4,9 @@ Rooms and who may speak in them:
 
 - a reporter's **direct room** with the bot, encrypted (an unencrypted one is
   refused with an explanation unless every organisation allows it);
-- one encrypted **case room** per case for its counsellor, named
-  "Case VP-XXXX" with no topic; plain text there goes to the case's reporter;
+- one encrypted **case room** per case for its counsellor, named like "Case VP-7KQ3"
+  (the first part of the case code), with no topic; plain text there goes to the
+  case's reporter;
 - each management destination's configured **room**, where only the members
   listed for that destination may give commands.
 
