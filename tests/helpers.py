@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from intermediary.core import (
@@ -202,3 +203,16 @@ def command_for(step: Step, actor: Any, case_id: CaseId = CASE) -> Any:
         Step.PURGE: lambda: Purge(**c),
     }
     return factories[step]()
+
+
+def stored_bytes(folder: Path, prefix: str = "") -> bytes:
+    """Every byte the service left on disk under ``folder`` (database, WAL, key vault).
+
+    Leak checks grep this, so a new file or folder the store starts writing is
+    searched too rather than silently skipped.
+    """
+    return b"".join(
+        p.read_bytes()
+        for p in sorted(Path(folder).rglob("*"))
+        if p.is_file() and p.relative_to(folder).parts[0].startswith(prefix)
+    )

@@ -242,25 +242,29 @@ def test_entry_under_another_case_key_fails() -> None:
     assert "secret words" not in str(caught.value)
 
 
-def test_identity_round_trip_and_binding(counsellor: CounsellorKey) -> None:
-    sealed = crypto.seal_identity(counsellor.public, "K7Q2", b'{"address": "@saskia"}')
-    assert crypto.open_identity(sealed, "K7Q2", counsellor) == b'{"address": "@saskia"}'
+def test_identity_round_trip_and_binding() -> None:
+    public, secret = crypto.new_case_keypair()
+    _, other = crypto.new_case_keypair()
+    sealed = crypto.seal_identity(public, "K7Q2", b'{"address": "@saskia"}')
+    assert crypto.open_identity(sealed, "K7Q2", secret) == b'{"address": "@saskia"}'
     with pytest.raises(IntegrityError, match="identity"):
-        crypto.open_identity(sealed, "K7Q3", counsellor)
+        crypto.open_identity(sealed, "K7Q3", secret)
     with pytest.raises(IntegrityError, match="identity"):
-        crypto.open_identity(sealed, "K7Q2", CounsellorKey.generate())
+        crypto.open_identity(sealed, "K7Q2", other)
 
 
 def test_sealed_case_key_and_identity_cannot_stand_in_for_each_other(
     counsellor: CounsellorKey,
 ) -> None:
-    _, secret = crypto.new_case_keypair()
+    public, secret = crypto.new_case_keypair()
     sealed_key = crypto.seal_case_secret(secret, "K7Q2", counsellor.public)
     with pytest.raises(IntegrityError):
-        crypto.open_identity(sealed_key, "K7Q2", counsellor)
-    sealed_identity = crypto.seal_identity(counsellor.public, "K7Q2", bytes(32))
+        crypto.open_identity(sealed_key, "K7Q2", secret)
+    sealed_identity = crypto.seal_identity(public, "K7Q2", bytes(32))
     with pytest.raises(IntegrityError):
         crypto.open_case_secret(sealed_identity, "K7Q2", counsellor)
+    with pytest.raises(IntegrityError):  # nor can an identity pass for a case file entry
+        crypto.open_entry(secret, b"K7Q2", sealed_identity)
 
 
 # --- operational data, indexes, signatures ---------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
 from tests.harness import make_harness
+from tests.helpers import stored_bytes
 
 
 async def test_transient_failures_back_off_and_then_deliver(tmp_path: Path) -> None:
@@ -73,7 +74,7 @@ async def test_outbox_payloads_are_sealed_and_emptied_after_delivery(tmp_path: P
     h.transport.failures = [TransientDeliveryError(detail="down")] * 50
     await h.say("saskia", "!new mode=consult disclosure=anonymous category=bullying")
     await h.say("saskia", "the purple stapler incident")
-    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    raw = stored_bytes(tmp_path)
     assert b"purple stapler" not in raw
     assert b"saskia" not in raw
     h.transport.failures = []

@@ -16,10 +16,11 @@ from intermediary.core import Approve
 from intermediary.errors import IntegrityError
 from intermediary.store import SqliteStore
 from tests.harness import PLANTED, PLANTED_TEXT, make_harness, run_whole_case
+from tests.helpers import stored_bytes
 
 
 def database_bytes(folder: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in folder.iterdir() if p.name.startswith("case.db"))
+    return stored_bytes(folder, "case.db")
 
 
 async def test_g1_management_never_sees_the_reporter(tmp_path: Path) -> None:

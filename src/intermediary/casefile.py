@@ -11,9 +11,10 @@ from datetime import datetime
 
 from intermediary import crypto
 from intermediary.codec import Identity
-from intermediary.errors import IntegrityError, UnknownCase
+from intermediary.errors import CasePurged, IntegrityError, UnknownCase
 from intermediary.sealing import entry_aad
 from intermediary.store import Store
+from intermediary.vault import shred_key
 
 __all__ = ["CaseFileEntry", "open_case_file", "open_identity", "unlock_case"]
 
@@ -31,10 +32,15 @@ async def unlock_case(store: Store, case_id: str, key: crypto.CounsellorKey) -> 
     """The case's private key, opened with ``key``; refuses a key not sealed to."""
     sealed = await store.sealed_keys(case_id)
     if not sealed:
+        found = await store.load_case(case_id)
+        if found is not None and found[0].state == "purged":
+            raise CasePurged(case=case_id)
         raise UnknownCase(case=case_id)
+    shred = shred_key(store.vault, case_id)
     for item in sealed:
         try:
-            return crypto.open_case_secret(item.blob, case_id, key)
+            inner = crypto.shred_open(shred, "case-key", case_id, item.blob)
+            return crypto.open_case_secret(inner, case_id, key)
         except IntegrityError:
             continue
     raise IntegrityError("errors.not_a_counsellor_key", case=case_id)
@@ -61,7 +67,9 @@ async def open_case_file(
 
 async def open_identity(store: Store, case_id: str, key: crypto.CounsellorKey) -> Identity | None:
     """The reporter's sealed identity, or ``None`` when none was kept (anonymous)."""
+    secret = await unlock_case(store, case_id, key)
     blob = await store.identity(case_id)
     if blob is None:
         return None
-    return Identity.model_validate_json(crypto.open_identity(blob, case_id, key))
+    inner = crypto.shred_open(shred_key(store.vault, case_id), "identity", case_id, blob)
+    return Identity.model_validate_json(crypto.open_identity(inner, case_id, secret))

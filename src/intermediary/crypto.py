@@ -64,6 +64,7 @@ __all__ = [
     "load_service_keys",
     "new_case_keypair",
     "new_receipt_passphrase",
+    "new_shred_key",
     "new_signing_seed",
     "normalise_passphrase",
     "op_decrypt",
@@ -77,6 +78,8 @@ __all__ = [
     "seal_case_secret",
     "seal_entry",
     "seal_identity",
+    "shred_open",
+    "shred_seal",
     "sign",
     "sign_with_seed",
     "signing_public",
@@ -311,13 +314,52 @@ def open_case_secret(sealed: bytes, case_id: str, key: CounsellorKey) -> CaseSec
     return CaseSecret(nacl.public.PrivateKey(raw))
 
 
-def seal_identity(recipient: BoxPublicKey, case_id: str, plaintext: bytes) -> bytes:
-    """The reporter's identity, readable only by ``recipient``, bound to ``case_id``."""
-    return _seal(b"intermediary-identity/1", case_id, recipient, plaintext)
+def seal_identity(case_public: CasePublicKey, case_id: str, plaintext: bytes) -> bytes:
+    """The reporter's identity, sealed to the case key (kept apart from the entries).
+
+    Sealed to the case rather than to one counsellor, so a handover or the recovery
+    quorum re-seals one case key and the identity follows it.
+    """
+    return seal_entry(case_public, _bound(b"intermediary-identity/2", case_id), plaintext)
 
 
-def open_identity(sealed: bytes, case_id: str, key: CounsellorKey) -> bytes:
-    return _unseal(b"intermediary-identity/1", sealed, case_id, key, "identity")
+def open_identity(sealed: bytes, case_id: str, secret: CaseSecret) -> bytes:
+    return open_entry(secret, _bound(b"intermediary-identity/2", case_id), sealed, what="identity")
+
+
+# --- crypto-shredding: one destroyable key per case, kept outside the database ---------
+
+
+def new_shred_key() -> bytes:
+    return nacl.utils.random(_KEY)
+
+
+def shred_seal(shred_key: bytes, label: str, case_id: str, blob: bytes) -> bytes:
+    """Wrap a per-case blob once more under the case's shred key.
+
+    The shred key lives in the key vault, not in the database, and is destroyed at
+    purge: then a copy of the database taken earlier cannot be opened for that case,
+    not even with the counsellor's key.
+    """
+    nonce = nacl.utils.random(_NONCE)
+    aad = _bound(f"intermediary-shred/1|{label}".encode(), case_id)
+    return nonce + _aead_encrypt(blob, aad, nonce, _shred_key(shred_key))
+
+
+def shred_open(shred_key: bytes, label: str, case_id: str, blob: bytes) -> bytes:
+    aad = _bound(f"intermediary-shred/1|{label}".encode(), case_id)
+    if len(blob) < _NONCE + _TAG:
+        raise _integrity(label)
+    try:
+        return _aead_decrypt(blob[_NONCE:], aad, blob[:_NONCE], _shred_key(shred_key))
+    except nacl.exceptions.CryptoError:
+        raise _integrity(label) from None
+
+
+def _shred_key(shred_key: bytes) -> bytes:
+    if len(shred_key) != _KEY:
+        raise _integrity("shred key")
+    return shred_key
 
 
 def seal_entry(case_public: CasePublicKey, aad: bytes, plaintext: bytes) -> bytes:
@@ -335,16 +377,18 @@ def seal_entry(case_public: CasePublicKey, aad: bytes, plaintext: bytes) -> byte
     return b"\x01" + bytes(wrapped) + nonce + _aead_encrypt(plaintext, aad, nonce, entry_key)
 
 
-def open_entry(case_secret: CaseSecret, aad: bytes, blob: bytes) -> bytes:
+def open_entry(
+    case_secret: CaseSecret, aad: bytes, blob: bytes, *, what: str = "case file entry"
+) -> bytes:
     """The plaintext of one entry; :class:`IntegrityError` for every kind of failure."""
     if len(blob) < _ENTRY_HEAD + _NONCE + _TAG or blob[:1] != b"\x01":
-        raise _integrity("case file entry")
+        raise _integrity(what)
     nonce, ciphertext = blob[_ENTRY_HEAD : _ENTRY_HEAD + _NONCE], blob[_ENTRY_HEAD + _NONCE :]
     try:
         entry_key = nacl.public.SealedBox(case_secret._private).decrypt(blob[1:_ENTRY_HEAD])
         return _aead_decrypt(ciphertext, aad, nonce, entry_key)
     except nacl.exceptions.CryptoError:
-        raise _integrity("case file entry") from None
+        raise _integrity(what) from None
 
 
 # --- operational data, indexes, digests and signatures ---------------------------------
@@ -356,18 +400,32 @@ def _op_aad(purpose: str, aad: bytes) -> bytes:
     return purpose.encode("utf-8") + b"\x00" + aad
 
 
-def op_encrypt(keys: ServiceKeys, purpose: str, aad: bytes, plaintext: bytes) -> bytes:
+def _op(keys: ServiceKeys, shred: bytes | None) -> bytes:
+    """The operational key, or for a case's data its per-case variant: derived from the
+    case's shred key too, so destroying that key makes the case's rows unreadable."""
+    if shred is None:
+        return keys._op_key
+    return hashlib.blake2b(
+        _shred_key(shred), digest_size=_KEY, key=keys._op_key, person=b"intermediary-cop"
+    ).digest()
+
+
+def op_encrypt(
+    keys: ServiceKeys, purpose: str, aad: bytes, plaintext: bytes, *, shred: bytes | None = None
+) -> bytes:
     """``nonce | ciphertext`` of what the service reads back; ``purpose`` keeps uses apart."""
     nonce = nacl.utils.random(_NONCE)
-    return nonce + _aead_encrypt(plaintext, _op_aad(purpose, aad), nonce, keys._op_key)
+    return nonce + _aead_encrypt(plaintext, _op_aad(purpose, aad), nonce, _op(keys, shred))
 
 
-def op_decrypt(keys: ServiceKeys, purpose: str, aad: bytes, blob: bytes) -> bytes:
+def op_decrypt(
+    keys: ServiceKeys, purpose: str, aad: bytes, blob: bytes, *, shred: bytes | None = None
+) -> bytes:
     full_aad = _op_aad(purpose, aad)
     if len(blob) < _NONCE + _TAG:
         raise _integrity(purpose)
     try:
-        return _aead_decrypt(blob[_NONCE:], full_aad, blob[:_NONCE], keys._op_key)
+        return _aead_decrypt(blob[_NONCE:], full_aad, blob[:_NONCE], _op(keys, shred))
     except nacl.exceptions.CryptoError:
         raise _integrity(purpose) from None
 

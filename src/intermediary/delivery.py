@@ -23,6 +23,7 @@ from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
 from intermediary.store import OutboxItem, Store
 from intermediary.text import render
 from intermediary.text.messages import render_message
+from intermediary.vault import shred_key
 
 __all__ = ["DeliveryWorker", "OutgoingMessage", "Transport"]
 
@@ -74,7 +75,13 @@ class DeliveryWorker:
     def outgoing(self, item: OutboxItem) -> OutgoingMessage:
         """Open and render one outbox item."""
         envelope = Envelope.model_validate_json(
-            crypto.op_decrypt(self.keys, "outbox", item.key.encode(), item.payload)
+            crypto.op_decrypt(
+                self.keys,
+                "outbox",
+                item.key.encode(),
+                item.payload,
+                shred=shred_key(self.store.vault, item.case_id) if item.case_id else None,
+            )
         )
         text = render_message(envelope.message, envelope.locale)
         if envelope.signature:

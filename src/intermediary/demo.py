@@ -123,50 +123,54 @@ async def run_demo(console: Console | None = None, *, workdir: Path | None = Non
             store=store,
             receipt_limits=crypto.MIN,
         )
-        front = ChatFrontEnd(runtime.service)
-        saskia = Sender(platform="console", address="saskia")
+        try:
+            front = ChatFrontEnd(runtime.service)
+            saskia = Sender(platform="console", address="saskia")
 
-        def profile(name: str) -> ReporterProfile:
-            if name == "saskia":
-                return ReporterProfile(
-                    display_name=PLANTED_NAME, handle="saskia", email="saskia.jansen@example.org"
-                )
-            return ReporterProfile(display_name=name.capitalize(), handle=name)
+            def profile(name: str) -> ReporterProfile:
+                if name == "saskia":
+                    return ReporterProfile(
+                        display_name=PLANTED_NAME,
+                        handle="saskia",
+                        email="saskia.jansen@example.org",
+                    )
+                return ReporterProfile(display_name=name.capitalize(), handle=name)
 
-        console.rule("intermediary — a case from start to finish")
-        problems = 0
-        for narration, lines in SCRIPT:
-            console.print(Panel(Text(narration), border_style="blue"))
-            for template in lines:
-                filled = await _fill(runtime.service, saskia, template)
-                problems += await run_lines(
-                    runtime, front, [filled], printer, echo=True, profile=profile
-                )
-        case_id = (await runtime.service.cases_of(saskia))[0].case_id
-        await _show_database(console, folder, case_id)
-        console.rule("On the counsellor's own machine, with the counsellor's key")
-        entries = await open_case_file(store, case_id, counsellor_key)
-        console.print(
-            Text(
-                f"The case file of {case_id} has {len(entries)} records; the first "
-                f"reads: {entries[0].text[:60]}…"
-            )
-        )
-        ground = "demo: showing that only the counsellor's key opens the identity"
-        actor = CounsellorActor(OrgId("demo"), CounsellorId(DEMO_COUNSELLOR))
-        await runtime.service.act_as(actor, case_id, Reveal, ground=ground)
-        identity = await open_identity(store, case_id, counsellor_key)
-        if identity is not None:
+            console.rule("intermediary — a case from start to finish")
+            problems = 0
+            for narration, lines in SCRIPT:
+                console.print(Panel(Text(narration), border_style="blue"))
+                for template in lines:
+                    filled = await _fill(runtime.service, saskia, template)
+                    problems += await run_lines(
+                        runtime, front, [filled], printer, echo=True, profile=profile
+                    )
+            case_id = (await runtime.service.cases_of(saskia))[0].case_id
+            await _show_database(console, folder, case_id)
+            console.rule("On the counsellor's own machine, with the counsellor's key")
+            entries = await open_case_file(store, case_id, counsellor_key)
             console.print(
                 Text(
-                    f"After the ground was recorded in the audit chain, the sealed "
-                    f"identity opens: {identity.display_name}"
+                    f"The case file of {case_id} has {len(entries)} records; the first "
+                    f"reads: {entries[0].text[:60]}…"
                 )
             )
-        report = verify_chain(await store.audit_log(), runtime.keys.verify_key)
-        state = "verifies" if report.ok else "is BROKEN"
-        console.print(Text(f"The audit chain has {report.entries} signed entries and {state}."))
-        await runtime.close()
+            ground = "demo: showing that only the counsellor's key opens the identity"
+            actor = CounsellorActor(OrgId("demo"), CounsellorId(DEMO_COUNSELLOR))
+            await runtime.service.act_as(actor, case_id, Reveal, ground=ground)
+            identity = await open_identity(store, case_id, counsellor_key)
+            if identity is not None:
+                console.print(
+                    Text(
+                        f"After the ground was recorded in the audit chain, the sealed "
+                        f"identity opens: {identity.display_name}"
+                    )
+                )
+            report = verify_chain(await store.audit_log(), runtime.keys.verify_key)
+            state = "verifies" if report.ok else "is BROKEN"
+            console.print(Text(f"The audit chain has {report.entries} signed entries and {state}."))
+        finally:
+            await runtime.close()
     return problems
 
 
@@ -203,7 +207,9 @@ async def _show_database(console: Console, folder: Path, case_id: str) -> None:
             console.print(Text(f"{name}: {shown}"))
     finally:
         db.close()
-    raw = b"".join(p.read_bytes() for p in folder.iterdir() if p.name.startswith("demo.db"))
+    raw = b"".join(
+        p.read_bytes() for p in folder.iterdir() if p.is_file() and p.name.startswith("demo.db")
+    )
     for label, planted in (
         ("the reporter's name", PLANTED_NAME),
         ("her e-mail", "saskia.jansen@example.org"),

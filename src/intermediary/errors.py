@@ -14,6 +14,7 @@ from typing import ClassVar
 from intermediary.text import DEFAULT_LOCALE, Locale, render
 
 __all__ = [
+    "CasePurged",
     "ConcurrentUpdate",
     "ConfigError",
     "CorruptKeyFile",
@@ -84,6 +85,12 @@ class UnknownCase(ProtocolError):
     """No case by that id that this sender may see (foreign cases look the same)."""
 
     default_key = "errors.unknown_case"
+
+
+class CasePurged(UnknownCase):
+    """The case was crypto-shredded on schedule; only statistics remain."""
+
+    default_key = "errors.case_purged"
 
 
 class WrongState(ProtocolError):

@@ -51,6 +51,7 @@ from intermediary.store import (
     UnitOfWork,
 )
 from intermediary.text import Locale
+from intermediary.vault import shred_key
 
 __all__ = ["Sealer", "entry_aad", "relay_statement"]
 
@@ -111,12 +112,17 @@ class Sealer:
             updated_at=now,
         )
         unit = UnitOfWork(case=row, expected_version=loaded.version if loaded else None)
+        shred = shred_key(self.store.vault, case.case_id)
         unit.pending = [
             PendingRow(
                 case_id=case.case_id,
                 number=p.number,
                 blob=crypto.op_encrypt(
-                    self.keys, "pending", f"{case.case_id}|{p.number}".encode(), dump_pending(p)
+                    self.keys,
+                    "pending",
+                    f"{case.case_id}|{p.number}".encode(),
+                    dump_pending(p),
+                    shred=shred,
                 ),
             )
             for p in case.pending
@@ -158,6 +164,7 @@ class Sealer:
                         "routing",
                         case.case_id.encode(),
                         new_routing.model_dump_json().encode(),
+                        shred=shred,
                     )
                     unit.identity_terms = await self._terms(
                         loaded, unit, identity_terms(self.keys, identity)
@@ -167,11 +174,12 @@ class Sealer:
                         loaded, unit, phrase_terms(self.keys, words)
                     )
                 case SealIdentity():
-                    unit.identity = crypto.seal_identity(
-                        self._counsellor_key(case),
+                    sealed = crypto.seal_identity(
+                        crypto.CasePublicKey(public),
                         case.case_id,
                         identity.model_dump_json().encode(),
                     )
+                    unit.identity = crypto.shred_seal(shred, "identity", case.case_id, sealed)
                 case ForgetRouting():
                     unit.forget_routing = True
                 case Shred():
@@ -191,7 +199,7 @@ class Sealer:
                     deliveries.append(effect)
         for index, deliver in enumerate(deliveries):
             item = await self._outbox_item(
-                case, deliver, f"{case.case_id}.{version + 1}.{index}", new_routing, now
+                case, deliver, f"{case.case_id}.{version + 1}.{index}", new_routing, now, shred
             )
             if item is not None:
                 unit.outbox.append(item)
@@ -206,13 +214,14 @@ class Sealer:
         existing = await self.store.identity_terms(loaded.case_id) if loaded else frozenset()
         return existing | new
 
-    def _counsellor_key(self, case: Case) -> crypto.BoxPublicKey:
-        org = self.config.organisation(case.org_id)
-        assert org is not None
-        return next(c.box_key for c in org.counsellors if c.id == case.counsellor_id)
-
     async def _outbox_item(
-        self, case: Case, deliver: Deliver, key: str, new_routing: Routing | None, now: datetime
+        self,
+        case: Case,
+        deliver: Deliver,
+        key: str,
+        new_routing: Routing | None,
+        now: datetime,
+        shred: bytes,
     ) -> OutboxItem | None:
         org = self.config.organisation(case.org_id)
         assert org is not None
@@ -220,7 +229,7 @@ class Sealer:
         signature = None
         match deliver.recipient:
             case ToReporter():
-                routing = new_routing or await self._routing(case.case_id)
+                routing = new_routing or await self._routing(case.case_id, shred)
                 if routing is None:
                     log.warning(
                         "no route to the reporter; message dropped",
@@ -263,16 +272,16 @@ class Sealer:
             case_id=case.case_id,
             org_id=case.org_id,
             payload=crypto.op_encrypt(
-                self.keys, "outbox", key.encode(), envelope.model_dump_json().encode()
+                self.keys, "outbox", key.encode(), envelope.model_dump_json().encode(), shred=shred
             ),
             not_before=deliver.not_before or now,
             created_at=now,
         )
 
-    async def _routing(self, case_id: str) -> Routing | None:
+    async def _routing(self, case_id: str, shred: bytes) -> Routing | None:
         blob = await self.store.routing(case_id)
         if blob is None:
             return None
         return Routing.model_validate_json(
-            crypto.op_decrypt(self.keys, "routing", case_id.encode(), blob)
+            crypto.op_decrypt(self.keys, "routing", case_id.encode(), blob, shred=shred)
         )

@@ -54,6 +54,7 @@ from intermediary.core import (
     ReporterIndex,
     Resume,
     Role,
+    State,
     Transition,
     is_party,
     new_case_id,
@@ -61,6 +62,7 @@ from intermediary.core import (
     step,
 )
 from intermediary.errors import (
+    CasePurged,
     ConcurrentUpdate,
     ConfigError,
     InvalidInput,
@@ -78,8 +80,9 @@ from intermediary.store import (
     Store,
     UnitOfWork,
 )
+from intermediary.vault import shred_key
 
-__all__ = ["Service", "utc_now"]
+__all__ = ["Service", "sealed_case_key", "utc_now"]
 
 log = logging.getLogger("intermediary.service")
 
@@ -89,6 +92,20 @@ RECOVERY_HOLDER = "recovery"
 #: :meth:`Service.handling`. The change it causes is committed together with
 #: the key, so a redelivered event is applied once (:class:`DuplicateEvent`).
 CURRENT_EVENT: ContextVar[str | None] = ContextVar("intermediary_event", default=None)
+
+
+def sealed_case_key(
+    shred: bytes,
+    secret: crypto.CaseSecret,
+    case_id: str,
+    holder: str,
+    recipient: crypto.BoxPublicKey,
+) -> SealedKey:
+    """The case key sealed to one holder, wrapped under the case's shred key."""
+    inner = crypto.seal_case_secret(secret, case_id, recipient)
+    return SealedKey(
+        case_id=case_id, holder=holder, blob=crypto.shred_seal(shred, "case-key", case_id, inner)
+    )
 
 
 def utc_now() -> datetime:
@@ -237,21 +254,17 @@ class Service:
         org = self.config.organisation(org_id)
         assert org is not None
         counsellor = next(c for c in org.counsellors if c.id == counsellor_id)
+        shred = crypto.new_shred_key()
+        # The vault key is written first: a crash before the commit leaves only an
+        # orphan key, which housekeeping destroys.
+        await asyncio.to_thread(self.store.vault.put, case_id, shred)
         sealed = [
-            SealedKey(
-                case_id=case_id,
-                holder=f"counsellor:{counsellor.id}",
-                blob=crypto.seal_case_secret(secret, case_id, counsellor.box_key),
+            sealed_case_key(
+                shred, secret, case_id, f"counsellor:{counsellor.id}", counsellor.box_key
             )
         ]
         if self._recovery is not None:
-            sealed.append(
-                SealedKey(
-                    case_id=case_id,
-                    holder=RECOVERY_HOLDER,
-                    blob=crypto.seal_case_secret(secret, case_id, self._recovery),
-                )
-            )
+            sealed.append(sealed_case_key(shred, secret, case_id, RECOVERY_HOLDER, self._recovery))
         receipt_hash = await asyncio.to_thread(crypto.hash_passphrase, receipt, self.receipt_limits)
         unit = await self._sealer.unit(
             None,
@@ -390,7 +403,8 @@ class Service:
         if not rows and self.role_of(sender) is Role.REPORTER:
             rows = await self.store.cases_for_reporter(self.reporter_index(sender))
         now = self.clock()
-        cases = [load_case(r.meta, None) for r in {r.case_id: r for r in rows}.values()]
+        live = {r.case_id: r for r in rows if r.state != State.PURGED}
+        cases = [load_case(r.meta, None) for r in live.values()]
         return [c for c in cases if is_party(c, self._actor(sender, c), now)]
 
     async def case_for(self, sender: Sender, case_id: str) -> Case:
@@ -428,10 +442,16 @@ class Service:
         if found is None:
             return None
         row, pending_rows = found
+        if row.state == State.PURGED:
+            raise CasePurged(case=row.case_id)
         pending = [
             load_pending(
                 crypto.op_decrypt(
-                    self.keys, "pending", f"{row.case_id}|{p.number}".encode(), p.blob
+                    self.keys,
+                    "pending",
+                    f"{row.case_id}|{p.number}".encode(),
+                    p.blob,
+                    shred=shred_key(self.store.vault, row.case_id),
                 )
             )
             for p in pending_rows

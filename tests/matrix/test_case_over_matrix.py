@@ -11,6 +11,7 @@ from pathlib import Path
 from intermediary_matrix.bot import MatrixBot
 from intermediary_matrix.runner import build
 
+from tests.helpers import stored_bytes
 from tests.matrix.conftest import PLANTED_NAME, World
 from tests.matrix.people import events_raw
 
@@ -89,6 +90,6 @@ async def test_a_whole_case_over_matrix(world: World) -> None:
         assert "m.room.encrypted" in by_bot, room_id
         assert "m.room.message" not in by_bot, room_id  # nothing readable by the server
     # the bot's database, its WAL and its logs hold none of it
-    stored = b"".join(p.read_bytes() for p in Path(world.folder).glob("bot.db*"))
+    stored = stored_bytes(Path(world.folder), "bot.db")
     for planted in (PLANTED_NAME, saskia.user_id, "purple stapler"):
         assert planted.encode() not in stored

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.helpers import stored_bytes
 from tests.slack.conftest import PLANTED_NAME, PLANTED_REAL, SlackWorld
 from tests.slack.test_home_and_intake import submission
 from tests.slack.test_whole_case import CASE, buttons, press, step
@@ -105,7 +106,7 @@ async def test_the_reporter_is_not_in_the_database_logs_or_managements_calls(
         [c.args for c in slack.standin.calls if c.args.get("channel") == "CBOARD"]
     )
     assert slack.folder is not None
-    stored = b"".join(p.read_bytes() for p in slack.folder.glob("slack.db*"))
+    stored = stored_bytes(slack.folder, "slack.db")
     assert len(stored) > 10_000
     for value in planted:
         assert value not in to_board, value

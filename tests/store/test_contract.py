@@ -278,7 +278,42 @@ async def test_shredding_deletes_keys_identity_routing_pending_and_queued_work(
     loaded = await store.load_case("VP-AAAA-AAAA")
     assert loaded is not None
     assert loaded[1] == []
-    assert len(await store.entries("VP-AAAA-AAAA")) == 1  # unreadable forever, but counted
+    assert loaded[0].state == "purged"
+    assert await store.entries("VP-AAAA-AAAA") == []  # only the statistics row remains
+
+
+async def test_a_sealed_key_is_replaced_for_its_holder_and_dropped_on_request(
+    store: Store,
+) -> None:
+    await new_case(
+        store,
+        sealed_keys=[
+            SealedKey(case_id="VP-AAAA-AAAA", holder="counsellor:daan", blob=b"old"),
+            SealedKey(case_id="VP-AAAA-AAAA", holder="recovery", blob=b"rec"),
+        ],
+    )
+    await store.commit(
+        UnitOfWork(
+            case=row(counsellor_id="eva"),
+            expected_version=1,
+            sealed_keys=[
+                SealedKey(case_id="VP-AAAA-AAAA", holder="counsellor:eva", blob=b"new"),
+                SealedKey(case_id="VP-AAAA-AAAA", holder="recovery", blob=b"rec2"),
+            ],
+            drop_holders=["counsellor:daan"],
+        ),
+        link,
+    )
+    held = {k.holder: k.blob for k in await store.sealed_keys("VP-AAAA-AAAA")}
+    assert held == {"counsellor:eva": b"new", "recovery": b"rec2"}
+
+
+async def test_every_store_has_a_key_vault_outside_its_rows(store: Store) -> None:
+    store.vault.put("VP-AAAA-AAAA", b"k" * 32)
+    assert store.vault.get("VP-AAAA-AAAA") == b"k" * 32
+    store.vault.destroy("VP-AAAA-AAAA")
+    assert store.vault.get("VP-AAAA-AAAA") is None
+    store.vault.destroy("VP-AAAA-AAAA")  # twice is fine
 
 
 async def test_audit_chain_links_in_order_across_commits(store: Store) -> None:

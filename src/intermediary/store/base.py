@@ -8,8 +8,9 @@ Every implementation passes the same contract suite
   outbox), and fails with :class:`ConcurrentUpdate` if the case changed since
   it was loaded.
 - The store never sees plaintext or keys; it keeps blobs and metadata.
-- Shredding deletes sealed keys, identity, routing, pending texts and queued
-  work of a case; its sealed entries stay, unreadable forever.
+- Shredding deletes sealed keys, identity, routing, pending texts, entries and
+  queued work of a case, and the case row keeps only statistics; the service
+  then destroys the case's key in the vault, so older copies stay unreadable.
 """
 
 from __future__ import annotations
@@ -27,11 +28,15 @@ from intermediary.store.records import (
     StoredEntry,
     UnitOfWork,
 )
+from intermediary.vault import KeyVault
 
 __all__ = ["Store"]
 
 
 class Store(Protocol):
+    #: where the per-case shred keys live: never inside the database itself
+    vault: KeyVault
+
     async def open(self) -> None:
         """Create or migrate the schema; must be called before anything else."""
 

@@ -18,6 +18,7 @@ from intermediary.store.records import (
     StoredEntry,
     UnitOfWork,
 )
+from intermediary.vault import KeyVault, MemoryVault
 
 __all__ = ["MemoryStore"]
 
@@ -37,8 +38,10 @@ class _State:
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    def __init__(self, vault: KeyVault | None = None) -> None:
         self._s = _State()
+        #: the shred keys; for a memory store, kept in memory too
+        self.vault: KeyVault = vault if vault is not None else MemoryVault()
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
@@ -118,9 +121,14 @@ class MemoryStore:
         for e in unit.entries:
             s.entries.setdefault(e.case_id, []).append(e)
         for k in unit.sealed_keys:
-            s.keys.setdefault(k.case_id, []).append(k)
+            held = [old for old in s.keys.get(k.case_id, []) if old.holder != k.holder]
+            s.keys[k.case_id] = [*held, k]
         if unit.case is not None:
             case_id = unit.case.case_id
+            if unit.drop_holders:
+                s.keys[case_id] = [
+                    k for k in s.keys.get(case_id, []) if k.holder not in unit.drop_holders
+                ]
             if unit.identity is not None:
                 s.identity[case_id] = unit.identity
             if unit.routing is not None:
@@ -134,6 +142,7 @@ class MemoryStore:
                 s.keys.pop(case_id, None)
                 s.identity.pop(case_id, None)
                 s.pending.pop(case_id, None)
+                s.entries.pop(case_id, None)
                 for key, item in list(s.outbox.items()):
                     if item.case_id == case_id and item.status == "pending":
                         del s.outbox[key]

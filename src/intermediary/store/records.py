@@ -125,7 +125,10 @@ class UnitOfWork:
     entries: list[StoredEntry] = field(default_factory=list)
     #: the full set of pending texts of ``case`` after the command
     pending: list[PendingRow] | None = None
+    #: sealed case keys to add, or to replace for the same holder (a handover)
     sealed_keys: list[SealedKey] = field(default_factory=list)
+    #: holders whose sealed case key is removed (the counsellor who handed over)
+    drop_holders: list[str] = field(default_factory=list)
     identity: bytes | None = None
     routing: bytes | None = None
     identity_terms: frozenset[str] | None = None

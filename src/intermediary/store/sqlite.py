@@ -38,6 +38,7 @@ from intermediary.store.records import (
     StoredEntry,
     UnitOfWork,
 )
+from intermediary.vault import KeyVault, sibling_vault
 
 __all__ = ["SqliteStore", "migrations"]
 
@@ -73,9 +74,13 @@ def _translate(error: sqlite3.Error, busy_seconds: float) -> Exception:
 
 
 class SqliteStore:
-    def __init__(self, path: Path | str, *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: Path | str, *, busy_timeout: float = 5.0, vault: KeyVault | None = None
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        #: the shred keys, kept outside this file (default: a folder next to it)
+        self.vault: KeyVault = vault if vault is not None else sibling_vault(self.path)
         self._db: aiosqlite.Connection | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -242,9 +247,14 @@ class SqliteStore:
                 ],
             )
             await db.executemany(
-                "INSERT INTO sealed_keys (case_id, holder, blob) VALUES (?, ?, ?)",
+                "INSERT OR REPLACE INTO sealed_keys (case_id, holder, blob) VALUES (?, ?, ?)",
                 [(k.case_id, k.holder, k.blob) for k in unit.sealed_keys],
             )
+            if case is not None and unit.drop_holders:
+                await db.executemany(
+                    "DELETE FROM sealed_keys WHERE case_id = ? AND holder = ?",
+                    [(case.case_id, h) for h in unit.drop_holders],
+                )
             if case is not None:
                 await self._write_secrets(db, case.case_id, unit)
             await db.executemany(
@@ -339,7 +349,7 @@ class SqliteStore:
             await db.execute("DELETE FROM routing WHERE case_id = ?", (case_id,))
             await db.execute("DELETE FROM identity_terms WHERE case_id = ?", (case_id,))
         if unit.shred:
-            for table in ("sealed_keys", "identities", "pending"):
+            for table in ("sealed_keys", "identities", "pending", "entries"):
                 await db.execute(
                     f"DELETE FROM {table} WHERE case_id = ?",  # noqa: S608
                     (case_id,),

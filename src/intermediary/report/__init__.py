@@ -1,0 +1,39 @@
+"""The anonymised annual report (*jaarverslag*) of the confidential counsellor.
+
+For the board and the works council: contacts and cases, consult versus
+report, categories, outcomes, referrals, relays, deadline compliance, the
+counsellor's activities, trends and advice, with nothing traceable to a
+person (DOMAIN.md, "Annual report"). Pure, apart from :func:`write_report`:
+
+- :mod:`.stats`: what a purged case leaves behind (:class:`CaseStats`) and the
+  counsellor's own work (:class:`Activity`);
+- :mod:`.tables`: the true counts of every table;
+- :mod:`.suppress`: which counts to hide, and the proof that none can be derived;
+- :mod:`.build`: the report of one organisation and year (:func:`build_report`);
+- :mod:`.html`, :mod:`.csv`, :mod:`.files`: rendering and writing.
+"""
+
+from __future__ import annotations
+
+from intermediary.report.build import build_report
+from intermediary.report.csv import render_csv
+from intermediary.report.files import write_report
+from intermediary.report.html import render_html
+from intermediary.report.model import AnnualReport, Row, Table
+from intermediary.report.stats import ACTIVITY_KINDS, Activity, CaseStats, statistics_of
+from intermediary.report.suppress import derivable_cells
+
+__all__ = [
+    "ACTIVITY_KINDS",
+    "Activity",
+    "AnnualReport",
+    "CaseStats",
+    "Row",
+    "Table",
+    "build_report",
+    "derivable_cells",
+    "render_csv",
+    "render_html",
+    "statistics_of",
+    "write_report",
+]

@@ -1,0 +1,182 @@
+"""The key vault: one small destroyable key per case, kept apart from the database.
+
+Crypto-shredding only works if something that was needed to read a case is gone
+afterwards *everywhere*, including in old copies of the database. So every per-case
+blob (sealed case keys, identity, routing, pending texts, outbox payloads) is also
+bound to a random 32-byte *shred key* that never enters the database: it lives in
+this vault, one file per case. Purging a case overwrites and deletes its file; a
+database backup made earlier is then unreadable for that case, even to someone who
+holds the counsellor's key and the service's key.
+
+Operators must therefore keep the vault *out of* long-lived database backups (see
+docs/RETENTION.md). Losing the vault loses every case in it, like losing a key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from intermediary.errors import KeyFileError
+
+__all__ = ["DirectoryVault", "KeyVault", "MemoryVault", "VaultError", "shred_key", "sibling_vault"]
+
+_NAME = re.compile(r"^VP-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+_KEY = 32
+
+
+class VaultError(KeyFileError):
+    """The key vault is missing, unreadable or lacks a case's key."""
+
+    default_key = "errors.vault"
+
+
+class KeyVault(Protocol):
+    def put(self, case_id: str, key: bytes) -> None:
+        """Keep ``key`` for ``case_id`` durably (before the case is committed)."""
+
+    def get(self, case_id: str) -> bytes | None:
+        """The case's shred key, or ``None`` once destroyed (or never made)."""
+
+    def destroy(self, case_id: str) -> None:
+        """Forget the key for good; destroying a missing key is not an error."""
+
+    def case_ids(self) -> list[str]: ...
+
+
+class MemoryVault:
+    """For tests and the demo: keys in a dict, gone with the process."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes] = {}
+
+    def put(self, case_id: str, key: bytes) -> None:
+        _check(case_id, key)
+        self._keys[case_id] = bytes(key)
+
+    def get(self, case_id: str) -> bytes | None:
+        return self._keys.get(case_id)
+
+    def destroy(self, case_id: str) -> None:
+        self._keys.pop(case_id, None)
+
+    def case_ids(self) -> list[str]:
+        return sorted(self._keys)
+
+
+class DirectoryVault:
+    """One file per case (``VP-XXXX-XXXX.key``, 32 raw bytes, mode 0600) in a folder
+    of its own. Writes are atomic and fsynced; destroying overwrites before unlinking
+    (on copy-on-write or journalling file systems the overwrite is best effort, which
+    the threat model says)."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self._cache: dict[str, bytes] = {}
+
+    def _ready(self) -> None:
+        try:
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+        except OSError as error:
+            raise VaultError(
+                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+            ) from None
+
+    def _path(self, case_id: str) -> Path:
+        if not _NAME.match(case_id):
+            raise ValueError(f"not a case id: {case_id!r}")
+        return self.folder / f"{case_id}.key"
+
+    def put(self, case_id: str, key: bytes) -> None:
+        _check(case_id, key)
+        self._ready()
+        path = self._path(case_id)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            try:
+                os.fchmod(fd, 0o600)
+                os.write(fd, key)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+            _sync_folder(self.folder)
+        except OSError as error:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+            raise VaultError(
+                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+            ) from None
+        self._cache[case_id] = bytes(key)
+
+    def get(self, case_id: str) -> bytes | None:
+        if case_id in self._cache:
+            return self._cache[case_id]
+        path = self._path(case_id)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise VaultError(
+                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+            ) from None
+        if len(data) != _KEY:
+            raise VaultError("errors.vault_damaged", case=case_id, folder=str(self.folder))
+        self._cache[case_id] = data
+        return data
+
+    def destroy(self, case_id: str) -> None:
+        self._cache.pop(case_id, None)
+        path = self._path(case_id)
+        try:
+            with path.open("r+b") as handle:
+                handle.write(os.urandom(_KEY))
+                handle.flush()
+                os.fsync(handle.fileno())
+            path.unlink()
+            _sync_folder(self.folder)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise VaultError(
+                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+            ) from None
+
+    def case_ids(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob("VP-*.key"))
+
+
+def sibling_vault(database: Path) -> DirectoryVault:
+    """The default vault for a database file: a folder next to it (``x.db.vault``)."""
+    return DirectoryVault(database.with_name(database.name + ".vault"))
+
+
+def _check(case_id: str, key: bytes) -> None:
+    if not _NAME.match(case_id):
+        raise ValueError(f"not a case id: {case_id!r}")
+    if len(key) != _KEY:
+        raise ValueError("a shred key is 32 bytes")
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def shred_key(vault: KeyVault, case_id: str) -> bytes:
+    """The case's shred key, or a :class:`VaultError` that says where it should be."""
+    key = vault.get(case_id)
+    if key is None:
+        folder = getattr(vault, "folder", "(memory)")
+        raise VaultError("errors.vault_key_missing", case=case_id, folder=str(folder))
+    return key
