@@ -15,8 +15,16 @@ from pathlib import Path
 from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
 from intermediary.codec import ReporterProfile, Sender
-from intermediary.config import ServiceConfig
+from intermediary.config import (
+    CounsellorConfig,
+    DestinationConfig,
+    OrganisationConfig,
+    ServiceConfig,
+    ServiceSection,
+)
+from intermediary.core import CounsellorKind
 from intermediary.delivery import DeliveryWorker, OutgoingMessage
+from intermediary.office import Office
 from intermediary.runtime import demo_config
 from intermediary.service import Service
 from intermediary.store import MemoryStore, SqliteStore, Store
@@ -76,6 +84,10 @@ class Harness:
     clock: Clock
     front: ChatFrontEnd
     replies: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    office: Office = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.office = Office(self.service)
 
     async def say(self, name: str, text: str, room_case: str | None = None) -> list[str]:
         """``name`` types ``text``; returns the immediate answer, then delivers."""
@@ -158,3 +170,37 @@ async def run_whole_case(h: Harness, disclosure: str = "confidential") -> str:
     await h.say("counsellor", f"!refer {case} hvk-advice")
     await h.say("counsellor", f"!close {case} resolved bullying")
     return case
+
+
+def two_board_config(
+    daan: crypto.CounsellorKey, ilse: crypto.CounsellorKey, **service: object
+) -> ServiceConfig:
+    org = OrganisationConfig(
+        id="acme",
+        name="Acme",
+        counsellors=[
+            CounsellorConfig(
+                id="daan",
+                name="Daan",
+                kind=CounsellorKind.EXTERNAL,
+                public_key=daan.public.encode(),
+                addresses={"console": "daan"},
+            ),
+            CounsellorConfig(
+                id="ilse",
+                name="Ilse",
+                kind=CounsellorKind.INTERNAL,
+                public_key=ilse.public.encode(),
+                addresses={"console": "ilse"},
+            ),
+        ],
+        management=[
+            DestinationConfig(
+                id="director", name="the director", addresses={"console": "director"}
+            ),
+            DestinationConfig(
+                id="board", name="the supervisory board", addresses={"console": "board"}
+            ),
+        ],
+    )
+    return ServiceConfig(service=ServiceSection(**service), organisations=[org])  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ from intermediary.core import (
     Feedback,
     FlagDetails,
     GiveFeedback,
+    Handover,
     ManagementActor,
     MeetingHeld,
     Minutes,
@@ -43,11 +44,13 @@ from intermediary.core import (
     OrgPolicy,
     Outcome,
     PendingApproval,
+    PlaceHold,
     Purge,
     RecordConscienceDisclosure,
     RecordLegalDisclosure,
     Refer,
     Reject,
+    ReleaseHold,
     Reply,
     ReporterActor,
     ReporterIndex,
@@ -201,6 +204,9 @@ def command_for(step: Step, actor: Any, case_id: CaseId = CASE) -> Any:
         Step.ASK: lambda: Ask(**c, text="since when?"),
         Step.FEEDBACK: lambda: GiveFeedback(**c, feedback=feedback),
         Step.PURGE: lambda: Purge(**c),
+        Step.HOLD: lambda: PlaceHold(**c, reason="a court case is pending"),
+        Step.RELEASE_HOLD: lambda: ReleaseHold(**c, reason="the court case ended"),
+        Step.HANDOVER: lambda: Handover(**c, successor=CounsellorId("ilse")),
     }
     return factories[step]()
 

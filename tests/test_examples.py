@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,32 @@ def test_example_configuration_is_valid() -> None:
         patch.delenv("INTERMEDIARY_PASSPHRASE", raising=False)
         with pytest.raises(Exception, match="INTERMEDIARY_PASSPHRASE"):
             service_passphrase(config)
+
+
+def test_example_configuration_documents_every_field() -> None:
+    from intermediary.config import (
+        BatchConfig,
+        CounsellorConfig,
+        DestinationConfig,
+        OrganisationConfig,
+        RemindersConfig,
+        ServiceSection,
+    )
+
+    text = (EXAMPLES / "config.toml").read_text("utf-8")
+    models = (
+        ServiceSection,
+        OrganisationConfig,
+        RemindersConfig,
+        BatchConfig,
+        CounsellorConfig,
+        DestinationConfig,
+    )
+    for model in models:
+        for name in model.model_fields:
+            as_key = re.search(rf"^#? ?{name} = ", text, re.M)
+            as_table = re.search(rf"^\[\[?organisations\.{name}\]", text, re.M)
+            assert as_key or as_table, (model.__name__, name)
 
 
 def test_matrix_example_configuration_is_valid() -> None:

@@ -491,7 +491,7 @@ def test_summary_in_dutch() -> None:
 def test_every_sentence_the_module_names_exists_in_both_languages() -> None:
     source = Path(intervision.__file__).read_text("utf-8")
     named = set(re.findall(r'"(intervision\.[a-z_]+)"', source))
-    named |= {f"intervision.{kind}" for kind in ("approval", "reveal", "disclosure")}
+    named |= {f"intervision.{kind}" for kind in ("approval", "reveal", "disclosure", "legal_hold")}
     named |= {f"intervision.kind.{kind}" for kind in EntryKind}
     named |= {f"intervision.mode_text.{mode}" for mode in Mode}
     named |= {f"intervision.placeholder.{kind}" for kind in intervision._MARKS.values()}

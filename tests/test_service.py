@@ -10,53 +10,12 @@ import pytest
 from intermediary import crypto
 from intermediary.casefile import open_case_file
 from intermediary.codec import ReporterProfile, Sender
-from intermediary.config import (
-    CounsellorConfig,
-    DestinationConfig,
-    OrganisationConfig,
-    ServiceConfig,
-    ServiceSection,
-)
-from intermediary.core import CounsellorKind, Reply, SendMessage
+from intermediary.core import Reply, SendMessage
 from intermediary.errors import ConfigError, RateLimited, UnknownCase
 from intermediary.proof import check_proof
 from intermediary.service import Service
 from intermediary.store import MemoryStore
-from tests.harness import PLANTED, Clock, make_harness
-
-
-def two_board_config(
-    daan: crypto.CounsellorKey, ilse: crypto.CounsellorKey, **service: object
-) -> ServiceConfig:
-    org = OrganisationConfig(
-        id="acme",
-        name="Acme",
-        counsellors=[
-            CounsellorConfig(
-                id="daan",
-                name="Daan",
-                kind=CounsellorKind.EXTERNAL,
-                public_key=daan.public.encode(),
-                addresses={"console": "daan"},
-            ),
-            CounsellorConfig(
-                id="ilse",
-                name="Ilse",
-                kind=CounsellorKind.INTERNAL,
-                public_key=ilse.public.encode(),
-                addresses={"console": "ilse"},
-            ),
-        ],
-        management=[
-            DestinationConfig(
-                id="director", name="the director", addresses={"console": "director"}
-            ),
-            DestinationConfig(
-                id="board", name="the supervisory board", addresses={"console": "board"}
-            ),
-        ],
-    )
-    return ServiceConfig(service=ServiceSection(**service), organisations=[org])  # type: ignore[arg-type]
+from tests.harness import PLANTED, Clock, make_harness, two_board_config
 
 
 async def test_a_report_about_the_director_goes_to_the_board_only() -> None:

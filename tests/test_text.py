@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from intermediary.core import ReminderKind
 from intermediary.core.effects import Message
 from intermediary.text import LOCALES, catalog, placeholders, render
 from intermediary.text.messages import render_message
 from intermediary.text.neutralise import neutralise
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "intermediary"
-KEY = re.compile(r"""["']((?:errors|reporter|counsellor|management|common|words)\.[a-z_.]+)["']""")
+KEY = re.compile(
+    r"""["']((?:errors|reporter|counsellor|management|common|words|report|recovery|intervision)"""
+    r"""\.[a-z_.]+)["']"""
+)
 
 
 def test_both_languages_have_the_same_sentences_and_placeholders() -> None:
@@ -31,6 +35,15 @@ def test_every_key_named_in_the_code_exists() -> None:
     for locale in LOCALES:
         missing = named - set(catalog(locale))
         assert not missing, (locale, sorted(missing))
+
+
+def test_every_reminder_has_a_sentence_for_counsellor_and_management() -> None:
+    """Reminder keys are built from :class:`ReminderKind`, so the search above misses them."""
+    for locale in LOCALES:
+        words = catalog(locale)
+        for kind in ReminderKind:
+            for party in ("counsellor", "management"):
+                assert f"{party}.reminder_{kind}" in words, (locale, party, kind)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

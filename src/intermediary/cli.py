@@ -1,7 +1,9 @@
 """The ``intermediary`` command.
 
 Everyday use (``demo``, ``console``, ``run``) and the counsellor's own tools
-(``keys new``, ``open``, ``reveal``, ``disclose``, ``verify``). Errors are
+(``keys new``, ``open``, ``reveal``, ``disclose``, ``verify``); the office's
+commands (``report``, ``purge``, ``hold``, ``keys handover``, ``recover``, ...)
+live in :mod:`intermediary.cli_office`. Errors are
 printed as the one sentence a person can act on, with exit code 1 (2 for
 usage mistakes, as click does).
 """
@@ -306,12 +308,15 @@ async def _counsellor_session(
         config.path(config.service.key_file), service_passphrase(config)
     )
     runtime = await _local_runtime(config, service_keys)
-    loaded = await runtime.store.load_case(case)
-    if loaded is None:
-        await runtime.close()
-        raise UnknownCase(case=case)
-    row = loaded[0]
-    actor = _actor_for_key(config, key, row.org_id, row.counsellor_id, case)
+    try:
+        loaded = await runtime.store.load_case(case)
+        if loaded is None:
+            raise UnknownCase(case=case)
+        row = loaded[0]
+        actor = _actor_for_key(config, key, row.org_id, row.counsellor_id, case)
+    except BaseException:
+        await runtime.close()  # an open database would keep the process alive
+        raise
     return runtime, key, actor
 
 
@@ -535,12 +540,16 @@ def verify(config_path: Path, head: str | None) -> None:
     sys.exit(_run(go()))
 
 
-@main.command("check-proof")
+@main.command("check-proof", hidden=True)
 @click.argument("token")
 @click.option("--verify-key", required=True, help="The service's published verify key.")
 @_friendly
 def check_proof_command(token: str, verify_key: str) -> None:
-    """Check a reporter's proof of report and print what it states."""
+    """Check a proof given as text (kept for scripts; see ``proof verify``)."""
     claims = check_proof(token, crypto.ServiceVerifyKey.decode(verify_key))
     for name, value in claims.items():
         click.echo(f"{name}: {value or '-'}")
+
+
+# the counsellor's office (report, purge, hold, handover, recovery, proofs, excerpts)
+from intermediary import cli_office  # noqa: E402, F401  registers its commands on main

@@ -24,6 +24,9 @@ from intermediary.core.policy import (
     CounsellorInfo,
     DestinationInfo,
     OrgPolicy,
+    ReminderPolicy,
+    RetentionPolicy,
+    RetentionRule,
 )
 from intermediary.core.vocabulary import ClockAnchor, CounsellorKind
 from intermediary.crypto import BoxPublicKey
@@ -36,6 +39,7 @@ __all__ = [
     "CounsellorConfig",
     "DestinationConfig",
     "OrganisationConfig",
+    "RemindersConfig",
     "ServiceConfig",
     "ServiceSection",
     "config_error",
@@ -105,6 +109,22 @@ class BatchConfig(_Strict):
         )
 
 
+class RemindersConfig(_Strict):
+    #: remind of the acknowledgement on this day of its 7
+    acknowledgement_day: int = Field(default=5, ge=1, le=6)
+    #: remind of the feedback this many days before it is due
+    feedback_days_before: int = Field(default=14, ge=1, le=60)
+    #: while a deadline is missed, remind again every this many days
+    overdue_every_days: int = Field(default=7, ge=1, le=60)
+
+    def policy(self) -> ReminderPolicy:
+        return ReminderPolicy(
+            acknowledgement_day=self.acknowledgement_day,
+            feedback_days_before=self.feedback_days_before,
+            overdue_every_days=self.overdue_every_days,
+        )
+
+
 class OrganisationConfig(_Strict):
     id: str = Field(pattern=_SLUG)
     name: str = Field(min_length=1, max_length=200)
@@ -119,6 +139,11 @@ class OrganisationConfig(_Strict):
     meeting_target_days: int = Field(default=14, ge=1, le=365)
     text_limit: int = Field(default=DEFAULT_TEXT_LIMIT, ge=100, le=40_000)
     min_cell_size: int = Field(default=5, ge=1)
+    reminders: RemindersConfig = Field(default_factory=RemindersConfig)
+    #: when closed cases are destroyed: once the year's annual report is final,
+    #: or ``retention_days`` after closure
+    retention: RetentionRule = RetentionRule.ANNUAL_REPORT
+    retention_days: int = Field(default=60, ge=0, le=3650)
     #: accept reports in an unencrypted Matrix DM (off: the bot asks for encryption)
     allow_unencrypted_dm: bool = False
     size_band: Literal["<10", "10-49", "50-249", "250+"] | None = None
@@ -173,6 +198,8 @@ class OrganisationConfig(_Strict):
             batch=self.batch.policy(),
             meeting_target_days=self.meeting_target_days,
             text_limit=self.text_limit,
+            reminders=self.reminders.policy(),
+            retention=RetentionPolicy(rule=self.retention, days=self.retention_days),
         )
 
 
@@ -188,6 +215,8 @@ class ServiceSection(_Strict):
     #: messages a sender may send in a burst, and per minute after that
     rate_burst: int = Field(default=20, ge=1)
     rate_per_minute: int = Field(default=30, ge=1)
+    #: how often the running service looks for due reminders and purges
+    housekeeping_seconds: int = Field(default=300, ge=5, le=24 * 3600)
 
 
 class ServiceConfig(_Strict):

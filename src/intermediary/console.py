@@ -102,6 +102,7 @@ async def run_lines(
         sender = Sender(platform=PLATFORM, address=name)
         for reply in await front.handle(sender, text, profile=profile(name)):
             printer.show(name, reply, "bold")
+        await runtime.housekeeping()
         await runtime.worker.run_once()
 
     if isinstance(lines, AsyncIterator):

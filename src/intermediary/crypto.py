@@ -216,6 +216,17 @@ class CounsellorKey(_PrivateBoxKey):
     def generate(cls) -> CounsellorKey:
         return cls(nacl.public.PrivateKey.generate())
 
+    @classmethod
+    def from_secret_bytes(cls, raw: bytes) -> CounsellorKey:
+        """The key rebuilt from its 32 private bytes (the recovery quorum's shares)."""
+        if len(raw) != _KEY:
+            raise _integrity("recovery key")
+        return cls(nacl.public.PrivateKey(raw))
+
+    def secret_bytes(self) -> bytes:
+        """The 32 private bytes, only to split them among the recovery quorum."""
+        return bytes(self._private)
+
     @property
     def public(self) -> BoxPublicKey:
         return BoxPublicKey(bytes(self._private.public_key))

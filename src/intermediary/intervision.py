@@ -602,7 +602,7 @@ def identity_names(identity: Identity) -> tuple[str, ...]:
 # --- the summary ------------------------------------------------------------------------
 
 _CONVERSATION = frozenset({"message", "reply"})
-_LEFT_OUT = frozenset({"approval", "reveal", "disclosure"})
+_LEFT_OUT = frozenset({"approval", "reveal", "disclosure", "legal_hold"})
 
 
 def _local(moment: datetime, timezone: str) -> datetime:

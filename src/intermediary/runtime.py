@@ -6,9 +6,13 @@ pieces the same way: store, keys, service, delivery worker.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from intermediary import crypto
@@ -22,6 +26,7 @@ from intermediary.config import (
 from intermediary.core import ClockAnchor, CounsellorKind
 from intermediary.delivery import DeliveryWorker, Transport
 from intermediary.errors import ConfigError
+from intermediary.office import Office, SweepResult
 from intermediary.service import Service, utc_now
 from intermediary.store import SqliteStore, Store
 
@@ -82,6 +87,9 @@ def service_passphrase(config: ServiceConfig) -> str:
     return value
 
 
+log = logging.getLogger("intermediary.runtime")
+
+
 @dataclass
 class Runtime:
     config: ServiceConfig
@@ -89,6 +97,34 @@ class Runtime:
     store: Store
     service: Service
     worker: DeliveryWorker
+    office: Office
+    _next_sweep: float = field(default=0.0, repr=False)
+
+    async def housekeeping(self, *, force: bool = False) -> SweepResult | None:
+        """The office's scheduled work (reminders, purges), at most once per interval.
+
+        Adapters call this from their own loop; a failure is logged and tried
+        again next time, because nothing it does is lost by waiting.
+        """
+        now = time.monotonic()
+        if not force and now < self._next_sweep:
+            return None
+        self._next_sweep = now + self.config.service.housekeeping_seconds
+        try:
+            result = await self.office.sweep()
+        except Exception as error:  # the next round tries again
+            log.warning("housekeeping failed, will retry: %s", type(error).__name__)
+            return None
+        if result.reminders or result.purged:
+            self.service.wake.set()
+        return result
+
+    async def keep_house(self, stop: asyncio.Event) -> None:
+        """Run :meth:`housekeeping` until ``stop`` is set."""
+        while not stop.is_set():
+            await self.housekeeping()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.config.service.housekeeping_seconds)
 
     async def close(self) -> None:
         await self.store.close()
@@ -117,4 +153,4 @@ async def start(
         receipt_limits=receipt_limits,
     )
     worker = DeliveryWorker(store, keys, transport, clock=clock)
-    return Runtime(config, keys, store, service, worker)
+    return Runtime(config, keys, store, service, worker, Office(service))

@@ -38,14 +38,17 @@ from intermediary.core import (
     ToCounsellor,
     ToManagement,
     ToReporter,
+    TransferKey,
     Transition,
 )
+from intermediary.errors import InvalidInput
 from intermediary.identifying import identity_terms, phrase_terms
 from intermediary.store import (
     AuditDraft,
     CaseRow,
     OutboxItem,
     PendingRow,
+    SealedKey,
     Store,
     StoredEntry,
     UnitOfWork,
@@ -92,6 +95,7 @@ class Sealer:
         now: datetime,
         case_public: bytes | None = None,
         receipt_hash: str = "",
+        transfer: SealedKey | None = None,
     ) -> UnitOfWork:
         """Everything ``transition`` changes, sealed, as one unit of work."""
         case = transition.case
@@ -184,6 +188,12 @@ class Sealer:
                     unit.forget_routing = True
                 case Shred():
                     unit.shred = True
+                case TransferKey(leaving=leaving, successor=successor):
+                    holder = f"counsellor:{successor}"
+                    if transfer is None or transfer.holder != holder:
+                        raise InvalidInput("errors.handover_needs_key", counsellor=successor)
+                    unit.sealed_keys.append(transfer)
+                    unit.drop_holders.append(f"counsellor:{leaving}")
                 case Audit(kind=kind, details=details):
                     unit.audit.append(
                         AuditDraft(
@@ -198,7 +208,7 @@ class Sealer:
                 case Deliver():
                     deliveries.append(effect)
         for index, deliver in enumerate(deliveries):
-            item = await self._outbox_item(
+            item = await self.outbox_item(
                 case, deliver, f"{case.case_id}.{version + 1}.{index}", new_routing, now, shred
             )
             if item is not None:
@@ -214,7 +224,7 @@ class Sealer:
         existing = await self.store.identity_terms(loaded.case_id) if loaded else frozenset()
         return existing | new
 
-    async def _outbox_item(
+    async def outbox_item(
         self,
         case: Case,
         deliver: Deliver,

@@ -55,6 +55,7 @@ from intermediary.core import (
     Resume,
     Role,
     State,
+    SystemActor,
     Transition,
     is_party,
     new_case_id,
@@ -82,7 +83,7 @@ from intermediary.store import (
 )
 from intermediary.vault import shred_key
 
-__all__ = ["Service", "sealed_case_key", "utc_now"]
+__all__ = ["RECOVERY_HOLDER", "Service", "sealed_case_key", "utc_now"]
 
 log = logging.getLogger("intermediary.service")
 
@@ -166,6 +167,10 @@ class Service:
                     raise ConfigError(
                         detail=f"{org.id}: {party_id} has no address for platform {self.platform!r}"
                     )
+
+    @property
+    def sealer(self) -> Sealer:
+        return self._sealer
 
     @property
     def policies(self) -> Sequence[OrgPolicy]:
@@ -298,17 +303,30 @@ class Service:
         )
 
     async def act_as(
-        self, actor: CounsellorActor, case_id: str, kind: type[Any], /, **fields: Any
+        self,
+        actor: CounsellorActor | SystemActor,
+        case_id: str,
+        kind: type[Any],
+        /,
+        *,
+        transfer: SealedKey | None = None,
+        finish: Callable[[UnitOfWork, Case], None] | None = None,
+        **fields: Any,
     ) -> Case:
         """Give a command as a counsellor proven by other means (holding their key
-        on their own machine), for ``reveal`` and the disclosure records."""
+        on their own machine: reveal, disclosure records, holds, handover), or as
+        the service itself (purge). ``transfer`` carries the case key sealed to a
+        successor; ``finish`` may adjust the unit of work before it is committed."""
+        address = actor.counsellor_id if isinstance(actor, CounsellorActor) else "service"
         return await self._run(
             case_id,
             lambda case: actor,
             kind,
-            Sender(platform="local", address=actor.counsellor_id),
+            Sender(platform="local", address=address),
             None,
             fields,
+            transfer=transfer,
+            finish=finish,
         )
 
     async def _run(
@@ -319,6 +337,9 @@ class Service:
         sender: Sender,
         profile: ReporterProfile | None,
         fields: dict[str, Any],
+        *,
+        transfer: SealedKey | None = None,
+        finish: Callable[[UnitOfWork, Case], None] | None = None,
     ) -> Case:
         async with self._lock(case_id):
             for attempt in range(3):
@@ -331,8 +352,16 @@ class Service:
                 command = kind(actor=actor_for(loaded.case), case_id=loaded.case.case_id, **fields)
                 transition = self._step(loaded.case, command, self.policy(loaded.case.org_id))
                 unit = await self._sealer.unit(
-                    loaded.row, transition, command, sender, profile, now=self.clock()
+                    loaded.row,
+                    transition,
+                    command,
+                    sender,
+                    profile,
+                    now=self.clock(),
+                    transfer=transfer,
                 )
+                if finish is not None:
+                    finish(unit, transition.case)
                 try:
                     await self._commit(unit)
                 except ConcurrentUpdate:
@@ -407,6 +436,13 @@ class Service:
         cases = [load_case(r.meta, None) for r in live.values()]
         return [c for c in cases if is_party(c, self._actor(sender, c), now)]
 
+    async def case_as(self, actor: Actor, case_id: str) -> Case:
+        """One case, if ``actor`` takes part in it (else :class:`UnknownCase`)."""
+        loaded = await self._load(case_id)
+        if loaded is None or not is_party(loaded.case, actor, self.clock()):
+            raise UnknownCase(case=case_id)
+        return loaded.case
+
     async def case_for(self, sender: Sender, case_id: str) -> Case:
         """One case, if the sender takes part in it (else :class:`UnknownCase`)."""
         loaded = await self._load(case_id)
@@ -467,6 +503,10 @@ class Service:
             yield
         finally:
             CURRENT_EVENT.reset(token)
+
+    async def commit(self, unit: UnitOfWork) -> None:
+        """Commit a unit of work built outside a command (reminders, office records)."""
+        await self._commit(unit)
 
     async def _commit(self, unit: UnitOfWork) -> None:
         if unit.event_key is None and (event := CURRENT_EVENT.get()) is not None:

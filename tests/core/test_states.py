@@ -54,6 +54,9 @@ SPEC: dict[Step, dict[State, State | None]] = {
         S.FEEDBACK_GIVEN: None,
     },
     Step.PURGE: {S.CLOSED: S.PURGED},
+    Step.HOLD: dict.fromkeys((*ACTIVE, S.CLOSED)),
+    Step.RELEASE_HOLD: dict.fromkeys((*ACTIVE, S.CLOSED)),
+    Step.HANDOVER: dict.fromkeys(ACTIVE),
 }
 
 SPEC_ROLE = {
@@ -87,6 +90,9 @@ SPEC_ROLE = {
             Step.REVEAL,
             Step.LEGAL_DISCLOSURE,
             Step.CONSCIENCE_DISCLOSURE,
+            Step.HOLD,
+            Step.RELEASE_HOLD,
+            Step.HANDOVER,
         ],
         Role.COUNSELLOR,
     ),
@@ -116,7 +122,9 @@ CELLS = [(state, s, role) for state in State for s in Step for role in Role]
     ("state", "kind", "role"), CELLS, ids=[f"{a}-{b}-{c}" for a, b, c in CELLS]
 )
 def test_cell(state: State, kind: Step, role: Role) -> None:
-    case = None if state is State.NEW else case_in(state)
+    # a hold can only be released where one was placed
+    held = kind is Step.RELEASE_HOLD
+    case = None if state is State.NEW else case_in(state, on_hold=held)
     command = command_for(kind, actor_for(role, case))
     target = next_state(kind, state)
     if kind is Step.OPEN_CASE:

@@ -223,6 +223,7 @@ class MatrixBot:
             self.state.save()
             try:
                 await self._keys_housekeeping()
+                await self.runtime.housekeeping()
                 await self.runtime.worker.run_once()
             except Exception as error:  # the next round tries again; nothing is lost
                 log.warning("key upkeep or delivery failed: %s", type(error).__name__)

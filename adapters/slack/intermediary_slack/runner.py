@@ -41,6 +41,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     signing = settings.secret("signing_secret", environ) if settings.mode == "http" else ""
     app = build_app(runtime.service, client=client, signing_secret=signing, threads=threads)
     worker = asyncio.create_task(runtime.worker.run_forever(runtime.service.wake, stop))
+    housekeeping = asyncio.create_task(runtime.keep_house(stop))
     try:
         if settings.mode == "socket":
             handler = AsyncSocketModeHandler(app, settings.secret("app_token", environ))
@@ -56,4 +57,5 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     finally:
         stop.set()
         await worker
+        await housekeeping
         await runtime.close()

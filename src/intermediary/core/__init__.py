@@ -23,8 +23,18 @@ from intermediary.core.ids import (
     new_case_id,
     parse_case_id,
 )
-from intermediary.core.policy import BatchPolicy, CounsellorInfo, DestinationInfo, OrgPolicy
+from intermediary.core.policy import (
+    BatchPolicy,
+    CounsellorInfo,
+    DestinationInfo,
+    OrgPolicy,
+    ReminderPolicy,
+    RetentionPolicy,
+    RetentionRule,
+)
 from intermediary.core.protocol import Transition, is_party, step
+from intermediary.core.reminders import Reminder, ReminderKind, due_reminders
+from intermediary.core.retention import purge_due, report_year
 from intermediary.core.states import ROLE, TRANSITIONS, State, Step
 from intermediary.core.validation import CONSCIENCE_CONDITIONS, checked_text, text_digest
 from intermediary.core.vocabulary import *  # noqa: F403
@@ -49,16 +59,24 @@ __all__ = [
     "OrgId",
     "OrgPolicy",
     "PendingApproval",
+    "Reminder",
+    "ReminderKind",
+    "ReminderPolicy",
     "ReporterActor",
     "ReporterIndex",
+    "RetentionPolicy",
+    "RetentionRule",
     "State",
     "Step",
     "SystemActor",
     "Transition",
     "checked_text",
+    "due_reminders",
     "is_party",
     "new_case_id",
     "parse_case_id",
+    "purge_due",
+    "report_year",
     "step",
     "text_digest",
     *_commands,

@@ -60,6 +60,10 @@ class Case:
     meeting_due: datetime | None = None
     referrals: tuple[str, ...] = ()
     more_to_follow: bool = False
+    #: a recorded legal hold: the case is not purged while it lasts
+    on_hold: bool = False
+    #: when the hold ends by itself (``None``: until it is released)
+    hold_until: datetime | None = None
 
     # --- deadlines, derived -------------------------------------------------------------
 
@@ -81,6 +85,10 @@ class Case:
         if start is None:
             return None
         return deadlines.feedback_due(start, self.acknowledged_at, self.timezone)
+
+    def held(self, now: datetime) -> bool:
+        """Whether a legal hold keeps this case from being purged at ``now``."""
+        return self.on_hold and (self.hold_until is None or now < self.hold_until)
 
     def pending_item(self, number: int) -> PendingApproval | None:
         return next((p for p in self.pending if p.number == number), None)

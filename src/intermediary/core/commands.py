@@ -9,6 +9,7 @@ chosen outside the core and passed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from intermediary.core.actors import (
     CounsellorActor,
@@ -31,15 +32,18 @@ __all__ = [
     "Feedback",
     "FlagDetails",
     "GiveFeedback",
+    "Handover",
     "MeetingHeld",
     "Minutes",
     "Note",
     "OpenCase",
+    "PlaceHold",
     "Purge",
     "RecordConscienceDisclosure",
     "RecordLegalDisclosure",
     "Refer",
     "Reject",
+    "ReleaseHold",
     "Reply",
     "RequestMeeting",
     "Resume",
@@ -256,6 +260,34 @@ class RecordConscienceDisclosure:
     answers: tuple[ConditionAnswer, ...]
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlaceHold:
+    """A legal hold: keep the case past its retention (an investigation, a court case)."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    #: why; kept sealed in the case file, only "a hold" enters the audit chain
+    reason: str
+    #: when the hold ends by itself; ``None`` keeps it until it is released
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseHold:
+    actor: CounsellorActor
+    case_id: CaseId
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Handover:
+    """The case moves to another counsellor of the organisation (the one leaving acts)."""
+
+    actor: CounsellorActor
+    case_id: CaseId
+    successor: CounsellorId
+
+
 # --- management ------------------------------------------------------------------------
 
 
@@ -327,4 +359,7 @@ Command = (
     | Ask
     | GiveFeedback
     | Purge
+    | PlaceHold
+    | ReleaseHold
+    | Handover
 )

@@ -30,6 +30,7 @@ __all__ = [
     "ToCounsellor",
     "ToManagement",
     "ToReporter",
+    "TransferKey",
 ]
 
 
@@ -133,6 +134,27 @@ class Shred:
     """Crypto-shred the case: delete its sealed keys and all pending work."""
 
 
+@dataclass(frozen=True)
+class TransferKey:
+    """The case key moves from the leaving counsellor to the successor.
+
+    The service cannot do this itself (it never holds a case key): the caller
+    brings the key sealed to the successor, made on the leaving counsellor's
+    machine or by the recovery quorum, and the leaving counsellor's copy goes.
+    """
+
+    leaving: CounsellorId
+    successor: CounsellorId
+
+
 Effect = (
-    Deliver | RecordEntry | Audit | Reroute | SealIdentity | RememberTerms | ForgetRouting | Shred
+    Deliver
+    | RecordEntry
+    | Audit
+    | Reroute
+    | SealIdentity
+    | RememberTerms
+    | ForgetRouting
+    | Shred
+    | TransferKey
 )

@@ -99,6 +99,8 @@ def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
 
 
 def purge(case: Case, _: Purge, ctx: Context) -> Result:
+    if case.held(ctx.now):
+        raise WrongState("errors.on_hold", case=case.case_id)
     case = replace(case, pending=())
     return case, [Shred(), Audit.of("purged", case=case.case_id)]
 

@@ -6,6 +6,7 @@ and turned into these; the core never reads files.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import time
 
@@ -18,6 +19,9 @@ __all__ = [
     "CounsellorInfo",
     "DestinationInfo",
     "OrgPolicy",
+    "ReminderPolicy",
+    "RetentionPolicy",
+    "RetentionRule",
 ]
 
 #: Longest text accepted in one command. Long enough for a careful account,
@@ -56,6 +60,32 @@ class BatchPolicy:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReminderPolicy:
+    """When the service chases a deadline (DOMAIN.md: 7 days, 3 months).
+
+    Defaults: the acknowledgement on day 5 of its 7, feedback two weeks before
+    its date, and once a week for as long as either is overdue.
+    """
+
+    acknowledgement_day: int = 5
+    feedback_days_before: int = 14
+    overdue_every_days: int = 7
+
+
+class RetentionRule(enum.StrEnum):
+    #: purge once the case is closed and the annual report of that year is final
+    ANNUAL_REPORT = "annual_report"
+    #: purge a fixed number of days after closure
+    DAYS = "days"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetentionPolicy:
+    rule: RetentionRule = RetentionRule.ANNUAL_REPORT
+    days: int = 60
+
+
+@dataclass(frozen=True, kw_only=True)
 class OrgPolicy:
     id: OrgId
     name: str
@@ -69,6 +99,8 @@ class OrgPolicy:
     batch: BatchPolicy = field(default_factory=BatchPolicy)
     meeting_target_days: int = 14
     text_limit: int = DEFAULT_TEXT_LIMIT
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     def counsellor(self, counsellor_id: str) -> CounsellorInfo | None:
         return next((c for c in self.counsellors if c.id == counsellor_id), None)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from intermediary.core import counsellor_steps, management_steps, reporter_steps
+from intermediary.core import counsellor_steps, management_steps, office_steps, reporter_steps
 from intermediary.core.actors import (
     Actor,
     CounsellorActor,
@@ -60,6 +60,7 @@ _STEPS: dict[type, tuple[Step, Handler]] = {
     **reporter_steps.HANDLERS,
     **counsellor_steps.HANDLERS,
     **management_steps.HANDLERS,
+    **office_steps.HANDLERS,
 }
 
 #: command words as people type them, for error messages
@@ -91,6 +92,9 @@ _COMMAND_WORDS: dict[Step, str] = {
     Step.ASK: "!ask",
     Step.FEEDBACK: "!feedback",
     Step.PURGE: "purge",
+    Step.HOLD: "hold",
+    Step.RELEASE_HOLD: "hold release",
+    Step.HANDOVER: "keys handover",
 }
 
 

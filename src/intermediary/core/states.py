@@ -12,6 +12,8 @@ Rules of this table (each is tested cell by cell):
    approved relay moves ``OPEN``/``AWAITING_CONSENT`` to ``RELAYED``; later
    approved relays are follow-ups.
 5. ``CLOSED`` keeps only what the counsellor may still record; ``PURGED`` is final.
+6. A legal hold can be placed on and released from any case not yet purged; a
+   handover moves only open cases (closed ones stay with who closed them).
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class Step(enum.StrEnum):
     ASK = "ask"
     FEEDBACK = "feedback"
     PURGE = "purge"
+    HOLD = "legal_hold"
+    RELEASE_HOLD = "release_hold"
+    HANDOVER = "handover"
 
 
 class _Same:
@@ -113,6 +118,9 @@ ROLE: Final[Mapping[Step, Role]] = {
     Step.ASK: Role.MANAGEMENT,
     Step.FEEDBACK: Role.MANAGEMENT,
     Step.PURGE: Role.SYSTEM,
+    Step.HOLD: Role.COUNSELLOR,
+    Step.RELEASE_HOLD: Role.COUNSELLOR,
+    Step.HANDOVER: Role.COUNSELLOR,
 }
 
 TRANSITIONS: Final[Mapping[Step, Mapping[State, Target]]] = {
@@ -154,6 +162,9 @@ TRANSITIONS: Final[Mapping[Step, Mapping[State, Target]]] = {
         S.FEEDBACK_GIVEN: SAME,
     },
     Step.PURGE: {S.CLOSED: S.PURGED},
+    Step.HOLD: _same(*ACTIVE, S.CLOSED),
+    Step.RELEASE_HOLD: _same(*ACTIVE, S.CLOSED),
+    Step.HANDOVER: _same(*ACTIVE),
 }
 
 

@@ -103,3 +103,4 @@ class EntryKind(enum.StrEnum):
     REFERRAL = "referral"
     REVEAL = "reveal"
     DISCLOSURE = "disclosure"
+    LEGAL_HOLD = "legal_hold"

@@ -1,0 +1,77 @@
+"""Steps of the counsellor's office: legal holds and the handover of a case."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from intermediary.core.building import day, entry, to_counsellor, to_reporter
+from intermediary.core.case import Case
+from intermediary.core.commands import Handover, PlaceHold, ReleaseHold
+from intermediary.core.context import Context
+from intermediary.core.effects import Audit, Effect, TransferKey
+from intermediary.core.states import Step
+from intermediary.core.validation import checked_text
+from intermediary.core.vocabulary import EntryKind, Role
+from intermediary.errors import InvalidInput
+
+__all__ = ["HANDLERS"]
+
+Result = tuple[Case, Sequence[Effect]]
+
+
+def _reason(text: str, action: str, ctx: Context) -> str:
+    if not text.strip():
+        raise InvalidInput("errors.ground_required", action=action)
+    return checked_text(text, ctx.policy.text_limit)
+
+
+def place_hold(case: Case, cmd: PlaceHold, ctx: Context) -> Result:
+    reason = _reason(cmd.reason, "placing a legal hold", ctx)
+    if cmd.until is not None and cmd.until <= ctx.now:
+        raise InvalidInput("errors.hold_until_past", until=day(cmd.until, case.timezone))
+    until = day(cmd.until, case.timezone) if cmd.until else "-"
+    case, record = entry(
+        case, EntryKind.LEGAL_HOLD, Role.COUNSELLOR, f"hold until {until}: {reason}"
+    )
+    case = replace(case, on_hold=True, hold_until=cmd.until)
+    return case, [record, Audit.of("legal_hold", case=case.case_id, seq=record.seq, until=until)]
+
+
+def release_hold(case: Case, cmd: ReleaseHold, ctx: Context) -> Result:
+    if not case.held(ctx.now):
+        raise InvalidInput("errors.not_on_hold", case=case.case_id)
+    reason = _reason(cmd.reason, "releasing a legal hold", ctx)
+    case, record = entry(case, EntryKind.LEGAL_HOLD, Role.COUNSELLOR, f"hold released: {reason}")
+    case = replace(case, on_hold=False, hold_until=None)
+    return case, [record, Audit.of("legal_hold_released", case=case.case_id, seq=record.seq)]
+
+
+def handover(case: Case, cmd: Handover, ctx: Context) -> Result:
+    successor = ctx.policy.counsellor(cmd.successor)
+    if successor is None:
+        raise InvalidInput(
+            "errors.handover_not_counsellor",
+            who=cmd.successor,
+            organisation=case.org_id,
+            choices=", ".join(c.id for c in ctx.policy.counsellors if c.id != case.counsellor_id)
+            or "-",
+        )
+    if successor.id == case.counsellor_id:
+        raise InvalidInput("errors.handover_same", counsellor=successor.id)
+    leaving = case.counsellor_id
+    case = replace(case, counsellor_id=successor.id)
+    return case, [
+        TransferKey(leaving=leaving, successor=successor.id),
+        Audit.of("handover", case=case.case_id, leaving=leaving, successor=successor.id),
+        to_reporter(case, "reporter.counsellor_changed", counsellor=successor.name),
+        to_counsellor(case, "counsellor.handed_over", leaving=leaving, state=case.state),
+    ]
+
+
+HANDLERS: dict[type, tuple[Step, Any]] = {
+    PlaceHold: (Step.HOLD, place_hold),
+    ReleaseHold: (Step.RELEASE_HOLD, release_hold),
+    Handover: (Step.HANDOVER, handover),
+}

@@ -1,0 +1,326 @@
+"""The counsellor's office, kept by the service: reminders, retention, key handover.
+
+What happens here happens without anyone asking in a chat: the running
+service chases deadlines and destroys cases whose time is up; the
+counsellor's own tools (``intermediary keys handover``, ``recover``,
+``activity``, ``report --final``) record their acts through it so that each
+is in the audit chain. Nothing here can read a case file: handing a case over
+needs its key sealed to the successor, made where a counsellor key (or the
+recovery quorum) is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from intermediary.codec import load_case
+from intermediary.core import (
+    Case,
+    CounsellorActor,
+    CounsellorId,
+    Handover,
+    Purge,
+    Reminder,
+    Role,
+    State,
+    SystemActor,
+    due_reminders,
+    purge_due,
+)
+from intermediary.core.states import ACTIVE
+from intermediary.errors import CasePurged, DuplicateEvent, InvalidInput, UnknownCase
+from intermediary.report import Activity, CaseStats, statistics_of
+from intermediary.service import Service
+from intermediary.store import AuditDraft, AuditRecord, CaseRow, SealedKey, Store, UnitOfWork
+from intermediary.vault import shred_key
+
+__all__ = ["FINAL_REPORT", "Office", "SweepResult", "activities_of", "statistics_of_store"]
+
+log = logging.getLogger("intermediary.office")
+
+#: audit kind recording that the annual report of a year is final
+FINAL_REPORT = "annual_report_final"
+#: audit kind of one entry of the counsellor's activities
+ACTIVITY = "activity"
+#: a vault key without a case row is kept this long: the case may be mid-opening
+ORPHAN_GRACE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminders: int
+    purged: tuple[str, ...]
+    keys_destroyed: int
+
+
+class Office:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.store = service.store
+        self._orphans: dict[str, datetime] = {}
+
+    @property
+    def clock(self) -> datetime:
+        return self.service.clock()
+
+    # --- the scheduled work -------------------------------------------------------------
+
+    async def sweep(self) -> SweepResult:
+        """One round of everything scheduled: reminders, purges, vault upkeep."""
+        reminders = await self.send_reminders()
+        purged = await self.purge_due()
+        destroyed = await self.destroy_dead_keys()
+        return SweepResult(reminders, tuple(purged), destroyed)
+
+    async def send_reminders(self) -> int:
+        """Queue every reminder whose time has come and that was not queued before."""
+        now = self.clock
+        sent = 0
+        for row in await self.store.all_cases():
+            if row.state not in ACTIVE:
+                continue
+            case = load_case(row.meta, None)
+            policy = self.service.policy(case.org_id).reminders
+            for reminder in due_reminders(case, now, policy):
+                if await self._remind(case, reminder, now):
+                    sent += 1
+        return sent
+
+    async def _remind(self, case: Case, reminder: Reminder, now: datetime) -> bool:
+        if await self.store.outbox_item(f"{reminder.key}.0") is not None:
+            return False
+        shred = shred_key(self.store.vault, case.case_id)
+        unit = UnitOfWork(event_key=f"reminder:{reminder.key}", event_at=now)
+        for index, deliver in enumerate(reminder.deliveries):
+            item = await self.service.sealer.outbox_item(
+                case, deliver, f"{reminder.key}.{index}", None, now, shred
+            )
+            if item is not None:
+                unit.outbox.append(item)
+        recipients = sorted({type(d.recipient).__name__ for d in reminder.deliveries})
+        unit.audit.append(
+            self._draft(
+                case.org_id,
+                case.case_id,
+                "reminder_sent",
+                Role.SYSTEM,
+                reminder=reminder.kind,
+                round=reminder.round,
+                deadline=reminder.deadline.isoformat(),
+                recipients=",".join(recipients),
+            )
+        )
+        try:
+            await self.service.commit(unit)
+        except DuplicateEvent:  # another round (or instance) queued it first
+            return False
+        return True
+
+    async def final_years(self, org_id: str) -> frozenset[int]:
+        """The years whose annual report the counsellor declared final."""
+        return frozenset(
+            int(json.loads(r.details)["year"])
+            for r in await self.store.audit_log()
+            if r.kind == FINAL_REPORT and r.org_id == org_id
+        )
+
+    async def purge_due(self) -> list[str]:
+        """Purge every closed case past its organisation's retention and not on hold."""
+        now = self.clock
+        finals: dict[str, frozenset[int]] = {}
+        purged: list[str] = []
+        for row in await self.store.all_cases():
+            if row.state != State.CLOSED:
+                continue
+            case = load_case(row.meta, None)
+            if case.org_id not in finals:
+                finals[case.org_id] = await self.final_years(case.org_id)
+            retention = self.service.policy(case.org_id).retention
+            if purge_due(case, now, retention, finals[case.org_id]):
+                await self.purge(case.case_id)
+                purged.append(case.case_id)
+        return purged
+
+    async def purge(self, case_id: str) -> None:
+        """Destroy one closed case: only its statistics remain (crypto-shredding).
+
+        The database loses the sealed keys, identity, routing, pending work and
+        case file; the row keeps the :class:`CaseStats` and nothing that leads to
+        the reporter. Then the case's key in the vault is destroyed, so a copy
+        of the database made before this moment cannot be read for the case either.
+        """
+        now = self.clock
+
+        def only_statistics(unit: UnitOfWork, case: Case) -> None:
+            assert unit.case is not None
+            unit.case = replace(
+                unit.case,
+                meta=statistics_of(case, now).to_json(),
+                reporter_index="",
+                receipt_hash="",
+            )
+
+        case = await self.service.act_as(SystemActor(), case_id, Purge, finish=only_statistics)
+        await asyncio.to_thread(self.store.vault.destroy, case.case_id)
+        log.info("case purged", extra={"case": case.case_id})
+
+    async def destroy_dead_keys(self) -> int:
+        """Destroy vault keys of purged cases (a crash after the purge's commit) and of
+        cases that never came to exist (a crash while opening), after a grace period."""
+        now = self.clock
+        states = {r.case_id: r.state for r in await self.store.all_cases()}
+        destroyed = 0
+        held = await asyncio.to_thread(self.store.vault.case_ids)
+        for case_id in held:
+            state = states.get(case_id)
+            if state is None:
+                first_seen = self._orphans.setdefault(case_id, now)
+                if now - first_seen < ORPHAN_GRACE:
+                    continue
+            elif state != State.PURGED:
+                self._orphans.pop(case_id, None)
+                continue
+            await asyncio.to_thread(self.store.vault.destroy, case_id)
+            self._orphans.pop(case_id, None)
+            destroyed += 1
+        return destroyed
+
+    # --- keys: handover and recovery ----------------------------------------------------
+
+    async def hand_over(
+        self, actor: CounsellorActor, case_id: str, successor: str, sealed: SealedKey
+    ) -> Case:
+        """Move an open case to ``successor`` with its key ``sealed`` to them."""
+        return await self.service.act_as(
+            actor, case_id, Handover, successor=CounsellorId(successor), transfer=sealed
+        )
+
+    async def reseal(self, case_id: str, sealed: SealedKey, *, reason: str) -> None:
+        """Replace one holder's sealed case key (a counsellor's new key after recovery)."""
+        found = await self.store.load_case(case_id)
+        if found is None:
+            raise UnknownCase(case=case_id)
+        row = found[0]
+        if row.state == State.PURGED:
+            raise CasePurged(case=row.case_id)
+        await self.service.commit(
+            UnitOfWork(
+                sealed_keys=[sealed],
+                audit=[
+                    self._draft(
+                        row.org_id,
+                        row.case_id,
+                        "case_key_resealed",
+                        Role.COUNSELLOR,
+                        holder=sealed.holder,
+                        reason=reason,
+                    )
+                ],
+            )
+        )
+
+    # --- the annual report --------------------------------------------------------------
+
+    def _org(self, org_id: str) -> None:
+        if self.service.config.organisation(org_id) is None:
+            raise InvalidInput(
+                "errors.unknown_organisation",
+                organisation=org_id,
+                choices=", ".join(o.id for o in self.service.config.organisations),
+            )
+
+    async def statistics(self, org_id: str) -> list[CaseStats]:
+        self._org(org_id)
+        return await statistics_of_store(self.store, org_id, self.clock)
+
+    async def activities(self, org_id: str) -> list[Activity]:
+        self._org(org_id)
+        return activities_of(await self.store.audit_log(), org_id)
+
+    async def add_activity(self, activity: Activity) -> None:
+        """Record some of the counsellor's own work (audited, about no person)."""
+        self._org(activity.org_id)
+        await self.service.commit(
+            UnitOfWork(
+                audit=[
+                    self._draft(
+                        activity.org_id,
+                        None,
+                        ACTIVITY,
+                        Role.COUNSELLOR,
+                        year=activity.year,
+                        activity=activity.kind,
+                        amount=repr(activity.amount),
+                    )
+                ]
+            )
+        )
+
+    async def declare_final(self, org_id: str, year: int, digest: str) -> bool:
+        """Record that the annual report of ``year`` is final; ``False`` if it was already."""
+        self._org(org_id)
+        if year in await self.final_years(org_id):
+            return False
+        await self.service.commit(
+            UnitOfWork(
+                audit=[
+                    self._draft(
+                        org_id, None, FINAL_REPORT, Role.COUNSELLOR, year=year, report=digest
+                    )
+                ]
+            )
+        )
+        return True
+
+    async def record(self, org_id: str, kind: str, role: Role, **details: str | int) -> None:
+        """An office act without a case (a recovery) in the audit chain."""
+        await self.service.commit(
+            UnitOfWork(audit=[self._draft(org_id, None, kind, role, **details)])
+        )
+
+    async def audit_of(self, case_id: str) -> Sequence[AuditRecord]:
+        return [r for r in await self.store.audit_log() if r.case_id == case_id]
+
+    def _draft(
+        self, org_id: str, case_id: str | None, kind: str, role: Role, **details: str | int
+    ) -> AuditDraft:
+        return AuditDraft(
+            org_id=org_id,
+            case_id=case_id,
+            kind=kind,
+            actor_role=role,
+            details=json.dumps({k: str(v) for k, v in details.items()}, sort_keys=True),
+            at=self.clock,
+        )
+
+
+async def statistics_of_store(store: Store, org_id: str, now: datetime) -> list[CaseStats]:
+    """The statistics of every case of ``org_id``: live ones computed at ``now``, purged
+    ones as they were kept. No key is needed: it is all metadata."""
+    return [_stats(row, now) for row in await store.all_cases() if row.org_id == org_id]
+
+
+def activities_of(records: Sequence[AuditRecord], org_id: str) -> list[Activity]:
+    """The counsellor's activities of ``org_id`` as recorded in the audit chain."""
+    return [_activity(r) for r in records if r.kind == ACTIVITY and r.org_id == org_id]
+
+
+def _stats(row: CaseRow, now: datetime) -> CaseStats:
+    if row.state == State.PURGED:
+        return CaseStats.from_json(row.meta)
+    return statistics_of(load_case(row.meta, None), now)
+
+
+def _activity(record: AuditRecord) -> Activity:
+    details = json.loads(record.details)
+    return Activity(
+        org_id=record.org_id,
+        year=int(details["year"]),
+        kind=details["activity"],
+        amount=float(details["amount"]),
+    )

@@ -1,0 +1,125 @@
+"""Legal holds and handover in the core: what they change, what they refuse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from intermediary.core import (
+    Audit,
+    CounsellorActor,
+    CounsellorId,
+    Deliver,
+    Handover,
+    PlaceHold,
+    Purge,
+    RecordEntry,
+    ReleaseHold,
+    State,
+    SystemActor,
+    ToCounsellor,
+    ToReporter,
+    TransferKey,
+    step,
+)
+from intermediary.errors import InvalidInput, WrongState
+from tests.helpers import CASE, COUNSELLOR, NOW, ORG, case_in, ctx
+
+DAAN = CounsellorActor(ORG, COUNSELLOR)
+
+
+def test_a_hold_is_recorded_sealed_and_audited_without_its_reason() -> None:
+    until = NOW + timedelta(days=400)
+    t = step(
+        case_in(State.CLOSED),
+        PlaceHold(actor=DAAN, case_id=CASE, reason="Court case 2027/113", until=until),
+        ctx(),
+    )
+    assert t.case.on_hold
+    assert t.case.hold_until == until
+    entry = next(e for e in t.effects if isinstance(e, RecordEntry))
+    assert "Court case 2027/113" in entry.text
+    audit = next(e for e in t.effects if isinstance(e, Audit))
+    assert audit.kind == "legal_hold"
+    assert "Court case" not in str(audit.details)
+
+
+def test_purge_is_refused_while_held_and_allowed_once_the_hold_ends() -> None:
+    held = step(
+        case_in(State.CLOSED),
+        PlaceHold(actor=DAAN, case_id=CASE, reason="audit", until=NOW + timedelta(days=30)),
+        ctx(),
+    ).case
+    purge = Purge(actor=SystemActor(), case_id=CASE)
+    with pytest.raises(WrongState, match="legal hold"):
+        step(held, purge, ctx(now=NOW + timedelta(days=29)))
+    assert step(held, purge, ctx(now=NOW + timedelta(days=30))).case.state is State.PURGED
+
+
+def test_an_open_ended_hold_lasts_until_released() -> None:
+    held = step(case_in(State.CLOSED), PlaceHold(actor=DAAN, case_id=CASE, reason="x"), ctx()).case
+    purge = Purge(actor=SystemActor(), case_id=CASE)
+    with pytest.raises(WrongState):
+        step(held, purge, ctx(now=NOW + timedelta(days=3650)))
+    released = step(held, ReleaseHold(actor=DAAN, case_id=CASE, reason="court done"), ctx()).case
+    assert not released.on_hold
+    assert step(released, purge, ctx()).case.state is State.PURGED
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (PlaceHold(actor=DAAN, case_id=CASE, reason="  "), "written ground"),
+        (
+            PlaceHold(actor=DAAN, case_id=CASE, reason="x", until=NOW - timedelta(days=1)),
+            "has passed",
+        ),
+        (ReleaseHold(actor=DAAN, case_id=CASE, reason="done"), "not under a legal hold"),
+    ],
+)
+def test_bad_holds_are_refused(command: object, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        step(case_in(State.CLOSED), command, ctx())  # type: ignore[arg-type]
+
+
+def test_handover_moves_the_case_and_tells_the_reporter() -> None:
+    t = step(
+        case_in(State.ACKNOWLEDGED),
+        Handover(actor=DAAN, case_id=CASE, successor=CounsellorId("ilse")),
+        ctx(),
+    )
+    assert t.case.counsellor_id == "ilse"
+    assert t.case.state is State.ACKNOWLEDGED
+    assert TransferKey(leaving=COUNSELLOR, successor=CounsellorId("ilse")) in t.effects
+    told = [e for e in t.effects if isinstance(e, Deliver)]
+    reporter = next(d for d in told if isinstance(d.recipient, ToReporter))
+    assert reporter.message.key == "reporter.counsellor_changed"
+    assert reporter.message.values["counsellor"] == "Ilse"
+    (counsellor,) = [d.recipient for d in told if isinstance(d.recipient, ToCounsellor)]
+    assert isinstance(counsellor, ToCounsellor)
+    assert counsellor.counsellor_id == "ilse"
+    audit = next(e for e in t.effects if isinstance(e, Audit))
+    assert dict(audit.details) == {"case": CASE, "leaving": "daan", "successor": "ilse"}
+
+
+@pytest.mark.parametrize(
+    ("successor", "message"),
+    [("daan", "already the counsellor"), ("board", "not a counsellor"), ("nobody", "ilse")],
+)
+def test_handover_to_someone_not_a_successor_is_refused(successor: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        step(
+            case_in(State.OPEN),
+            Handover(actor=DAAN, case_id=CASE, successor=CounsellorId(successor)),
+            ctx(),
+        )
+
+
+def test_closed_cases_are_not_handed_over() -> None:
+    with pytest.raises(WrongState):
+        step(
+            case_in(State.CLOSED),
+            Handover(actor=DAAN, case_id=CASE, successor=CounsellorId("ilse")),
+            ctx(),
+        )
