@@ -82,7 +82,9 @@ async def main(folder: Path) -> Mailboxes:
     case = await service.act(daan, case.case_id, Draft, text="Duplicate supplier payments.")
     await service.act(employee, case.case_id, Approve, number=case.pending[0].number)
     await service.act(board, case.case_id, Acknowledge)
-    # 3. deliver everything queued (a real adapter runs worker.run_forever)
+    # 3. reminders and purges, then deliver everything queued (a real adapter runs
+    #    runtime.keep_house and worker.run_forever as tasks)
+    await runtime.housekeeping()
     await runtime.worker.run_once()
     await runtime.close()
     return mail

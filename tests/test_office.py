@@ -263,3 +263,51 @@ async def test_vault_keys_of_cases_that_never_came_to_exist_are_destroyed_later(
     assert await h.office.destroy_dead_keys() == 1
     assert "VP-ABCD-EFGH" not in h.store.vault.case_ids()
     await h.close()
+
+
+# --- the annual report from a running installation -------------------------------------
+
+
+async def test_the_annual_report_counts_live_and_purged_cases_and_shows_no_content(
+    tmp_path: Path,
+) -> None:
+    from intermediary.office import statistics_of_store
+    from intermediary.report import build_report, derivable_cells, render_csv, render_html
+
+    h = await make_harness(tmp_path / "case.db")
+    opened = []
+    for n in range(12):
+        name = f"employee{n}"
+        category, outcome = ("bullying", "resolved") if n < 7 else ("discrimination", "referred")
+        await h.say(name, f"!new mode=consult disclosure=anonymous category={category}")
+        await h.say(name, f"{PLANTED_TEXT} number {n}")
+        case = await h.case_of(name)
+        await h.say("counsellor", f"!close {case} {outcome} {category}")
+        opened.append(case)
+    for case in opened[:6]:
+        await h.office.purge(case)
+    stats = await statistics_of_store(h.store, "demo", h.clock.now)
+    report = build_report(
+        org_id="demo",
+        org_name="Demo B.V.",
+        locale="en",
+        min_cell_size=5,
+        year=2027,
+        stats=stats,
+        activities=await h.office.activities("demo"),
+        trends="",
+        generated_at=h.clock.now,
+    )
+    rows = {row.key: row for table in report.tables for row in table.rows}
+    assert rows["contacts.total"].value == 12
+    assert rows["contacts.consult"].value == 12
+    assert rows["categories.bullying"].value == 7
+    assert rows["categories.discrimination"].value == 5
+    assert derivable_cells(report) == []
+    for row in rows.values():
+        assert row.value is None or not 0 < row.value < 5, row
+    for rendered in (render_html(report), render_csv(report)):
+        assert PLANTED_TEXT not in rendered
+        for case in opened:
+            assert case not in rendered
+    await h.close()
