@@ -311,3 +311,21 @@ async def test_the_annual_report_counts_live_and_purged_cases_and_shows_no_conte
         for case in opened:
             assert case not in rendered
     await h.close()
+
+
+async def test_a_case_whose_vault_key_is_lost_does_not_stop_the_others(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    h = await make_harness()
+    broken = await relayed_case(h)
+    await h.say("anna", "!new mode=report disclosure=confidential category=bullying")
+    await h.say("anna", "Another matter.")
+    other = await h.case_of("anna")
+    await h.say("counsellor", f"!draft {other} A second report.")
+    await h.say("anna", f"!approve {await h.pending('anna')}")
+    h.store.vault.destroy(broken)
+    h.clock.advance(days=5)
+    assert await h.office.send_reminders() == 1
+    assert any("no key for case" in r.getMessage() for r in caplog.records)
+    assert [r.case_id for r in await h.store.audit_log() if r.kind == "reminder_sent"] == [other]
+    await h.close()

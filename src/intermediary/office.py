@@ -33,7 +33,13 @@ from intermediary.core import (
     purge_due,
 )
 from intermediary.core.states import ACTIVE
-from intermediary.errors import CasePurged, DuplicateEvent, InvalidInput, UnknownCase
+from intermediary.errors import (
+    CasePurged,
+    DuplicateEvent,
+    IntermediaryError,
+    InvalidInput,
+    UnknownCase,
+)
 from intermediary.report import Activity, CaseStats, statistics_of
 from intermediary.service import Service
 from intermediary.store import AuditDraft, AuditRecord, CaseRow, SealedKey, Store, UnitOfWork
@@ -87,8 +93,10 @@ class Office:
             case = load_case(row.meta, None)
             policy = self.service.policy(case.org_id).reminders
             for reminder in due_reminders(case, now, policy):
-                if await self._remind(case, reminder, now):
-                    sent += 1
+                try:
+                    sent += await self._remind(case, reminder, now)
+                except IntermediaryError as error:  # one broken case must not stop the rest
+                    _skipped("reminder", case.case_id, error)
         return sent
 
     async def _remind(self, case: Case, reminder: Reminder, now: datetime) -> bool:
@@ -142,7 +150,11 @@ class Office:
                 finals[case.org_id] = await self.final_years(case.org_id)
             retention = self.service.policy(case.org_id).retention
             if purge_due(case, now, retention, finals[case.org_id]):
-                await self.purge(case.case_id)
+                try:
+                    await self.purge(case.case_id)
+                except IntermediaryError as error:
+                    _skipped("purge", case.case_id, error)
+                    continue
                 purged.append(case.case_id)
         return purged
 
@@ -308,6 +320,16 @@ async def statistics_of_store(store: Store, org_id: str, now: datetime) -> list[
 def activities_of(records: Sequence[AuditRecord], org_id: str) -> list[Activity]:
     """The counsellor's activities of ``org_id`` as recorded in the audit chain."""
     return [_activity(r) for r in records if r.kind == ACTIVITY and r.org_id == org_id]
+
+
+def _skipped(what: str, case_id: str, error: IntermediaryError) -> None:
+    """Logged for the operator and tried again next round; the error names no person."""
+    log.warning(
+        "%s skipped, will retry: %s",
+        what,
+        error.message(),
+        extra={"case": case_id, "error": type(error).__name__},
+    )
 
 
 def _stats(row: CaseRow, now: datetime) -> CaseStats:
