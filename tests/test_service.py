@@ -10,9 +10,11 @@ import pytest
 from intermediary import crypto
 from intermediary.casefile import open_case_file
 from intermediary.codec import ReporterProfile, Sender
+from intermediary.config import ServiceSection
 from intermediary.core import Reply, SendMessage
 from intermediary.errors import ConfigError, RateLimited, UnknownCase
 from intermediary.proof import check_proof
+from intermediary.runtime import demo_config
 from intermediary.service import Service
 from intermediary.store import MemoryStore
 from tests.harness import PLANTED, Clock, make_harness, two_board_config
@@ -293,4 +295,50 @@ async def test_a_redelivered_event_is_applied_once(tmp_path: Path) -> None:
     ]
     assert texts == ["hello", "only once"]
     assert sum("only once" in t for t in h.inbox("counsellor")) == 1
+    await h.close()
+
+
+async def test_many_reporters_at_once_share_one_sqlite_connection(tmp_path: Path) -> None:
+    """Found by the concurrency benchmark: two commands committing at the same moment
+    used to start a transaction inside another one ("cannot start a transaction within
+    a transaction"). Every message of every reporter must arrive, once."""
+    import asyncio
+
+    from intermediary.core import SendMessage
+
+    key = crypto.CounsellorKey.generate()
+    config = demo_config(key.public)
+    config = config.model_copy(
+        update={"service": ServiceSection(rate_burst=10**6, rate_per_minute=10**6)}
+    )
+    h = await make_harness(tmp_path / "case.db", config=config, counsellor_key=key)
+    senders = [Sender(platform="console", address=f"employee{n}") for n in range(40)]
+    cases = [
+        (
+            await h.service.open_case(
+                s, ReporterProfile(), org_id="demo", counsellor_id="counsellor"
+            )
+        )[0].case_id
+        for s in senders
+    ]
+
+    async def talk(sender: Sender, case: str) -> None:
+        for n in range(5):
+            await h.service.act(sender, case, SendMessage, text=f"{sender.address} says {n}")
+
+    async def deliver_meanwhile() -> None:
+        for _ in range(20):
+            await h.worker.run_once()
+            await asyncio.sleep(0)
+
+    await asyncio.gather(
+        *(talk(s, c) for s, c in zip(senders, cases, strict=True)), deliver_meanwhile()
+    )
+    await h.worker.run_once()
+    for case in cases:
+        assert len(await h.store.entries(case)) == 5
+    texts = h.inbox("counsellor")
+    for sender in senders:
+        for n in range(5):
+            assert sum(f"{sender.address} says {n}" in t for t in texts) == 1
     await h.close()

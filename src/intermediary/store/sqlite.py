@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
@@ -82,6 +83,10 @@ class SqliteStore:
         #: the shred keys, kept outside this file (default: a folder next to it)
         self.vault: KeyVault = vault if vault is not None else sibling_vault(self.path)
         self._db: aiosqlite.Connection | None = None
+        #: One connection serves every coroutine, so one of them at a time may use it:
+        #: otherwise a second ``BEGIN`` lands inside the first one's transaction, and a
+        #: read sees another command's writes before they are committed.
+        self._turn = asyncio.Lock()
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -134,14 +139,19 @@ class SqliteStore:
         return self._db
 
     async def _all(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        try:
-            async with self.db.execute(sql, tuple(args)) as cur:
-                return list(await cur.fetchall())
-        except sqlite3.Error as error:
-            raise _translate(error, self.busy_timeout) from None
+        async with self._turn:
+            try:  # one hop to the database thread, not three (execute, fetch, close)
+                return list(await self.db.execute_fetchall(sql, tuple(args)))
+            except sqlite3.Error as error:
+                raise _translate(error, self.busy_timeout) from None
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._turn, self._exclusive() as db:
+            yield db
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[aiosqlite.Connection]:
         db = self.db
         try:
             await db.execute("BEGIN IMMEDIATE")
@@ -220,11 +230,11 @@ class SqliteStore:
     async def commit(self, unit: UnitOfWork, link: Linker) -> None:
         async with self._transaction() as db:
             if unit.event_key is not None:
-                async with db.execute(
+                seen = await db.execute_fetchall(
                     "SELECT 1 FROM processed_events WHERE event_key = ?", (unit.event_key,)
-                ) as cur:
-                    if await cur.fetchone() is not None:
-                        raise DuplicateEvent()
+                )
+                if seen:
+                    raise DuplicateEvent()
                 await db.execute(
                     "INSERT INTO processed_events (event_key, at) VALUES (?, ?)",
                     (unit.event_key, _ts(unit.event_at or datetime.now(UTC))),
@@ -233,23 +243,22 @@ class SqliteStore:
             if case is not None:
                 await self._write_case(db, case, unit.expected_version)
                 if unit.pending is not None:
-                    await db.execute("DELETE FROM pending WHERE case_id = ?", (case.case_id,))
-                    await db.executemany(
-                        "INSERT INTO pending (case_id, number, blob) VALUES (?, ?, ?)",
-                        [(p.case_id, p.number, p.blob) for p in unit.pending],
-                    )
-            await db.executemany(
-                "INSERT INTO entries (case_id, seq, kind, author, blob, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (e.case_id, e.seq, e.kind, e.author, e.blob, _ts(e.created_at))
-                    for e in unit.entries
-                ],
-            )
-            await db.executemany(
-                "INSERT OR REPLACE INTO sealed_keys (case_id, holder, blob) VALUES (?, ?, ?)",
-                [(k.case_id, k.holder, k.blob) for k in unit.sealed_keys],
-            )
+                    await self._replace_pending(db, case.case_id, unit.pending)
+            # each call is a hop to the database thread: nothing is sent for nothing
+            if unit.entries:
+                await db.executemany(
+                    "INSERT INTO entries (case_id, seq, kind, author, blob, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (e.case_id, e.seq, e.kind, e.author, e.blob, _ts(e.created_at))
+                        for e in unit.entries
+                    ],
+                )
+            if unit.sealed_keys:
+                await db.executemany(
+                    "INSERT OR REPLACE INTO sealed_keys (case_id, holder, blob) VALUES (?, ?, ?)",
+                    [(k.case_id, k.holder, k.blob) for k in unit.sealed_keys],
+                )
             if case is not None and unit.drop_holders:
                 await db.executemany(
                     "DELETE FROM sealed_keys WHERE case_id = ? AND holder = ?",
@@ -257,14 +266,22 @@ class SqliteStore:
                 )
             if case is not None:
                 await self._write_secrets(db, case.case_id, unit)
-            await db.executemany(
-                "INSERT INTO outbox (key, case_id, org_id, payload, not_before, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (o.key, o.case_id, o.org_id, o.payload, _ts(o.not_before), _ts(o.created_at))
-                    for o in unit.outbox
-                ],
-            )
+            if unit.outbox:
+                await db.executemany(
+                    "INSERT INTO outbox (key, case_id, org_id, payload, not_before, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            o.key,
+                            o.case_id,
+                            o.org_id,
+                            o.payload,
+                            _ts(o.not_before),
+                            _ts(o.created_at),
+                        )
+                        for o in unit.outbox
+                    ],
+                )
             if unit.audit:
                 head = await self._audit_head(db)
                 for draft in unit.audit:
@@ -289,11 +306,16 @@ class SqliteStore:
     async def _write_case(
         self, db: aiosqlite.Connection, case: CaseRow, expected: int | None
     ) -> None:
-        async with db.execute(
-            "SELECT version FROM cases WHERE case_id = ?", (case.case_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        found = None if row is None else int(row[0])
+        rows = list(
+            await db.execute_fetchall(
+                "SELECT version, (SELECT group_concat(destination_id, ',') "
+                "FROM case_destinations d WHERE d.case_id = c.case_id) "
+                "FROM cases c WHERE case_id = ?",
+                (case.case_id,),
+            )
+        )
+        found = int(rows[0][0]) if rows else None
+        known = tuple(sorted(rows[0][1].split(","))) if rows and rows[0][1] else ()
         if found != expected:
             raise ConcurrentUpdate(case=case.case_id)
         values = (
@@ -320,11 +342,26 @@ class SqliteStore:
                 "WHERE case_id = ?",
                 (*values, case.case_id),
             )
-        await db.execute("DELETE FROM case_destinations WHERE case_id = ?", (case.case_id,))
-        await db.executemany(
-            "INSERT INTO case_destinations (case_id, org_id, destination_id) VALUES (?, ?, ?)",
-            [(case.case_id, case.org_id, d) for d in case.destinations],
-        )
+        if tuple(sorted(case.destinations)) == known:
+            return
+        if known:
+            await db.execute("DELETE FROM case_destinations WHERE case_id = ?", (case.case_id,))
+        if case.destinations:
+            await db.executemany(
+                "INSERT INTO case_destinations (case_id, org_id, destination_id) VALUES (?, ?, ?)",
+                [(case.case_id, case.org_id, d) for d in case.destinations],
+            )
+
+    @staticmethod
+    async def _replace_pending(
+        db: aiosqlite.Connection, case_id: str, pending: list[PendingRow]
+    ) -> None:
+        await db.execute("DELETE FROM pending WHERE case_id = ?", (case_id,))
+        if pending:
+            await db.executemany(
+                "INSERT INTO pending (case_id, number, blob) VALUES (?, ?, ?)",
+                [(p.case_id, p.number, p.blob) for p in pending],
+            )
 
     async def _write_secrets(
         self, db: aiosqlite.Connection, case_id: str, unit: UnitOfWork
@@ -456,13 +493,14 @@ class SqliteStore:
 
     @staticmethod
     async def _audit_head(db: aiosqlite.Connection) -> AuditRecord | None:
-        async with db.execute(
-            "SELECT seq, org_id, case_id, kind, actor_role, details, at, "
-            "prev_hash, hash, signature FROM audit "
-            "ORDER BY seq DESC LIMIT 1"
-        ) as cur:
-            row = await cur.fetchone()
-        return None if row is None else SqliteStore._audit(row)
+        rows = list(
+            await db.execute_fetchall(
+                "SELECT seq, org_id, case_id, kind, actor_role, details, at, "
+                "prev_hash, hash, signature FROM audit "
+                "ORDER BY seq DESC LIMIT 1"
+            )
+        )
+        return SqliteStore._audit(rows[0]) if rows else None
 
     @staticmethod
     def _audit(r: Any) -> AuditRecord:
