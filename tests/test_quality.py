@@ -29,10 +29,15 @@ def test_mypy_strict_on_the_library() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_strict_on_the_benchmarks() -> None:
+    result = run("mypy", "--strict", "bench")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_ruff_lint_and_format() -> None:
-    lint = run("ruff", "check", "src", "adapters", "tests", "examples")
+    lint = run("ruff", "check", "src", "adapters", "tests", "examples", "bench")
     assert lint.returncode == 0, lint.stdout
-    fmt = run("ruff", "format", "--check", "src", "adapters", "tests", "examples")
+    fmt = run("ruff", "format", "--check", "src", "adapters", "tests", "examples", "bench")
     assert fmt.returncode == 0, fmt.stdout
 
 

@@ -37,7 +37,7 @@ from intermediary.errors import ConfigError, IntegrityError, InvalidInput, Opera
 from intermediary.excerpt import case_excerpt, render_excerpt
 from intermediary.handover import hand_over_cases, recover_cases, recovery_key
 from intermediary.intervision import identity_names, summary
-from intermediary.office import activities_of, statistics_of_store
+from intermediary.office import ACTIVITY, activities_of, statistics_of_store
 from intermediary.proof import check_proof
 from intermediary.recovery import parse_share, split_secret
 from intermediary.report import Activity, build_report, write_report
@@ -136,7 +136,7 @@ def report(
         await store.open()
         try:
             stats = await statistics_of_store(store, org.id, now)
-            activities = [a for a in activities_of(await store.audit_log(), org.id)]
+            activities = activities_of(await store.audit_entries(kind=ACTIVITY), org.id)
         finally:
             await store.close()
         built = build_report(

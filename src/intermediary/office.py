@@ -45,7 +45,14 @@ from intermediary.service import Service
 from intermediary.store import AuditDraft, AuditRecord, CaseRow, SealedKey, Store, UnitOfWork
 from intermediary.vault import shred_key
 
-__all__ = ["FINAL_REPORT", "Office", "SweepResult", "activities_of", "statistics_of_store"]
+__all__ = [
+    "ACTIVITY",
+    "FINAL_REPORT",
+    "Office",
+    "SweepResult",
+    "activities_of",
+    "statistics_of_store",
+]
 
 log = logging.getLogger("intermediary.office")
 
@@ -87,9 +94,7 @@ class Office:
         """Queue every reminder whose time has come and that was not queued before."""
         now = self.clock
         sent = 0
-        for row in await self.store.all_cases():
-            if row.state not in ACTIVE:
-                continue
+        for row in await self.store.cases_in_states(ACTIVE):
             case = load_case(row.meta, None)
             policy = self.service.policy(case.org_id).reminders
             for reminder in due_reminders(case, now, policy):
@@ -133,8 +138,8 @@ class Office:
         """The years whose annual report the counsellor declared final."""
         return frozenset(
             int(json.loads(r.details)["year"])
-            for r in await self.store.audit_log()
-            if r.kind == FINAL_REPORT and r.org_id == org_id
+            for r in await self.store.audit_entries(kind=FINAL_REPORT)
+            if r.org_id == org_id
         )
 
     async def purge_due(self) -> list[str]:
@@ -142,9 +147,7 @@ class Office:
         now = self.clock
         finals: dict[str, frozenset[int]] = {}
         purged: list[str] = []
-        for row in await self.store.all_cases():
-            if row.state != State.CLOSED:
-                continue
+        for row in await self.store.cases_in_states([State.CLOSED]):
             case = load_case(row.meta, None)
             if case.org_id not in finals:
                 finals[case.org_id] = await self.final_years(case.org_id)
@@ -252,7 +255,7 @@ class Office:
 
     async def activities(self, org_id: str) -> list[Activity]:
         self._org(org_id)
-        return activities_of(await self.store.audit_log(), org_id)
+        return activities_of(await self.store.audit_entries(kind=ACTIVITY), org_id)
 
     async def add_activity(self, activity: Activity) -> None:
         """Record some of the counsellor's own work (audited, about no person)."""
@@ -296,7 +299,7 @@ class Office:
         )
 
     async def audit_of(self, case_id: str) -> Sequence[AuditRecord]:
-        return [r for r in await self.store.audit_log() if r.case_id == case_id]
+        return await self.store.audit_entries(case_id=case_id)
 
     def _draft(
         self, org_id: str, case_id: str | None, kind: str, role: Role, **details: str | int
@@ -314,7 +317,7 @@ class Office:
 async def statistics_of_store(store: Store, org_id: str, now: datetime) -> list[CaseStats]:
     """The statistics of every case of ``org_id``: live ones computed at ``now``, purged
     ones as they were kept. No key is needed: it is all metadata."""
-    return [_stats(row, now) for row in await store.all_cases() if row.org_id == org_id]
+    return [_stats(row, now) for row in await store.cases_for_org(org_id)]
 
 
 def activities_of(records: Sequence[AuditRecord], org_id: str) -> list[Activity]:

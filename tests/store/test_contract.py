@@ -363,3 +363,41 @@ async def test_a_refused_unit_does_not_consume_its_event(store: Store) -> None:
     with pytest.raises(ConcurrentUpdate):
         await store.commit(UnitOfWork(case=row(), expected_version=7, event_key="slack:Ev1"), link)
     await store.commit(UnitOfWork(case=row(), event_key="slack:Ev1"), link)
+
+
+async def test_cases_by_organisation_and_by_state(store: Store) -> None:
+    await store.commit(UnitOfWork(case=row("VP-AAAA-AAAA")), link)
+    await store.commit(UnitOfWork(case=row("VP-BBBB-BBBB", org_id="globex", state="closed")), link)
+    await store.commit(UnitOfWork(case=row("VP-CCCC-CCCC", state="purged")), link)
+    assert [c.case_id for c in await store.cases_for_org("acme")] == [
+        "VP-AAAA-AAAA",
+        "VP-CCCC-CCCC",
+    ]
+    assert [c.case_id for c in await store.cases_for_org("nobody")] == []
+    closed_or_open = await store.cases_in_states(["open", "closed"])
+    assert [c.case_id for c in closed_or_open] == ["VP-AAAA-AAAA", "VP-BBBB-BBBB"]
+    assert await store.cases_in_states([]) == []
+
+
+async def test_audit_entries_by_kind_and_case_keep_chain_order(store: Store) -> None:
+    def draft(kind: str, case_id: str | None) -> AuditDraft:
+        return AuditDraft(
+            org_id="acme", case_id=case_id, kind=kind, actor_role="system", details="{}", at=NOW
+        )
+
+    await store.commit(
+        UnitOfWork(
+            audit=[
+                draft("reminder_sent", "VP-AAAA-AAAA"),
+                draft("activity", None),
+                draft("reminder_sent", "VP-BBBB-BBBB"),
+                draft("purged", "VP-AAAA-AAAA"),
+            ]
+        ),
+        link,
+    )
+    reminders = await store.audit_entries(kind="reminder_sent")
+    assert [(a.seq, a.case_id) for a in reminders] == [(1, "VP-AAAA-AAAA"), (3, "VP-BBBB-BBBB")]
+    assert [a.seq for a in await store.audit_entries(case_id="VP-AAAA-AAAA")] == [1, 4]
+    assert [a.seq for a in await store.audit_entries(kind="purged", case_id="VP-BBBB-BBBB")] == []
+    assert len(await store.audit_entries()) == 4

@@ -15,6 +15,7 @@ Every implementation passes the same contract suite
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
@@ -52,6 +53,13 @@ class Store(Protocol):
 
     async def all_cases(self) -> list[CaseRow]: ...
 
+    async def cases_for_org(self, org_id: str) -> list[CaseRow]:
+        """Every case of one organisation (the annual report)."""
+
+    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
+        """Cases in any of ``states`` (housekeeping: open ones for reminders, closed
+        ones for purges), without reading the others."""
+
     async def commit(self, unit: UnitOfWork, link: Linker) -> None: ...
 
     async def entries(self, case_id: str) -> list[StoredEntry]: ...
@@ -75,3 +83,9 @@ class Store(Protocol):
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None: ...
 
     async def audit_log(self) -> list[AuditRecord]: ...
+
+    async def audit_entries(
+        self, *, kind: str | None = None, case_id: str | None = None
+    ) -> list[AuditRecord]:
+        """The chain's entries of one kind and/or one case, in order; the whole chain is
+        only needed to verify it."""

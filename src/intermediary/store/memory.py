@@ -4,6 +4,7 @@ and the console without a configuration. Nothing survives the process."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -73,6 +74,13 @@ class MemoryStore:
 
     async def all_cases(self) -> list[CaseRow]:
         return self._sorted(self._s.cases.values())
+
+    async def cases_for_org(self, org_id: str) -> list[CaseRow]:
+        return self._sorted(c for c in self._s.cases.values() if c.org_id == org_id)
+
+    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
+        wanted = set(states)
+        return self._sorted(c for c in self._s.cases.values() if c.state in wanted)
 
     @staticmethod
     def _sorted(rows: object) -> list[CaseRow]:
@@ -193,3 +201,12 @@ class MemoryStore:
 
     async def audit_log(self) -> list[AuditRecord]:
         return list(self._s.audit)
+
+    async def audit_entries(
+        self, *, kind: str | None = None, case_id: str | None = None
+    ) -> list[AuditRecord]:
+        return [
+            a
+            for a in self._s.audit
+            if (kind is None or a.kind == kind) and (case_id is None or a.case_id == case_id)
+        ]

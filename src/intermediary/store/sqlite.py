@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
@@ -214,6 +214,16 @@ class SqliteStore:
         return await self._case_rows(
             "WHERE org_id = ? AND counsellor_id = ?", (org_id, counsellor_id)
         )
+
+    async def cases_for_org(self, org_id: str) -> list[CaseRow]:
+        return await self._case_rows("WHERE org_id = ?", (org_id,))
+
+    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
+        wanted = sorted(set(states))
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        return await self._case_rows(f"WHERE state IN ({marks})", wanted)
 
     async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]:
         return await self._case_rows(
@@ -516,6 +526,24 @@ class SqliteStore:
             hash=r[8],
             signature=bytes(r[9]),
         )
+
+    async def audit_entries(
+        self, *, kind: str | None = None, case_id: str | None = None
+    ) -> list[AuditRecord]:
+        where, args = [], []
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        if case_id is not None:
+            where.append("case_id = ?")
+            args.append(case_id)
+        condition = f"WHERE {' AND '.join(where)} " if where else ""
+        rows = await self._all(
+            "SELECT seq, org_id, case_id, kind, actor_role, details, at, "  # noqa: S608
+            f"prev_hash, hash, signature FROM audit {condition}ORDER BY seq",
+            args,
+        )
+        return [self._audit(r) for r in rows]
 
     async def audit_log(self) -> list[AuditRecord]:
         rows = await self._all(

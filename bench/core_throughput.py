@@ -1,0 +1,134 @@
+"""Core throughput: reporter messages handled end to end by the service, per second.
+
+End to end means what ``Service.act(…, SendMessage, …)`` does for every message: the
+protocol step, sealing the text to the case key, building the counsellor's outbox item
+under the operational key, and one durable SQLite commit (WAL, ``synchronous = FULL``)
+with the entry, the outbox item and the signed audit link.
+
+The baseline, measured in the same run and interleaved with it, is the work no design
+could skip per message: one AEAD encryption with its key wrapped in a sealed box (one
+:func:`intermediary.crypto.seal_entry`) and one durable commit of one row through the
+same driver (aiosqlite) with the same settings. The ratio says what the protocol, the
+outbox, the audit chain and the bookkeeping cost on top.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import aiosqlite
+
+from bench.common import Figure, figure
+from intermediary import crypto
+from intermediary.codec import ReporterProfile, Sender
+from intermediary.core import SendMessage
+from intermediary.runtime import demo_config
+from intermediary.service import Service
+from intermediary.store import SqliteStore
+
+__all__ = ["run", "service_for"]
+
+TEXT = (
+    "My team lead raised his voice at me again in this morning's stand-up, in front of "
+    "everyone, and said my work was worthless."
+)
+
+
+async def service_for(folder: Path) -> tuple[Service, SqliteStore]:
+    """A service on a fresh SQLite database with rate limits out of the way."""
+    config = demo_config(crypto.CounsellorKey.generate().public)
+    config = config.model_copy(
+        update={
+            "service": config.service.model_copy(
+                update={"rate_burst": 10**9, "rate_per_minute": 10**9}
+            )
+        }
+    )
+    store = SqliteStore(folder / "bench.db")
+    await store.open()
+    service = Service(
+        store=store,
+        keys=crypto.ServiceKeys.generate(),
+        config=config,
+        platform="console",
+        receipt_limits=crypto.MIN,
+    )
+    return service, store
+
+
+async def open_cases(service: Service, count: int) -> list[tuple[Sender, str]]:
+    opened: list[tuple[Sender, str]] = []
+    for n in range(count):
+        sender = Sender(platform="console", address=f"employee{n}")
+        case, _ = await service.open_case(
+            sender, ReporterProfile(), org_id="demo", counsellor_id="counsellor"
+        )
+        opened.append((sender, case.case_id))
+    return opened
+
+
+async def _service_round(service: Service, sender: Sender, case_id: str, count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        await service.act(sender, case_id, SendMessage, text=TEXT)
+    return count / (time.perf_counter() - start)
+
+
+async def _baseline_round(db: aiosqlite.Connection, count: int) -> float:
+    public, _ = crypto.new_case_keypair()
+    start = time.perf_counter()
+    for n in range(count):
+        blob = crypto.seal_entry(public, f"bench|{n}".encode(), TEXT.encode())
+        await db.execute("BEGIN IMMEDIATE")
+        await db.execute("INSERT INTO messages (blob) VALUES (?)", (blob,))
+        await db.commit()
+    return count / (time.perf_counter() - start)
+
+
+async def _baseline_db(folder: Path) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(folder / "baseline.db", isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = FULL", "secure_delete = ON"):
+        await db.execute(f"PRAGMA {pragma}")
+    await db.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY, blob BLOB NOT NULL)")
+    return db
+
+
+async def run(quick: bool = False) -> list[Figure]:
+    messages, repeats = (150, 3) if quick else (1500, 7)
+    with tempfile.TemporaryDirectory(prefix="intermediary-bench-") as tmp:
+        folder = Path(tmp)
+        service, store = await service_for(folder)
+        db = await _baseline_db(folder)
+        try:
+            ((sender, case_id),) = await open_cases(service, 1)
+            await _service_round(service, sender, case_id, 20)  # warm-up
+            await _baseline_round(db, 20)
+            ours, theirs = [], []
+            for _ in range(repeats):  # interleaved, so drift hits both alike
+                theirs.append(await _baseline_round(db, messages))
+                ours.append(await _service_round(service, sender, case_id, messages))
+            size = os.path.getsize(folder / "bench.db")
+        finally:
+            await db.close()
+            await store.close()
+    base = figure(
+        "core",
+        "baseline: seal_entry + one durable commit",
+        "msg/s",
+        theirs,
+        note=f"{messages} messages per run",
+    )
+    return [
+        base,
+        figure(
+            "core",
+            "service end to end (step, seal, outbox, audit, commit)",
+            "msg/s",
+            ours,
+            baseline=base,
+            note=f"{messages} messages per run; database {size / 2**20:.1f} MiB after",
+        ),
+    ]
