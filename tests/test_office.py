@@ -329,3 +329,22 @@ async def test_a_case_whose_vault_key_is_lost_does_not_stop_the_others(
     assert any("no key for case" in r.getMessage() for r in caplog.records)
     assert [r.case_id for r in await h.store.audit_log() if r.kind == "reminder_sent"] == [other]
     await h.close()
+
+
+async def test_retention_counts_from_closing_even_when_the_case_changed_later() -> None:
+    """Housekeeping looks at closing dates cheaply first; a note or a released hold
+    after closing must not push the purge back."""
+    key = crypto.CounsellorKey.generate()
+    config = with_days(demo_config(key.public), retention="days", retention_days=30)
+    h = await make_harness(config=config, counsellor_key=key)
+    case = await relayed_case(h)
+    await h.say("counsellor", f"!close {case} resolved bullying")
+    await h.service.act_as(COUNSELLOR, case, PlaceHold, reason="court case")
+    h.clock.advance(days=29)
+    await h.say("counsellor", f"!note {case} Court case ended today.")
+    from intermediary.core import ReleaseHold
+
+    await h.service.act_as(COUNSELLOR, case, ReleaseHold, reason="the court case ended")
+    h.clock.advance(days=1)
+    assert (await h.office.sweep()).purged == (case,)
+    await h.close()

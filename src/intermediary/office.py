@@ -26,11 +26,14 @@ from intermediary.core import (
     Handover,
     Purge,
     Reminder,
+    RetentionPolicy,
+    RetentionRule,
     Role,
     State,
     SystemActor,
     due_reminders,
     purge_due,
+    report_year,
 )
 from intermediary.core.states import ACTIVE
 from intermediary.errors import (
@@ -76,6 +79,9 @@ class Office:
         self.service = service
         self.store = service.store
         self._orphans: dict[str, datetime] = {}
+        #: dead vault keys only come from a crash, so they are looked for at start-up,
+        #: then daily, and again when an orphan's grace period ends
+        self._next_key_check: datetime | None = None
 
     @property
     def clock(self) -> datetime:
@@ -87,7 +93,9 @@ class Office:
         """One round of everything scheduled: reminders, purges, vault upkeep."""
         reminders = await self.send_reminders()
         purged = await self.purge_due()
-        destroyed = await self.destroy_dead_keys()
+        destroyed = 0
+        if self._next_key_check is None or self.clock >= self._next_key_check:
+            destroyed = await self.destroy_dead_keys()
         return SweepResult(reminders, tuple(purged), destroyed)
 
     async def send_reminders(self) -> int:
@@ -95,6 +103,8 @@ class Office:
         now = self.clock
         sent = 0
         for row in await self.store.cases_in_states(ACTIVE):
+            if not _deadline_running(row):
+                continue
             case = load_case(row.meta, None)
             policy = self.service.policy(case.org_id).reminders
             for reminder in due_reminders(case, now, policy):
@@ -145,13 +155,19 @@ class Office:
     async def purge_due(self) -> list[str]:
         """Purge every closed case past its organisation's retention and not on hold."""
         now = self.clock
-        finals: dict[str, frozenset[int]] = {}
+        finals: dict[str, frozenset[int]] = {
+            o.id: await self.final_years(o.id) for o in self.service.policies
+        }
         purged: list[str] = []
+        if not any(
+            o.retention.rule is RetentionRule.DAYS or finals[o.id] for o in self.service.policies
+        ):
+            return purged  # waiting for an annual report everywhere: nothing can be due
         for row in await self.store.cases_in_states([State.CLOSED]):
+            retention = self.service.policy(row.org_id).retention
+            if not _may_be_due(row, now, retention, finals.get(row.org_id, frozenset())):
+                continue  # decided without parsing the case: most closed cases, most rounds
             case = load_case(row.meta, None)
-            if case.org_id not in finals:
-                finals[case.org_id] = await self.final_years(case.org_id)
-            retention = self.service.policy(case.org_id).retention
             if purge_due(case, now, retention, finals[case.org_id]):
                 try:
                     await self.purge(case.case_id)
@@ -203,6 +219,8 @@ class Office:
             await asyncio.to_thread(self.store.vault.destroy, case_id)
             self._orphans.pop(case_id, None)
             destroyed += 1
+        waiting = [seen + ORPHAN_GRACE for seen in self._orphans.values()]
+        self._next_key_check = min([now + timedelta(days=1), *waiting])
         return destroyed
 
     # --- keys: handover and recovery ----------------------------------------------------
@@ -323,6 +341,36 @@ async def statistics_of_store(store: Store, org_id: str, now: datetime) -> list[
 def activities_of(records: Sequence[AuditRecord], org_id: str) -> list[Activity]:
     """The counsellor's activities of ``org_id`` as recorded in the audit chain."""
     return [_activity(r) for r in records if r.kind == ACTIVITY and r.org_id == org_id]
+
+
+def _deadline_running(row: CaseRow) -> bool:
+    """Cheaply: has a legal clock started, and is feedback still owed? (See
+    :attr:`Case.clock_start`.) Most open cases are consultations, with no deadline."""
+    meta = json.loads(row.meta)
+    if meta.get("feedback_at"):
+        return False
+    if meta.get("anchor") == "receipt" and meta.get("received_at"):
+        return True
+    return bool(meta.get("relayed_at"))
+
+
+def _may_be_due(
+    row: CaseRow, now: datetime, retention: RetentionPolicy, finals: frozenset[int]
+) -> bool:
+    """A cheap first look at a closed case: ``False`` only when it certainly is not due.
+
+    Reads one field with ``json`` instead of validating the whole case, which is what
+    a housekeeping round over many closed cases would otherwise spend its time on.
+    """
+    if retention.rule is RetentionRule.ANNUAL_REPORT and not finals:
+        return False
+    meta = json.loads(row.meta)
+    if not meta.get("closed_at"):
+        return False
+    closed = datetime.fromisoformat(meta["closed_at"])
+    if retention.rule is RetentionRule.DAYS:
+        return now >= closed + timedelta(days=retention.days)
+    return report_year(closed, meta.get("timezone", "Europe/Amsterdam")) in finals
 
 
 def _skipped(what: str, case_id: str, error: IntermediaryError) -> None:
