@@ -34,6 +34,7 @@ async def test_g1_management_never_sees_the_reporter(tmp_path: Path) -> None:
     await h.close()
 
 
+@pytest.mark.identity_shown("management")
 async def test_g1_open_disclosure_lets_the_name_through_only_in_the_approved_relay(
     tmp_path: Path,
 ) -> None:

@@ -208,6 +208,25 @@ class Service:
     def reporter_index(self, sender: Sender) -> ReporterIndex:
         return ReporterIndex(crypto.blind_index(self.keys, f"{sender.platform}\n{sender.address}"))
 
+    def _counsels(self, sender: Sender) -> Callable[[CaseRow], bool]:
+        """Whether ``sender`` is (by configuration) the counsellor of a case row."""
+        mine = {(c.org_id, c.counsellor_id) for c in self.counsellor_roles(sender)}
+        return lambda row: (row.org_id, row.counsellor_id) in mine
+
+    @staticmethod
+    def _is_counsellor_of(actor: Actor) -> Callable[[CaseRow], bool]:
+        if isinstance(actor, SystemActor):
+            return lambda row: True
+        if isinstance(actor, CounsellorActor):
+            return lambda row: (
+                (row.org_id, row.counsellor_id)
+                == (
+                    actor.org_id,
+                    actor.counsellor_id,
+                )
+            )
+        return lambda row: False
+
     def _actor(self, sender: Sender, case: Case) -> Actor:
         for c in self.counsellor_roles(sender):
             if c.org_id == case.org_id:
@@ -298,8 +317,16 @@ class Service:
     ) -> Case:
         """Give command ``kind`` on ``case_id`` as ``sender``; the role comes from the case."""
         self._limit(sender)
+        if kind is OpenCase:  # cases are opened by ``open_case``, with a fresh id; an
+            raise UnknownCase(case=case_id)  # existing id must not answer differently
         return await self._run(
-            case_id, lambda case: self._actor(sender, case), kind, sender, profile, fields
+            case_id,
+            lambda case: self._actor(sender, case),
+            kind,
+            sender,
+            profile,
+            fields,
+            knew=self._counsels(sender),
         )
 
     async def act_as(
@@ -327,6 +354,7 @@ class Service:
             fields,
             transfer=transfer,
             finish=finish,
+            knew=self._is_counsellor_of(actor),
         )
 
     async def _run(
@@ -340,10 +368,11 @@ class Service:
         *,
         transfer: SealedKey | None = None,
         finish: Callable[[UnitOfWork, Case], None] | None = None,
+        knew: Callable[[CaseRow], bool] | None = None,
     ) -> Case:
         async with self._lock(case_id):
             for attempt in range(3):
-                loaded = await self._load(case_id)
+                loaded = await self._load(case_id, knew)
                 if loaded is None:
                     raise UnknownCase(case=case_id)
                 if kind is Draft:
@@ -407,7 +436,7 @@ class Service:
 
     async def record_export(self, actor: CounsellorActor, case_id: str, what: str) -> None:
         """Put a read of the case file (opening, exporting) in the audit chain."""
-        loaded = await self._load(case_id)
+        loaded = await self._load(case_id, self._is_counsellor_of(actor))
         if loaded is None or not is_party(loaded.case, actor, self.clock()):
             raise UnknownCase(case=case_id)
         draft = AuditDraft(
@@ -438,14 +467,14 @@ class Service:
 
     async def case_as(self, actor: Actor, case_id: str) -> Case:
         """One case, if ``actor`` takes part in it (else :class:`UnknownCase`)."""
-        loaded = await self._load(case_id)
+        loaded = await self._load(case_id, self._is_counsellor_of(actor))
         if loaded is None or not is_party(loaded.case, actor, self.clock()):
             raise UnknownCase(case=case_id)
         return loaded.case
 
     async def case_for(self, sender: Sender, case_id: str) -> Case:
         """One case, if the sender takes part in it (else :class:`UnknownCase`)."""
-        loaded = await self._load(case_id)
+        loaded = await self._load(case_id, self._counsels(sender))
         if loaded is None or not is_party(
             loaded.case, self._actor(sender, loaded.case), self.clock()
         ):
@@ -472,14 +501,21 @@ class Service:
                 return candidate
         raise RuntimeError("could not find a free case id")  # pragma: no cover
 
-    async def _load(self, case_id: str) -> _Loaded | None:
+    async def _load(
+        self, case_id: str, knew: Callable[[CaseRow], bool] | None = None
+    ) -> _Loaded | None:
+        """The case, opened; ``None`` if there is none. A purged case is :class:`CasePurged`
+        only for whom ``knew`` accepts (its counsellor, the service): to anyone else it
+        answers like a case that never existed, as every other refusal does."""
         parsed = parse_case_id(case_id)
         found = await self.store.load_case(parsed) if parsed else None
         if found is None:
             return None
         row, pending_rows = found
         if row.state == State.PURGED:
-            raise CasePurged(case=row.case_id)
+            if knew is not None and knew(row):
+                raise CasePurged(case=row.case_id)
+            return None
         pending = [
             load_pending(
                 crypto.op_decrypt(

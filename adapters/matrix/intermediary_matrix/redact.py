@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["MatrixIdFilter", "install"]
+__all__ = ["MatrixIdFilter", "install", "quiet_libraries"]
 
 _IDS = re.compile(r"[@!][A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d+)?")
 
@@ -31,5 +31,14 @@ def install(root: logging.Logger | None = None) -> MatrixIdFilter:
     for handler in root.handlers:
         if not any(isinstance(f, MatrixIdFilter) for f in handler.filters):
             handler.addFilter(redactor)
-    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger("nio").level))
+    quiet_libraries()
     return redactor
+
+
+def quiet_libraries() -> None:
+    """matrix-nio logs whole server responses at debug level (display names, room state),
+    and peewee, under its key store, every statement: neither belongs in our logs. Found
+    by the test suite's leak hunt with a reporter's planted display name."""
+    for name in ("nio", "peewee"):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.WARNING, logger.level))

@@ -28,6 +28,7 @@ class _Deferred:
 
 
 async def build(config_path: Path) -> MatrixBot:
+    redact.quiet_libraries()  # before the first client exists, whoever builds the bot
     config = load_config(config_path)
     settings = MatrixSettings.from_config(config)
     keys = crypto.load_service_keys(

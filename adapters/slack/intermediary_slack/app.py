@@ -55,7 +55,7 @@ from intermediary_slack.blocks import (
     feedback_modal,
     reject_modal,
 )
-from intermediary_slack.logs import quiet_libraries
+from intermediary_slack.logs import bolt_logger, quiet_libraries
 from intermediary_slack.state import ThreadBook
 from intermediary_slack.views import INTAKE, OPEN_INTAKE, home_view, intake_modal
 
@@ -88,7 +88,7 @@ def build_app(
     threads: ThreadBook | None = None,
 ) -> AsyncApp:
     quiet_libraries()
-    app = AsyncApp(client=client, signing_secret=signing_secret)
+    app = AsyncApp(client=client, signing_secret=signing_secret, logger=bolt_logger())
     front = ChatFrontEnd(service)
     threads = threads or ThreadBook()
 
