@@ -21,6 +21,7 @@ __all__ = [
     "DatabaseLocked",
     "DatabaseReadOnly",
     "DeliveryError",
+    "DiskFull",
     "DuplicateEvent",
     "Fault",
     "IntegrityError",
@@ -154,6 +155,12 @@ class DatabaseLocked(StorageError):
     """Another process holds the database lock for too long."""
 
     default_key = "errors.database_locked"
+
+
+class DiskFull(StorageError):
+    """The disk (or the database's size limit) has no room for the change."""
+
+    default_key = "errors.disk_full"
 
 
 class DatabaseReadOnly(StorageError):

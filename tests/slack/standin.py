@@ -2,7 +2,8 @@
 
 It reads arguments from the query string, a form body and a JSON body alike
 (the SDK uses all three), answers the methods the app uses, and can answer
-HTTP 429 with ``Retry-After`` for a while.
+HTTP 429 with ``Retry-After`` for a while, or fail ``chat.postMessage`` in other ways
+(``failures``: "500" answers an internal error, "timeout" answers too late).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class StandIn:
     port: int = 0
     socket: web.WebSocketResponse | None = None
     acks: list[str] = field(default_factory=list)
+    #: how the next chat.postMessage calls fail, in order: "500" or "timeout"
+    failures: list[str] = field(default_factory=list)
+    #: how long a "timeout" keeps the caller waiting
+    hang_seconds: float = 3.0
 
     @property
     def base_url(self) -> str:
@@ -53,6 +58,12 @@ class StandIn:
                 status=429,
                 headers={"Retry-After": str(self.retry_after)},
             )
+        if method == "chat.postMessage" and self.failures:
+            failure = self.failures.pop(0)
+            self.calls.append(Call(failure, args))
+            if failure == "timeout":
+                await asyncio.sleep(self.hang_seconds)
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         self.calls.append(Call(method, args))
         if method == "apps.connections.open":
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})

@@ -26,6 +26,7 @@ from intermediary.errors import (
     ConcurrentUpdate,
     DatabaseLocked,
     DatabaseReadOnly,
+    DiskFull,
     DuplicateEvent,
     StorageError,
 )
@@ -63,10 +64,14 @@ def _dt(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def _translate(error: sqlite3.Error, busy_seconds: float) -> Exception:
+def _translate(
+    error: sqlite3.Error, busy_seconds: float, folder: Path | None = None
+) -> Exception:
     text = str(error).lower()
     if "locked" in text or "busy" in text:
         return DatabaseLocked(seconds=busy_seconds)
+    if "disk is full" in text or "disk i/o error" in text:
+        return DiskFull(folder=str(folder) if folder else "-")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return DatabaseReadOnly(detail=str(error))
     if isinstance(error, sqlite3.IntegrityError):
@@ -104,7 +109,7 @@ class SqliteStore:
             await self._migrate(db)
         except sqlite3.Error as error:
             await self.close()
-            raise _translate(error, self.busy_timeout) from None
+            raise _translate(error, self.busy_timeout, self.path.parent) from None
 
     async def _migrate(self, db: aiosqlite.Connection) -> None:
         async with db.execute("PRAGMA user_version") as cur:
@@ -143,7 +148,7 @@ class SqliteStore:
             try:  # one hop to the database thread, not three (execute, fetch, close)
                 return list(await self.db.execute_fetchall(sql, tuple(args)))
             except sqlite3.Error as error:
-                raise _translate(error, self.busy_timeout) from None
+                raise _translate(error, self.busy_timeout, self.path.parent) from None
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -156,7 +161,7 @@ class SqliteStore:
         try:
             await db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
-            raise _translate(error, self.busy_timeout) from None
+            raise _translate(error, self.busy_timeout, self.path.parent) from None
         try:
             yield db
             await db.execute("COMMIT")
@@ -164,7 +169,7 @@ class SqliteStore:
             with suppress(sqlite3.Error):  # the transaction may be gone already (I/O error)
                 await db.execute("ROLLBACK")
             if isinstance(error, sqlite3.Error):
-                raise _translate(error, self.busy_timeout) from None
+                raise _translate(error, self.busy_timeout, self.path.parent) from None
             raise
 
     # --- cases --------------------------------------------------------------------------
