@@ -76,9 +76,16 @@ def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
         ]
     )
     case, record = entry(case, EntryKind.FEEDBACK, Role.MANAGEMENT, summary)
+    # Feedback within the 7 days also acknowledges receipt. Later it does not: the
+    # acknowledgement was missed, and feedback stays due 3 months after the 7 days
+    # (found by the protocol fuzzer: counting from the feedback itself moved the
+    # deadline past it, and late feedback was recorded as on time).
+    acknowledged = case.acknowledged_at
+    if acknowledged is None and ctx.now <= (case.acknowledgement_due or ctx.now):
+        acknowledged = ctx.now
     case = replace(
         case,
-        acknowledged_at=case.acknowledged_at or ctx.now,
+        acknowledged_at=acknowledged,
         feedback_at=case.feedback_at or ctx.now,
         more_to_follow=fb.more_to_follow,
     )

@@ -64,9 +64,7 @@ def _dt(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def _translate(
-    error: sqlite3.Error, busy_seconds: float, folder: Path | None = None
-) -> Exception:
+def _translate(error: sqlite3.Error, busy_seconds: float, folder: Path | None = None) -> Exception:
     text = str(error).lower()
     if "locked" in text or "busy" in text:
         return DatabaseLocked(seconds=busy_seconds)
