@@ -256,20 +256,11 @@ TOTALS = Totals()
 #: Core bugs this machine found; their checks count instead of failing (see the
 #: xfail tests at the end of this file for the minimal examples).
 KNOWN_BUGS = {
-    "follow_up_before_batched_relay": (
-        "a follow-up approved 'now' while the first relay waits for its batch reaches "
-        "management at once, before the first relay and before relayed_at (PROTOCOL.md: "
-        "'Management cannot see the case before that moment')"
-    ),
     "destination_known_before_its_relay": (
         "a destination first added by a follow-up approved for the batch counts as knowing "
         "the case from the approval (case.is_known_to looks at the first relay's time "
         "only): its commands are answered as a party's and the closing notice reaches it "
         "before its relay does"
-    ),
-    "closed_before_batched_relay": (
-        "closing a case whose relay waits for its batch sends that destination no closing "
-        "notice, though the relay still goes out afterwards"
     ),
 }
 
@@ -821,27 +812,18 @@ class ProtocolMachine(RuleBasedStateMachine):
         if isinstance(command, Close):
             notified = {d.recipient.destination_id for d in to_management}
             for destination in new.destinations:
-                if t.knows(destination, ctx.now):
-                    assert destination in notified, f"{destination} not told of the closing"
-                elif destination not in notified:
-                    # KNOWN BUG (KNOWN_BUGS["closed_before_batched_relay"]); see
-                    # test_closing_reaches_a_destination_whose_relay_is_still_scheduled
-                    assert t.told[destination] > ctx.now
-                    TOTALS.known["closed_before_batched_relay"] += 1
+                # told, or to be told by a relay still waiting for its batch (a fixed
+                # finding: the latter used to hear nothing of the closing)
+                assert destination in notified, f"{destination} not told of the closing"
         # I2: management hears of the case no earlier than the relay's agreed moment
         for relay in relays:
             at = relay.not_before or ctx.now
             assert at >= ctx.now
             assert new.relayed_at is not None
             destination = relay.recipient.destination_id
-            if at < new.relayed_at:
-                # KNOWN BUG (KNOWN_BUGS["follow_up_before_batched_relay"]); see
-                # test_a_follow_up_waits_for_the_batched_first_relay. The core counts the
-                # destination as knowing the case from relayed_at, and so does the test.
-                assert old.relayed_at is not None
-                assert old.relayed_at > ctx.now
-                TOTALS.known["follow_up_before_batched_relay"] += 1
-                at = new.relayed_at
+            # a fixed finding: a follow-up approved "now" used to overtake a first relay
+            # still waiting for its batch
+            assert at >= new.relayed_at, "a relay before the case's agreed moment"
             t.told[destination] = min(t.told.get(destination, at), at)
         assert set(new.destinations) <= t.approved_destinations
 
@@ -1743,7 +1725,7 @@ def test_feedback_without_acknowledgement_keeps_the_deadline() -> None:
     assert done.case.feedback_due == due  # was late + 3 months
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["follow_up_before_batched_relay"])
+# regression: found by this machine; fixed in reporter_steps.approve
 def test_a_follow_up_waits_for_the_batched_first_relay() -> None:
     case = _relayed(Moment.BATCH)  # goes out at the next 09:00 batch, plus jitter
     assert case.relayed_at is not None
@@ -1751,7 +1733,7 @@ def test_a_follow_up_waits_for_the_batched_first_relay() -> None:
     case, sent = _relay(case, NOW + timedelta(minutes=5), Moment.NOW, (BOARD,))
     assert [d.message.key for d in sent] == ["management.follow_up"]
     at = sent[0].not_before or NOW + timedelta(minutes=5)
-    assert at >= case.relayed_at  # fails: the follow-up goes at once
+    assert at >= case.relayed_at  # it used to go at once
 
 
 @pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["destination_known_before_its_relay"])
@@ -1780,7 +1762,7 @@ def test_a_destination_knows_a_case_only_once_its_relay_arrives() -> None:
         )
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["closed_before_batched_relay"])
+# regression: found by this machine; fixed in counsellor_steps.close
 def test_closing_reaches_a_destination_whose_relay_is_still_scheduled() -> None:
     case = _relayed(Moment.BATCH)
     assert case.relayed_at is not None
@@ -1796,7 +1778,7 @@ def test_closing_reaches_a_destination_whose_relay_is_still_scheduled() -> None:
         and isinstance(e.recipient, ToManagement)
         and e.message.key == "management.closed"
     ]
-    # fails: no notice. A fix might instead hold the relay back; then change this test.
+    # it used to send no notice at all
     assert [n.recipient.destination_id for n in notices] == [BOARD]
     assert notices[0].not_before is not None
     assert notices[0].not_before >= case.relayed_at

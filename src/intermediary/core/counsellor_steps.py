@@ -181,10 +181,14 @@ def close(case: Case, cmd: Close, ctx: Context) -> Result:
         to_reporter(case, "reporter.closed", outcome=cmd.outcome),
         to_counsellor(case, "counsellor.closed", outcome=cmd.outcome),
     ]
+    # every destination that was, or will be, told of the case hears that it closed; one
+    # whose relay still waits for its batch hears it after the relay (found by the
+    # protocol fuzzer: it used to hear nothing, though the relay still went out)
+    waiting = case.relayed_at is not None and case.relayed_at > ctx.now
     effects += [
-        to_management(case, d, "management.closed")
+        to_management(case, d, "management.closed", not_before=case.relayed_at if waiting else None)
         for d in case.destinations
-        if case.is_known_to(d, ctx.now)
+        if case.is_known_to(d, ctx.now) or waiting
     ]
     effects.append(ForgetRouting())
     return case, effects

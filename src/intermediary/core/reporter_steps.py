@@ -155,6 +155,10 @@ def approve(case: Case, cmd: Approve, ctx: Context) -> Result:
     else:
         release = ctx.now
     first = case.relayed_at is None
+    if not first and case.relayed_at is not None and case.relayed_at > release:
+        # a follow-up never overtakes a first relay still waiting for its batch
+        # (found by the protocol fuzzer): management must not see the case before then
+        release = case.relayed_at
     case = replace(
         case,
         pending=rest,
