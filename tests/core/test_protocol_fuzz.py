@@ -255,14 +255,9 @@ TOTALS = Totals()
 
 #: Core bugs this machine found; their checks count instead of failing (see the
 #: xfail tests at the end of this file for the minimal examples).
-KNOWN_BUGS = {
-    "destination_known_before_its_relay": (
-        "a destination first added by a follow-up approved for the batch counts as knowing "
-        "the case from the approval (case.is_known_to looks at the first relay's time "
-        "only): its commands are answered as a party's and the closing notice reaches it "
-        "before its relay does"
-    ),
-}
+#: None open now; the last one (a destination added for a later batch counted as told
+#: from the case's first relay) is fixed and kept as a regression test below.
+KNOWN_BUGS: dict[str, str] = {}
 
 # --- the world ------------------------------------------------------------------------
 
@@ -565,12 +560,6 @@ class ProtocolMachine(RuleBasedStateMachine):
         if isinstance(actor, ManagementActor) and actor.org_id == case.org_id:
             destination = actor.destination_id
             core = case.is_known_to(destination, self.now)
-            scheduled = t.told.get(destination)
-            if core and not model and scheduled is not None and scheduled > self.now:
-                # KNOWN BUG (KNOWN_BUGS["destination_known_before_its_relay"]); see
-                # test_a_destination_knows_a_case_only_once_its_relay_arrives
-                TOTALS.known["destination_known_before_its_relay"] += 1
-                return True
             assert core == model, f"{destination} knows the case: core {core}, test {model}"
         return model
 
@@ -803,12 +792,9 @@ class ProtocolMachine(RuleBasedStateMachine):
                 destination = delivery.recipient.destination_id
                 assert new.relayed_at is not None
                 assert at >= new.relayed_at
-                if not t.knows(destination, at):
-                    # KNOWN BUG (KNOWN_BUGS["destination_known_before_its_relay"])
-                    scheduled = t.told.get(destination)
-                    assert scheduled is not None, f"{delivery.message.key} to {destination}"
-                    assert scheduled > at, f"{delivery.message.key} before the relay, at {at}"
-                    TOTALS.known["destination_known_before_its_relay"] += 1
+                # a fixed finding: a closing notice used to reach a destination added
+                # for a later batch before its relay did
+                assert t.knows(destination, at), f"{delivery.message.key} to {destination}"
         if isinstance(command, Close):
             notified = {d.recipient.destination_id for d in to_management}
             for destination in new.destinations:
@@ -824,6 +810,13 @@ class ProtocolMachine(RuleBasedStateMachine):
             # a fixed finding: a follow-up approved "now" used to overtake a first relay
             # still waiting for its batch
             assert at >= new.relayed_at, "a relay before the case's agreed moment"
+            # a destination's first relay introduces the case; later ones are follow-ups
+            # (a fixed finding: a destination first told by a follow-up got it labelled so)
+            first = destination not in t.told
+            assert relay.message.key == ("management.relay" if first else "management.follow_up"), (
+                f"{relay.message.key} as {destination}'s {'first' if first else 'later'} relay"
+            )
+            assert first or at >= t.told[destination], "a follow-up before its first relay"
             t.told[destination] = min(t.told.get(destination, at), at)
         assert set(new.destinations) <= t.approved_destinations
 
@@ -839,12 +832,7 @@ class ProtocolMachine(RuleBasedStateMachine):
     ) -> None:
         if isinstance(command.actor, ManagementActor):
             destination = command.actor.destination_id
-            if not t.knows(destination, ctx.now):
-                # KNOWN BUG (KNOWN_BUGS["destination_known_before_its_relay"]), counted
-                # in ProtocolMachine.party
-                scheduled = t.told.get(destination)
-                assert scheduled is not None, f"{destination} acted, never told of the case"
-                assert scheduled > ctx.now
+            assert t.knows(destination, ctx.now), f"{destination} acted before being told"
         secrets = [*t.reporters, new.reporter, t.receipt]
         for effect in effects:
             strings = _strings(effect)
@@ -1736,7 +1724,7 @@ def test_a_follow_up_waits_for_the_batched_first_relay() -> None:
     assert at >= case.relayed_at  # it used to go at once
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["destination_known_before_its_relay"])
+# regression: found by this machine; fixed with a "told" moment per destination (Case.told)
 def test_a_destination_knows_a_case_only_once_its_relay_arrives() -> None:
     case = _relayed(Moment.NOW, (BOARD,))
     later = NOW + timedelta(days=1)
@@ -1748,13 +1736,16 @@ def test_a_destination_knows_a_case_only_once_its_relay_arrives() -> None:
         Close(actor=_counsellor, case_id=_CASE, outcome=Outcome.RESOLVED, categories=()),
         Context(now=later, policy=POLICY),
     )
-    told = {
-        e.recipient.destination_id
+    assert sent[0].message.key == "management.relay"  # was "management.follow_up"
+    notices = {
+        e.recipient.destination_id: e.not_before
         for e in closing.effects
         if isinstance(e, Deliver) and isinstance(e.recipient, ToManagement)
     }
-    assert DIRECTOR not in told  # fails: the closing notice beats the relay
-    with pytest.raises(UnknownCase):  # fails: WrongState, as to a party
+    assert notices[BOARD] is None
+    # the closing notice used to reach the director at once, before the relay
+    assert notices[DIRECTOR] == sent[0].not_before
+    with pytest.raises(UnknownCase):  # was WrongState, as to a party
         step(
             case,
             Ask(actor=ManagementActor(ORG, DIRECTOR), case_id=_CASE, text="since when?"),

@@ -182,14 +182,13 @@ def close(case: Case, cmd: Close, ctx: Context) -> Result:
         to_counsellor(case, "counsellor.closed", outcome=cmd.outcome),
     ]
     # every destination that was, or will be, told of the case hears that it closed; one
-    # whose relay still waits for its batch hears it after the relay (found by the
-    # protocol fuzzer: it used to hear nothing, though the relay still went out)
-    waiting = case.relayed_at is not None and case.relayed_at > ctx.now
-    effects += [
-        to_management(case, d, "management.closed", not_before=case.relayed_at if waiting else None)
-        for d in case.destinations
-        if case.is_known_to(d, ctx.now) or waiting
-    ]
+    # whose relay still waits for its batch hears it after that relay (found by the
+    # protocol fuzzer: it used to hear nothing, or hear it before the relay)
+    for d in case.destinations:
+        told = case.told_at(d)
+        assert told is not None  # every destination came with an approved relay
+        later = told if told > ctx.now else None
+        effects.append(to_management(case, d, "management.closed", not_before=later))
     effects.append(ForgetRouting())
     return case, effects
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from intermediary.core.batching import release_time
 from intermediary.core.building import day, entry, to_counsellor, to_management, to_reporter
-from intermediary.core.case import Case
+from intermediary.core.case import Case, Told
 from intermediary.core.commands import (
     Approve,
     ChangeMode,
@@ -154,21 +154,24 @@ def approve(case: Case, cmd: Approve, ctx: Context) -> Result:
         release = release_time(ctx.now, policy.batch, policy.timezone, ctx.random)
     else:
         release = ctx.now
-    first = case.relayed_at is None
-    if not first and case.relayed_at is not None and case.relayed_at > release:
-        # a follow-up never overtakes a first relay still waiting for its batch
-        # (found by the protocol fuzzer): management must not see the case before then
-        release = case.relayed_at
+    # a follow-up never overtakes a relay still waiting for its batch, neither the case's
+    # first nor a destination's own first (both found by the protocol fuzzer): management
+    # must not see the case, or more of it, before the agreed moment
+    told_before = {d: case.told_at(d) for d in item.destinations}
+    release = max(
+        [release, *(at for at in (case.relayed_at, *told_before.values()) if at is not None)]
+    )
+    newcomers = [d for d, at in told_before.items() if at is None]
     case = replace(
         case,
         pending=rest,
         relays=case.relays + 1,
-        relayed_at=release if first else case.relayed_at,
+        relayed_at=case.relayed_at or release,
         destinations=tuple(dict.fromkeys(case.destinations + item.destinations)),
+        told=case.told + tuple(Told(d, release) for d in newcomers),
     )
     case, relay = entry(case, EntryKind.RELAY, Role.COUNSELLOR, item.text)
     counsellor = policy.counsellor(case.counsellor_id)
-    key = "management.relay" if first else "management.follow_up"
     effects: list[Effect] = [
         record,
         relay,
@@ -186,7 +189,8 @@ def approve(case: Case, cmd: Approve, ctx: Context) -> Result:
             to_management(
                 case,
                 destination,
-                key,
+                # a destination's first relay introduces the case, whenever it comes
+                "management.relay" if destination in newcomers else "management.follow_up",
                 item.text,
                 not_before=release if release > ctx.now else None,
                 signed=True,
