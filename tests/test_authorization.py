@@ -219,12 +219,13 @@ def expected(scenario: str, kind: Step, role: str) -> type[ProtocolError] | None
         party = None  # management learns of a case only by a relay to it
     if party is None:
         return UnknownCase
-    if kind in APPROVALS and APPROVALS[kind] not in s.pending:
-        # "!approve N" names a text; with none of that kind waiting, the number
-        # is what is wrong, whoever sends it (the role is checked after).
-        return InvalidInput
     if SPEC_ROLE[kind] is not party:
+        # checked before an approval's number, so another role learns nothing of what
+        # is pending (a fixed finding: "no pending N" used to come first)
         return NotAllowed
+    if kind in APPROVALS and APPROVALS[kind] not in s.pending:
+        # "!approve N" names a text; with none of that kind waiting, the number is wrong
+        return InvalidInput
     if s.state not in SPEC[kind]:
         return WrongState
     if kind is Step.HANDOVER:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,6 +32,7 @@ from intermediary.core import (
     OrgId,
     RecordEntry,
     RecordLegalDisclosure,
+    Reject,
     ReporterActor,
     ReporterIndex,
     Reroute,
@@ -465,3 +467,18 @@ def test_messages_carry_text_only_as_quotes() -> None:
     assert to_counsellor.message.quote == "<b>hi</b>"
     assert "<b>" not in repr(to_counsellor.message.params)
     assert isinstance(to_counsellor.message, Message)
+
+
+@pytest.mark.parametrize("number", [1, 2, 99])
+@pytest.mark.parametrize("command", [Approve, Reject])
+def test_another_role_learns_nothing_of_what_is_pending(command: Any, number: int) -> None:
+    # found by the protocol fuzzer: the pending number used to be looked up first, so a
+    # counsellor or management heard "no pending 99" for a missing number
+    for role in (Role.COUNSELLOR, Role.MANAGEMENT):
+        with pytest.raises(NotAllowed, match="Only the reporter") as refused:
+            step(
+                case_in(State.RELAYED),
+                command(actor=actor_for(role), case_id=CASE, number=number),
+                ctx(),
+            )
+        assert str(number) not in str(refused.value)

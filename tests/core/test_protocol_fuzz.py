@@ -67,10 +67,9 @@ I4. **A refused command changes nothing.** ``step`` raises a
     and the model is not touched. The refusal is the one the check order of
     :mod:`intermediary.core.protocol` gives: a non-party gets :class:`UnknownCase`
     (except for Resume, whose receipt the service checks before the core), then
-    (see the note at :func:`expected_refusal`) a missing pending number
-    :class:`InvalidInput`, then a wrong role :class:`NotAllowed`, then a state the
-    table does not allow :class:`WrongState`; only past those may the step's own
-    rules refuse.
+    a wrong role :class:`NotAllowed`, then a missing pending number
+    :class:`InvalidInput`, then a state the table does not allow
+    :class:`WrongState`; only past those may the step's own rules refuse.
 
 I5. **Transitions follow the table.** After a successful step the new state is
     ``next_state(kind, previous state)`` for the step's row (approvals by pending
@@ -463,13 +462,12 @@ def expected_refusal(t: Tracked, command: Any, party: bool) -> type[ProtocolErro
         return UnknownCase
     if not isinstance(command, Resume) and not party:
         return UnknownCase
+    if isinstance(command, Approve | Reject) and role is not Role.REPORTER:
+        # a fixed finding: the pending number used to be looked up before the role, so
+        # another role learned whether item N existed (and so how much was written)
+        return NotAllowed
     kind = kind_of(case, command)
     if kind is None:
-        # NOTE (finding, minor): protocol.command_step looks the pending number up
-        # before the role check, so a party of another role (management) that sends
-        # an approval learns whether pending item N exists (InvalidInput "no pending
-        # N" / "superseded by M") instead of NotAllowed. The number of a pending item
-        # is the case file's seq, so this also tells management how much was written.
         return InvalidInput
     if role is not ROLE[kind]:
         return NotAllowed
