@@ -49,6 +49,7 @@ from intermediary.core import (
     step,
 )
 from intermediary.core.states import AFTER_RELAY
+from intermediary.core.validation import text_digest
 from intermediary.errors import Fault, InvalidInput, NotAllowed, UnknownCase, WrongState
 from tests.helpers import (
     BOARD,
@@ -482,3 +483,50 @@ def test_another_role_learns_nothing_of_what_is_pending(command: Any, number: in
                 ctx(),
             )
         assert str(number) not in str(refused.value)
+
+
+def test_a_relay_draft_loses_invisible_characters_before_the_reporter_sees_it() -> None:
+    # a per-recipient watermark: zero-width characters hidden in a copied sentence
+    marked = "The \u200bsupplier\u200c invoices\u200d were\u2060 doubled\ufeff.\u00ad"
+    t = step(
+        case_in(State.OPEN, pending=()),
+        Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE, text=marked, destinations=(BOARD,)),
+        ctx(),
+    )
+    (item,) = t.case.pending
+    assert item.text == "The supplier invoices were doubled."
+    assert item.digest == text_digest(item.text)
+    to_reporter = [e for e in t.effects if isinstance(e, Deliver) and e.message.quote]
+    assert [e.message.quote for e in to_reporter] == [item.text]
+    said = [e.message for e in t.effects if isinstance(e, Deliver)]
+    assert ("count", "6") in next(m.params for m in said if m.key == "counsellor.invisible_removed")
+
+
+def test_a_relay_draft_of_only_invisible_characters_is_empty() -> None:
+    with pytest.raises(InvalidInput, match="empty"):
+        step(
+            case_in(State.OPEN, pending=()),
+            Draft(
+                actor=actor_for(Role.COUNSELLOR),
+                case_id=CASE,
+                text="\u200b\ufeff",
+                destinations=(BOARD,),
+            ),
+            ctx(),
+        )
+
+
+def test_a_clean_draft_says_nothing_of_invisible_characters() -> None:
+    t = step(
+        case_in(State.OPEN, pending=()),
+        Draft(
+            actor=actor_for(Role.COUNSELLOR),
+            case_id=CASE,
+            text="Zoë wrote it 🙂, café.",
+            destinations=(BOARD,),
+        ),
+        ctx(),
+    )
+    keys = [e.message.key for e in t.effects if isinstance(e, Deliver)]
+    assert "counsellor.invisible_removed" not in keys
+    assert t.case.pending[0].text == "Zoë wrote it 🙂, café."

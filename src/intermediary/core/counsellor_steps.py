@@ -28,7 +28,12 @@ from intermediary.core.effects import Audit, Effect, ForgetRouting, RememberTerm
 from intermediary.core.ids import DestinationId
 from intermediary.core.reporter_steps import checked_categories
 from intermediary.core.states import Step
-from intermediary.core.validation import CONSCIENCE_CONDITIONS, checked_text, text_digest
+from intermediary.core.validation import (
+    CONSCIENCE_CONDITIONS,
+    checked_text,
+    text_digest,
+    without_invisible,
+)
 from intermediary.core.vocabulary import ApprovalKind, Disclosure, EntryKind, Mode, Role
 from intermediary.errors import InvalidInput, ProtocolError
 
@@ -118,11 +123,18 @@ def _offer(
 def draft(case: Case, cmd: Draft, ctx: Context) -> Result:
     if case.mode is not Mode.REPORT:
         raise InvalidInput("errors.wrong_mode", case=case.case_id)
-    text = checked_text(cmd.text, ctx.policy.text_limit)
+    # invisible characters could carry a copied document's per-recipient watermark to
+    # management: they are taken out before the reporter approves the text, and said so
+    text, invisible = without_invisible(checked_text(cmd.text, ctx.policy.text_limit))
+    if not text:
+        raise InvalidInput("errors.empty_text")
     destinations = _destinations(cmd, ctx)
     if cmd.identifying and not cmd.confirmed and case.disclosure is not Disclosure.OPEN:
         raise DraftIdentifies(case=case.case_id, words=", ".join(cmd.identifying))
-    return _offer(case, ApprovalKind.RELAY, text, ctx, destinations)
+    case, effects = _offer(case, ApprovalKind.RELAY, text, ctx, destinations)
+    if invisible:
+        effects = [*effects, to_counsellor(case, "counsellor.invisible_removed", count=invisible)]
+    return case, effects
 
 
 def flag_details(case: Case, cmd: FlagDetails, ctx: Context) -> Result:

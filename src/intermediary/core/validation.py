@@ -8,11 +8,17 @@ import unicodedata
 
 from intermediary.errors import InvalidInput
 
-__all__ = ["CONSCIENCE_CONDITIONS", "checked_text", "text_digest"]
+__all__ = ["CONSCIENCE_CONDITIONS", "checked_text", "text_digest", "without_invisible"]
 
 #: C0/C1 controls except tab and newline, and the Unicode direction overrides
 #: and isolates that can make a text display differently from what it says.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+#: Characters that show nothing: zero-width space, non-joiner and joiner, word joiner and
+#: invisible operators, byte-order mark, Mongolian vowel separator, soft hyphen. Sequences
+#: of them are how documents are watermarked per recipient, so a sentence copied from such a
+#: document into a relay could tell management whose copy it came from.
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060-\u2064\ufeff\u180e\u00ad]")
 
 #: The eight conditions of the LVV protocol (2016) for breaking confidentiality
 #: in a crisis of conscience; all must hold, each answered in writing.
@@ -43,3 +49,11 @@ def checked_text(text: str, limit: int) -> str:
 def text_digest(text: str) -> str:
     """The digest recorded with an approval: BLAKE2b-256 of the UTF-8 text."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=32).hexdigest()
+
+
+def without_invisible(text: str) -> tuple[str, int]:
+    """``text`` with the invisible characters taken out, and how many there were: for
+    texts that leave the counsellor for management (an emoji joined by a zero-width
+    joiner falls apart into its pieces, a small price)."""
+    cleaned, removed = _INVISIBLE.subn("", text)
+    return cleaned.strip(), removed
