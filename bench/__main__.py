@@ -1,8 +1,9 @@
 """Run the benchmarks: ``python -m bench [--quick] [--only SECTION,…] [--json FILE]``.
 
 Prints one table and writes every figure, with the machine it ran on, as JSON.
-Sections: core, concurrency, scale, startup, slack, matrix (matrix starts a real Synapse
-on the loopback; the first run installs it, which takes a few minutes once).
+Sections: core, concurrency, scale, startup, slack, matrix, postgres (matrix starts a real
+Synapse on the loopback, the first run installs it, which takes a few minutes once;
+postgres starts a PostgreSQL server from the distribution's binaries).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rich.table import Table
 
 from bench.common import Figure
 
-SECTIONS = ("core", "concurrency", "scale", "startup", "slack", "matrix")
+SECTIONS = ("core", "concurrency", "scale", "startup", "slack", "matrix", "postgres")
 MODULES = {
     "core": "bench.core_throughput",
     "concurrency": "bench.concurrency",
@@ -32,6 +33,7 @@ MODULES = {
     "startup": "bench.startup",
     "slack": "bench.slack_latency",
     "matrix": "bench.matrix_latency",
+    "postgres": "bench.postgres",
 }
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ __all__ = ["Figure", "figure", "percentile", "tail_figure", "timed", "timed_asyn
 class Figure:
     """One measured number, as printed in the table and written to the JSON file."""
 
-    section: str  #: "core", "concurrency", "scale", "matrix", "slack", "startup"
+    section: str  #: "core", "concurrency", "scale", "matrix", "slack", "startup", "postgres"
     name: str
     unit: str  #: "msg/s", "ms", "s", "bytes", "MiB", "ratio"
     median: float

@@ -20,7 +20,7 @@ nothing else is exempt. The totals are printed at the end of the run (docs/RELIA
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from intermediary import errors
+from tests.postgres import PostgresServer, PostgresUnavailable, start_server
 
 PLANTED_VALUES = (
     "Saskia Jansen",
@@ -172,3 +173,25 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"{t.errors:,} error messages, {t.files:,} files ({t.file_bytes / 2**20:,.1f} MiB), "
         f"{t.management_messages:,} messages to management; leaks found: {len(t.leaks)}"
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (tests/postgres.py); fails, never
+    skips, when PostgreSQL is not installed."""
+    try:
+        server = start_server()
+    except PostgresUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """A fresh, empty database on the session's server, dropped afterwards."""
+    url = await postgres_server.database()
+    yield url
+    await postgres_server.drop(url)

@@ -32,6 +32,7 @@ def test_every_benchmark_runs_in_its_quick_form_and_writes_its_figures(tmp_path:
         "startup",
         "slack",
         "matrix",
+        "postgres",
     }
     names = {(f["section"], f["name"]) for f in figures}
     for f in figures:
@@ -43,7 +44,7 @@ def test_every_benchmark_runs_in_its_quick_form_and_writes_its_figures(tmp_path:
             assert f["ratio"] is not None
             assert f["ratio"] > 0
     compared = {f["section"] for f in figures if f["ratio"] is not None}
-    assert compared == {"core", "concurrency", "scale", "startup", "slack", "matrix"}
+    assert compared == {"core", "concurrency", "scale", "startup", "slack", "matrix", "postgres"}
     assert "× baseline" in ran.stdout
 
 

@@ -55,6 +55,7 @@ def imports_of(path: Path) -> set[str]:
     ("package", "allowed"),
     [
         ("aiosqlite", {"store/sqlite.py"}),
+        ("asyncpg", {"store/postgres.py"}),
         ("nacl", {"crypto.py"}),
         ("slack_bolt", set()),
         ("slack_sdk", set()),

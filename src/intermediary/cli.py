@@ -11,6 +11,7 @@ usage mistakes, as click does).
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import sys
@@ -201,6 +202,10 @@ async def _console(config_path: Path | None, echo: bool) -> None:
 
 
 async def _stdin_lines() -> Any:
+    """Lines of standard input; bytes that are not UTF-8 arrive as surrogates, which
+    :func:`run_lines` refuses with a note instead of stopping with a traceback."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
     loop = asyncio.get_running_loop()
     while True:
         line = await loop.run_in_executor(None, sys.stdin.readline)
@@ -520,12 +525,12 @@ def verify(config_path: Path, head: str | None) -> None:
     """Check the audit chain: edited, removed or reordered entries are reported."""
 
     async def go() -> int:
-        from intermediary.store import SqliteStore
+        from intermediary.runtime import store_of
 
         config = load_config(config_path)
         public = crypto.read_key_file_public(config.path(config.service.key_file))
         verify_key = crypto.ServiceVerifyKey.decode(public["verify"])
-        store = SqliteStore(config.path(config.service.database))
+        store = store_of(config)
         await store.open()
         try:
             report = verify_chain(await store.audit_log(), verify_key, head)
@@ -538,6 +543,71 @@ def verify(config_path: Path, head: str | None) -> None:
         return 0 if report.ok else 1
 
     sys.exit(_run(go()))
+
+
+@main.command("migrate-store")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("dest")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The service's configuration: its verify key checks the audit chain's signatures too.",
+)
+@_friendly
+def migrate_store(source: Path, dest: str, config_path: Path | None) -> None:
+    """Copy a SQLite database (SOURCE) into an empty PostgreSQL database (DEST, a
+    postgresql:// URL), verbatim: ciphertext stays ciphertext and no key is needed.
+
+    Stop the service first. The copy is checked (row counts, every row, the audit
+    chain) before it is committed. The key vault is not copied: see docs/POSTGRES.md.
+    """
+    from intermediary.store import is_postgres_url
+    from intermediary.vault import sibling_vault
+
+    if not is_postgres_url(dest):
+        raise ConfigError(detail=f"DEST must be a postgresql:// URL, not {dest!r}")
+    verify_key = None
+    if config_path is not None:
+        config = load_config(config_path)
+        public = crypto.read_key_file_public(config.path(config.service.key_file))
+        verify_key = crypto.ServiceVerifyKey.decode(public["verify"])
+
+    async def go() -> Any:
+        from intermediary.store.migrate import copy_sqlite_to_postgres
+        from intermediary.store.postgres import PostgresStore
+        from intermediary.store.sqlite import SqliteStore
+
+        old = SqliteStore(source)
+        new = PostgresStore(dest, vault=sibling_vault(source))
+        await old.open()
+        try:
+            await new.open()
+            try:
+                return await copy_sqlite_to_postgres(old, new, verify_key=verify_key)
+            finally:
+                await new.close()
+        finally:
+            await old.close()
+
+    done = _run(go())
+    for table, count in done.counts.items():
+        click.echo(f"{table:<18} {count:>9} rows copied")
+    click.echo(
+        f"Checked: every table's rows match the source; the audit chain ({done.audit_entries} "
+        f"entries, head {done.audit_head}) verifies"
+        + (
+            "."
+            if done.signatures_checked
+            else " (hashes and links; give --config to check signatures)."
+        )
+    )
+    click.echo(
+        f"The key vault was not copied: it stays out of the database. Move the folder "
+        f"{sibling_vault(source).folder} to where every instance can reach it, and set "
+        "service.vault to it and service.database to the URL (docs/POSTGRES.md)."
+    )
 
 
 @main.command("check-proof", hidden=True)

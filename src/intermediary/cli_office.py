@@ -41,7 +41,7 @@ from intermediary.office import ACTIVITY, activities_of, statistics_of_store
 from intermediary.proof import check_proof
 from intermediary.recovery import parse_share, split_secret
 from intermediary.report import Activity, build_report, write_report
-from intermediary.store import SqliteStore
+from intermediary.runtime import store_of
 
 __all__: list[str] = []
 
@@ -132,7 +132,7 @@ def report(
 
     async def go() -> tuple[Path, Path]:
         now = datetime.now(UTC)
-        store = SqliteStore(config.path(config.service.database))
+        store = store_of(config)
         await store.open()
         try:
             stats = await statistics_of_store(store, org.id, now)
@@ -511,7 +511,7 @@ def audit_excerpt(case: str, config_path: Path, as_json: bool) -> None:
     verify_key = _verify_key(config)
 
     async def go() -> Any:
-        store = SqliteStore(config.path(config.service.database))
+        store = store_of(config)
         await store.open()
         try:
             return case_excerpt(await store.audit_log(), _case(case), verify_key)

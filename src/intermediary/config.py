@@ -47,6 +47,20 @@ __all__ = [
 ]
 
 _SLUG = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+#: the characters the core refuses in parties' texts (C0/C1 controls but tab and newline,
+#: direction overrides, isolates and marks): names and descriptions are shown to people too
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+#: no configuration is this large; a larger file is the wrong file
+MAX_CONFIG_BYTES = 2**20
+
+
+def _shown(value: str) -> str:
+    if _UNSAFE.search(value):
+        raise ValueError(
+            "contains invisible control or direction characters that could make it "
+            "display differently from what it says; remove them"
+        )
+    return value
 
 
 class _Strict(BaseModel):
@@ -63,6 +77,8 @@ class CounsellorConfig(_Strict):
     locale: Locale | None = None
     #: platform → address (console name, Matrix user id, Slack user id)
     addresses: dict[str, str] = Field(default_factory=dict)
+
+    _names = field_validator("name", "description")(_shown)
 
     @field_validator("public_key")
     @classmethod
@@ -86,6 +102,8 @@ class DestinationConfig(_Strict):
     addresses: dict[str, str] = Field(default_factory=dict)
     #: platform → the people who may act for this destination in that room
     members: dict[str, list[str]] = Field(default_factory=dict)
+
+    _names = field_validator("name")(_shown)
 
 
 class BatchConfig(_Strict):
@@ -150,6 +168,8 @@ class OrganisationConfig(_Strict):
     counsellors: list[CounsellorConfig] = Field(min_length=1)
     management: list[DestinationConfig] = Field(min_length=1)
 
+    _names = field_validator("name")(_shown)
+
     @model_validator(mode="after")
     def _consistent(self) -> OrganisationConfig:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -204,7 +224,14 @@ class OrganisationConfig(_Strict):
 
 
 class ServiceSection(_Strict):
+    #: a SQLite file (relative to this file's folder), or a ``postgresql://`` URL
+    #: for several instances on one database (docs/POSTGRES.md); a password belongs
+    #: in PGPASSWORD or ~/.pgpass, not here
     database: str = "intermediary.db"
+    #: the folder of per-case shred keys; by default next to a SQLite file
+    #: (``intermediary.db.vault``); required with PostgreSQL, and then the same
+    #: folder for every instance
+    vault: str | None = None
     key_file: str = "service.key"
     #: environment variable holding the service key file's passphrase
     passphrase_env: str = "INTERMEDIARY_PASSPHRASE"  # noqa: S105 - a variable name
@@ -233,12 +260,32 @@ class ServiceConfig(_Strict):
         ids = [o.id for o in self.organisations]
         if len(set(ids)) != len(ids):
             raise ValueError("two organisations share an id")
+        if isinstance(self.database, str) and not self.service.vault:
+            raise ValueError(
+                "service.vault must name a folder when the database is PostgreSQL: the "
+                "shred keys stay out of the database (docs/POSTGRES.md)"
+            )
         if self.service.recovery_public_key:
-            BoxPublicKey.decode(self.service.recovery_public_key)
+            try:
+                BoxPublicKey.decode(self.service.recovery_public_key)
+            except IntermediaryError as error:  # named, like every other field's problem
+                raise ValueError(f"service.recovery_public_key: {error.message()}") from None
         return self
 
     def organisation(self, org_id: str) -> OrganisationConfig | None:
         return next((o for o in self.organisations if o.id == org_id), None)
+
+    @property
+    def database(self) -> str | Path:
+        """The database setting: a PostgreSQL URL as it is, a SQLite file as a path."""
+        value = self.service.database
+        if value.startswith(("postgresql://", "postgres://")):
+            return value
+        return self.path(value)
+
+    @property
+    def vault_folder(self) -> Path | None:
+        return self.path(self.service.vault) if self.service.vault else None
 
     def path(self, value: str) -> Path:
         candidate = Path(value).expanduser()
@@ -248,10 +295,21 @@ class ServiceConfig(_Strict):
 def load_config(path: Path) -> ServiceConfig:
     """Read and validate a configuration file; every problem is a :class:`ConfigError`."""
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                detail=f"{path} is larger than {MAX_CONFIG_BYTES // 2**20} MiB; "
+                "no configuration is that large: check that this is the right file"
+            )
+        raw = tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(detail=f"there is no file {path}") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            detail=f"{path} is not UTF-8 text (byte {error.start} cannot be read); save it as UTF-8"
+        ) from None
+    except OSError as error:
         raise ConfigError(detail=f"{path} cannot be read ({error.__class__.__name__})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(detail=f"{path} is not valid TOML: {error}") from None

@@ -171,6 +171,8 @@ class Office:
             if purge_due(case, now, retention, finals[case.org_id]):
                 try:
                     await self.purge(case.case_id)
+                except CasePurged:  # another instance purged it meanwhile: done
+                    continue
                 except IntermediaryError as error:
                     _skipped("purge", case.case_id, error)
                     continue

@@ -28,7 +28,7 @@ from intermediary.delivery import DeliveryWorker, Transport
 from intermediary.errors import ConfigError
 from intermediary.office import Office, SweepResult
 from intermediary.service import Service, utc_now
-from intermediary.store import SqliteStore, Store
+from intermediary.store import Store, open_store
 
 __all__ = [
     "DEMO_COUNSELLOR",
@@ -37,6 +37,7 @@ __all__ = [
     "demo_config",
     "service_passphrase",
     "start",
+    "store_of",
 ]
 
 DEMO_COUNSELLOR = "counsellor"
@@ -73,11 +74,15 @@ def service_passphrase(config: ServiceConfig) -> str:
     if section.passphrase_file:
         path = config.path(section.passphrase_file)
         try:
-            return path.read_text("utf-8").strip()
+            # bytes that are not UTF-8 are kept as they are (crypto uses them as such)
+            written = path.read_text("utf-8", errors="surrogateescape").strip()
         except OSError as error:
             raise ConfigError(
                 detail=f"cannot read passphrase file {path} ({error.__class__.__name__})"
             ) from None
+        if not written:
+            raise ConfigError(detail=f"the passphrase file {path} is empty")
+        return written
     value = os.environ.get(section.passphrase_env)
     if not value:
         raise ConfigError(
@@ -88,6 +93,11 @@ def service_passphrase(config: ServiceConfig) -> str:
 
 
 log = logging.getLogger("intermediary.runtime")
+
+
+def store_of(config: ServiceConfig) -> Store:
+    """The store the configuration names (SQLite file or PostgreSQL URL), unopened."""
+    return open_store(config.database, vault=config.vault_folder)
 
 
 @dataclass
@@ -142,7 +152,7 @@ async def start(
 ) -> Runtime:
     """Open the store and assemble service and delivery worker."""
     if store is None:
-        store = SqliteStore(config.path(config.service.database))
+        store = store_of(config)
     await store.open()
     service = Service(
         store=store,

@@ -1,7 +1,8 @@
-"""One contract, every store: the in-memory one and SQLite must behave alike."""
+"""One contract, every store: the in-memory one, SQLite and PostgreSQL must behave alike."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -24,6 +25,9 @@ from intermediary.store import (
     StoredEntry,
     UnitOfWork,
 )
+from intermediary.store.postgres import PostgresStore
+from intermediary.vault import DirectoryVault
+from tests.postgres import PostgresServer
 
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
 
@@ -96,12 +100,25 @@ def audit(kind: str) -> AuditDraft:
     )
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    made: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "t.db")
+    """Each store, empty: PostgreSQL is a real server (tests/postgres.py), a fresh
+    database per test, its vault a folder as in production."""
+    url: str | None = None
+    made: Store
+    if request.param == "memory":
+        made = MemoryStore()
+    elif request.param == "sqlite":
+        made = SqliteStore(tmp_path / "t.db")
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = await server.database()
+        made = PostgresStore(url, vault=DirectoryVault(tmp_path / "vault"))
     await made.open()
     yield made
     await made.close()
+    if url is not None:
+        await server.drop(url)
 
 
 async def new_case(store: Store, case_id: str = "VP-AAAA-AAAA", **unit: object) -> None:
@@ -401,3 +418,57 @@ async def test_audit_entries_by_kind_and_case_keep_chain_order(store: Store) -> 
     assert [a.seq for a in await store.audit_entries(case_id="VP-AAAA-AAAA")] == [1, 4]
     assert [a.seq for a in await store.audit_entries(kind="purged", case_id="VP-BBBB-BBBB")] == []
     assert len(await store.audit_entries()) == 4
+
+
+async def test_an_outbox_claim_keeps_other_instances_off_until_its_lease_ends(
+    store: Store,
+) -> None:
+    await new_case(store, outbox=[outbox("a"), outbox("b"), outbox("later", delay=3600)])
+    lease = timedelta(minutes=5)
+    mine = await store.claim_outbox(NOW, instance="one", lease=lease, limit=1)
+    assert [i.key for i in mine] == ["a"]
+    assert [i.payload for i in mine] == [b"sealed-a"]
+    theirs = await store.claim_outbox(NOW, instance="two", lease=lease)
+    assert [i.key for i in theirs] == ["b"]  # "a" is held by one, "later" is not due
+    assert await store.claim_outbox(NOW, instance="two", lease=lease) == [
+        i for i in theirs
+    ]  # an instance is given again what it holds itself
+    again = await store.claim_outbox(NOW, instance="one", lease=lease)
+    assert [i.key for i in again] == ["a"]
+    # one dies holding "a": when the lease ends, another instance takes it over
+    after = NOW + lease + timedelta(seconds=1)
+    assert [i.key for i in await store.claim_outbox(after, instance="three", lease=lease)] == [
+        "a",
+        "b",
+    ]
+    await store.mark_delivered("a", after)
+    await store.mark_retry("b", after, "TransientDeliveryError")
+    # marking ends the claim: "b" is anyone's again once its retry time comes
+    assert [i.key for i in await store.claim_outbox(after, instance="one", lease=lease)] == ["b"]
+    assert await store.claim_outbox(after, instance="two", lease=lease) == []
+    assert [i.key for i in await store.due_outbox(after)] == ["b"]  # claims hide nothing
+
+
+async def test_a_concurrent_duplicate_event_is_refused_as_already_done(store: Store) -> None:
+    """Two commits with one stable key at the same moment (two instances queueing the
+    same reminder): exactly one applies, the other is told DuplicateEvent."""
+    await new_case(store)
+
+    async def remind() -> str:
+        try:
+            await store.commit(
+                UnitOfWork(
+                    event_key="reminder:VP-AAAA-AAAA:ack:1",
+                    event_at=NOW,
+                    outbox=[outbox("reminder:VP-AAAA-AAAA:ack:1.0")],
+                    audit=[audit("reminder_sent")],
+                ),
+                link,
+            )
+        except DuplicateEvent:
+            return "duplicate"
+        return "done"
+
+    results = await asyncio.gather(*(remind() for _ in range(4)))
+    assert sorted(results) == ["done", "duplicate", "duplicate", "duplicate"]
+    assert [a.kind for a in await store.audit_log()] == ["reminder_sent"]

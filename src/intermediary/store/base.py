@@ -16,7 +16,7 @@ Every implementation passes the same contract suite
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from intermediary.store.records import (
@@ -75,10 +75,21 @@ class Store(Protocol):
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         """Undelivered items whose time has come, oldest first."""
 
+    async def claim_outbox(
+        self, now: datetime, *, instance: str, lease: timedelta, limit: int = 100
+    ) -> list[OutboxItem]:
+        """Due items (as :meth:`due_outbox`) that ``instance`` may now deliver, claimed
+        for it until ``now + lease``: no other instance is given them meanwhile.
+        An instance is given again what it holds itself; marking an item delivered
+        or for retry ends its claim. Several service instances on one database
+        therefore deliver each item once; one that dies leaves its claims to the
+        others when the lease ends."""
+
     async def outbox_item(self, key: str) -> OutboxItem | None: ...
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
-        """Mark delivered and drop the payload (nothing readable stays behind)."""
+        """Mark delivered and drop the payload (nothing readable stays behind);
+        ends the item's claim."""
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None: ...
 

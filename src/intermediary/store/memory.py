@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from intermediary.errors import ConcurrentUpdate, DuplicateEvent
+from intermediary.store.claims import LocalClaims
 from intermediary.store.records import (
     AuditRecord,
     CaseRow,
@@ -44,6 +45,7 @@ class MemoryStore:
         #: the shred keys; for a memory store, kept in memory too
         self.vault: KeyVault = vault if vault is not None else MemoryVault()
         self._lock = asyncio.Lock()
+        self._claims = LocalClaims()
 
     async def open(self) -> None:
         return None
@@ -182,10 +184,17 @@ class MemoryStore:
         ]
         return sorted(due, key=lambda i: (i.created_at, i.key))[:limit]
 
+    async def claim_outbox(
+        self, now: datetime, *, instance: str, lease: timedelta, limit: int = 100
+    ) -> list[OutboxItem]:
+        due = await self.due_outbox(now, limit + len(self._claims))
+        return self._claims.take(due, now, instance=instance, lease=lease, limit=limit)
+
     async def outbox_item(self, key: str) -> OutboxItem | None:
         return self._s.outbox.get(key)
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
+        self._claims.release(key)
         item = self._s.outbox.get(key)
         if item is not None:
             self._s.outbox[key] = replace(
@@ -193,6 +202,7 @@ class MemoryStore:
             )
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
+        self._claims.release(key)
         item = self._s.outbox.get(key)
         if item is not None:
             self._s.outbox[key] = replace(

@@ -15,7 +15,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from intermediary.errors import (
     DuplicateEvent,
     StorageError,
 )
+from intermediary.store.claims import LocalClaims
 from intermediary.store.records import (
     AuditRecord,
     CaseRow,
@@ -90,6 +91,8 @@ class SqliteStore:
         #: otherwise a second ``BEGIN`` lands inside the first one's transaction, and a
         #: read sees another command's writes before they are committed.
         self._turn = asyncio.Lock()
+        #: outbox claims: one process uses the file, so they are kept in it (claims.py)
+        self._claims = LocalClaims()
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -169,6 +172,18 @@ class SqliteStore:
             if isinstance(error, sqlite3.Error):
                 raise _translate(error, self.busy_timeout, self.path.parent) from None
             raise
+
+    async def snapshot(self, tables: Collection[str]) -> dict[str, tuple[list[str], list[Any]]]:
+        """Every row of ``tables`` as stored (column names, rows), read in one
+        transaction so that they fit together (``migrate-store``)."""
+        found: dict[str, tuple[list[str], list[Any]]] = {}
+        async with self._transaction() as db:
+            for table in tables:
+                async with db.execute(f"SELECT * FROM {table}") as cursor:  # noqa: S608
+                    rows = list(await cursor.fetchall())
+                    columns = [d[0] for d in cursor.description]
+                found[table] = (columns, [tuple(r) for r in rows])
+        return found
 
     # --- cases --------------------------------------------------------------------------
 
@@ -482,11 +497,18 @@ class SqliteStore:
         )
         return [self._outbox(r) for r in rows]
 
+    async def claim_outbox(
+        self, now: datetime, *, instance: str, lease: timedelta, limit: int = 100
+    ) -> list[OutboxItem]:
+        due = await self.due_outbox(now, limit + len(self._claims))
+        return self._claims.take(due, now, instance=instance, lease=lease, limit=limit)
+
     async def outbox_item(self, key: str) -> OutboxItem | None:
         rows = await self._all(f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,))  # noqa: S608
         return self._outbox(rows[0]) if rows else None
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
+        self._claims.release(key)
         async with self._transaction() as db:
             await db.execute(
                 "UPDATE outbox SET status = 'delivered', payload = x'', "
@@ -495,6 +517,7 @@ class SqliteStore:
             )
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
+        self._claims.release(key)
         async with self._transaction() as db:
             await db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, "

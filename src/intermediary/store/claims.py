@@ -1,0 +1,52 @@
+"""Outbox claims for a store that one process uses (memory, SQLite).
+
+Several delivery workers on one database must not send the same item twice, so
+a worker *claims* what it is about to send, for a lease. PostgreSQL keeps claims
+in the outbox rows (``FOR UPDATE SKIP LOCKED``), because its instances are
+separate processes. A SQLite file or a memory store is used by one process, so
+there the claims live in that process: they end with it, and a restarted
+service (or one that crashed between sending and marking) sends again at once,
+with the same idempotency key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from intermediary.store.records import OutboxItem
+
+__all__ = ["LocalClaims"]
+
+
+class LocalClaims:
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[str, datetime]] = {}
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def take(
+        self,
+        due: Iterable[OutboxItem],
+        now: datetime,
+        *,
+        instance: str,
+        lease: timedelta,
+        limit: int,
+    ) -> list[OutboxItem]:
+        """Claim up to ``limit`` of ``due`` for ``instance``: those nobody else holds."""
+        self._held = {k: v for k, v in self._held.items() if v[1] > now}
+        taken: list[OutboxItem] = []
+        for item in due:
+            if len(taken) >= limit:
+                break
+            holder = self._held.get(item.key)
+            if holder is not None and holder[0] != instance:
+                continue
+            self._held[item.key] = (instance, now + lease)
+            taken.append(item)
+        return taken
+
+    def release(self, key: str) -> None:
+        self._held.pop(key, None)

@@ -1,0 +1,663 @@
+"""The PostgreSQL store, via asyncpg: several service instances, one database.
+
+- A connection pool per instance; every write is one transaction (READ
+  COMMITTED), so the same contract as SQLite holds (``tests/store``).
+- Numbered migrations in ``migrations_pg/NNNN_name.sql``, recorded in the
+  ``schema_migrations`` table and applied under a session advisory lock, so
+  instances starting together migrate once.
+- Several instances at once (docs/POSTGRES.md):
+
+  * a case is changed under ``SELECT … FOR UPDATE`` of its row and its version
+    checked, so a concurrent change is :class:`ConcurrentUpdate`, as in SQLite;
+  * a platform event or housekeeping marker is inserted with ``ON CONFLICT DO
+    NOTHING``: the second instance waits for the first one's transaction and then
+    gets :class:`DuplicateEvent` ("already done"), never an error;
+  * audit entries are linked under a transaction advisory lock taken last in the
+    transaction, so concurrent writers append to one chain, one after the other;
+  * the outbox is claimed with ``FOR UPDATE SKIP LOCKED`` and a lease, so each
+    item is delivered by one instance, and by another one if that one died.
+
+- The key vault is not in the database: it is handed in (``vault=``) and must be
+  the same folder for every instance (see docs/POSTGRES.md for why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+import asyncpg
+
+from intermediary.errors import (
+    ConcurrentUpdate,
+    DiskFull,
+    DuplicateEvent,
+    StorageError,
+)
+from intermediary.store.records import (
+    AuditRecord,
+    CaseRow,
+    Linker,
+    OutboxItem,
+    PendingRow,
+    SealedKey,
+    StoredEntry,
+    UnitOfWork,
+)
+from intermediary.vault import KeyVault
+
+__all__ = ["AUDIT_LOCK", "MIGRATION_LOCK", "TABLES", "Fetch", "PostgresStore", "migrations"]
+
+#: ``connection.fetch``: a query and its arguments, to rows
+Fetch = Callable[..., Awaitable[list[Any]]]
+
+#: advisory lock keys (arbitrary, fixed): one for migrations, one for the audit chain
+MIGRATION_LOCK = 0x1A7E_0001
+AUDIT_LOCK = 0x1A7E_0002
+
+#: every table of the schema, parents before children (the order to copy them in)
+TABLES = (
+    "cases",
+    "case_destinations",
+    "entries",
+    "pending",
+    "sealed_keys",
+    "identities",
+    "routing",
+    "identity_terms",
+    "outbox",
+    "audit",
+    "processed_events",
+)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The packaged PostgreSQL migrations as (number, name, SQL), in order."""
+    folder = resources.files("intermediary.store").joinpath("migrations_pg")
+    found = [
+        (int(f.name.split("_", 1)[0]), f.name, f.read_text("utf-8"))
+        for f in folder.iterdir()
+        if f.name.endswith(".sql")
+    ]
+    return sorted(found)
+
+
+def _translate(error: Exception) -> Exception:
+    """An asyncpg or connection error as an error a person can act on."""
+    if isinstance(
+        error,
+        asyncpg.UniqueViolationError
+        | asyncpg.DeadlockDetectedError
+        | asyncpg.SerializationError
+        | asyncpg.ForeignKeyViolationError,
+    ):
+        return ConcurrentUpdate(case="-")
+    if isinstance(error, asyncpg.DiskFullError):
+        return DiskFull(folder="(the PostgreSQL server)")
+    if isinstance(error, asyncpg.ReadOnlySQLTransactionError):
+        return StorageError(
+            detail="the PostgreSQL server accepts no writes (a read-only replica, or "
+            "default_transaction_read_only); nothing was changed"
+        )
+    if isinstance(
+        error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
+    ):
+        return StorageError(detail=f"PostgreSQL refused the login ({type(error).__name__})")
+    if isinstance(error, asyncpg.InvalidCatalogNameError):
+        return StorageError(detail="the PostgreSQL database does not exist")
+    if isinstance(error, OSError | TimeoutError):
+        return StorageError(detail=f"PostgreSQL cannot be reached ({type(error).__name__})")
+    code = getattr(error, "sqlstate", None)  # the class and code, never the statement
+    return StorageError(
+        detail=f"PostgreSQL: {type(error).__name__}" + (f" (SQLSTATE {code})" if code else "")
+    )
+
+
+_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    head, sep, tail = url.rpartition("@")
+    if not sep:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
+
+
+class PostgresStore:
+    def __init__(
+        self,
+        url: str,
+        *,
+        vault: KeyVault,
+        min_connections: int = 1,
+        max_connections: int = 10,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        self.url = url
+        #: the shred keys: never in the database (a folder every instance shares)
+        self.vault: KeyVault = vault
+        self.min_connections = min_connections
+        self.max_connections = max_connections
+        self.connect_timeout = connect_timeout
+        self._pool: Any = None
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({_safe_url(self.url)!r})"
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url,
+                min_size=self.min_connections,
+                max_size=self.max_connections,
+                timeout=self.connect_timeout,
+                server_settings={"application_name": "intermediary"},
+            )
+            async with self._pool.acquire() as conn:
+                await self._migrate(conn)
+        except _ERRORS as error:
+            await self.close()
+            raise _translate(error) from None
+
+    @staticmethod
+    async def _migrate(conn: Any) -> None:
+        wanted = {n for n, _, _ in migrations()}
+        if await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+            done = {r[0] for r in await conn.fetch("SELECT number FROM schema_migrations")}
+            if wanted <= done:
+                return  # nothing to write: a read-only replica opens too (verify, report)
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "number INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+            done = {r[0] for r in await conn.fetch("SELECT number FROM schema_migrations")}
+            for number, name, sql in migrations():
+                if number in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (number, name) VALUES ($1, $2)",
+                        number,
+                        name,
+                    )
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    @property
+    def pool(self) -> Any:
+        if self._pool is None:
+            raise StorageError(detail="the store is not open")
+        return self._pool
+
+    async def _fetch(self, sql: str, *args: Any) -> list[Any]:
+        pool = self.pool
+        try:
+            return list(await pool.fetch(sql, *args))
+        except _ERRORS as error:
+            raise _translate(error) from None
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Any]:
+        pool = self.pool
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                yield conn
+        except _ERRORS as error:
+            raise _translate(error) from None
+
+    # --- cases --------------------------------------------------------------------------
+
+    _CASE_COLUMNS = (
+        "case_id, org_id, counsellor_id, reporter_index, state, meta, case_public, "
+        "receipt_hash, version, updated_at"
+    )
+
+    async def _case_rows(self, where: str, *args: Any) -> list[CaseRow]:
+        rows = await self._fetch(
+            f"SELECT {self._CASE_COLUMNS}, "  # noqa: S608 - fixed column list
+            "ARRAY(SELECT destination_id FROM case_destinations d "
+            f"WHERE d.case_id = c.case_id ORDER BY destination_id) FROM cases c {where} "
+            "ORDER BY case_id",
+            *args,
+        )
+        return [
+            CaseRow(
+                case_id=r[0],
+                org_id=r[1],
+                counsellor_id=r[2],
+                reporter_index=r[3],
+                state=r[4],
+                meta=r[5],
+                case_public=bytes(r[6]),
+                receipt_hash=r[7],
+                version=r[8],
+                updated_at=r[9],
+                destinations=tuple(r[10]),
+            )
+            for r in rows
+        ]
+
+    async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None:
+        rows = await self._case_rows("WHERE case_id = $1", case_id)
+        if not rows:
+            return None
+        pending = await self._fetch(
+            "SELECT number, blob FROM pending WHERE case_id = $1 ORDER BY number", case_id
+        )
+        return rows[0], [PendingRow(case_id=case_id, number=n, blob=bytes(b)) for n, b in pending]
+
+    async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]:
+        return await self._case_rows("WHERE reporter_index = $1", reporter_index)
+
+    async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]:
+        return await self._case_rows(
+            "WHERE org_id = $1 AND counsellor_id = $2", org_id, counsellor_id
+        )
+
+    async def cases_for_org(self, org_id: str) -> list[CaseRow]:
+        return await self._case_rows("WHERE org_id = $1", org_id)
+
+    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
+        wanted = sorted(set(states))
+        if not wanted:
+            return []
+        return await self._case_rows("WHERE state = ANY($1::text[])", wanted)
+
+    async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]:
+        return await self._case_rows(
+            "WHERE case_id IN (SELECT case_id FROM case_destinations "
+            "WHERE org_id = $1 AND destination_id = $2)",
+            org_id,
+            destination_id,
+        )
+
+    async def all_cases(self) -> list[CaseRow]:
+        return await self._case_rows("")
+
+    # --- the one write path -------------------------------------------------------------
+
+    async def commit(self, unit: UnitOfWork, link: Linker) -> None:
+        # Lock order, the same in every transaction, so two instances cannot deadlock:
+        # the event marker, the case row, the rows that follow it, the audit chain last.
+        async with self._transaction() as conn:
+            if unit.event_key is not None:
+                fresh = await conn.fetchval(
+                    "INSERT INTO processed_events (event_key, at) VALUES ($1, $2) "
+                    "ON CONFLICT (event_key) DO NOTHING RETURNING 1",
+                    unit.event_key,
+                    unit.event_at or datetime.now(UTC),
+                )
+                if fresh is None:  # another instance (or an earlier run) did it first
+                    raise DuplicateEvent()
+            case = unit.case
+            if case is not None:
+                await self._write_case(conn, case, unit.expected_version)
+                if unit.pending is not None:
+                    await conn.execute("DELETE FROM pending WHERE case_id = $1", case.case_id)
+                    if unit.pending:
+                        await conn.executemany(
+                            "INSERT INTO pending (case_id, number, blob) VALUES ($1, $2, $3)",
+                            [(p.case_id, p.number, p.blob) for p in unit.pending],
+                        )
+            if unit.entries:
+                await conn.executemany(
+                    "INSERT INTO entries (case_id, seq, kind, author, blob, created_at) "
+                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                    [
+                        (e.case_id, e.seq, e.kind, e.author, e.blob, e.created_at)
+                        for e in unit.entries
+                    ],
+                )
+            if unit.sealed_keys:
+                await conn.executemany(
+                    "INSERT INTO sealed_keys (case_id, holder, blob) VALUES ($1, $2, $3) "
+                    "ON CONFLICT (case_id, holder) DO UPDATE SET blob = EXCLUDED.blob",
+                    [(k.case_id, k.holder, k.blob) for k in unit.sealed_keys],
+                )
+            if case is not None and unit.drop_holders:
+                await conn.execute(
+                    "DELETE FROM sealed_keys WHERE case_id = $1 AND holder = ANY($2::text[])",
+                    case.case_id,
+                    list(unit.drop_holders),
+                )
+            if case is not None:
+                await self._write_secrets(conn, case.case_id, unit)
+            if unit.outbox:
+                await conn.executemany(
+                    "INSERT INTO outbox (key, case_id, org_id, payload, not_before, created_at) "
+                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                    [
+                        (o.key, o.case_id, o.org_id, o.payload, o.not_before, o.created_at)
+                        for o in unit.outbox
+                    ],
+                )
+            if unit.audit:
+                # one writer at a time links to the head: the lock is held until this
+                # transaction ends, and under READ COMMITTED the head read after it is
+                # the one the previous holder committed
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_LOCK)
+                head = await self._audit_head(conn)
+                linked = []
+                for draft in unit.audit:
+                    head = link(head, draft)
+                    linked.append(head)
+                await conn.executemany(
+                    "INSERT INTO audit (seq, org_id, case_id, kind, actor_role, details, at, "
+                    "prev_hash, hash, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    [
+                        (
+                            a.seq,
+                            a.org_id,
+                            a.case_id,
+                            a.kind,
+                            a.actor_role,
+                            a.details,
+                            a.at.isoformat(),
+                            a.prev_hash,
+                            a.hash,
+                            a.signature,
+                        )
+                        for a in linked
+                    ],
+                )
+
+    async def _write_case(self, conn: Any, case: CaseRow, expected: int | None) -> None:
+        row = await conn.fetchrow(
+            "SELECT version, ARRAY(SELECT destination_id FROM case_destinations d "
+            "WHERE d.case_id = c.case_id ORDER BY destination_id) "
+            "FROM cases c WHERE case_id = $1 FOR UPDATE",
+            case.case_id,
+        )
+        found = int(row[0]) if row is not None else None
+        known = tuple(row[1]) if row is not None else ()
+        if found != expected:
+            raise ConcurrentUpdate(case=case.case_id)
+        values = (
+            case.org_id,
+            case.counsellor_id,
+            case.reporter_index,
+            case.state,
+            case.meta,
+            case.case_public,
+            case.receipt_hash,
+            (found or 0) + 1,
+            case.updated_at,
+        )
+        if found is None:
+            try:  # a concurrent first commit of the same id: the loser is told so
+                await conn.execute(
+                    f"INSERT INTO cases ({self._CASE_COLUMNS}) "  # noqa: S608
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    case.case_id,
+                    *values,
+                )
+            except asyncpg.UniqueViolationError:
+                raise ConcurrentUpdate(case=case.case_id) from None
+        else:
+            await conn.execute(
+                "UPDATE cases SET org_id = $1, counsellor_id = $2, reporter_index = $3, "
+                "state = $4, meta = $5, case_public = $6, receipt_hash = $7, version = $8, "
+                "updated_at = $9 WHERE case_id = $10",
+                *values,
+                case.case_id,
+            )
+        if tuple(sorted(case.destinations)) == known:
+            return
+        if known:
+            await conn.execute("DELETE FROM case_destinations WHERE case_id = $1", case.case_id)
+        if case.destinations:
+            await conn.executemany(
+                "INSERT INTO case_destinations (case_id, org_id, destination_id) "
+                "VALUES ($1, $2, $3)",
+                [(case.case_id, case.org_id, d) for d in case.destinations],
+            )
+
+    @staticmethod
+    async def _write_secrets(conn: Any, case_id: str, unit: UnitOfWork) -> None:
+        if unit.identity is not None:
+            await conn.execute(
+                "INSERT INTO identities (case_id, blob) VALUES ($1, $2) "
+                "ON CONFLICT (case_id) DO UPDATE SET blob = EXCLUDED.blob",
+                case_id,
+                unit.identity,
+            )
+        if unit.routing is not None:
+            await conn.execute(
+                "INSERT INTO routing (case_id, blob) VALUES ($1, $2) "
+                "ON CONFLICT (case_id) DO UPDATE SET blob = EXCLUDED.blob",
+                case_id,
+                unit.routing,
+            )
+        if unit.identity_terms is not None:
+            await conn.execute("DELETE FROM identity_terms WHERE case_id = $1", case_id)
+            await conn.executemany(
+                "INSERT INTO identity_terms (case_id, term) VALUES ($1, $2)",
+                [(case_id, t) for t in sorted(unit.identity_terms)],
+            )
+        if unit.forget_routing or unit.shred:
+            await conn.execute("DELETE FROM routing WHERE case_id = $1", case_id)
+            await conn.execute("DELETE FROM identity_terms WHERE case_id = $1", case_id)
+        if unit.shred:
+            for table in ("sealed_keys", "identities", "pending", "entries"):
+                await conn.execute(
+                    f"DELETE FROM {table} WHERE case_id = $1",  # noqa: S608
+                    case_id,
+                )
+            await conn.execute(
+                "DELETE FROM outbox WHERE case_id = $1 AND status = 'pending'", case_id
+            )
+
+    # --- reads of sealed material -------------------------------------------------------
+
+    async def entries(self, case_id: str) -> list[StoredEntry]:
+        rows = await self._fetch(
+            "SELECT seq, kind, author, blob, created_at FROM entries "
+            "WHERE case_id = $1 ORDER BY seq",
+            case_id,
+        )
+        return [
+            StoredEntry(
+                case_id=case_id,
+                seq=r[0],
+                kind=r[1],
+                author=r[2],
+                blob=bytes(r[3]),
+                created_at=r[4],
+            )
+            for r in rows
+        ]
+
+    async def sealed_keys(self, case_id: str) -> list[SealedKey]:
+        rows = await self._fetch(
+            "SELECT holder, blob FROM sealed_keys WHERE case_id = $1 ORDER BY holder", case_id
+        )
+        return [SealedKey(case_id=case_id, holder=h, blob=bytes(b)) for h, b in rows]
+
+    async def _blob(self, table: str, case_id: str) -> bytes | None:
+        rows = await self._fetch(
+            f"SELECT blob FROM {table} WHERE case_id = $1",  # noqa: S608
+            case_id,
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    async def identity(self, case_id: str) -> bytes | None:
+        return await self._blob("identities", case_id)
+
+    async def routing(self, case_id: str) -> bytes | None:
+        return await self._blob("routing", case_id)
+
+    async def identity_terms(self, case_id: str) -> frozenset[str]:
+        rows = await self._fetch("SELECT term FROM identity_terms WHERE case_id = $1", case_id)
+        return frozenset(r[0] for r in rows)
+
+    # --- outbox -------------------------------------------------------------------------
+
+    _OUTBOX_COLUMNS = (
+        "key, case_id, org_id, payload, not_before, created_at, attempts, "
+        "next_attempt_at, status, last_error"
+    )
+    _RETURNING = ", ".join("o." + c.strip() for c in _OUTBOX_COLUMNS.split(","))
+    _DUE = (
+        "status = 'pending' AND not_before <= $1 "
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= $1)"
+    )
+
+    @staticmethod
+    def _outbox(r: Any) -> OutboxItem:
+        return OutboxItem(
+            key=r[0],
+            case_id=r[1],
+            org_id=r[2],
+            payload=bytes(r[3]),
+            not_before=r[4],
+            created_at=r[5],
+            attempts=r[6],
+            next_attempt_at=r[7],
+            status=r[8],
+            last_error=r[9],
+        )
+
+    async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        rows = await self._fetch(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE {self._DUE} "  # noqa: S608
+            "ORDER BY created_at, key LIMIT $2",
+            now,
+            limit,
+        )
+        return [self._outbox(r) for r in rows]
+
+    async def claim_outbox(
+        self, now: datetime, *, instance: str, lease: timedelta, limit: int = 100
+    ) -> list[OutboxItem]:
+        # SKIP LOCKED: rows another instance is claiming right now are passed over,
+        # not waited for; a claim is then visible to everyone until its lease ends
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                f"WITH due AS (SELECT key FROM outbox WHERE {self._DUE} "  # noqa: S608
+                "AND (claimed_until IS NULL OR claimed_until <= $1 OR claimed_by = $2) "
+                "ORDER BY created_at, key LIMIT $4 FOR UPDATE SKIP LOCKED) "
+                "UPDATE outbox o SET claimed_by = $2, claimed_until = $3 FROM due "
+                f"WHERE o.key = due.key RETURNING {self._RETURNING}",
+                now,
+                instance,
+                now + lease,
+                limit,
+            )
+        return sorted((self._outbox(r) for r in rows), key=lambda i: (i.created_at, i.key))
+
+    async def outbox_item(self, key: str) -> OutboxItem | None:
+        rows = await self._fetch(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = $1",  # noqa: S608
+            key,
+        )
+        return self._outbox(rows[0]) if rows else None
+
+    async def mark_delivered(self, key: str, at: datetime) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET status = 'delivered', payload = ''::bytea, "
+                "next_attempt_at = $1, last_error = NULL, claimed_by = NULL, "
+                "claimed_until = NULL WHERE key = $2",
+                at,
+                key,
+            )
+
+    async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, "
+                "last_error = $2, claimed_by = NULL, claimed_until = NULL WHERE key = $3",
+                next_attempt_at,
+                error,
+                key,
+            )
+
+    # --- audit --------------------------------------------------------------------------
+
+    _AUDIT_COLUMNS = (
+        "seq, org_id, case_id, kind, actor_role, details, at, prev_hash, hash, signature"
+    )
+
+    @staticmethod
+    async def _audit_head(conn: Any) -> AuditRecord | None:
+        row = await conn.fetchrow(
+            f"SELECT {PostgresStore._AUDIT_COLUMNS} FROM audit "  # noqa: S608
+            "ORDER BY seq DESC LIMIT 1"
+        )
+        return PostgresStore.audit_record(row) if row is not None else None
+
+    @staticmethod
+    def audit_record(r: Any) -> AuditRecord:
+        return AuditRecord(
+            seq=r[0],
+            org_id=r[1],
+            case_id=r[2],
+            kind=r[3],
+            actor_role=r[4],
+            details=r[5],
+            at=datetime.fromisoformat(r[6]),
+            prev_hash=r[7],
+            hash=r[8],
+            signature=bytes(r[9]),
+        )
+
+    async def audit_entries(
+        self, *, kind: str | None = None, case_id: str | None = None
+    ) -> list[AuditRecord]:
+        where: list[str] = []
+        args: list[Any] = []
+        if kind is not None:
+            args.append(kind)
+            where.append(f"kind = ${len(args)}")
+        if case_id is not None:
+            args.append(case_id)
+            where.append(f"case_id = ${len(args)}")
+        condition = f"WHERE {' AND '.join(where)} " if where else ""
+        rows = await self._fetch(
+            f"SELECT {self._AUDIT_COLUMNS} FROM audit {condition}ORDER BY seq",  # noqa: S608
+            *args,
+        )
+        return [self.audit_record(r) for r in rows]
+
+    async def audit_log(self) -> list[AuditRecord]:
+        return await self.audit_entries()
+
+    # --- for migrate-store and tests -----------------------------------------------------
+
+    async def row_counts(self) -> dict[str, int]:
+        """How many rows each table holds."""
+        counts: dict[str, int] = {}
+        for table in TABLES:
+            rows = await self._fetch(f"SELECT count(*) FROM {table}")  # noqa: S608
+            counts[table] = int(rows[0][0])
+        return counts
+
+    async def import_rows(
+        self,
+        batches: Sequence[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
+        check: Callable[[Fetch], Awaitable[None]] | None = None,
+    ) -> None:
+        """Copy rows into empty tables in one transaction (``migrate-store``); ``check``
+        reads the result inside it, and what it raises undoes the whole copy."""
+        async with self._transaction() as conn:
+            for table, columns, records in batches:
+                if records:
+                    await conn.copy_records_to_table(table, columns=list(columns), records=records)
+            if check is not None:
+                await check(conn.fetch)
