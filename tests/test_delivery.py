@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 from pathlib import Path
 
+from intermediary.codec import Sender
 from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
 from tests.harness import make_harness
 from tests.helpers import stored_bytes
@@ -101,4 +104,24 @@ async def test_a_transport_bug_is_retried_not_fatal() -> None:
     h.clock.advance(minutes=5)
     await h.worker.run_once()
     assert any("Your case code" in t for t in h.inbox("anna"))
+    await h.close()
+
+
+async def test_a_full_batch_is_followed_at_once_by_the_next() -> None:
+    """Found by tests/reliability/test_load.py: with more due than one batch holds, the
+    worker delivered a batch and then slept until the next commit or its poll (5 s in
+    the Slack app), so under load every hundred messages waited seconds for nothing."""
+    h = await make_harness()
+    for n in range(20):  # 20 cases: 3 items each (confirmation, new-case notice, message)
+        sender = Sender(platform="console", address=f"employee{n}")
+        await h.front.handle(sender, "!new mode=consult disclosure=anonymous category=bullying")
+        await h.front.handle(sender, f"hello from {n}")
+    stop = asyncio.Event()
+    task = asyncio.create_task(h.worker.run_forever(h.service.wake, stop, poll=60, limit=25))
+    deadline = time.monotonic() + 5
+    while len(h.transport.sent) < 60 and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    assert len(h.transport.sent) == 60
     await h.close()

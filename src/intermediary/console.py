@@ -8,6 +8,7 @@ with ``#`` are comments; empty lines are ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Iterable
 
 from rich.console import Console
@@ -22,6 +23,8 @@ from intermediary.runtime import Runtime
 __all__ = ["ConsoleTransport", "Printer", "run_lines"]
 
 PLATFORM = "console"
+#: who says a line: a console address, shown as a label in front of every answer
+_NAME = re.compile(r"[\w.-]{1,64}")
 
 _STYLES = {"reporter": "bold cyan", "counsellor": "bold green", "management": "bold magenta"}
 
@@ -92,11 +95,20 @@ async def run_lines(
         line = raw.rstrip("\n")
         if not line.strip() or line.lstrip().startswith("#"):
             return
-        if not line.startswith("@") or " " not in line:
-            printer.note("Write '@name text', for example: @saskia hello")
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by _stdin_lines
+            printer.note("That line is not valid UTF-8 text and was ignored. Type it again.")
             problems += 1
             return
         name, _, text = line[1:].partition(" ")
+        if not line.startswith("@") or " " not in line or not _NAME.fullmatch(name):
+            printer.note(
+                "Write '@name text', for example: @saskia hello "
+                "(a name is up to 64 letters, digits, '.', '-' or '_')"
+            )
+            problems += 1
+            return
         if echo:
             printer.say(name, text)
         sender = Sender(platform=PLATFORM, address=name)

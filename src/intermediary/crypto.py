@@ -574,7 +574,9 @@ _KINDS: dict[str, tuple[str, type[_PublicKeyText], int]] = {
 
 
 def _box(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> nacl.secret.SecretBox:
-    password = unicodedata.normalize("NFC", passphrase).encode("utf-8")  # same on every system
+    # NFC: the same on every system; bytes that were not UTF-8 (a passphrase from the
+    # environment or a file, decoded with surrogateescape) are used as they were
+    password = unicodedata.normalize("NFC", passphrase).encode("utf-8", "surrogateescape")
     size = nacl.secret.SecretBox.KEY_SIZE
     return nacl.secret.SecretBox(argon2id.kdf(size, password, salt, opslimit, memlimit))
 
@@ -629,9 +631,11 @@ def _problem(doc: Any) -> str | None:
     kdf = doc.get("kdf")
     if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
         return "its kdf is missing or not argon2id"
+    # no key file is written with more than SENSITIVE cost: an edited file asking for
+    # more would make unlocking hang for hours or exhaust the memory
     for name, low, high in (
-        ("opslimit", argon2id.OPSLIMIT_MIN, argon2id.OPSLIMIT_MAX),
-        ("memlimit", argon2id.MEMLIMIT_MIN, argon2id.MEMLIMIT_MAX),
+        ("opslimit", argon2id.OPSLIMIT_MIN, SENSITIVE.opslimit),
+        ("memlimit", argon2id.MEMLIMIT_MIN, SENSITIVE.memlimit),
     ):
         if type(kdf.get(name)) is not int or not low <= kdf[name] <= high:
             return f"its kdf {name} is missing or out of range"

@@ -87,6 +87,16 @@ class UnknownCase(ProtocolError):
 
     default_key = "errors.unknown_case"
 
+    #: a case code is 12 characters; what was typed instead is echoed no longer than this
+    #: (found by the bad-input corpus: "!switch" and 5,000 characters echoed all of them)
+    ECHO_LIMIT = 40
+
+    def __init__(self, key: str | None = None, /, **params: object) -> None:
+        case = params.get("case")
+        if isinstance(case, str) and len(case) > self.ECHO_LIMIT:
+            params["case"] = case[: self.ECHO_LIMIT - 1] + "…"
+        super().__init__(key, **params)
+
 
 class CasePurged(UnknownCase):
     """The case was crypto-shredded on schedule; only statistics remain."""

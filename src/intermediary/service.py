@@ -21,7 +21,8 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,14 +46,20 @@ from intermediary.core import (
     DestinationId,
     Disclosure,
     Draft,
+    Handover,
     ManagementActor,
     Mode,
     OpenCase,
     OrgId,
     OrgPolicy,
+    PlaceHold,
+    RecordConscienceDisclosure,
+    RecordLegalDisclosure,
+    ReleaseHold,
     ReporterActor,
     ReporterIndex,
     Resume,
+    Reveal,
     Role,
     State,
     SystemActor,
@@ -83,9 +90,42 @@ from intermediary.store import (
 )
 from intermediary.vault import shred_key
 
-__all__ = ["RECOVERY_HOLDER", "Service", "sealed_case_key", "utc_now"]
+__all__ = ["RECOVERY_HOLDER", "Service", "refuse_broken_text", "sealed_case_key", "utc_now"]
+
+
+def refuse_broken_text(*values: object) -> None:
+    """Refuse text that cannot be UTF-8 (lone surrogates, e.g. from ``"\\ud800"`` in a
+    platform's JSON or undecodable console bytes) before it reaches a key or a cipher.
+
+    Looks into tuples, lists, dict values and dataclasses (such as ``Feedback``).
+    """
+    for value in values:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput("errors.broken_text") from None
+        elif isinstance(value, tuple | list):
+            refuse_broken_text(*value)
+        elif isinstance(value, dict):
+            refuse_broken_text(*value.values())
+        elif is_dataclass(value) and not isinstance(value, type):
+            refuse_broken_text(*(getattr(value, f.name) for f in dataclass_fields(value)))
+
 
 log = logging.getLogger("intermediary.service")
+
+#: commands only a counsellor holding their own key gives, on their own machine
+#: (``act_as``, from the command line); ``act`` takes a chat address, which proves no
+#: key, so it refuses them, whoever asks (the command line words, for the answer)
+_NEEDS_KEY: dict[type, str] = {
+    Reveal: "intermediary reveal",
+    RecordLegalDisclosure: "intermediary disclose legal",
+    RecordConscienceDisclosure: "intermediary disclose conscience",
+    PlaceHold: "intermediary hold",
+    ReleaseHold: "intermediary hold --release",
+    Handover: "intermediary keys handover",
+}
 
 RECOVERY_HOLDER = "recovery"
 
@@ -252,6 +292,7 @@ class Service:
         first_message: str | None = None,
     ) -> tuple[Case, str]:
         """Open a case for a reporter; returns the case and its receipt phrase."""
+        refuse_broken_text(sender.address, org_id, counsellor_id, categories, first_message)
         self._limit(sender)
         if self.role_of(sender) is not Role.REPORTER:
             raise InvalidInput("errors.not_allowed_here", command="!new")
@@ -316,9 +357,25 @@ class Service:
         **fields: Any,
     ) -> Case:
         """Give command ``kind`` on ``case_id`` as ``sender``; the role comes from the case."""
+        refuse_broken_text(sender.address, case_id, fields)
         self._limit(sender)
         if kind is OpenCase:  # cases are opened by ``open_case``, with a fresh id; an
             raise UnknownCase(case=case_id)  # existing id must not answer differently
+        # refused before the case is looked up, so the answer is the same for every case
+        if kind is Resume:  # the receipt phrase is the proof: ``resume`` checks it
+            raise NotAllowed("errors.needs_receipt", case=case_id)
+        if kind in _NEEDS_KEY:  # holding the counsellor's key is the proof: ``act_as``
+            raise NotAllowed("errors.needs_key", command=_NEEDS_KEY[kind])
+        return await self._act(sender, case_id, kind, profile, fields)
+
+    async def _act(
+        self,
+        sender: Sender,
+        case_id: str,
+        kind: type[Any],
+        profile: ReporterProfile | None,
+        fields: dict[str, Any],
+    ) -> Case:
         return await self._run(
             case_id,
             lambda case: self._actor(sender, case),
@@ -412,8 +469,8 @@ class Service:
         )
         if not ok or loaded is None:
             raise InvalidInput("errors.receipt_mismatch")
-        return await self.act(
-            sender, loaded.case.case_id, Resume, receipt_verified=True, profile=profile
+        return await self._act(
+            sender, loaded.case.case_id, Resume, profile, {"receipt_verified": True}
         )
 
     async def proof(self, sender: Sender, case_id: str) -> str:
@@ -474,6 +531,7 @@ class Service:
 
     async def case_for(self, sender: Sender, case_id: str) -> Case:
         """One case, if the sender takes part in it (else :class:`UnknownCase`)."""
+        refuse_broken_text(sender.address, case_id)
         loaded = await self._load(case_id, self._counsels(sender))
         if loaded is None or not is_party(
             loaded.case, self._actor(sender, loaded.case), self.clock()

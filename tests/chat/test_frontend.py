@@ -56,10 +56,9 @@ async def test_cancel_stops_a_form_and_nothing_is_created() -> None:
 async def test_bad_options_get_the_choices() -> None:
     h = await make_harness()
     answer = await h.say("anna", "!new mode=shout disclosure=anonymous category=bullying")
-    await h.say("anna", "!skip")
-    assert "Unknown choice shout for mode" in h.replies["anna"][-1]
-    assert "consult, report" in h.replies["anna"][-1]
-    assert answer  # the form still asked for the first message
+    # refused at once, not after the reporter has typed their first message
+    assert answer == ["Unknown choice shout for mode. Choose one of: consult, report."]
+    assert await h.store.all_cases() == []
     await h.close()
 
 

@@ -32,6 +32,7 @@ class Person:
         *,
         auto_join: bool = True,
         encryption: bool = True,
+        sync_timeout_ms: int = 500,
     ) -> None:
         store.mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(
@@ -42,6 +43,8 @@ class Person:
         )
         self.user = user
         self.auto_join = auto_join
+        #: the long poll: an event ends it at once, so this costs no latency, only idle syncs
+        self.sync_timeout_ms = sync_timeout_ms
         self.messages: dict[str, list[str]] = defaultdict(list)
         self.received: list[tuple[str, str, str]] = []
         self.sources: list[dict[str, Any]] = []
@@ -59,7 +62,7 @@ class Person:
         self.client.add_event_callback(self._on_message, (RoomMessageText, RoomMessageNotice))
         self.client.add_event_callback(self._on_invite, InviteMemberEvent)
         await self.client.sync(timeout=0, full_state=True)
-        self._task = asyncio.create_task(self.client.sync_forever(timeout=500))
+        self._task = asyncio.create_task(self.client.sync_forever(timeout=self.sync_timeout_ms))
 
     async def _on_message(
         self, room: MatrixRoom, event: RoomMessageText | RoomMessageNotice

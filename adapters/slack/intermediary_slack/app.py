@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -70,6 +71,32 @@ NOT_YOURS = (
 )
 
 
+def _dig(data: object, *path: str) -> object:
+    """``data[path[0]][path[1]]…``, or ``None`` where a step is missing or not an object:
+    a forged or malformed payload must not raise in a listener."""
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _text(data: object, *path: str) -> str:
+    """The string at ``path``; anything else (a number, a list, null) counts as missing."""
+    value = _dig(data, *path)
+    return value if isinstance(value, str) else ""
+
+
+def _field(view: object, block: str) -> str:
+    """What a form's input block holds: a selected option's value, or typed text."""
+    value = _dig(view, "state", "values", block, "value")
+    return _text(value, "selected_option", "value") or _text(value, "value")
+
+
+#: the fields of a message event that Slack always sends as strings, when it sends them
+_STRING_FIELDS = ("user", "text", "thread_ts", "subtype", "bot_id", "channel_type")
+
+
 def _management_channels(service: Service) -> dict[str, list[str]]:
     """Channel id -> the Slack users who may act for that management destination."""
     return {
@@ -99,25 +126,25 @@ def build_app(
     async def open_form(body: dict[str, Any], modal: Any) -> None:
         """Open a form; an expired trigger (Slack allows 3 seconds) is told, not fatal."""
         try:
-            await client.views_open(
-                trigger_id=str(body.get("trigger_id", "")), view=modal.to_dict()
-            )
+            await client.views_open(trigger_id=_text(body, "trigger_id"), view=modal.to_dict())
         except Exception as error:  # SlackApiError, network errors
             log.warning("a form could not be opened: %s", type(error).__name__)
-            user = str(body.get("user", {}).get("id", ""))
+            user = _text(body, "user", "id")
             locale = front.locale_of(Sender(platform=PLATFORM, address=user))
             await client.chat_postMessage(channel=user, text=render("slack.form_failed", locale))
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if any(not isinstance(event.get(name, ""), str) for name in _STRING_FIELDS):
+            return  # not a message as Slack sends it
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, deletions, bots and other channels change nothing
-        user, text = str(event.get("user", "")), event.get("text")
+        user, text = _text(event, "user"), event.get("text")
         if not user or not isinstance(text, str):
             return
         key = f"{PLATFORM}:{body.get('event_id', event.get('client_msg_id', ''))}"
-        thread = event.get("thread_ts")
-        case = threads.case_of(str(thread)) if thread else None
+        thread = _text(event, "thread_ts")
+        case = threads.case_of(thread) if thread else None
         if case is not None:  # a counsellor answering in a case's thread
             replies = await front.handle(
                 Sender(platform=PLATFORM, address=user), text, room_case=case, event_key=key
@@ -132,8 +159,10 @@ def build_app(
     @app.command("/vp")
     async def on_command(ack: Any, command: dict[str, Any]) -> None:
         await ack()  # within Slack's 3 seconds; the work follows
-        user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
-        text = f"!{command.get('text', '').strip()}"
+        user, channel = _text(command, "user_id"), _text(command, "channel_id")
+        if not user:
+            return
+        text = f"!{_text(command, 'text').strip() or 'help'}"  # "/vp" alone: the help
         channels = _management_channels(service)
         if channel in channels:
             if user not in channels[channel]:
@@ -157,7 +186,9 @@ def build_app(
     async def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
-        user = str(event.get("user", ""))
+        user = _text(event, "user")
+        if not user:
+            return
         sender = Sender(platform=PLATFORM, address=user)
         locale = front.locale_of(sender)
         cases = await service.cases_of(sender) if service.role_of(sender) is Role.REPORTER else []
@@ -167,40 +198,47 @@ def build_app(
     @app.action(OPEN_INTAKE)
     async def on_open_intake(ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        sender = Sender(platform=PLATFORM, address=str(body.get("user", {}).get("id", "")))
+        sender = Sender(platform=PLATFORM, address=_text(body, "user", "id"))
         modal = intake_modal(service.policies[0], front.locale_of(sender))
         await open_form(body, modal)
 
     @app.view(INTAKE)
     async def on_intake(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = str(body.get("user", {}).get("id", ""))
+        user = _text(body, "user", "id")
         sender = Sender(platform=PLATFORM, address=user)
-        values = view.get("state", {}).get("values", {})
 
         def chosen(block: str) -> str:
-            field = values.get(block, {}).get("value", {})
-            option = field.get("selected_option") or {}
-            return str(option.get("value") or field.get("value") or "")
+            return _field(view, block)
 
         policy = service.policies[0]
+        block = "mode"
+        try:  # required choices in the form: missing or other values mean a forged payload
+            mode = Mode(chosen(block))
+            block = "disclosure"
+            disclosure = Disclosure(chosen(block))
+            block = "category"
+            category = chosen(block)
+            if not category:
+                raise ValueError(block)
+        except ValueError:
+            detail = render("errors.invalid_input", front.locale_of(sender), detail=block)
+            await ack(response_action="errors", errors={block: detail})
+            return
         try:
-            await service.open_case(
-                sender,
-                ReporterProfile(),
-                org_id=policy.id,
-                counsellor_id=chosen("counsellor"),
-                mode=Mode(chosen("mode") or "consult"),
-                disclosure=Disclosure(chosen("disclosure") or "anonymous"),
-                categories=[chosen("category") or "unknown"],
-                first_message=chosen("message") or None,
-            )
+            async with front.turn(PLATFORM, user):  # not beside the same person's DMs
+                await service.open_case(
+                    sender,
+                    ReporterProfile(),
+                    org_id=policy.id,
+                    counsellor_id=chosen("counsellor"),
+                    mode=mode,
+                    disclosure=disclosure,
+                    categories=[category],
+                    first_message=chosen("message") or None,
+                )
         except IntermediaryError as error:
             locale = front.locale_of(sender)
             await ack(response_action="errors", errors={"message": error.message(locale)})
-            return
-        except ValueError:  # a forged payload: the form only offers valid choices
-            detail = render("errors.invalid_input", front.locale_of(sender), detail="mode")
-            await ack(response_action="errors", errors={"mode": detail})
             return
         await ack()
 
@@ -213,9 +251,9 @@ def build_app(
             await client.chat_postMessage(channel=user, text=text)
 
     def who(body: dict[str, Any]) -> tuple[str, str | None]:
-        user = str(body.get("user", {}).get("id", ""))
-        channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
-        return user, (str(channel) if channel else None)
+        user = _text(body, "user", "id")
+        channel = _text(body, "channel", "id") or _text(body, "container", "channel_id")
+        return user, (channel or None)
 
     def management_sender(user: str, channel: str | None) -> Sender | None:
         members = _management_channels(service).get(channel or "")
@@ -239,8 +277,10 @@ def build_app(
     async def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         user, channel = who(body)
-        case, _, number = str(action.get("value", "")).partition("|")
-        if not number.isdigit():
+        if not user:
+            return
+        case, _, number = _text(action, "value").partition("|")
+        if not (number.isascii() and number.isdigit()):
             return await tell(user, channel, render("errors.invalid_input", "en", detail="button"))
         await attempt(
             user,
@@ -255,28 +295,34 @@ def build_app(
     async def on_reject(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         user, _ = who(body)
+        if not user:
+            return
         locale = front.locale_of(Sender(platform=PLATFORM, address=user))
-        modal = reject_modal(str(action.get("value", "")), locale)
+        modal = reject_modal(_text(action, "value"), locale)
         await open_form(body, modal)
 
     @app.action(ACK)
     async def on_ack(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         user, channel = who(body)
+        if not user:
+            return
         sender = management_sender(user, channel)
         if sender is None:
             return await tell(user, channel, NOT_YOURS)
-        await attempt(user, channel, sender, str(action.get("value", "")), Acknowledge)
+        await attempt(user, channel, sender, _text(action, "value"), Acknowledge)
 
     async def open_management_form(
         ack: Any, body: dict[str, Any], action: dict[str, Any], make: Any
     ) -> None:
         await ack()
         user, channel = who(body)
+        if not user:
+            return
         sender = management_sender(user, channel)
         if sender is None:
             return await tell(user, channel, NOT_YOURS)
-        metadata = json.dumps({"case": action.get("value", ""), "channel": channel})
+        metadata = json.dumps({"case": _text(action, "value"), "channel": channel})
         modal = make(metadata, front.locale_of(sender))
         await open_form(body, modal)
 
@@ -288,10 +334,7 @@ def build_app(
     async def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await open_management_form(ack, body, action, feedback_modal)
 
-    def field(view: dict[str, Any], block: str) -> str:
-        value = view.get("state", {}).get("values", {}).get(block, {}).get("value", {})
-        option = value.get("selected_option") or {}
-        return str(option.get("value") or value.get("value") or "")
+    field = _field
 
     async def submit(
         ack: Any,
@@ -301,18 +344,23 @@ def build_app(
         error_block: str,
         **fields: Any,
     ) -> None:
-        user = str(body.get("user", {}).get("id", ""))
+        user = _text(body, "user", "id")
+        metadata = _text(view, "private_metadata")
         try:
-            meta = json.loads(view.get("private_metadata") or "{}")
+            meta: object = json.loads(metadata or "{}")
         except ValueError:
             meta = {}
         if kind is Reject:
-            case, _, number = str(view.get("private_metadata", "")).partition("|")
-            sender: Sender | None = Sender(platform=PLATFORM, address=user)
-            fields["number"] = int(number) if number.isdigit() else -1
+            case, _, number = metadata.partition("|")
+            sender: Sender | None = Sender(platform=PLATFORM, address=user) if user else None
+            if not (number.isascii() and number.isdigit()):  # forged: the form carries one
+                detail = render("errors.invalid_input", "en", detail="form")
+                await ack(response_action="errors", errors={error_block: detail})
+                return
+            fields["number"] = int(number)
         else:
-            case = str(meta.get("case", ""))
-            sender = management_sender(user, meta.get("channel"))
+            case = _text(meta, "case")
+            sender = management_sender(user, _text(meta, "channel") or None)
         if sender is None:
             await ack(response_action="errors", errors={error_block: NOT_YOURS})
             return
@@ -355,15 +403,17 @@ def build_app(
 
     async def open_counsellor_form(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user = str(body.get("user", {}).get("id", ""))
+        user = _text(body, "user", "id")
+        if not user:
+            return
         sender = Sender(platform=PLATFORM, address=user)
-        case_id = str(action.get("value", ""))
+        case_id = _text(action, "value")
         try:  # only the case's counsellor gets the form
             case = await service.case_for(sender, case_id)
         except IntermediaryError as error:
             return await tell(user, None, error.message(front.locale_of(sender)))
         modal = counsellor_modal(
-            str(action.get("action_id")),
+            _text(action, "action_id"),
             case.case_id,
             service.policy(case.org_id),
             front.locale_of(sender),
@@ -381,10 +431,10 @@ def build_app(
         block: str,
         **fields: Any,
     ) -> None:
-        user = str(payload.get("user", {}).get("id", ""))
+        user = _text(payload, "user", "id")
         sender = Sender(platform=PLATFORM, address=user)
         try:
-            await service.act(sender, str(view.get("private_metadata", "")), kind, **fields)
+            await service.act(sender, _text(view, "private_metadata"), kind, **fields)
         except IntermediaryError as error:
             await ack(
                 response_action="errors", errors={block: error.message(front.locale_of(sender))}
@@ -394,8 +444,7 @@ def build_app(
 
     @app.view(DRAFT)
     async def on_draft_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        anyway = view.get("state", {}).get("values", {}).get("anyway", {}).get("value", {})
-        confirmed = bool(anyway.get("selected_options"))
+        confirmed = bool(_dig(view, "state", "values", "anyway", "value", "selected_options"))
         await counsellor_submit(
             ack,
             body,
@@ -438,14 +487,76 @@ def build_app(
     return app
 
 
+_JSON, _FORM = "application/json", "application/x-www-form-urlencoded"
+
+
+def _bad(status: int, error: str) -> web.Response:
+    return web.json_response({"error": error}, status=status)
+
+
+async def _shape_problem(request: web.Request) -> web.Response | None:
+    """A request that cannot be from Slack, refused before Bolt reads it.
+
+    Only the envelope is checked (Slack sends objects, a numeric timestamp, a JSON
+    ``payload`` in forms): Bolt itself fails on other shapes with a server error. This
+    runs before the signature check and changes nothing; what passes is still checked
+    by Bolt's signature verification, then by the listeners.
+    """
+    if request.method != "POST":
+        return None
+    stamp = request.headers.get("X-Slack-Request-Timestamp")
+    if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
+        return _bad(401, "invalid request")  # as Bolt answers a bad signature
+    if request.content_type not in (_JSON, _FORM):
+        return _bad(415, "unsupported content type")
+    raw = await request.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _bad(400, "malformed request")
+    if request.content_type == _JSON:
+        try:
+            body = json.loads(text) if text else {}
+        except ValueError:
+            return _bad(400, "malformed request")
+        if not isinstance(body, dict) or not isinstance(body.get("event", {}), dict):
+            return _bad(400, "malformed request")
+        return None
+    if text.lstrip().startswith("{"):
+        return _bad(400, "malformed request")  # JSON, labelled as a form
+    form = parse_qs(text, keep_blank_values=True)
+    if "payload" not in form:
+        return None
+    try:
+        payload = json.loads(form["payload"][0])
+    except ValueError:
+        return _bad(400, "malformed request")
+    if not isinstance(payload, dict):
+        return _bad(400, "malformed request")
+    for name in ("user", "view", "channel", "container"):
+        if not isinstance(payload.get(name, {}), dict):
+            return _bad(400, "malformed request")
+    actions = payload.get("actions", [{}])
+    if not (isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)):
+        return _bad(400, "malformed request")
+    return None
+
+
 @web.middleware
 async def _refuse_malformed(request: web.Request, handler: Any) -> web.StreamResponse:
-    """A body that is not what Slack sends gets a 400, not a server error."""
+    """A body that is not what Slack sends gets a 4xx, never a server error."""
+    problem = await _shape_problem(request)
+    if problem is not None:
+        log.warning("a malformed request was refused", extra={"status": problem.status})
+        return problem
     try:
         response: web.StreamResponse = await handler(request)
         return response
-    except ValueError:  # JSON or form data that cannot be parsed
-        return web.json_response({"error": "malformed request"}, status=400)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+        # JSON or form data that cannot be parsed, or a shape Bolt reads before the
+        # signature check and fails on (``"user": 0`` in an event): the sender's fault
+        log.warning("a malformed request was refused: %s", type(error).__name__)
+        return _bad(400, "malformed request")
 
 
 def web_app(app: AsyncApp, path: str = "/slack/events") -> web.Application:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from intermediary.chat.forms import Form
@@ -21,6 +25,14 @@ __all__ = ["CLOSED", "FrontEndBase", "catalog_keys", "choice"]
 CLOSED = (State.CLOSED, State.PURGED)
 
 
+@dataclass
+class _Turn:
+    """Whose turn it is among one sender's lines: a lock, and how many lines want it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
 class FrontEndBase:
     """State and helpers shared by the role-specific command sets."""
 
@@ -30,6 +42,27 @@ class FrontEndBase:
         self._forms: dict[tuple[str, str], Form] = {}
         self._current: dict[tuple[str, str], str] = {}
         self._greeted: set[tuple[str, str]] = set()
+        self._turns: dict[tuple[str, str], _Turn] = {}
+
+    @asynccontextmanager
+    async def turn(self, platform: str, address: str) -> AsyncIterator[None]:
+        """One line of one sender at a time, in the order the lines came in.
+
+        Platforms hand over a person's messages concurrently (Slack runs a listener per
+        event as soon as it is acknowledged). Without this, a follow-up typed while the
+        first message was still opening the case found no case, got the welcome notice,
+        and was lost; and two follow-ups could be stored in the wrong order.
+        """
+        key = (platform, address)
+        turn = self._turns.setdefault(key, _Turn())
+        turn.users += 1
+        try:
+            async with turn.lock:  # asyncio's lock wakes its waiters first come, first served
+                yield
+        finally:
+            turn.users -= 1
+            if turn.users == 0:  # nobody waiting: forget the sender (bounded memory)
+                del self._turns[key]
 
     # --- forms --------------------------------------------------------------------------
 
@@ -49,7 +82,8 @@ class FrontEndBase:
         return InvalidInput("errors.missing_argument", command=command, what=what, example=example)
 
     def _number(self, line: Line, command: str) -> int:
-        if not line.words or not line.words[0].isdigit():
+        # ASCII digits only: str.isdigit also takes "²" (which int() refuses) and "١"
+        if not line.words or not (line.words[0].isascii() and line.words[0].isdigit()):
             raise self._missing(f"{self.prefix}{command}", "N", f"{self.prefix}{command} 3")
         return int(line.words[0])
 

@@ -40,7 +40,8 @@ class Form:
         assert question is not None
         value = text.strip()
         if question.choices is not None:
-            if not value.isdigit() or not 1 <= int(value) <= len(question.choices):
+            number = value.isascii() and value.isdigit()  # not "²" or "١"
+            if not number or not 1 <= int(value) <= len(question.choices):
                 raise InvalidInput("errors.answer_expected")
             value = question.choices[int(value) - 1][0]
         elif value == skip_word and question.optional:

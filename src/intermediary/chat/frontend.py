@@ -20,6 +20,7 @@ from intermediary.core import (
     Role,
 )
 from intermediary.errors import DuplicateEvent, Fault, IntermediaryError, InvalidInput
+from intermediary.service import refuse_broken_text
 from intermediary.text import Locale, render
 
 __all__ = ["ChatFrontEnd"]
@@ -41,21 +42,28 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
     ) -> list[str]:
         """Answer one line from ``sender``; never raises for the sender's mistakes.
 
+        One sender's lines are handled one at a time, in the order they arrive.
+
         ``event_key`` names the platform event, so that a redelivered one changes
         nothing a second time (and is answered with silence).
         """
-        locale = self.locale_of(sender, profile)
         try:
-            with self.service.handling(event_key):
-                return await self._handle(
-                    sender, text, profile or ReporterProfile(), room_case, locale
-                )
-        except DuplicateEvent:
-            return []
-        except IntermediaryError as error:
-            if error.fault is not Fault.SENDER:
-                log.error("command failed", extra={"error": type(error).__name__})
-            return [error.message(locale)]
+            refuse_broken_text(text, sender.address, room_case, event_key)
+        except InvalidInput as error:  # before anything looks the sender up
+            return [error.message(profile.locale if profile and profile.locale else "en")]
+        locale = self.locale_of(sender, profile)
+        async with self.turn(sender.platform, sender.address):
+            try:
+                with self.service.handling(event_key):
+                    return await self._handle(
+                        sender, text, profile or ReporterProfile(), room_case, locale
+                    )
+            except DuplicateEvent:
+                return []
+            except IntermediaryError as error:
+                if error.fault is not Fault.SENDER:
+                    log.error("command failed", extra={"error": type(error).__name__})
+                return [error.message(locale)]
 
     def locale_of(self, sender: Sender, profile: ReporterProfile | None = None) -> Locale:
         config = self.service.config

@@ -15,6 +15,7 @@ from intermediary.core import (
     Disclosure,
     Mode,
     Moment,
+    OrgPolicy,
     Reject,
     RequestMeeting,
     SendMessage,
@@ -174,6 +175,7 @@ class ReporterCommands(FrontEndBase):
                 )
         org_id = given.get("org")
         policy = next((p for p in policies if p.id == org_id), None)
+        self._check_new_options(given, policy)
         if "counsellor" not in given:
             if policy is not None and len(policy.counsellors) == 1:
                 given["counsellor"] = policy.counsellors[0].id
@@ -222,6 +224,35 @@ class ReporterCommands(FrontEndBase):
         if form.current is None:  # pragma: no cover - the first message is always asked
             raise AssertionError
         return [*self._notice(key, locale), *self._ask(key, form, locale)]
+
+    def _check_new_options(self, given: dict[str, str], policy: OrgPolicy | None) -> None:
+        """Refuse a wrong ``key=value`` of ``!new`` at once, not after the questions."""
+        if "org" in given and policy is None:
+            raise InvalidInput(
+                "errors.unknown_organisation",
+                organisation=given["org"] or "-",
+                choices=", ".join(p.id for p in self.service.policies),
+            )
+        if "mode" in given:
+            given["mode"] = choice(Mode, given["mode"], "mode").value
+        if "disclosure" in given:
+            given["disclosure"] = choice(Disclosure, given["disclosure"], "disclosure").value
+        if policy is None:
+            return
+        counsellors = [c.id for c in policy.counsellors]
+        if "counsellor" in given and given["counsellor"] not in counsellors:
+            raise InvalidInput(
+                "errors.unknown_counsellor",
+                counsellor=given["counsellor"] or "-",
+                choices=", ".join(counsellors),
+            )
+        for slug in given.get("category", "").split(","):
+            if "category" in given and slug not in policy.categories:
+                raise InvalidInput(
+                    "errors.unknown_category",
+                    category=slug or "-",
+                    choices=", ".join(policy.categories),
+                )
 
     async def _open(
         self,
