@@ -266,11 +266,13 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
                     at,
                     "delivered",
                     None,
+                    None,  # a delivered item keeps no lane
+                    audit_seq,  # seq: unique and increasing, as the store numbers them
                 )
             )
         db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)", entries)
         db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
-        db.executemany("INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", outbox)
+        db.executemany("INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", outbox)
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

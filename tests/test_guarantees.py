@@ -15,6 +15,7 @@ from intermediary.codec import Sender
 from intermediary.core import Approve
 from intermediary.errors import IntegrityError
 from intermediary.store import SqliteStore
+from intermediary.store.rows import AUDIT_COLUMNS, audit_record
 from tests.harness import PLANTED, PLANTED_TEXT, make_harness, run_whole_case
 from tests.helpers import stored_bytes
 
@@ -229,13 +230,10 @@ async def test_g6_audit_chain_detects_edit_removal_and_reordering(tmp_path: Path
         db.execute("SAVEPOINT s")
         for sql in statements:
             db.execute(sql)
-        rows = db.execute(
-            "SELECT seq, org_id, case_id, kind, actor_role, details, at, "
-            "prev_hash, hash, signature FROM audit ORDER BY seq"
-        ).fetchall()
+        rows = db.execute(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq").fetchall()  # noqa: S608
         db.execute("ROLLBACK TO s")
         db.close()
-        return list(verify_chain([SqliteStore._audit(r) for r in rows], verify_key).problems)
+        return list(verify_chain([audit_record(r) for r in rows], verify_key).problems)
 
     assert any(
         "edited" in p

@@ -60,6 +60,7 @@ __all__ = [
     "derived_secret",
     "digest",
     "hash_passphrase",
+    "lane_index",
     "load_counsellor_key",
     "load_service_keys",
     "new_case_keypair",
@@ -458,6 +459,22 @@ def term_index(keys: ServiceKeys, term: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", term).lower())
     return _keyed(keys, b"intermediary-ti", folded)
+
+
+def lane_index(keys: ServiceKeys, case_id: str, recipient: str) -> str:
+    """The ordering lane of an outbox item: one recipient's conversation about one case.
+
+    Keyed, so that the outbox shows only that two queued items go to the same party,
+    never which party (the reporter, the counsellor, a destination): the times at
+    which a reporter was written to are not readable from the rows. 128 bits.
+    """
+    mac = hashlib.blake2b(
+        f"{case_id}|{recipient}".encode(),
+        digest_size=16,
+        key=keys._index_key,
+        person=b"intermediary-ln",
+    )
+    return mac.hexdigest()
 
 
 def digest(data: bytes) -> str:

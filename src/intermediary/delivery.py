@@ -1,4 +1,5 @@
-"""The delivery worker: sends what the outbox holds, at least once, never lost.
+"""The delivery worker: sends what the outbox holds, at least once, never lost,
+and to each recipient about each case in the order it was committed.
 
 An item leaves the outbox only after the transport accepted it. A crash
 between "sent" and "marked delivered" sends it again with the *same*
@@ -115,29 +116,44 @@ class DeliveryWorker:
 
     async def run_once(self, limit: int = 100) -> int:
         """Deliver everything due now; returns how many were delivered."""
+        return (await self._round(limit))[1]
+
+    async def _round(self, limit: int) -> tuple[int, int]:
+        """One claim, delivered: (how many were claimed, how many delivered).
+
+        The claim holds each lane's items in the order they were committed; the first
+        failure in a lane stops that lane for this round (the items after it keep
+        their place, and go once it is delivered), and only that lane.
+        """
         delivered = 0
         claimed = await self.store.claim_outbox(
             self.clock(), instance=self.instance, lease=self.lease, limit=limit
         )
+        stopped: set[str] = set()
         for item in claimed:
+            if item.lane is not None and item.lane in stopped:
+                continue
             try:
                 await self.transport.send(self.outgoing(item))
-            except (TransientDeliveryError, PermanentDeliveryError) as error:
+            except Exception as error:  # TransientDeliveryError, PermanentDeliveryError,
+                # an unopenable item, or a transport's own bug: kept, retried with
+                # backoff, visible to an operator, and holding back its lane meanwhile
                 await self._retry(item, error)
-                continue
-            except Exception as error:  # an unopenable item, or a transport's own bug:
-                # kept, retried with backoff, and visible to an operator
-                await self._retry(item, error)
+                if item.lane is not None:
+                    stopped.add(item.lane)
                 continue
             await self.store.mark_delivered(item.key, self.clock())
             delivered += 1
-        return delivered
+        return len(claimed), delivered
 
     async def _retry(self, item: OutboxItem, error: Exception) -> None:
         delay = min(self.max_backoff, self.base_backoff * (2**item.attempts))
         if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
             delay = max(delay, error.retry_after)
-        log.warning(
+        # a permanent failure is recorded as a retry too (nothing is dropped): it keeps
+        # its place at the head of its lane, so the recipient's later messages wait
+        # behind it until an operator has fixed the cause (docs/RELIABILITY.md)
+        (log.error if isinstance(error, PermanentDeliveryError) else log.warning)(
             "delivery failed, will retry",
             extra={
                 "outbox_key": item.key,
@@ -161,7 +177,8 @@ class DeliveryWorker:
         """
         while not stop.is_set():
             wake.clear()
-            if await self.run_once(limit) >= limit:
+            claimed, _ = await self._round(limit)
+            if claimed >= limit:
                 continue
             waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
             _, pending = await asyncio.wait(

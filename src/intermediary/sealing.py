@@ -251,15 +251,17 @@ class Sealer:
                     routing.address,
                     routing.locale or locale,
                 )
-                recipient = "reporter"
+                recipient, party = "reporter", "reporter"
             case ToCounsellor(counsellor_id=cid):
                 c = next(c for c in org.counsellors if c.id == cid)
                 platform, address = self.platform, self.address(c.addresses, c.id) or ""
                 locale, recipient = c.locale or locale, "counsellor"
+                party = f"counsellor:{cid}"
             case ToManagement(destination_id=did):
                 d = next(d for d in org.management if d.id == did)
                 platform, address = self.platform, self.address(d.addresses, d.id) or ""
                 locale, recipient = d.locale or locale, "management"
+                party = f"management:{did}"
                 if deliver.signed and deliver.message.quote is not None:
                     raw = crypto.sign(
                         self.keys,
@@ -286,6 +288,8 @@ class Sealer:
             ),
             not_before=deliver.not_before or now,
             created_at=now,
+            # one lane per recipient and case: delivered in the order committed
+            lane=crypto.lane_index(self.keys, case.case_id, party),
         )
 
     async def _routing(self, case_id: str, shred: bytes) -> Routing | None:

@@ -78,14 +78,21 @@ def entry(case_id: str, seq: int) -> StoredEntry:
     )
 
 
-def outbox(key: str, case_id: str | None = "VP-AAAA-AAAA", delay: int = 0) -> OutboxItem:
+def outbox(
+    key: str,
+    case_id: str | None = "VP-AAAA-AAAA",
+    delay: int = 0,
+    lane: str | None = None,
+    created: datetime = NOW,
+) -> OutboxItem:
     return OutboxItem(
         key=key,
         case_id=case_id,
         org_id="acme",
         payload=b"sealed-" + key.encode(),
         not_before=NOW + timedelta(seconds=delay),
-        created_at=NOW,
+        created_at=created,
+        lane=lane,
     )
 
 
@@ -240,20 +247,141 @@ async def test_pending_texts_are_replaced_as_a_set(store: Store) -> None:
 async def test_outbox_due_order_retry_and_delivery(store: Store) -> None:
     await new_case(store, outbox=[outbox("b"), outbox("a"), outbox("later", delay=3600)])
     due = await store.due_outbox(NOW)
-    assert [i.key for i in due] == ["a", "b"]
+    assert [i.key for i in due] == ["b", "a"]  # the order committed in
+    assert due[0].seq < due[1].seq
     await store.mark_retry("a", NOW + timedelta(seconds=30), "TransientDeliveryError")
     assert [i.key for i in await store.due_outbox(NOW)] == ["b"]
     item = await store.outbox_item("a")
     assert item is not None
     assert item.attempts == 1
     assert item.last_error == "TransientDeliveryError"
-    assert [i.key for i in await store.due_outbox(NOW + timedelta(seconds=31))] == ["a", "b"]
+    assert [i.key for i in await store.due_outbox(NOW + timedelta(seconds=31))] == ["b", "a"]
     await store.mark_delivered("b", NOW)
     delivered = await store.outbox_item("b")
     assert delivered is not None
     assert delivered.status == "delivered"
     assert delivered.payload == b""
     assert [i.key for i in await store.due_outbox(NOW + timedelta(hours=2))] == ["a", "later"]
+
+
+async def test_a_lane_is_due_in_commit_order_and_held_back_by_its_head_only(
+    store: Store,
+) -> None:
+    """Per-conversation order: an item is due only once every earlier item of its lane
+    is delivered. Commit order counts, not the creation time or the key (a later
+    instance's clock may be behind, and "VP.10.0" sorts before "VP.9.0")."""
+    await new_case(
+        store,
+        outbox=[
+            outbox("VP.9.0", lane="reporter"),
+            outbox("VP.9.1", lane="counsellor"),
+            outbox("VP.9.2", lane="board", delay=3600),  # a relay waiting for its batch
+            outbox("free-1"),  # no lane: on its own, as before lanes existed
+        ],
+    )
+    earlier = NOW - timedelta(minutes=5)
+    await store.commit(
+        UnitOfWork(
+            case=row(),
+            expected_version=1,
+            outbox=[
+                outbox("VP.10.0", lane="reporter", created=earlier),
+                outbox("VP.10.1", lane="counsellor", created=earlier),
+                outbox("VP.10.2", lane="board", created=earlier),  # due, but behind the relay
+                outbox("free-2", created=earlier),
+            ],
+        ),
+        link,
+    )
+    in_order = ["VP.9.0", "VP.9.1", "free-1", "VP.10.0", "VP.10.1", "free-2"]
+    assert [i.key for i in await store.due_outbox(NOW)] == in_order
+    # the reporter's first message fails: their second waits; nobody else's does
+    await store.mark_retry("VP.9.0", NOW + timedelta(seconds=30), "TransientDeliveryError")
+    assert [i.key for i in await store.due_outbox(NOW)] == [
+        "VP.9.1",
+        "free-1",
+        "VP.10.1",
+        "free-2",
+    ]
+    assert [i.key for i in await store.due_outbox(NOW, limit=1)] == ["VP.9.1"]
+    # a lane without a lane: an item without one waits for nothing
+    await store.mark_retry("free-1", NOW + timedelta(seconds=30), "TransientDeliveryError")
+    assert "free-2" in [i.key for i in await store.due_outbox(NOW)]
+    # its retry time comes: the lane is due again from its head, in order
+    later = NOW + timedelta(seconds=31)
+    assert [i.key for i in await store.due_outbox(later)] == in_order
+    await store.mark_delivered("VP.9.0", later)
+    assert [i.key for i in await store.due_outbox(later)][:2] == ["VP.9.1", "free-1"]
+    assert "VP.10.0" in [i.key for i in await store.due_outbox(NOW)]  # now the head
+    delivered = await store.outbox_item("VP.9.0")
+    assert delivered is not None
+    assert delivered.lane is None  # a delivered item keeps nothing to link it by
+    # the relay's batch time comes: the board's lane follows, relay first
+    batch = [i.key for i in await store.due_outbox(NOW + timedelta(hours=1))]
+    assert batch.index("VP.9.2") < batch.index("VP.10.2")
+    # far in the future everything undelivered is due: nothing is hidden for good
+    everything = await store.due_outbox(NOW + timedelta(days=3650), limit=1000)
+    assert len(everything) == 7
+
+
+async def test_a_lane_is_claimed_from_its_head_whole_or_not_at_all(store: Store) -> None:
+    """Two instances never hold items of one lane at once: the second one would send
+    the later item while the first one is still sending (or retrying) the earlier."""
+    await new_case(
+        store,
+        outbox=[
+            outbox("l1", lane="L"),
+            outbox("l2", lane="L"),
+            outbox("l3", lane="L"),
+            outbox("m1", lane="M"),
+        ],
+    )
+    lease = timedelta(minutes=5)
+    one = await store.claim_outbox(NOW, instance="one", lease=lease, limit=2)
+    assert [i.key for i in one] == ["l1", "l2"]
+    two = await store.claim_outbox(NOW, instance="two", lease=lease)
+    assert [i.key for i in two] == ["m1"]  # not l3: its lane's head is held by one
+    assert [i.key for i in await store.claim_outbox(NOW, instance="one", lease=lease)] == [
+        "l1",
+        "l2",
+        "l3",
+    ]
+    # one delivers l1, then l2 fails: l3 waits for l2's retry, whoever takes the lane
+    await store.mark_delivered("l1", NOW)
+    await store.mark_retry("l2", NOW + timedelta(seconds=30), "TransientDeliveryError")
+    assert await store.claim_outbox(NOW, instance="two", lease=lease) == [
+        i for i in two
+    ]  # only what it holds
+    soon = NOW + timedelta(seconds=31)
+    # l3 is still held by one (until its lease ends): two may take l2, not l3
+    assert [i.key for i in await store.claim_outbox(soon, instance="two", lease=lease)] == [
+        "l2",
+        "m1",
+    ]
+    assert await store.claim_outbox(soon, instance="one", lease=lease) == []
+    await store.mark_delivered("l2", soon)
+    assert [i.key for i in await store.claim_outbox(soon, instance="one", lease=lease)] == ["l3"]
+    # one dies holding l3: when the lease ends, two takes the lane over
+    after = soon + lease + timedelta(seconds=1)
+    taken = await store.claim_outbox(after, instance="two", lease=lease)
+    assert [i.key for i in taken] == ["l3", "m1"]
+    for item in taken:
+        await store.mark_delivered(item.key, after)
+    assert await store.due_outbox(after + timedelta(days=1)) == []
+
+
+async def test_commit_order_numbers_on_across_units_with_and_without_a_case(
+    store: Store,
+) -> None:
+    """Commit order is kept by the store, across units of any size, a reminder's too."""
+    await new_case(store, outbox=[outbox(f"a{n}", lane="L") for n in range(3)])
+    await store.commit(
+        UnitOfWork(outbox=[outbox("r1", lane="L"), outbox("r2", lane="K")]), link
+    )  # a unit without a case (a reminder)
+    items = await store.due_outbox(NOW)
+    assert [i.key for i in items] == ["a0", "a1", "a2", "r1", "r2"]
+    assert [i.seq for i in items] == sorted({i.seq for i in items})
+    assert [i.lane for i in items] == ["L", "L", "L", "L", "K"]
 
 
 async def test_forgetting_routing_keeps_the_case_file(store: Store) -> None:

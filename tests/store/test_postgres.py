@@ -42,7 +42,7 @@ from tests.harness import (
     run_whole_case,
 )
 from tests.postgres import PostgresServer
-from tests.store.test_contract import NOW, new_case, outbox
+from tests.store.test_contract import NOW, link, new_case, outbox
 from tests.test_cli import PASSPHRASE, cli
 
 
@@ -240,6 +240,13 @@ async def test_migrate_store_copies_sqlite_verbatim_and_refuses_a_second_time(
             c.case_id for c in await copied.all_cases()
         ]
         await copied.close()
+        # the outbox's commit order was copied, and new items are numbered after it
+        top = await runtime.store.pool.fetchval("SELECT max(seq) FROM outbox")
+        assert top == await runtime.store.pool.fetchval("SELECT count(*) FROM outbox")
+        await runtime.store.commit(UnitOfWork(outbox=[outbox("after-copy", case_id=None)]), link)
+        added = await runtime.store.outbox_item("after-copy")
+        assert added is not None
+        assert added.seq == top + 1
     finally:
         await runtime.close()
     verified = await asyncio.to_thread(cli, "verify", "--config", str(config))

@@ -10,7 +10,7 @@ import pytest
 from intermediary.errors import DatabaseLocked, DatabaseReadOnly, StorageError
 from intermediary.store import SqliteStore, UnitOfWork
 from intermediary.store.sqlite import migrations
-from tests.store.test_contract import audit, link, row
+from tests.store.test_contract import NOW, audit, link, outbox, row
 
 
 async def test_pragmas_protect_the_file(tmp_path: Path) -> None:
@@ -90,3 +90,30 @@ async def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StorageError, match="database"):
         await SqliteStore(path).open()
+
+
+async def test_outbox_rows_from_before_lanes_keep_their_old_behaviour(tmp_path: Path) -> None:
+    """Migration 0004: a queued row written before lanes existed gets none (its recipient
+    is sealed in its payload, SQL cannot read it), so it waits for nothing, as before;
+    its seq is the order it was inserted in, and new rows are numbered after it."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    for number, sql in migrations():
+        if number <= 3:
+            old.executescript(sql)
+    old.execute(
+        "INSERT INTO outbox (key, case_id, org_id, payload, not_before, created_at) "
+        "VALUES ('old.1', NULL, 'acme', x'00', ?, ?)",
+        (NOW.isoformat(), NOW.isoformat()),
+    )
+    old.execute("PRAGMA user_version = 3")
+    old.commit()
+    old.close()
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        await store.commit(UnitOfWork(outbox=[outbox("new.1", case_id=None, lane="L")]), link)
+        due = await store.due_outbox(NOW)
+        assert [(i.key, i.lane, i.seq) for i in due] == [("old.1", None, 1), ("new.1", "L", 2)]
+    finally:
+        await store.close()

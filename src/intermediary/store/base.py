@@ -73,13 +73,20 @@ class Store(Protocol):
     async def identity_terms(self, case_id: str) -> frozenset[str]: ...
 
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        """Undelivered items whose time has come, oldest first."""
+        """Undelivered items whose time has come, in the order they were committed
+        (``seq``), and of each lane only those before its first item that is not due:
+        an item waiting for its batch time or its retry holds back the later items of
+        its lane (one recipient's conversation about one case), and no other lane.
+        Items without a lane are each on their own."""
 
     async def claim_outbox(
         self, now: datetime, *, instance: str, lease: timedelta, limit: int = 100
     ) -> list[OutboxItem]:
         """Due items (as :meth:`due_outbox`) that ``instance`` may now deliver, claimed
         for it until ``now + lease``: no other instance is given them meanwhile.
+        A lane is claimed from its earliest undelivered item on, or not at all: an
+        item another instance holds closes its lane for this claim, so two instances
+        never send one lane's items side by side.
         An instance is given again what it holds itself; marking an item delivered
         or for retry ends its claim. Several service instances on one database
         therefore deliver each item once; one that dies leaves its claims to the
@@ -88,8 +95,9 @@ class Store(Protocol):
     async def outbox_item(self, key: str) -> OutboxItem | None: ...
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
-        """Mark delivered and drop the payload (nothing readable stays behind);
-        ends the item's claim."""
+        """Mark delivered and drop the payload and the lane (nothing readable or
+        linkable stays behind); ends the item's claim, and the next item of its lane
+        becomes its head."""
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None: ...
 

@@ -37,6 +37,8 @@ class _State:
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     events: set[str] = field(default_factory=set)
+    #: the last outbox ``seq`` given (the commit order)
+    outbox_seq: int = 0
 
 
 class MemoryStore:
@@ -157,7 +159,8 @@ class MemoryStore:
                     if item.case_id == case_id and item.status == "pending":
                         del s.outbox[key]
         for item in unit.outbox:
-            s.outbox[item.key] = item
+            s.outbox_seq += 1
+            s.outbox[item.key] = replace(item, seq=s.outbox_seq)
 
     async def entries(self, case_id: str) -> list[StoredEntry]:
         return sorted(self._s.entries.get(case_id, []), key=lambda e: e.seq)
@@ -175,14 +178,21 @@ class MemoryStore:
         return self._s.terms.get(case_id, frozenset())
 
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        due = [
-            i
-            for i in self._s.outbox.values()
-            if i.status == "pending"
-            and i.not_before <= now
-            and (i.next_attempt_at is None or i.next_attempt_at <= now)
-        ]
-        return sorted(due, key=lambda i: (i.created_at, i.key))[:limit]
+        pending = sorted(
+            (i for i in self._s.outbox.values() if i.status == "pending"), key=lambda i: i.seq
+        )
+        due: list[OutboxItem] = []
+        held: set[str] = set()  # lanes whose earliest undelivered item is not due
+        for i in pending:
+            if len(due) >= limit:
+                break
+            if i.lane is not None and i.lane in held:
+                continue
+            if i.not_before <= now and (i.next_attempt_at is None or i.next_attempt_at <= now):
+                due.append(i)
+            elif i.lane is not None:
+                held.add(i.lane)
+        return due
 
     async def claim_outbox(
         self, now: datetime, *, instance: str, lease: timedelta, limit: int = 100
@@ -198,7 +208,12 @@ class MemoryStore:
         item = self._s.outbox.get(key)
         if item is not None:
             self._s.outbox[key] = replace(
-                item, status="delivered", payload=b"", next_attempt_at=at, last_error=None
+                item,
+                status="delivered",
+                payload=b"",
+                next_attempt_at=at,
+                last_error=None,
+                lane=None,
             )
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:

@@ -20,6 +20,7 @@ from intermediary.audit import verify_chain
 from intermediary.errors import StorageError
 from intermediary.store.postgres import TABLES, Fetch, PostgresStore
 from intermediary.store.records import AuditRecord
+from intermediary.store.rows import AUDIT_COLUMNS, audit_record
 from intermediary.store.sqlite import SqliteStore
 
 __all__ = ["Migrated", "copy_sqlite_to_postgres"]
@@ -96,11 +97,8 @@ async def copy_sqlite_to_postgres(
                 problems.append(f"{table}: {len(records)} rows in the source, {len(copied)} copied")
             elif Counter(tuple(r) for r in copied) != Counter(records):
                 problems.append(f"{table}: the copied rows differ from the source")
-        rows = await fetch(
-            "SELECT seq, org_id, case_id, kind, actor_role, details, at, prev_hash, hash, "
-            "signature FROM audit ORDER BY seq"
-        )
-        chain.extend(PostgresStore.audit_record(r) for r in rows)
+        rows = await fetch(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq")  # noqa: S608
+        chain.extend(audit_record(r) for r in rows)
         if chain != source_chain:
             problems.append("audit: the copied chain differs from the source")
         problems.extend(f"audit: {p}" for p in verify_chain(chain, verify_key).problems)

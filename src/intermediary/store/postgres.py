@@ -14,8 +14,10 @@
     gets :class:`DuplicateEvent` ("already done"), never an error;
   * audit entries are linked under a transaction advisory lock taken last in the
     transaction, so concurrent writers append to one chain, one after the other;
-  * the outbox is claimed with ``FOR UPDATE SKIP LOCKED`` and a lease, so each
-    item is delivered by one instance, and by another one if that one died.
+  * the outbox is claimed for a lease, so each item is delivered by one instance,
+    and by another one if that one died; claims are decided one at a time (an
+    advisory lock) and take each lane from its head, so each conversation is
+    delivered in the order it was committed.
 
 - The key vault is not in the database: it is handed in (``vault=``) and must be
   the same folder for every instance (see docs/POSTGRES.md for why).
@@ -37,6 +39,7 @@ from intermediary.errors import (
     DuplicateEvent,
     StorageError,
 )
+from intermediary.store import rows as decode
 from intermediary.store.records import (
     AuditRecord,
     CaseRow,
@@ -47,16 +50,26 @@ from intermediary.store.records import (
     StoredEntry,
     UnitOfWork,
 )
+from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS, ENTRY_COLUMNS, OUTBOX_COLUMNS
 from intermediary.vault import KeyVault
 
-__all__ = ["AUDIT_LOCK", "MIGRATION_LOCK", "TABLES", "Fetch", "PostgresStore", "migrations"]
+__all__ = [
+    "AUDIT_LOCK",
+    "CLAIM_LOCK",
+    "MIGRATION_LOCK",
+    "TABLES",
+    "Fetch",
+    "PostgresStore",
+    "migrations",
+]
 
 #: ``connection.fetch``: a query and its arguments, to rows
 Fetch = Callable[..., Awaitable[list[Any]]]
 
-#: advisory lock keys (arbitrary, fixed): one for migrations, one for the audit chain
+#: advisory lock keys (arbitrary, fixed): migrations, the audit chain, outbox claims
 MIGRATION_LOCK = 0x1A7E_0001
 AUDIT_LOCK = 0x1A7E_0002
+CLAIM_LOCK = 0x1A7E_0003
 
 #: every table of the schema, parents before children (the order to copy them in)
 TABLES = (
@@ -223,35 +236,15 @@ class PostgresStore:
 
     # --- cases --------------------------------------------------------------------------
 
-    _CASE_COLUMNS = (
-        "case_id, org_id, counsellor_id, reporter_index, state, meta, case_public, "
-        "receipt_hash, version, updated_at"
-    )
-
     async def _case_rows(self, where: str, *args: Any) -> list[CaseRow]:
         rows = await self._fetch(
-            f"SELECT {self._CASE_COLUMNS}, "  # noqa: S608 - fixed column list
+            f"SELECT {CASE_COLUMNS}, "  # noqa: S608 - fixed column list
             "ARRAY(SELECT destination_id FROM case_destinations d "
             f"WHERE d.case_id = c.case_id ORDER BY destination_id) FROM cases c {where} "
             "ORDER BY case_id",
             *args,
         )
-        return [
-            CaseRow(
-                case_id=r[0],
-                org_id=r[1],
-                counsellor_id=r[2],
-                reporter_index=r[3],
-                state=r[4],
-                meta=r[5],
-                case_public=bytes(r[6]),
-                receipt_hash=r[7],
-                version=r[8],
-                updated_at=r[9],
-                destinations=tuple(r[10]),
-            )
-            for r in rows
-        ]
+        return [decode.case_row(r, decode.as_datetime, r[10]) for r in rows]
 
     async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None:
         rows = await self._case_rows("WHERE case_id = $1", case_id)
@@ -260,7 +253,7 @@ class PostgresStore:
         pending = await self._fetch(
             "SELECT number, blob FROM pending WHERE case_id = $1 ORDER BY number", case_id
         )
-        return rows[0], [PendingRow(case_id=case_id, number=n, blob=bytes(b)) for n, b in pending]
+        return rows[0], decode.pending_rows(case_id, pending)
 
     async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]:
         return await self._case_rows("WHERE reporter_index = $1", reporter_index)
@@ -339,11 +332,24 @@ class PostgresStore:
             if case is not None:
                 await self._write_secrets(conn, case.case_id, unit)
             if unit.outbox:
+                # seq (the identity column) must follow the commit order within a lane:
+                # every insert into a case's lanes happens under that case's row lock,
+                # held to the commit (a command holds it already; a reminder takes it)
+                others = sorted(
+                    {o.case_id for o in unit.outbox if o.case_id is not None}
+                    - ({case.case_id} if case is not None else set())
+                )
+                if others:
+                    await conn.execute(
+                        "SELECT 1 FROM cases WHERE case_id = ANY($1::text[]) "
+                        "ORDER BY case_id FOR UPDATE",
+                        others,
+                    )
                 await conn.executemany(
-                    "INSERT INTO outbox (key, case_id, org_id, payload, not_before, created_at) "
-                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO outbox (key, case_id, org_id, payload, not_before, created_at, "
+                    "lane) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     [
-                        (o.key, o.case_id, o.org_id, o.payload, o.not_before, o.created_at)
+                        (o.key, o.case_id, o.org_id, o.payload, o.not_before, o.created_at, o.lane)
                         for o in unit.outbox
                     ],
                 )
@@ -402,7 +408,7 @@ class PostgresStore:
         if found is None:
             try:  # a concurrent first commit of the same id: the loser is told so
                 await conn.execute(
-                    f"INSERT INTO cases ({self._CASE_COLUMNS}) "  # noqa: S608
+                    f"INSERT INTO cases ({CASE_COLUMNS}) "  # noqa: S608
                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     case.case_id,
                     *values,
@@ -467,27 +473,16 @@ class PostgresStore:
 
     async def entries(self, case_id: str) -> list[StoredEntry]:
         rows = await self._fetch(
-            "SELECT seq, kind, author, blob, created_at FROM entries "
-            "WHERE case_id = $1 ORDER BY seq",
+            f"SELECT {ENTRY_COLUMNS} FROM entries WHERE case_id = $1 ORDER BY seq",  # noqa: S608
             case_id,
         )
-        return [
-            StoredEntry(
-                case_id=case_id,
-                seq=r[0],
-                kind=r[1],
-                author=r[2],
-                blob=bytes(r[3]),
-                created_at=r[4],
-            )
-            for r in rows
-        ]
+        return [decode.entry(case_id, r, decode.as_datetime) for r in rows]
 
     async def sealed_keys(self, case_id: str) -> list[SealedKey]:
         rows = await self._fetch(
             "SELECT holder, blob FROM sealed_keys WHERE case_id = $1 ORDER BY holder", case_id
         )
-        return [SealedKey(case_id=case_id, holder=h, blob=bytes(b)) for h, b in rows]
+        return decode.sealed_keys(case_id, rows)
 
     async def _blob(self, table: str, case_id: str) -> bytes | None:
         rows = await self._fetch(
@@ -508,35 +503,23 @@ class PostgresStore:
 
     # --- outbox -------------------------------------------------------------------------
 
-    _OUTBOX_COLUMNS = (
-        "key, case_id, org_id, payload, not_before, created_at, attempts, "
-        "next_attempt_at, status, last_error"
-    )
-    _RETURNING = ", ".join("o." + c.strip() for c in _OUTBOX_COLUMNS.split(","))
-    _DUE = (
-        "status = 'pending' AND not_before <= $1 "
-        "AND (next_attempt_at IS NULL OR next_attempt_at <= $1)"
+    _RETURNING = ", ".join("o." + c.strip() for c in OUTBOX_COLUMNS.split(","))
+    _DUE = "not_before <= $1 AND (next_attempt_at IS NULL OR next_attempt_at <= $1)"
+    #: true for a pending item when it and every earlier item of its lane pass ``{}``;
+    #: an item without a lane is a lane of its own
+    _LANE_OPEN = (
+        "bool_and({}) OVER (PARTITION BY coalesce(lane, key) ORDER BY seq ROWS UNBOUNDED PRECEDING)"
     )
 
     @staticmethod
     def _outbox(r: Any) -> OutboxItem:
-        return OutboxItem(
-            key=r[0],
-            case_id=r[1],
-            org_id=r[2],
-            payload=bytes(r[3]),
-            not_before=r[4],
-            created_at=r[5],
-            attempts=r[6],
-            next_attempt_at=r[7],
-            status=r[8],
-            last_error=r[9],
-        )
+        return decode.outbox_item(r, decode.as_datetime)
 
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         rows = await self._fetch(
-            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE {self._DUE} "  # noqa: S608
-            "ORDER BY created_at, key LIMIT $2",
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE key IN (SELECT key FROM ("  # noqa: S608
+            f"SELECT key, seq, {self._LANE_OPEN.format(self._DUE)} AS go FROM outbox "
+            "WHERE status = 'pending') p WHERE go ORDER BY seq LIMIT $2) ORDER BY seq",
             now,
             limit,
         )
@@ -545,25 +528,33 @@ class PostgresStore:
     async def claim_outbox(
         self, now: datetime, *, instance: str, lease: timedelta, limit: int = 100
     ) -> list[OutboxItem]:
-        # SKIP LOCKED: rows another instance is claiming right now are passed over,
-        # not waited for; a claim is then visible to everyone until its lease ends
+        # A lane is taken from its head, whole, or not at all: it is open up to its first
+        # item that is not due or that another instance holds. Claims are decided one at
+        # a time (a transaction advisory lock, held to the commit), and the query after
+        # it sees every claim committed before: two instances never take one lane's
+        # items side by side. SKIP LOCKED could not do this: it would pass over a head
+        # another instance is claiming and take the item after it. A claim is one short
+        # query, so waiting for another instance's is brief.
+        free = "(claimed_until IS NULL OR claimed_until <= $1 OR claimed_by = $2)"
         async with self._transaction() as conn:
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", CLAIM_LOCK)
             rows = await conn.fetch(
-                f"WITH due AS (SELECT key FROM outbox WHERE {self._DUE} "  # noqa: S608
-                "AND (claimed_until IS NULL OR claimed_until <= $1 OR claimed_by = $2) "
-                "ORDER BY created_at, key LIMIT $4 FOR UPDATE SKIP LOCKED) "
-                "UPDATE outbox o SET claimed_by = $2, claimed_until = $3 FROM due "
-                f"WHERE o.key = due.key RETURNING {self._RETURNING}",
+                "WITH lanes AS (SELECT key, seq, "  # noqa: S608
+                f"{self._LANE_OPEN.format(f'{self._DUE} AND {free}')} AS go "
+                "FROM outbox WHERE status = 'pending'), "
+                "chosen AS (SELECT key FROM lanes WHERE go ORDER BY seq LIMIT $4) "
+                "UPDATE outbox o SET claimed_by = $2, claimed_until = $3 FROM chosen "
+                f"WHERE o.key = chosen.key AND o.status = 'pending' RETURNING {self._RETURNING}",
                 now,
                 instance,
                 now + lease,
                 limit,
             )
-        return sorted((self._outbox(r) for r in rows), key=lambda i: (i.created_at, i.key))
+        return sorted((self._outbox(r) for r in rows), key=lambda i: i.seq)
 
     async def outbox_item(self, key: str) -> OutboxItem | None:
         rows = await self._fetch(
-            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = $1",  # noqa: S608
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE key = $1",  # noqa: S608
             key,
         )
         return self._outbox(rows[0]) if rows else None
@@ -572,7 +563,7 @@ class PostgresStore:
         async with self._transaction() as conn:
             await conn.execute(
                 "UPDATE outbox SET status = 'delivered', payload = ''::bytea, "
-                "next_attempt_at = $1, last_error = NULL, claimed_by = NULL, "
+                "next_attempt_at = $1, last_error = NULL, lane = NULL, claimed_by = NULL, "
                 "claimed_until = NULL WHERE key = $2",
                 at,
                 key,
@@ -590,32 +581,12 @@ class PostgresStore:
 
     # --- audit --------------------------------------------------------------------------
 
-    _AUDIT_COLUMNS = (
-        "seq, org_id, case_id, kind, actor_role, details, at, prev_hash, hash, signature"
-    )
-
     @staticmethod
     async def _audit_head(conn: Any) -> AuditRecord | None:
         row = await conn.fetchrow(
-            f"SELECT {PostgresStore._AUDIT_COLUMNS} FROM audit "  # noqa: S608
-            "ORDER BY seq DESC LIMIT 1"
+            f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1"  # noqa: S608
         )
-        return PostgresStore.audit_record(row) if row is not None else None
-
-    @staticmethod
-    def audit_record(r: Any) -> AuditRecord:
-        return AuditRecord(
-            seq=r[0],
-            org_id=r[1],
-            case_id=r[2],
-            kind=r[3],
-            actor_role=r[4],
-            details=r[5],
-            at=datetime.fromisoformat(r[6]),
-            prev_hash=r[7],
-            hash=r[8],
-            signature=bytes(r[9]),
-        )
+        return decode.audit_record(row) if row is not None else None
 
     async def audit_entries(
         self, *, kind: str | None = None, case_id: str | None = None
@@ -630,10 +601,10 @@ class PostgresStore:
             where.append(f"case_id = ${len(args)}")
         condition = f"WHERE {' AND '.join(where)} " if where else ""
         rows = await self._fetch(
-            f"SELECT {self._AUDIT_COLUMNS} FROM audit {condition}ORDER BY seq",  # noqa: S608
+            f"SELECT {AUDIT_COLUMNS} FROM audit {condition}ORDER BY seq",  # noqa: S608
             *args,
         )
-        return [self.audit_record(r) for r in rows]
+        return [decode.audit_record(r) for r in rows]
 
     async def audit_log(self) -> list[AuditRecord]:
         return await self.audit_entries()
@@ -659,5 +630,10 @@ class PostgresStore:
             for table, columns, records in batches:
                 if records:
                     await conn.copy_records_to_table(table, columns=list(columns), records=records)
+            # the outbox's seq was copied as it was: new items are numbered after it
+            await conn.execute(
+                "SELECT setval(pg_get_serial_sequence('outbox', 'seq'), "
+                "coalesce(max(seq), 0) + 1, false) FROM outbox"
+            )
             if check is not None:
                 await check(conn.fetch)

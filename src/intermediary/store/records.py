@@ -72,6 +72,16 @@ class SealedKey:
 
 @dataclass(frozen=True, kw_only=True)
 class OutboxItem:
+    """One message waiting to be delivered (the transactional outbox).
+
+    Items of one ``lane`` (one recipient's conversation about one case) are
+    delivered one after another in the order they were committed (``seq``): an
+    item is due only once every earlier item of its lane is delivered, so one
+    that waits for its batch time or its retry holds back its lane, and only
+    its lane. ``lane`` is a keyed hash (see :func:`intermediary.crypto.lane_index`);
+    ``None`` means no ordering (rows written before migration 0004).
+    """
+
     key: str  #: idempotency key, unique
     case_id: str | None
     org_id: str
@@ -82,6 +92,10 @@ class OutboxItem:
     next_attempt_at: datetime | None = None
     status: str = "pending"  #: pending | delivered
     last_error: str | None = None
+    #: the ordering lane; cleared once delivered (nothing is left to link)
+    lane: str | None = None
+    #: the commit order, given by the store (0 until committed)
+    seq: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,137 @@
+"""Rows as the SQL stores read them back: one positional row, one record.
+
+SQLite and PostgreSQL select the same columns in the same order (the lists below)
+and decode them alike. What differs is only how a moment comes back: ISO text from
+SQLite, a ``datetime`` from PostgreSQL; each store passes its :data:`Moment`. The
+SQL itself (placeholders, aggregates, locks) stays in each store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from intermediary.store.records import (
+    AuditRecord,
+    CaseRow,
+    OutboxItem,
+    PendingRow,
+    SealedKey,
+    StoredEntry,
+)
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "CASE_COLUMNS",
+    "ENTRY_COLUMNS",
+    "OUTBOX_COLUMNS",
+    "Moment",
+    "as_datetime",
+    "audit_record",
+    "case_row",
+    "entry",
+    "from_iso",
+    "outbox_item",
+    "pending_rows",
+    "sealed_keys",
+]
+
+#: how a stored moment becomes a ``datetime``
+Moment = Callable[[Any], datetime]
+
+CASE_COLUMNS = (
+    "case_id, org_id, counsellor_id, reporter_index, state, meta, case_public, "
+    "receipt_hash, version, updated_at"
+)
+ENTRY_COLUMNS = "seq, kind, author, blob, created_at"
+OUTBOX_COLUMNS = (
+    "key, case_id, org_id, payload, not_before, created_at, attempts, "
+    "next_attempt_at, status, last_error, lane, seq"
+)
+AUDIT_COLUMNS = "seq, org_id, case_id, kind, actor_role, details, at, prev_hash, hash, signature"
+
+
+def from_iso(value: Any) -> datetime:
+    """SQLite keeps moments as ISO text."""
+    return datetime.fromisoformat(value)
+
+
+def as_datetime(value: Any) -> datetime:
+    """PostgreSQL's ``timestamptz`` comes back as a ``datetime`` already."""
+    assert isinstance(value, datetime)
+    return value
+
+
+def case_row(r: Sequence[Any], moment: Moment, destinations: Iterable[str]) -> CaseRow:
+    """:data:`CASE_COLUMNS`; the destinations are aggregated by each store its own way."""
+    return CaseRow(
+        case_id=r[0],
+        org_id=r[1],
+        counsellor_id=r[2],
+        reporter_index=r[3],
+        state=r[4],
+        meta=r[5],
+        case_public=bytes(r[6]),
+        receipt_hash=r[7],
+        version=r[8],
+        updated_at=moment(r[9]),
+        destinations=tuple(destinations),
+    )
+
+
+def entry(case_id: str, r: Sequence[Any], moment: Moment) -> StoredEntry:
+    """:data:`ENTRY_COLUMNS` of one case."""
+    return StoredEntry(
+        case_id=case_id,
+        seq=r[0],
+        kind=r[1],
+        author=r[2],
+        blob=bytes(r[3]),
+        created_at=moment(r[4]),
+    )
+
+
+def pending_rows(case_id: str, rows: Iterable[Sequence[Any]]) -> list[PendingRow]:
+    """``number, blob`` of one case."""
+    return [PendingRow(case_id=case_id, number=n, blob=bytes(b)) for n, b in rows]
+
+
+def sealed_keys(case_id: str, rows: Iterable[Sequence[Any]]) -> list[SealedKey]:
+    """``holder, blob`` of one case."""
+    return [SealedKey(case_id=case_id, holder=h, blob=bytes(b)) for h, b in rows]
+
+
+def outbox_item(r: Sequence[Any], moment: Moment) -> OutboxItem:
+    """:data:`OUTBOX_COLUMNS`."""
+    return OutboxItem(
+        key=r[0],
+        case_id=r[1],
+        org_id=r[2],
+        payload=bytes(r[3]),
+        not_before=moment(r[4]),
+        created_at=moment(r[5]),
+        attempts=r[6],
+        next_attempt_at=None if r[7] is None else moment(r[7]),
+        status=r[8],
+        last_error=r[9],
+        lane=r[10],
+        seq=r[11],
+    )
+
+
+def audit_record(r: Sequence[Any]) -> AuditRecord:
+    """:data:`AUDIT_COLUMNS`. The entry's time is the exact ISO text its hash was computed
+    over, in both stores."""
+    return AuditRecord(
+        seq=r[0],
+        org_id=r[1],
+        case_id=r[2],
+        kind=r[3],
+        actor_role=r[4],
+        details=r[5],
+        at=datetime.fromisoformat(r[6]),
+        prev_hash=r[7],
+        hash=r[8],
+        signature=bytes(r[9]),
+    )
