@@ -21,7 +21,7 @@ from intermediary.core import (
 )
 from intermediary.errors import DuplicateEvent, Fault, IntermediaryError, InvalidInput
 from intermediary.service import refuse_broken_text
-from intermediary.text import Locale, render
+from intermediary.text import DEFAULT_LOCALE, Locale, render
 
 __all__ = ["ChatFrontEnd"]
 
@@ -50,7 +50,7 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
         try:
             refuse_broken_text(text, sender.address, room_case, event_key)
         except InvalidInput as error:  # before anything looks the sender up
-            return [error.message(profile.locale if profile and profile.locale else "en")]
+            return [error.message(profile.locale if profile and profile.locale else DEFAULT_LOCALE)]
         locale = self.locale_of(sender, profile)
         async with self.turn(sender.platform, sender.address):
             try:
