@@ -5,9 +5,11 @@ database is written directly, row for row as the service writes it: case metadat
 the core's own :class:`Case` and :func:`dump_case`; every sealed blob (entries, sealed case
 keys, identities, routing) as random bytes of exactly the length real sealing gives for a
 typical text (measured on the spot with the real functions; ciphertext looks random, so
-the database pages hold the same amount); one audit link and one delivered outbox row per
-message, as the service leaves them. Audit hashes and signatures are random too: nothing
-here verifies the chain.
+the database pages hold the same amount); one delivered outbox row per message and one
+audit link per state change (opened, closed), as the service leaves them, with the day
+where the service keeps only the day. Each case row carries its real MAC (made with the
+fixed key :data:`KEYS`, which the measuring child uses too: the service checks every row
+it reads). Audit hashes and signatures are random: nothing here verifies the chain.
 
 Then, in a fresh child process (so its memory is the service's, not the generator's), the
 service is started on that database and timed, each beside the plain SQL that fetches the
@@ -40,6 +42,7 @@ from typing import Any
 
 from bench.common import Figure, figure
 from intermediary import crypto
+from intermediary.coarse import to_the_day
 from intermediary.codec import Sender, dump_case
 from intermediary.config import (
     CounsellorConfig,
@@ -63,6 +66,9 @@ from intermediary.core import (
     ReporterIndex,
     State,
 )
+from intermediary.integrity import RowGuard
+from intermediary.sealing import entry_plaintext
+from intermediary.store import CaseRow
 
 __all__ = ["generate", "run"]
 
@@ -87,6 +93,10 @@ IDENTITY = json.dumps(
         "locale": None,
     }
 ).encode()
+
+
+#: the service key of the generated database: its case rows are MAC'd with it
+KEYS = crypto.ServiceKeys(bytes(range(32)), bytes(range(32, 64)))
 
 
 def config() -> ServiceConfig:
@@ -118,7 +128,7 @@ def _sealed_sizes() -> dict[str, int]:
     public, secret = crypto.new_case_keypair()
     counsellor = crypto.CounsellorKey.generate()
     shred = crypto.new_shred_key()
-    entries = [len(crypto.seal_entry(public, b"aad", t.encode())) for t in TEXTS]
+    entries = [len(crypto.seal_entry(public, b"aad", entry_plaintext(START, t))) for t in TEXTS]
     key = crypto.shred_seal(
         shred, "case-key", "VP-0000-0000", crypto.seal_case_secret(secret, "VP", counsellor.public)
     )
@@ -196,22 +206,40 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
     db.execute("PRAGMA synchronous = OFF")  # generating, not measuring
     db.execute("BEGIN")
     plaintext = 0
-    audit_seq = 0
+    audit_seq = outbox_seq = 0
+    guard = RowGuard(KEYS)
     for case in made:
-        at = case.opened_at.isoformat()
+        at = to_the_day(case.opened_at).isoformat()
+        row = guard.sealed(
+            CaseRow(
+                case_id=case.case_id,
+                org_id=case.org_id,
+                counsellor_id=case.counsellor_id,
+                reporter_index=case.reporter,
+                state=case.state,
+                meta=dump_case(case),
+                destinations=case.destinations,
+                case_public=os.urandom(32),
+                receipt_hash="",
+                version=12,
+                updated_at=to_the_day(case.opened_at),
+            ),
+            12,
+        )
         db.execute(
-            "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                case.case_id,
-                case.org_id,
-                case.counsellor_id,
-                case.reporter,
-                case.state,
-                dump_case(case),
-                os.urandom(32),
-                "",
-                12,
+                row.case_id,
+                row.org_id,
+                row.counsellor_id,
+                row.reporter_index,
+                row.state,
+                row.meta,
+                row.case_public,
+                row.receipt_hash,
+                row.version,
                 at,
+                row.mac,
             ),
         )
         for destination in case.destinations:
@@ -233,27 +261,28 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
                 "INSERT INTO routing VALUES (?, ?)", (case.case_id, os.urandom(sizes["routing"]))
             )
         entries, audits, outbox = [], [], []
-        for seq in range(1, messages_per_case + 1):
-            text = TEXTS[seq % len(TEXTS)]
-            plaintext += len(text.encode())
-            author = "reporter" if seq % 2 else "counsellor"
-            entries.append((case.case_id, seq, "message", author, os.urandom(sizes["entry"]), at))
+        for kind in ("case_opened", *(("closed",) if case.state is State.CLOSED else ())):
             audit_seq += 1
-            details = json.dumps({"author": author, "case": case.case_id, "seq": str(seq)})
             audits.append(
                 (
                     audit_seq,
                     case.org_id,
                     case.case_id,
-                    "message",
-                    author,
-                    details,
+                    kind,
+                    "counsellor" if kind == "closed" else "reporter",
+                    json.dumps({"case": case.case_id}),
                     at,
                     os.urandom(32).hex(),
                     os.urandom(32).hex(),
                     os.urandom(64),
                 )
             )
+        for seq in range(1, messages_per_case + 1):
+            text = TEXTS[seq % len(TEXTS)]
+            plaintext += len(text.encode())
+            author = "reporter" if seq % 2 else "counsellor"
+            entries.append((case.case_id, seq, "message", author, os.urandom(sizes["entry"]), at))
+            outbox_seq += 1
             outbox.append(
                 (
                     f"{case.case_id}.{seq}.0",
@@ -267,7 +296,7 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
                     "delivered",
                     None,
                     None,  # a delivered item keeps no lane
-                    audit_seq,  # seq: unique and increasing, as the store numbers them
+                    outbox_seq,  # seq: unique and increasing, as the store numbers them
                 )
             )
         db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)", entries)
@@ -314,9 +343,7 @@ async def _measure(path: Path, repeats: int) -> dict[str, Any]:
     idle = _rss_mib()
     store = SqliteStore(path)
     await store.open()
-    service = Service(
-        store=store, keys=crypto.ServiceKeys.generate(), config=config(), platform="console"
-    )
+    service = Service(store=store, keys=KEYS, config=config(), platform="console")
     raw = sqlite3.connect(path)
     rng = random.Random(3)  # noqa: S311
     out: dict[str, list[float]] = {

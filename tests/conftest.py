@@ -9,8 +9,11 @@ Slack and Matrix suites' display names). After each test this looks for them in:
 - the message of every :class:`IntermediaryError` created during the test;
 - every file the test left under its ``tmp_path`` (databases, their WAL and journal,
   key vaults, reports, exports);
-- everything sent to management: by the console harness, to the Slack stand-in's
-  management channel, and to the Matrix management room.
+- everything sent to management, in every test, whoever built the front end and
+  wherever: each message the service made for management (any transport), each
+  immediate answer to a management sender, and what the platform received in a
+  management channel or room (the Slack stand-ins' calls with the adapter's blocks, the
+  Matrix people's events with their HTML, a bot's events); see :class:`_ToManagement`.
 
 A test that shows an identity on purpose says where with
 ``@pytest.mark.identity_shown("management")`` (or ``"files"``, ``"logs"``, ``"errors"``);
@@ -19,16 +22,25 @@ nothing else is exempt. The totals are printed at the end of the run (docs/RELIA
 
 from __future__ import annotations
 
+import json
 import logging
+import tomllib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from nio import AsyncClient
 
 from intermediary import errors
+from intermediary.chat import ChatFrontEnd
+from intermediary.codec import Sender
+from intermediary.delivery import OutgoingMessage
+from intermediary.service import Service
+from tests.matrix.people import Person
 from tests.postgres import PostgresServer, PostgresUnavailable, start_server
+from tests.slack.standin import StandIn
 
 PLANTED_VALUES = (
     "Saskia Jansen",
@@ -87,24 +99,161 @@ def _files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def _management_texts(funcargs: dict[str, Any]) -> list[str]:
-    """What management received in this test, whichever front end it used."""
-    texts: list[str] = []
-    for value in funcargs.values():
-        transport = getattr(value, "transport", None)
-        if transport is not None and hasattr(transport, "sent"):  # the console harness
-            texts += [m.text for m in transport.sent if m.recipient == "management"]
-        standin = getattr(value, "standin", None)
-        if standin is not None and hasattr(standin, "calls"):  # Slack
-            texts += [repr(c.args) for c in standin.calls if c.args.get("channel") == "CBOARD"]
-        person = getattr(value, "person", None)
-        if callable(person) and hasattr(value, "management_room"):  # Matrix
-            texts.append(person("boss").all_text())
-    return texts
+class _ToManagement:
+    """Everything sent to management during one test, wherever it was seen.
+
+    Watched while the test runs (:meth:`watching`), read after it (:meth:`texts`):
+
+    - every :class:`OutgoingMessage` made for management, by any delivery worker or
+      test, whichever transport then took it (the words the service renders);
+    - every immediate answer the chat front end gave a management sender;
+    - what the platform received: every Slack Web API stand-in's posts, updates and
+      ephemeral messages in a management channel and the forms it opened there (the
+      adapter's own blocks and words), every Matrix person's view of a management room
+      and every event a bot (not a person) sent to one (body and HTML);
+    - harness-like objects passed as fixtures (``.transport``, ``.standin``,
+      ``.people``), for those made before the test started.
+
+    Management is whoever a configuration says it is: the destinations of every
+    :class:`Service` made in the test, of every configuration file the test wrote, and
+    the addresses of every message made for management.
+    """
+
+    def __init__(self) -> None:
+        self.services: list[Service] = []
+        self.outgoing: dict[tuple[str, str], str] = {}
+        self.addresses: set[str] = set()
+        self.replies: list[str] = []
+        self.standins: list[StandIn] = []
+        self.people: list[Person] = []
+        self.bot_events: list[tuple[AsyncClient, str, Any]] = []
+
+    def watching(self, patch: pytest.MonkeyPatch) -> None:
+        seen = self
+        made, sent = Service.__init__, AsyncClient.room_send
+        outgoing, handle = OutgoingMessage.__init__, ChatFrontEnd.handle
+        standin_start, person_start = StandIn.start, Person.start
+
+        def service(self: Service, *args: Any, **kwargs: Any) -> None:
+            made(self, *args, **kwargs)
+            seen.services.append(self)
+
+        def message(self: OutgoingMessage, *args: Any, **kwargs: Any) -> None:
+            outgoing(self, *args, **kwargs)
+            if self.recipient == "management":
+                seen.outgoing[(self.idempotency_key, self.text)] = self.text
+                seen.addresses.add(self.address)
+
+        async def answer(self: ChatFrontEnd, sender: Sender, *args: Any, **kwargs: Any) -> Any:
+            answers = await handle(self, sender, *args, **kwargs)
+            if self.service.management_roles(sender):
+                seen.replies += answers
+            return answers
+
+        async def standin(self: StandIn) -> None:
+            seen.standins.append(self)
+            await standin_start(self)
+
+        async def person(self: Person, *args: Any, **kwargs: Any) -> None:
+            seen.people.append(self)
+            await person_start(self, *args, **kwargs)
+
+        async def event(self: AsyncClient, room_id: str, *args: Any, **kwargs: Any) -> Any:
+            content = args[1] if len(args) > 1 else kwargs.get("content")
+            seen.bot_events.append((self, room_id, content))
+            return await sent(self, room_id, *args, **kwargs)
+
+        patch.setattr(Service, "__init__", service)
+        patch.setattr(OutgoingMessage, "__init__", message)
+        patch.setattr(ChatFrontEnd, "handle", answer)
+        patch.setattr(StandIn, "start", standin)
+        patch.setattr(Person, "start", person)
+        patch.setattr(AsyncClient, "room_send", event)
+
+    def management(self, folder: Path | None) -> set[str]:
+        """Every address a configuration of this test gives management."""
+        found = set(self.addresses)
+        for service in self.services:
+            for org in service.config.organisations:
+                for d in org.management:
+                    found |= {d.id, *d.addresses.values()}
+        for path in _files(folder) if folder is not None else ():
+            if path.suffix == ".toml" and path.stat().st_size < 2**20:
+                found |= _configured_management(path)
+        return found
+
+    def texts(self, funcargs: dict[str, Any], folder: Path | None) -> list[str]:
+        """What management received in this test, whichever front end it used."""
+        addresses = self.management(folder)
+        texts = [*self.outgoing.values(), *self.replies]
+        standins, people = list(self.standins), list(self.people)
+        for value in funcargs.values():
+            transport = getattr(value, "transport", None)
+            if transport is not None and hasattr(transport, "sent"):  # a recording transport
+                texts += [m.text for m in transport.sent if m.recipient == "management"]
+            standins += [
+                s for s in (value, getattr(value, "standin", None)) if isinstance(s, StandIn)
+            ]
+            crowd = getattr(value, "people", None)
+            people += [
+                p
+                for p in (crowd.values() if isinstance(crowd, dict) else ())
+                if isinstance(p, Person)
+            ]
+        for standin in {id(s): s for s in standins}.values():
+            texts += [repr(c.args) for c in standin.calls if _to_management(c.args, addresses)]
+        for person in {id(p): p for p in people}.values():
+            # the body as shown, and the whole event as received (its HTML too)
+            texts += [
+                f"{body}\n{source!r}"
+                for (room, _, body), source in zip(person.received, person.sources, strict=True)
+                if room in addresses
+            ]
+        clients = {id(p.client) for p in people}
+        texts += [
+            repr(content)
+            for client, room, content in self.bot_events
+            if room in addresses and id(client) not in clients
+        ]
+        return list(dict.fromkeys(texts))
+
+
+def _configured_management(path: Path) -> set[str]:
+    """The management addresses a configuration file names (nothing, if it is none)."""
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (ValueError, OSError):
+        return set()
+    found: set[str] = set()
+    organisations = data.get("organisations")
+    for org in organisations if isinstance(organisations, list) else ():
+        management = org.get("management") if isinstance(org, dict) else None
+        for d in management if isinstance(management, list) else ():
+            if not isinstance(d, dict):
+                continue
+            addresses = d.get("addresses")
+            values = addresses.values() if isinstance(addresses, dict) else ()
+            found |= {str(v) for v in (d.get("id"), *values) if isinstance(v, str)}
+    return found
+
+
+def _to_management(args: dict[str, Any], addresses: set[str]) -> bool:
+    """Whether a Slack Web API call shows management something: a post, an update or an
+    ephemeral message in a management channel, or a form opened from one."""
+    if "view" in args:  # a form carries the channel it was opened from in its metadata
+        view = args["view"]
+        try:
+            view = json.loads(view) if isinstance(view, str) else view
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except (ValueError, AttributeError, TypeError):
+            return False
+        return isinstance(meta, dict) and str(meta.get("channel", "")) in addresses
+    content = any(k in args for k in ("text", "blocks", "attachments"))
+    return content and str(args.get("channel", "")) in addresses
 
 
 @pytest.fixture(autouse=True)
-def leak_hunt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def leak_hunt(request: pytest.FixtureRequest) -> Iterator[None]:
     handler = _Records()
     root = logging.getLogger()
     level = root.level
@@ -120,10 +269,15 @@ def leak_hunt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
         except Exception:  # an error whose text cannot render is caught elsewhere
             messages.append(repr(getattr(self, "params", "")))
 
-    monkeypatch.setattr(errors.IntermediaryError, "__init__", remember)
+    sent = _ToManagement()
+    # a patch of its own, so that a test undoing its ``monkeypatch`` leaves these on
+    patch = pytest.MonkeyPatch()
+    patch.setattr(errors.IntermediaryError, "__init__", remember)
+    sent.watching(patch)
     try:
         yield
     finally:
+        patch.undo()
         root.removeHandler(handler)
         root.setLevel(level)
     marker = request.node.get_closest_marker("identity_shown")
@@ -139,8 +293,9 @@ def leak_hunt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
         for message in messages:
             leaks += [f"error message: {v}" for v in _found(message)]
     tmp = request.node.funcargs.get("tmp_path")
-    if tmp is not None and "files" not in exempt:
-        for path in _files(Path(tmp)):
+    folder = Path(tmp) if tmp is not None else None
+    if folder is not None and "files" not in exempt:
+        for path in _files(folder):
             size = path.stat().st_size
             if size > _LARGEST_FILE:
                 continue
@@ -149,7 +304,7 @@ def leak_hunt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
             TOTALS.file_bytes += len(data)
             leaks += [f"file {path.name}: {v.decode()}" for v in _PLANTED_BYTES if v in data]
     if "management" not in exempt:
-        texts = _management_texts(request.node.funcargs)
+        texts = sent.texts(request.node.funcargs, folder)
         TOTALS.management_messages += len(texts)
         for text in texts:
             leaks += [f"sent to management: {v}" for v in _found(text)]
@@ -195,3 +350,27 @@ async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
     url = await postgres_server.database()
     yield url
     await postgres_server.drop(url)
+
+
+@pytest.fixture(autouse=True)
+def _close_forgotten_databases(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that fails before it closes its SQLite store leaves aiosqlite's worker
+    thread running, and the whole pytest process then waits for it at exit: one failure
+    would hang the run (CI included) instead of reporting it. Every store opened during
+    the test is stopped afterwards if it is still open."""
+    from intermediary.store.sqlite import SqliteStore
+
+    opened: list[SqliteStore] = []
+    original = SqliteStore.open
+
+    async def remembered(self: SqliteStore) -> None:
+        opened.append(self)
+        await original(self)
+
+    monkeypatch.setattr(SqliteStore, "open", remembered)
+    yield
+    for store in opened:
+        connection = store._db
+        if connection is not None:
+            store._db = None
+            connection.stop()

@@ -126,13 +126,16 @@ async def make_harness(
     keys: crypto.ServiceKeys | None = None,
     counsellor_key: crypto.CounsellorKey | None = None,
     clock: Clock | None = None,
+    store: Store | None = None,
 ) -> Harness:
+    """A harness on a SQLite file ``db``, on ``store`` (opened already), or in memory."""
     counsellor_key = counsellor_key or crypto.CounsellorKey.generate()
     config = config or demo_config(counsellor_key.public)
     keys = keys or crypto.ServiceKeys.generate()
     clock = clock or Clock()
-    store: Store = SqliteStore(db) if db is not None else MemoryStore()
-    await store.open()
+    if store is None:
+        store = SqliteStore(db) if db is not None else MemoryStore()
+        await store.open()
     service = Service(
         store=store,
         keys=keys,

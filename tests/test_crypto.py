@@ -692,6 +692,69 @@ def test_directory_instead_of_key_file(tmp_path: Path) -> None:
     assert str(tmp_path) in str(caught.value)
 
 
+# mutation test survivor (issue 14, item 19): without the bare ``raise`` in the save path
+# every failure but an OSError was swallowed and the key reported as saved
+
+
+def test_an_interrupted_save_is_not_reported_as_saved(
+    tmp_path: Path, counsellor: CounsellorKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _save_counsellor(tmp_path / "anna.key", counsellor)
+    before = path.read_bytes()
+
+    def interrupted(source: str, target: Path) -> None:
+        raise KeyboardInterrupt  # Ctrl-C just before the new file takes the old one's place
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "replace", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _save_counsellor(path, CounsellorKey.generate())
+    assert path.read_bytes() == before  # the old key file is whole and still the one there
+    assert crypto.load_counsellor_key(path, PASSPHRASE).public == counsellor.public
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anna.key"]
+
+
+def test_a_save_that_fails_for_any_other_reason_raises_and_writes_nothing(
+    tmp_path: Path, counsellor: CounsellorKey
+) -> None:
+    path = tmp_path / "anna.key"
+    with pytest.raises(TypeError):  # a label that is not text cannot be written as JSON
+        crypto.save_counsellor_key(path, counsellor, PASSPHRASE, label=object(), limits=MIN)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+# mutation test survivor (issue 14, item 19): an undecodable public key was only noticed
+# when unlocking with the passphrase, not when the public part is read without it
+
+
+@pytest.mark.parametrize(
+    "public",
+    ["x25519:AAAA", "x25519:" + "A" * 44, "ed25519:" + "A" * 42 + "E", "", 7, None],
+)
+def test_an_undecodable_public_key_is_corrupt_without_the_passphrase(
+    tmp_path: Path, counsellor: CounsellorKey, public: object
+) -> None:
+    path = _save_counsellor(tmp_path / "anna.key", counsellor)
+    doc = _doc(path)
+    doc["public"]["box"] = public
+    path.write_text(json.dumps(doc), "utf-8")
+    with pytest.raises(CorruptKeyFile, match=r"\(its public key is not valid\)") as caught:
+        crypto.read_key_file_public(path)
+    assert str(path) in str(caught.value)
+
+
+def test_an_undecodable_verify_key_is_corrupt_without_the_passphrase(
+    tmp_path: Path, service: ServiceKeys
+) -> None:
+    path = tmp_path / "service.key"
+    crypto.save_service_keys(path, service, PASSPHRASE, limits=MIN)
+    doc = _doc(path)
+    doc["public"]["verify"] = OTHER_BOX  # a box key where the verify key belongs
+    path.write_text(json.dumps(doc), "utf-8")
+    with pytest.raises(CorruptKeyFile, match=r"\(its public key is not valid\)"):
+        crypto.read_key_file_public(path)
+
+
 # --- the module boundary ---------------------------------------------------------------
 
 

@@ -76,7 +76,7 @@ def test_matrix_example_configuration_is_valid() -> None:
 
     config = load_config(EXAMPLES / "matrix-config.toml")
     settings = MatrixSettings.from_config(config)
-    assert settings.trust == "known-users"
+    assert settings.trust == "pinned"
     assert settings.user_id.startswith("@")
     board = config.organisations[0].management[0]
     assert board.members["matrix"] == ["@chair:example.org", "@secretary:example.org"]

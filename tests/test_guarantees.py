@@ -184,7 +184,9 @@ async def test_g5_relayed_formatting_cannot_ping_or_mislead() -> None:
         "<b>bold</b> <script>x</script> [your bank](http://evil.example) "
         "<http://evil.example|https://bank.example> @everyone @admin:example.org"
     )
-    await h.say("counsellor", f"!draft {case} {hostile}")
+    # its handles are someone else's contact details: a warning the counsellor overrides
+    assert "contact details" in (await h.say("counsellor", f"!draft {case} {hostile}"))[0]
+    await h.say("counsellor", f"!draft! {case} {hostile}")
     await h.say("saskia", f"!approve {await h.pending('saskia')}")
     [relay] = h.inbox("management")
     for active in (

@@ -151,9 +151,9 @@ async def test_proof_of_report_verifies_and_carries_no_content() -> None:
     await h.close()
 
 
-# the warning to the counsellor names the identifying words of their own draft
+# the refusal to the counsellor names the identifying words of their own draft
 @pytest.mark.identity_shown("errors")
-async def test_draft_naming_the_reporter_is_held_back() -> None:
+async def test_draft_naming_the_reporter_is_refused_even_when_forced() -> None:
     h = await make_harness()
     await h.say("saskia", "!new mode=report disclosure=confidential category=bullying")
     await h.say("saskia", "details")
@@ -163,13 +163,17 @@ async def test_draft_naming_the_reporter_is_held_back() -> None:
         "Mail from saskia.jansen@example.org",
         "Handle @sjansen posted it",
         "Ms JANSEN reports it.",
+        "Saskia's lead shouts.",
+        "Sas\u00adkia's lead shouts.",
     ):
-        answer = await h.say("counsellor", f"!draft {case} {draft}")
-        assert answer, draft
-        assert "could identify the reporter" in answer[0], draft
-        assert PLANTED[0] not in answer[0]  # it names the words found, not the stored identity
+        for command in ("!draft", "!draft!"):
+            answer = await h.say("counsellor", f"{command} {case} {draft}")
+            assert answer, draft
+            assert "could identify the reporter" in answer[0], draft
+            assert "not even with !draft!" in answer[0], draft
+            assert PLANTED[0] not in answer[0]  # it names the words found, not the stored identity
     assert not any("check code" in t for t in h.inbox("saskia"))
-    assert await h.say("counsellor", f"!draft! {case} Saskia says her lead shouts.") == []
+    assert await h.say("counsellor", f"!draft {case} An employee says her lead shouts.") == []
     assert "check code" in h.last("saskia")
     await h.close()
 

@@ -16,7 +16,8 @@ from intermediary.text.neutralise import neutralise
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "intermediary"
 KEY = re.compile(
-    r"""["']((?:errors|reporter|counsellor|management|common|words|report|recovery|intervision)"""
+    r"""["']((?:errors|reporter|counsellor|management|common|words|report|recovery|intervision"""
+    r"""|installation|matrix|slack)"""
     r"""\.[a-z_.]+)["']"""
 )
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from intermediary import crypto
+from intermediary.coarse import to_the_day
 from intermediary.errors import IntegrityError
 from intermediary.store.records import AuditDraft, AuditRecord, Linker
 
@@ -53,6 +54,10 @@ def linker(keys: crypto.ServiceKeys) -> Linker:
     def link(head: AuditRecord | None, draft: AuditDraft) -> AuditRecord:
         seq = 1 if head is None else head.seq + 1
         prev = GENESIS if head is None else head.hash
+        # the chain keeps the day: its order is the order of the entries, and the
+        # time of day would let a copy be matched to the messenger's own records of
+        # who wrote to the bot when (docs/THREAT_MODEL.md)
+        at = to_the_day(draft.at)
         body = _body(
             seq,
             draft.org_id,
@@ -60,7 +65,7 @@ def linker(keys: crypto.ServiceKeys) -> Linker:
             draft.kind,
             draft.actor_role,
             draft.details,
-            draft.at.isoformat(),
+            at.isoformat(),
         )
         digest = _hash(prev, body)
         return AuditRecord(
@@ -70,7 +75,7 @@ def linker(keys: crypto.ServiceKeys) -> Linker:
             kind=draft.kind,
             actor_role=draft.actor_role,
             details=draft.details,
-            at=draft.at,
+            at=at,
             prev_hash=prev,
             hash=digest,
             signature=crypto.sign(keys, digest.encode("ascii")),

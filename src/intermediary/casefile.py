@@ -12,11 +12,11 @@ from datetime import datetime
 from intermediary import crypto
 from intermediary.codec import Identity
 from intermediary.errors import CasePurged, IntegrityError, UnknownCase
-from intermediary.sealing import entry_aad
+from intermediary.sealing import entry_aad, read_entry_plaintext
 from intermediary.store import Store
 from intermediary.vault import shred_key
 
-__all__ = ["CaseFileEntry", "open_case_file", "open_identity", "unlock_case"]
+__all__ = ["CaseFileEntry", "missing_entries", "open_case_file", "open_identity", "unlock_case"]
 
 
 @dataclass(frozen=True)
@@ -51,18 +51,22 @@ async def open_case_file(
 ) -> list[CaseFileEntry]:
     """Every record of the case file, decrypted; a swapped or edited row fails loudly."""
     secret = await unlock_case(store, case_id, key)
-    return [
-        CaseFileEntry(
-            seq=e.seq,
-            kind=e.kind,
-            author=e.author,
-            created_at=e.created_at,
-            text=crypto.open_entry(
-                secret, entry_aad(case_id, e.seq, e.author, e.kind), e.blob
-            ).decode("utf-8"),
+    opened = []
+    for e in await store.entries(case_id):
+        plaintext = crypto.open_entry(secret, entry_aad(case_id, e.seq, e.author, e.kind), e.blob)
+        at, text = read_entry_plaintext(plaintext, e.created_at)
+        opened.append(
+            CaseFileEntry(seq=e.seq, kind=e.kind, author=e.author, created_at=at, text=text)
         )
-        for e in await store.entries(case_id)
-    ]
+    return opened
+
+
+def missing_entries(entries: list[CaseFileEntry], next_seq: int) -> list[int]:
+    """The sequence numbers a case file should have and does not: ``1`` up to the one
+    before ``next_seq`` (which the case's authenticated record holds). A row deleted
+    from the database leaves no ciphertext to fail, only this gap."""
+    present = {e.seq for e in entries}
+    return [seq for seq in range(1, next_seq) if seq not in present]
 
 
 async def open_identity(store: Store, case_id: str, key: crypto.CounsellorKey) -> Identity | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import os
 import sys
@@ -26,8 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from intermediary import crypto
-from intermediary.audit import verify_chain
-from intermediary.casefile import CaseFileEntry, open_case_file, open_identity
+from intermediary.casefile import CaseFileEntry, missing_entries, open_case_file, open_identity
 from intermediary.chat import ChatFrontEnd
 from intermediary.codec import Identity
 from intermediary.config import ServiceConfig, load_config
@@ -43,6 +43,7 @@ from intermediary.core import (
     parse_case_id,
 )
 from intermediary.errors import ConfigError, IntermediaryError, UnknownCase
+from intermediary.passphrase import new_passphrase
 from intermediary.proof import check_proof
 
 __all__ = ["main"]
@@ -91,6 +92,8 @@ def _passphrase(env: str | None, prompt: str, confirm: bool = False) -> str:
 @click.version_option(package_name="intermediary")
 def main(verbose: int) -> None:
     """Intermediary whistleblowing: a confidential counsellor between reporter and management."""
+    # a belt: whatever this process writes is its owner's alone (files.py sets modes too)
+    os.umask(os.umask(0o077) | 0o077)
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
@@ -250,7 +253,12 @@ def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: 
     """Make a new key pair, wrapped under a passphrase with argon2id."""
     if out.exists():
         raise ConfigError(detail=f"{out} exists already; choose another path")
-    passphrase = _passphrase(passphrase_env, "Passphrase", confirm=True)
+    # refused below a strength floor, stricter for counsellors (intermediary/passphrase.py)
+    passphrase = new_passphrase(
+        "counsellor" if kind == "counsellor" else "service",
+        env=passphrase_env,
+        context=(label, out.stem),
+    )
     if kind == "counsellor":
         key = crypto.CounsellorKey.generate()
         crypto.save_counsellor_key(
@@ -390,18 +398,22 @@ def _actor_for_key(
 def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: str | None) -> None:
     """Decrypt and print a case file with the counsellor's key (audited as an export)."""
 
-    async def go() -> list[CaseFileEntry]:
+    async def go() -> tuple[list[CaseFileEntry], list[int]]:
         runtime, key, actor = await _counsellor_session(
             config_path, key_path, passphrase_env, _case(case)
         )
         try:
             entries = await open_case_file(runtime.store, _case(case), key)
+            # the record is checked (its MAC) before its count of entries is believed
+            found = await runtime.store.load_case(_case(case))
+            meta = json.loads(found[0].meta) if found is not None else {}
+            gaps = missing_entries(entries, int(meta.get("next_seq", 1)))
             await runtime.service.record_export(actor, _case(case), "case file opened")
-            return entries
+            return entries, gaps
         finally:
             await runtime.close()
 
-    entries = _run(go())
+    entries, gaps = _run(go())
     table = Table(title=f"Case file {_case(case)}")
     for column in ("#", "when (UTC)", "who", "what", "text"):
         table.add_column(column)
@@ -410,6 +422,14 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
             str(e.seq), e.created_at.strftime("%Y-%m-%d %H:%M"), e.author, e.kind, Text(e.text)
         )
     _out().print(table)
+    if gaps:
+        shown = ", ".join(map(str, gaps))
+        click.echo(
+            f"PROBLEM: entries {shown} of this case file are missing: they were deleted from "
+            "the database. Tell the operator; 'intermediary verify' checks every case.",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @main.command()
@@ -518,31 +538,196 @@ def disclose_conscience(
 @main.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
 @click.option(
-    "--head", default=None, help="A head hash recorded earlier, to detect removed newest entries."
+    "--verify-key",
+    default=None,
+    help="The service's published verify key (ed25519:…). Default: service.verify_key in "
+    "the configuration.",
+)
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    help="A checkpoint kept earlier (IAH1… as posted to the counsellors, SEQ:HASH, or a "
+    "hash): the chain must still hold it unchanged. May be given more than once.",
+)
+@click.option(
+    "--chain-only",
+    is_flag=True,
+    help="Check only the audit chain (no service passphrase needed).",
 )
 @_friendly
-def verify(config_path: Path, head: str | None) -> None:
-    """Check the audit chain: edited, removed or reordered entries are reported."""
+def verify(
+    config_path: Path, verify_key: str | None, heads: tuple[str, ...], chain_only: bool
+) -> None:
+    """Check the audit chain and the case records: edited, removed, reordered or rolled
+    back entries and rows are reported."""
+    from intermediary.checkpoint import parse_checkpoint
+    from intermediary.runtime import service_passphrase, store_of
+    from intermediary.verification import check_records, verify_audit
 
-    async def go() -> int:
-        from intermediary.runtime import store_of
+    config = load_config(config_path)
+    problems: list[str] = []
+    published, source = _published_key(config, verify_key, problems)
+    checkpoints = [parse_checkpoint(h, published) for h in heads]
+    service_keys: crypto.ServiceKeys | None = None
+    if not chain_only:
+        try:
+            passphrase = service_passphrase(config)
+        except ConfigError:
+            passphrase = None
+        if passphrase is not None:
+            service_keys = crypto.load_service_keys(
+                config.path(config.service.key_file), passphrase
+            )
 
-        config = load_config(config_path)
-        public = crypto.read_key_file_public(config.path(config.service.key_file))
-        verify_key = crypto.ServiceVerifyKey.decode(public["verify"])
+    async def go() -> tuple[Any, Any]:
         store = store_of(config)
         await store.open()
         try:
-            report = verify_chain(await store.audit_log(), verify_key, head)
+            chain = await store.audit_log()
+            report = verify_audit(chain, published, checkpoints)
+            records = None
+            if service_keys is not None:
+                records = await check_records(store, service_keys, chain)
+            return report, records
         finally:
             await store.close()
-        for problem in report.problems:
-            click.echo(f"PROBLEM: {problem}")
-        click.echo(f"{report.entries} entries; head {report.head}")
-        click.echo("The audit chain verifies." if report.ok else "The audit chain is BROKEN.")
-        return 0 if report.ok else 1
 
-    sys.exit(_run(go()))
+    report, records = _run(go())
+    problems += list(report.problems)
+    if records is not None:
+        problems += list(records.problems)
+    for problem in problems:
+        click.echo(f"PROBLEM: {problem}")
+    click.echo(
+        f"Verify key: {published.encode()} (fingerprint {published.fingerprint()}), {source}."
+    )
+    for checkpoint in checkpoints:
+        click.echo(f"Checkpoint {checkpoint.text()}: checked.")
+    click.echo(f"{report.entries} entries; head {report.entries}:{report.head}")
+    if records is not None:
+        click.echo(f"{records.cases} case records checked.")
+    elif chain_only:
+        click.echo("Case records not checked (--chain-only).")
+    else:
+        click.echo(
+            f"Case records not checked: the service passphrase is not available "
+            f"({config.service.passphrase_env} or passphrase_file)."
+        )
+    if problems:
+        click.echo("The audit chain or the case records are BROKEN.")
+        sys.exit(1)
+    click.echo(
+        "The audit chain verifies." + (" The case records verify." if records is not None else "")
+    )
+    click.echo(
+        f"Keep this checkpoint where the database's holder cannot change it (entries cut "
+        f"off after it show at the next check): {report.entries}:{report.head}"
+    )
+
+
+def _published_key(
+    config: ServiceConfig, given: str | None, problems: list[str]
+) -> tuple[crypto.ServiceVerifyKey, str]:
+    """The key the chain must be signed with, and where it came from. The key file's
+    own public part is the last resort: whoever can replace the file can replace it."""
+    key_file = config.path(config.service.key_file)
+    in_file: crypto.ServiceVerifyKey | None = None
+    if key_file.exists():
+        in_file = crypto.ServiceVerifyKey.decode(crypto.read_key_file_public(key_file)["verify"])
+    if given or config.service.verify_key:
+        published = crypto.ServiceVerifyKey.decode(given or config.service.verify_key or "")
+        source = "as given with --verify-key" if given else "the configured service.verify_key"
+        if in_file is not None and in_file != published:
+            problems.append(
+                f"the service key file's verify key ({in_file.fingerprint()}) is not the "
+                f"published one ({published.fingerprint()}): the key file was replaced"
+            )
+        return published, source
+    if in_file is None:
+        raise ConfigError(
+            detail=f"no verify key: give --verify-key, set service.verify_key, or provide "
+            f"the service key file ({key_file})"
+        )
+    click.echo(
+        "WARNING: no published verify key given (--verify-key, service.verify_key): the "
+        "chain is checked against the service key file's own, which anyone who can "
+        "replace the file can replace too.",
+        err=True,
+    )
+    return in_file, "from the service key file (NOT a published key)"
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit chain's checkpoints."""
+
+
+@audit_group.command("head")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
+@_friendly
+def audit_head(config_path: Path) -> None:
+    """Print a signed checkpoint of the chain's newest entry, to keep elsewhere."""
+    from intermediary.checkpoint import make_checkpoint
+    from intermediary.runtime import service_passphrase, store_of
+
+    config = load_config(config_path)
+    keys = crypto.load_service_keys(
+        config.path(config.service.key_file), service_passphrase(config)
+    )
+
+    async def go() -> Any:
+        store = store_of(config)
+        await store.open()
+        try:
+            return await store.audit_head()
+        finally:
+            await store.close()
+
+    head = _run(go())
+    if head is None:
+        click.echo("The audit chain is empty.")
+        return
+    click.echo(f"Entry {head.seq} of {head.at.date().isoformat()}: {head.seq}:{head.hash}")
+    click.echo(f"Signed: {make_checkpoint(keys, head)}")
+    click.echo(
+        "Keep it where the database's holder cannot change it; "
+        "'intermediary verify --head …' checks the chain still holds it."
+    )
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
+@_friendly
+def upgrade(config_path: Path) -> None:
+    """Authenticate and re-key a database from before schema 5 (once, service stopped)."""
+    from intermediary.runtime import service_passphrase, store_of
+    from intermediary.upgrade import upgrade_store
+
+    config = load_config(config_path)
+    keys = crypto.load_service_keys(
+        config.path(config.service.key_file), service_passphrase(config)
+    )
+
+    async def go() -> Any:
+        store = store_of(config)
+        await store.open()
+        try:
+            return await upgrade_store(store, keys)
+        finally:
+            await store.close()
+
+    done = _run(go())
+    click.echo(
+        f"{done.cases} case records authenticated ({done.open_cases} open, their reporters "
+        f"listed anew; {done.queued_items} queued messages re-bound)."
+    )
+    for case_id in done.without_key:
+        click.echo(f"WARNING: {case_id} has no key in the vault: it cannot be read.")
+    click.echo(
+        "Audit entries and case-file rows written before keep their time of day: the first "
+        "are signed, the second sealed to the counsellor. Everything new keeps only the day."
+    )
 
 
 @main.command("migrate-store")
@@ -622,4 +807,5 @@ def check_proof_command(token: str, verify_key: str) -> None:
 
 
 # the counsellor's office (report, purge, hold, handover, recovery, proofs, excerpts)
-from intermediary import cli_office  # noqa: E402, F401  registers its commands on main
+# and the installation's check-up (doctor) register their commands on main
+from intermediary import cli_doctor, cli_office  # noqa: E402, F401

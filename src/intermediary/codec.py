@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from intermediary.core.case import Case, PendingApproval
 from intermediary.core.effects import Message
+from intermediary.core.validation import text_digest
 from intermediary.errors import IntegrityError
 from intermediary.text import Locale
 
@@ -63,9 +64,14 @@ class Identity(_Frozen):
 
 
 class Routing(_Frozen):
+    """How to reach the reporter of an open case, and the words that would identify
+    them (keyed hashes only, :mod:`intermediary.identifying`). Sealed under the
+    service's key and the case's shred key; deleted when the case closes."""
+
     platform: str
     address: str
     locale: Locale | None = None
+    terms: tuple[str, ...] = ()
 
 
 class Envelope(_Frozen):
@@ -105,7 +111,9 @@ def load_case(meta: str, pending: list[PendingApproval] | None) -> Case:
     merged = []
     for stub in case.pending:
         full = texts.get(stub.number)
-        if full is None or full.digest != stub.digest:
+        # the text itself must still be the one its digest names: the digest is what the
+        # reporter approves, and what is sent is the text
+        if full is None or full.digest != stub.digest or text_digest(full.text) != full.digest:
             raise IntegrityError(what="pending text")
         merged.append(full)
     return replace(case, pending=tuple(merged))

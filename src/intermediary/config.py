@@ -29,7 +29,7 @@ from intermediary.core.policy import (
     RetentionRule,
 )
 from intermediary.core.vocabulary import ClockAnchor, CounsellorKind
-from intermediary.crypto import BoxPublicKey
+from intermediary.crypto import BoxPublicKey, ServiceVerifyKey
 from intermediary.directory import load_categories, load_referrals
 from intermediary.errors import ConfigError, IntermediaryError
 from intermediary.text import Locale
@@ -244,6 +244,13 @@ class ServiceSection(_Strict):
     rate_per_minute: int = Field(default=30, ge=1)
     #: how often the running service looks for due reminders and purges
     housekeeping_seconds: int = Field(default=300, ge=5, le=24 * 3600)
+    #: the service's *published* verify key (``ed25519:…``, printed by ``keys new``):
+    #: ``intermediary verify`` checks the audit chain against it, and the service
+    #: refuses to start with a key file whose verify key differs (a swapped key file)
+    verify_key: str | None = None
+    #: how often (hours) the service posts a signed audit checkpoint to every
+    #: counsellor, who keeps it out of the operator's reach; 0: never
+    checkpoint_hours: int = Field(default=24, ge=0, le=24 * 366)
 
 
 class ServiceConfig(_Strict):
@@ -270,6 +277,11 @@ class ServiceConfig(_Strict):
                 BoxPublicKey.decode(self.service.recovery_public_key)
             except IntermediaryError as error:  # named, like every other field's problem
                 raise ValueError(f"service.recovery_public_key: {error.message()}") from None
+        if self.service.verify_key:
+            try:
+                ServiceVerifyKey.decode(self.service.verify_key)
+            except IntermediaryError as error:
+                raise ValueError(f"service.verify_key: {error.message()}") from None
         return self
 
     def organisation(self, org_id: str) -> OrganisationConfig | None:

@@ -17,6 +17,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -57,9 +58,13 @@ __all__ = [
     "ServiceVerifyKey",
     "blind_index",
     "check_passphrase",
+    "check_receipt",
+    "check_row_mac",
     "derived_secret",
     "digest",
+    "event_index",
     "hash_passphrase",
+    "hash_receipt",
     "lane_index",
     "load_counsellor_key",
     "load_service_keys",
@@ -74,6 +79,9 @@ __all__ = [
     "open_entry",
     "open_identity",
     "read_key_file_public",
+    "reporter_lookup",
+    "reporter_tag",
+    "row_mac",
     "save_counsellor_key",
     "save_service_keys",
     "seal_case_secret",
@@ -257,11 +265,11 @@ def _subkey(secret: bytes, person: bytes) -> bytes:
 class ServiceKeys:
     """The running service's own secrets: an operational secret and a signing key.
 
-    Encryption and the blind index get separate subkeys, so that neither use can weaken
-    the other.
+    Encryption, the blind indexes, the row MACs and the receipt pepper get separate
+    subkeys, so that no use can weaken another.
     """
 
-    __slots__ = ("_index_key", "_op_key", "_operational", "_signing")
+    __slots__ = ("_index_key", "_mac_key", "_op_key", "_operational", "_receipt_key", "_signing")
 
     def __init__(self, operational: bytes, signing_seed: bytes) -> None:
         if len(operational) != _KEY or len(signing_seed) != _KEY:
@@ -270,6 +278,8 @@ class ServiceKeys:
         self._signing = nacl.signing.SigningKey(bytes(signing_seed))
         self._op_key = _subkey(self._operational, b"intermediary-op")
         self._index_key = _subkey(self._operational, b"intermediary-ix")
+        self._mac_key = _subkey(self._operational, b"intermediary-rm")
+        self._receipt_key = _subkey(self._operational, b"intermediary-rc")
 
     @classmethod
     def generate(cls) -> ServiceKeys:
@@ -477,6 +487,49 @@ def lane_index(keys: ServiceKeys, case_id: str, recipient: str) -> str:
     return mac.hexdigest()
 
 
+def reporter_lookup(keys: ServiceKeys, address: str) -> str:
+    """Where a reporter's open cases are listed: a keyed stand-in for their platform
+    address (``platform\\naddress``). One value per *reporter*, never stored in a case
+    row: what links their cases is the encrypted list it finds, not a shared value."""
+    return _keyed(keys, b"intermediary-rl", address)
+
+
+def reporter_tag(keys: ServiceKeys, lookup: str, case_id: str, shred: bytes) -> str:
+    """Who may act as the reporter of one case: a keyed hash of the reporter's lookup,
+    the case id and the case's shred key.
+
+    Different for every case of one reporter (no stored value links two cases), and
+    derived from the shred key too: once a purge destroys that key, no copy of the
+    database (nor a dead row PostgreSQL has not overwritten yet) can be tested against
+    employee addresses any more, with any key. Cleared from the case at closing.
+    """
+    mac = hashlib.blake2b(
+        f"{lookup}|{case_id}".encode(),
+        digest_size=32,
+        key=hashlib.blake2b(_shred_key(shred), key=keys._index_key, digest_size=32).digest(),
+        person=b"intermediary-rt",
+    )
+    return mac.hexdigest()
+
+
+def event_index(keys: ServiceKeys, event_key: str) -> str:
+    """A handled platform event as the store keeps it: keyed, so a copy of the
+    database cannot be joined with the platform's own logs by event id."""
+    return _keyed(keys, b"intermediary-ev", event_key)
+
+
+def row_mac(keys: ServiceKeys, data: bytes) -> str:
+    """A MAC over a stored row's canonical bytes, under a subkey the database never
+    holds: a row written or edited by anyone but the service does not verify."""
+    mac = hashlib.blake2b(data, digest_size=32, key=keys._mac_key, person=b"intermediary-rm")
+    return mac.hexdigest()
+
+
+def check_row_mac(keys: ServiceKeys, data: bytes, mac: object) -> bool:
+    """Whether ``mac`` is :func:`row_mac` of ``data`` (in constant time)."""
+    return isinstance(mac, str) and hmac.compare_digest(row_mac(keys, data), mac)
+
+
 def digest(data: bytes) -> str:
     """Unkeyed BLAKE2b-256 in hex: anyone can recompute it (text digests, audit chain)."""
     return hashlib.blake2b(data, digest_size=32).hexdigest()
@@ -555,12 +608,19 @@ def normalise_passphrase(text: str) -> str:
 
 
 def hash_passphrase(passphrase: str, limits: KdfLimits = INTERACTIVE) -> str:
+    """An unkeyed argon2id hash of a receipt phrase: how receipts were kept before
+    they were keyed (:func:`hash_receipt`); only tests and old rows still have them."""
     password = normalise_passphrase(passphrase).encode("utf-8")
     return argon2id.str(password, limits.opslimit, limits.memlimit).decode("ascii")
 
 
 def check_passphrase(stored_hash: str, passphrase: str) -> bool:
-    """Whether ``passphrase`` matches; a malformed hash is tampering, not a mismatch.
+    """Whether ``passphrase`` matches an unkeyed hash (:func:`hash_passphrase`)."""
+    return _check_argon2(stored_hash, normalise_passphrase(passphrase).encode("utf-8"))
+
+
+def _check_argon2(stored_hash: str, password: bytes) -> bool:
+    """Whether ``password`` matches; a malformed hash is tampering, not a mismatch.
 
     A hash asking for more than SENSITIVE cost is refused as well: an edited row must not
     make the service allocate gigabytes.
@@ -572,11 +632,45 @@ def check_passphrase(stored_hash: str, passphrase: str) -> bool:
         or not argon2id.OPSLIMIT_MIN <= int(match[2]) <= SENSITIVE.opslimit
     ):
         raise _integrity("receipt")
-    password = normalise_passphrase(passphrase).encode("utf-8")
     try:
         return argon2id.verify(stored_hash.encode("ascii"), password)
     except nacl.exceptions.InvalidkeyError:
         return False
+
+
+_KEYED_RECEIPT = "keyed$"
+
+
+def _receipt_password(keys: ServiceKeys, case_id: str, passphrase: str) -> bytes:
+    phrase = normalise_passphrase(passphrase).encode("utf-8", "surrogateescape")
+    mac = hashlib.blake2b(
+        _bound(b"intermediary-receipt/1", case_id) + phrase,
+        digest_size=32,
+        key=keys._receipt_key,
+        person=b"intermediary-rc",
+    )
+    return mac.hexdigest().encode("ascii")
+
+
+def hash_receipt(
+    keys: ServiceKeys, case_id: str, passphrase: str, limits: KdfLimits = INTERACTIVE
+) -> str:
+    """What a case keeps of its receipt phrase: argon2id over a keyed hash of the phrase
+    *and the case id*. Without the service key nobody can test a phrase against it, and
+    a hash copied from another case (or made for a phrase of one's own) does not match:
+    writing the database alone cannot take a case over."""
+    password = _receipt_password(keys, case_id, passphrase)
+    hashed = argon2id.str(password, limits.opslimit, limits.memlimit).decode("ascii")
+    return _KEYED_RECEIPT + hashed
+
+
+def check_receipt(keys: ServiceKeys, case_id: str, stored: str, passphrase: str) -> bool:
+    """Whether ``passphrase`` is the receipt of ``case_id``. A hash of the old, unkeyed
+    kind is still accepted: the case row's MAC is what vouches for it."""
+    if isinstance(stored, str) and stored.startswith(_KEYED_RECEIPT):
+        password = _receipt_password(keys, case_id, passphrase)
+        return _check_argon2(stored[len(_KEYED_RECEIPT) :], password)
+    return check_passphrase(stored, passphrase)
 
 
 # --- key files -------------------------------------------------------------------------

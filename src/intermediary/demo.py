@@ -26,6 +26,7 @@ from intermediary.console import ConsoleTransport, Printer, run_lines
 from intermediary.core import CounsellorActor, CounsellorId, OrgId, Reveal
 from intermediary.runtime import DEMO_COUNSELLOR, demo_config, start
 from intermediary.store import SqliteStore
+from intermediary.vault import MemoryVault
 
 __all__ = ["PLANTED_NAME", "PLANTED_TEXT", "SCRIPT", "run_demo"]
 
@@ -114,7 +115,8 @@ async def run_demo(console: Console | None = None, *, workdir: Path | None = Non
         folder = workdir or Path(tmp)
         counsellor_key = crypto.CounsellorKey.generate()
         config = demo_config(counsellor_key.public)
-        store = SqliteStore(folder / "demo.db")
+        # the demo's keys go with its temporary folder; a real vault lives apart (OFFICE.md)
+        store = SqliteStore(folder / "demo.db", vault=MemoryVault())
         runtime = await start(
             config,
             crypto.ServiceKeys.generate(),
@@ -138,6 +140,7 @@ async def run_demo(console: Console | None = None, *, workdir: Path | None = Non
 
             console.rule("intermediary — a case from start to finish")
             problems = 0
+            case_id = ""
             for narration, lines in SCRIPT:
                 console.print(Panel(Text(narration), border_style="blue"))
                 for template in lines:
@@ -145,7 +148,9 @@ async def run_demo(console: Console | None = None, *, workdir: Path | None = Non
                     problems += await run_lines(
                         runtime, front, [filled], printer, echo=True, profile=profile
                     )
-            case_id = (await runtime.service.cases_of(saskia))[0].case_id
+                    # noted while it is open: once closed, nothing knows it is Saskia's
+                    opened = await runtime.service.cases_of(saskia)
+                    case_id = opened[0].case_id if opened else case_id
             await _show_database(console, folder, case_id)
             console.rule("On the counsellor's own machine, with the counsellor's key")
             entries = await open_case_file(store, case_id, counsellor_key)

@@ -28,12 +28,14 @@ __all__ = [
     "IntermediaryError",
     "InvalidInput",
     "KeyFileError",
+    "NeedsUpgrade",
     "NotAllowed",
     "OperatorError",
     "PermanentDeliveryError",
     "ProtocolError",
     "RateLimited",
     "StorageError",
+    "TamperedRecord",
     "TransientDeliveryError",
     "UnknownCase",
     "WrongPassphrase",
@@ -191,6 +193,13 @@ class ConcurrentUpdate(StorageError):
     default_key = "errors.concurrent_update"
 
 
+class NeedsUpgrade(StorageError):
+    """The database holds rows of an older schema that only ``intermediary upgrade``,
+    with the service key, can bring up to date (case rows without a MAC)."""
+
+    default_key = "errors.needs_upgrade"
+
+
 # --- data was tampered with ------------------------------------------------------------
 
 
@@ -204,6 +213,13 @@ class IntegrityError(IntermediaryError):
 
     fault = Fault.TAMPERING
     default_key = "errors.integrity"
+
+
+class TamperedRecord(IntegrityError):
+    """A case row does not carry the service's MAC: someone wrote or edited it outside
+    the service. Nothing is decided on it, and the refusal is audited."""
+
+    default_key = "errors.tampered_record"
 
 
 # --- the platform's fault --------------------------------------------------------------

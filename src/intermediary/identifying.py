@@ -2,18 +2,29 @@
 storing those words.
 
 At intake the service keeps keyed hashes (:func:`crypto.term_index`) of the
-reporter's name parts, handle and e-mail; a draft's words are hashed the same
-way and compared. The hashes are deleted with the routing address when the
-case closes.
+reporter's name parts, handle and e-mail; later it adds what the reporter wrote
+about themselves (:mod:`intermediary.core.introductions`) and what the counsellor
+flagged. A draft's words are hashed the same way and compared. Both sides use the
+normal form of :mod:`intermediary.core.identity_text` (NFKC, invisible characters
+removed, case folded, words whole and split), so "Saskia's", "Sas\\u00adkia" and
+"Ｓａｓｋｉａ" all meet "saskia". The hashes are deleted with the routing address
+when the case closes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from intermediary import crypto
 from intermediary.codec import Identity
+from intermediary.core.identity_text import (
+    MAX_PHRASE,
+    candidates,
+    phrase_forms,
+    telling,
+    term_words,
+)
+from intermediary.core.identity_text import words as _all_words
 
 __all__ = [
     "MAX_PHRASE",
@@ -24,73 +35,50 @@ __all__ = [
     "words",
 ]
 
-#: Dutch name particles and very short parts would warn on every draft.
-_IGNORED = frozenset({"van", "der", "den", "de", "het", "ter", "ten", "von", "la", "le", "du"})
-_WORD = re.compile(r"[\w][\w.@+'-]*[\w]|[\w]", re.UNICODE)
-
 
 def tokens(text: str) -> list[str]:
-    """Every word of ``text``, lower case, without a leading @."""
-    return [raw.lower().lstrip("@") for raw in _WORD.findall(text)]
-
-
-def _telling(word: str) -> bool:
-    """Whether one word alone is worth a warning (not "de", "van", or a digit)."""
-    return len(word) >= 3 and word not in _IGNORED
+    """Every word of ``text``, normalised and whole, without a leading @."""
+    return _all_words(text)
 
 
 def words(text: str) -> list[str]:
     """The words of ``text`` that can identify on their own."""
-    return [w for w in tokens(text) if _telling(w)]
+    return [w for w in tokens(text) if telling(w)]
 
 
 def _phrases(identity: Identity) -> Iterable[str]:
-    yield identity.address
+    address = identity.address
+    if address.startswith("@") and ":" in address:
+        # a Matrix id: the server's name is everybody's, only the local part is theirs
+        address = address.split(":", 1)[0]
+    yield address
     yield identity.handle
     yield identity.email
-    if "@" in identity.email:
-        yield identity.email.split("@", 1)[0]
+    yield identity.email.split("@", 1)[0]
     yield identity.display_name
 
 
-#: the longest phrase (in words) recognised in a draft
-MAX_PHRASE = 4
-
-
 def phrase_terms(keys: crypto.ServiceKeys, phrases: Iterable[str]) -> frozenset[str]:
-    """Keyed hashes of whole phrases ("night shift"), matched as a run of words."""
-    terms = set()
-    for phrase in phrases:
-        found = tokens(phrase)
-        if len(found) == 1 and not _telling(found[0]):
-            continue
-        if found and len(found) <= MAX_PHRASE:
-            terms.add(crypto.term_index(keys, " ".join(found)))
-    return frozenset(terms)
+    """Keyed hashes of whole phrases ("night shift"), matched as a run of words; a
+    phrase that is one e-mail address, handle or phone number is matched as such."""
+    return frozenset(
+        crypto.term_index(keys, form) for phrase in phrases for form in phrase_forms(phrase)
+    )
 
 
 def identity_terms(keys: crypto.ServiceKeys, identity: Identity) -> frozenset[str]:
-    """Keyed hashes of every identifying word the service was told."""
-    terms: set[str] = set(phrase_terms(keys, _phrases(identity)))
-    for phrase in _phrases(identity):
-        for word in words(phrase):
-            terms.add(crypto.term_index(keys, word))
-            for part in re.split(r"[.\-_+]", word):
-                if len(part) >= 3 and part not in _IGNORED:
-                    terms.add(crypto.term_index(keys, part))
-    return frozenset(terms)
+    """Keyed hashes of every identifying word the service was told: each phrase whole,
+    and each of its telling words whole and in parts (never an e-mail's domain)."""
+    phrases = [p for p in _phrases(identity) if p]
+    singles = {word for phrase in phrases for word in term_words(phrase)}
+    return phrase_terms(keys, phrases) | {crypto.term_index(keys, w) for w in singles}
 
 
 def matching_words(keys: crypto.ServiceKeys, text: str, terms: frozenset[str]) -> tuple[str, ...]:
-    """The words of ``text`` that match an identifying term, in order, once each."""
+    """The words of ``text`` that match an identifying term, once each: longer runs of
+    words first, then single words, then e-mail addresses, handles and phone numbers
+    (as they appear, so the counsellor can find them)."""
     if not terms:
         return ()
-    found = tokens(text)
-    hits = [
-        " ".join(found[i : i + n])
-        for n in range(MAX_PHRASE, 0, -1)
-        for i in range(len(found) - n + 1)
-        if (n > 1 or _telling(found[i]))
-        and crypto.term_index(keys, " ".join(found[i : i + n])) in terms
-    ]
+    hits = [c.shown for c in candidates(text) if crypto.term_index(keys, c.term) in terms]
     return tuple(dict.fromkeys(hits))

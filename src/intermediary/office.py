@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from intermediary.checkpoint import make_checkpoint
 from intermediary.codec import load_case
 from intermediary.core import (
     Case,
@@ -35,6 +36,7 @@ from intermediary.core import (
     purge_due,
     report_year,
 )
+from intermediary.core.effects import Message
 from intermediary.core.states import ACTIVE
 from intermediary.errors import (
     CasePurged,
@@ -72,6 +74,8 @@ class SweepResult:
     reminders: int
     purged: tuple[str, ...]
     keys_destroyed: int
+    #: audit checkpoints queued for the counsellors this round
+    checkpoints: int = 0
 
 
 class Office:
@@ -79,6 +83,8 @@ class Office:
         self.service = service
         self.store = service.store
         self._orphans: dict[str, datetime] = {}
+        #: the chain entry the last checkpoint named (this process)
+        self._checkpointed: int | None = None
         #: dead vault keys only come from a crash, so they are looked for at start-up,
         #: then daily, and again when an orphan's grace period ends
         self._next_key_check: datetime | None = None
@@ -96,7 +102,42 @@ class Office:
         destroyed = 0
         if self._next_key_check is None or self.clock >= self._next_key_check:
             destroyed = await self.destroy_dead_keys()
-        return SweepResult(reminders, tuple(purged), destroyed)
+        checkpoints = await self.post_checkpoint()
+        await self.store.compact()
+        return SweepResult(reminders, tuple(purged), destroyed, checkpoints)
+
+    async def post_checkpoint(self) -> int:
+        """Every ``checkpoint_hours``, if the audit chain grew, send every counsellor a
+        signed checkpoint of its head (:mod:`intermediary.checkpoint`): their chat
+        history is out of reach of whoever holds the database, so a chain later cut
+        short or rewritten no longer matches what they kept. Once per period however
+        many instances run (the period is the event key). Returns how many were queued."""
+        hours = self.service.config.service.checkpoint_hours
+        if not hours:
+            return 0
+        head = await self.store.audit_head()
+        if head is None or head.seq == self._checkpointed:
+            return 0
+        now = self.clock
+        period = int(now.timestamp() // (hours * 3600))
+        token = make_checkpoint(self.service.keys, head)
+        message = Message.of(
+            "counsellor.audit_checkpoint", seq=head.seq, day=head.at.date().isoformat(), token=token
+        )
+        unit = UnitOfWork(event_key=f"checkpoint:{period}", event_at=now)
+        for org in self.service.config.organisations:
+            for counsellor in org.counsellors:
+                key = f"checkpoint.{period}.{org.id}.{counsellor.id}"
+                unit.outbox.append(
+                    self.service.sealer.counsellor_notice(org.id, counsellor.id, message, key, now)
+                )
+        try:
+            await self.service.commit(unit)
+        except DuplicateEvent:  # this period's checkpoint went out already
+            self._checkpointed = head.seq
+            return 0
+        self._checkpointed = head.seq
+        return len(unit.outbox)
 
     async def send_reminders(self) -> int:
         """Queue every reminder whose time has come and that was not queued before."""
@@ -211,6 +252,15 @@ class Office:
         held = await asyncio.to_thread(self.store.vault.case_ids)
         for case_id in held:
             state = states.get(case_id)
+            if state is None and await self.store.sealed_keys(case_id):
+                # not an orphan of a crash (that leaves no rows at all): its row is
+                # missing or failed its check. Destroying the key would finish what an
+                # insider started; it is kept, and the operator told
+                log.error(
+                    "a vault key's case has no valid record; the key is kept",
+                    extra={"case": case_id},
+                )
+                continue
             if state is None:
                 first_seen = self._orphans.setdefault(case_id, now)
                 if now - first_seen < ORPHAN_GRACE:

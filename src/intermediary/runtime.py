@@ -154,13 +154,19 @@ async def start(
     if store is None:
         store = store_of(config)
     await store.open()
-    service = Service(
-        store=store,
-        keys=keys,
-        config=config,
-        platform=platform,
-        clock=clock,
-        receipt_limits=receipt_limits,
-    )
-    worker = DeliveryWorker(store, keys, transport, clock=clock)
-    return Runtime(config, keys, store, service, worker, Office(service))
+    try:
+        service = Service(
+            store=store,
+            keys=keys,
+            config=config,
+            platform=platform,
+            clock=clock,
+            receipt_limits=receipt_limits,
+        )
+        # rows from before case rows were authenticated: only `intermediary upgrade`
+        await service.store.require_authenticated()
+    except BaseException:
+        await store.close()
+        raise
+    worker = DeliveryWorker(service.store, keys, transport, clock=clock)
+    return Runtime(config, keys, service.store, service, worker, Office(service))

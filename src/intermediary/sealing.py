@@ -4,6 +4,12 @@ Case-file entries are sealed to the case's public key; routing, pending texts
 and outbox envelopes go under the operational key, each bound to its row;
 identities are sealed to the counsellor. This is the one place that decides
 what is stored how (see docs/PROTOCOL.md, "Keeping the words").
+
+Nothing stored links two cases of one reporter: a case knows its reporter only by
+a tag of its own (:func:`crypto.reporter_tag`), and their open cases are listed in
+one sealed row found by a keyed stand-in for their address, from which a case is
+removed when it closes. Moments that only order or show things are kept to the day
+(:mod:`intermediary.coarse`).
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from intermediary import crypto
+from intermediary.coarse import to_the_day
 from intermediary.codec import (
     Envelope,
     Identity,
@@ -41,6 +49,7 @@ from intermediary.core import (
     TransferKey,
     Transition,
 )
+from intermediary.core.effects import Message
 from intermediary.errors import InvalidInput
 from intermediary.identifying import identity_terms, phrase_terms
 from intermediary.store import (
@@ -48,6 +57,7 @@ from intermediary.store import (
     CaseRow,
     OutboxItem,
     PendingRow,
+    ReporterRow,
     SealedKey,
     Store,
     StoredEntry,
@@ -56,7 +66,16 @@ from intermediary.store import (
 from intermediary.text import Locale
 from intermediary.vault import shred_key
 
-__all__ = ["Sealer", "entry_aad", "relay_statement"]
+__all__ = [
+    "Sealer",
+    "entry_aad",
+    "entry_plaintext",
+    "open_list",
+    "outbox_aad",
+    "read_entry_plaintext",
+    "relay_statement",
+    "seal_list_of",
+]
 
 log = logging.getLogger("intermediary.service")
 
@@ -64,6 +83,67 @@ log = logging.getLogger("intermediary.service")
 def entry_aad(case_id: str, seq: int, author: str, kind: str) -> bytes:
     """Associated data binding a case-file ciphertext to its row (G3)."""
     return f"intermediary-entry/1|{case_id}|{seq}|{author}|{kind}".encode()
+
+
+def entry_plaintext(at: datetime, text: str) -> bytes:
+    """What an entry's ciphertext holds: its exact moment, then its text. The row itself
+    shows only the day (:mod:`intermediary.coarse`); the counsellor still sees when each
+    word was written. ``NUL`` and 8 bytes of microseconds since 1970 (UTC): no entry text
+    begins with NUL (:func:`intermediary.core.validation.checked_text` refuses control
+    characters), so entries written before the moment moved inside read as they were."""
+    micros = round((at - _EPOCH).total_seconds() * 1_000_000)
+    return b"\x00" + micros.to_bytes(8, "big", signed=True) + text.encode("utf-8")
+
+
+def read_entry_plaintext(plaintext: bytes, stored_at: datetime) -> tuple[datetime, str]:
+    """The moment and text of an opened entry (see :func:`entry_plaintext`); an entry
+    written before the moment moved inside has only its text, and the row's time."""
+    if not plaintext.startswith(b"\x00") or len(plaintext) < 9:
+        return stored_at, plaintext.decode("utf-8")
+    micros = int.from_bytes(plaintext[1:9], "big", signed=True)
+    return _EPOCH + timedelta(microseconds=micros), plaintext[9:].decode("utf-8")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def outbox_aad(key: str, not_before: datetime) -> bytes:
+    """An outbox payload is bound to its key and its release moment: moving a relay
+    that waits for its batch forward (a database edit) makes it fail to open, so it
+    is never delivered before the agreed moment."""
+    return f"{key}|{not_before.astimezone(UTC).isoformat()}".encode()
+
+
+@dataclass
+class _Lists:
+    """The reporter lists one unit of work changes: lookup -> (version read, case ids)."""
+
+    read: dict[str, tuple[int, set[str]]] = field(default_factory=dict)
+
+    def rows(self, keys: crypto.ServiceKeys) -> list[ReporterRow]:
+        # sorted: two units that touch the same two lists lock them in the same order
+        return [
+            ReporterRow(lookup=lookup, blob=seal_list_of(keys, lookup, ids), version=version)
+            for lookup, (version, ids) in sorted(self.read.items())
+        ]
+
+
+def seal_list_of(keys: crypto.ServiceKeys, lookup: str, ids: set[str]) -> bytes:
+    """A reporter's list of open cases, sealed to their lookup (empty: delete the row)."""
+    if not ids:
+        return b""  # the row goes: nothing stays to say this person reported
+    return crypto.op_encrypt(keys, "reporter", lookup.encode(), json.dumps(sorted(ids)).encode())
+
+
+def open_list(keys: crypto.ServiceKeys, row: ReporterRow) -> set[str]:
+    """The case ids a reporter row lists (:class:`IntegrityError` if it was altered)."""
+    data = crypto.op_decrypt(keys, "reporter", row.lookup.encode(), row.blob)
+    return {str(case_id) for case_id in json.loads(data)}
+
+
+def _merged(known: tuple[str, ...], new: frozenset[str]) -> tuple[str, ...]:
+    """Identifying-word hashes with ``new`` added, never replaced (sorted: stable)."""
+    return tuple(sorted(set(known) | new))
 
 
 def relay_statement(case_id: str, text: str, counsellor_id: str) -> bytes:
@@ -83,6 +163,38 @@ class Sealer:
     def address(self, addresses: dict[str, str], fallback: str) -> str | None:
         """A configured party's address on this platform (the console uses ids)."""
         return addresses.get(self.platform, fallback if self.platform == "console" else None)
+
+    def lookup(self, platform: str, address: str) -> str:
+        """Where the reporter at ``address`` finds their open cases."""
+        return crypto.reporter_lookup(self.keys, f"{platform}\n{address}")
+
+    def tag(self, sender: Sender, case_id: str, shred: bytes) -> str:
+        """Who ``sender`` is to one case, if they are its reporter."""
+        return crypto.reporter_tag(
+            self.keys, self.lookup(sender.platform, sender.address), case_id, shred
+        )
+
+    async def open_cases(self, sender: Sender) -> set[str]:
+        """The ids of the cases the reporter at ``sender`` has open."""
+        row = await self.store.reporter_row(self.lookup(sender.platform, sender.address))
+        return set() if row is None else open_list(self.keys, row)
+
+    async def routing(self, case_id: str, shred: bytes) -> Routing | None:
+        """The case's routing, opened (``None`` once the case closed)."""
+        return await self._routing(case_id, shred)
+
+    async def terms(self, case_id: str, shred: bytes) -> frozenset[str]:
+        """The keyed hashes of the words that identify the case's reporter."""
+        routing = await self._routing(case_id, shred)
+        return frozenset(routing.terms) if routing is not None else frozenset()
+
+    async def _listed(self, lists: _Lists, lookup: str) -> set[str]:
+        if lookup not in lists.read:
+            row = await self.store.reporter_row(lookup)
+            lists.read[lookup] = (
+                (0, set()) if row is None else (row.version, open_list(self.keys, row))
+            )
+        return lists.read[lookup][1]
 
     async def unit(
         self,
@@ -113,10 +225,11 @@ class Sealer:
             case_public=public,
             receipt_hash=loaded.receipt_hash if loaded else receipt_hash,
             version=version,
-            updated_at=now,
+            updated_at=to_the_day(now),
         )
         unit = UnitOfWork(case=row, expected_version=loaded.version if loaded else None)
         shred = shred_key(self.store.vault, case.case_id)
+        lists = _Lists()
         unit.pending = [
             PendingRow(
                 case_id=case.case_id,
@@ -139,7 +252,9 @@ class Sealer:
             handle=profile.handle,
             email=profile.email,
         )
-        new_routing: Routing | None = None
+        # the routing as this unit leaves it: read once, changed by the effects in order
+        stored = await self._routing(case.case_id, shred) if loaded else None
+        current: Routing | None = stored
         deliveries: list[Deliver] = []
         for effect in transition.effects:
             match effect:
@@ -147,7 +262,7 @@ class Sealer:
                     blob = crypto.seal_entry(
                         crypto.CasePublicKey(public),
                         entry_aad(case.case_id, seq, author, kind),
-                        text.encode("utf-8"),
+                        entry_plaintext(now, text),
                     )
                     unit.entries.append(
                         StoredEntry(
@@ -156,26 +271,24 @@ class Sealer:
                             kind=kind,
                             author=author,
                             blob=blob,
-                            created_at=now,
+                            created_at=to_the_day(now),
                         )
                     )
                 case Reroute():
-                    new_routing = Routing(
-                        platform=sender.platform, address=sender.address, locale=profile.locale
+                    if current is not None:  # a resume: the case leaves the old account
+                        await self._unlist(lists, current, case.case_id)
+                    known = current.terms if current is not None else ()
+                    current = Routing(
+                        platform=sender.platform,
+                        address=sender.address,
+                        locale=profile.locale,
+                        terms=_merged(known, identity_terms(self.keys, identity)),
                     )
-                    unit.routing = crypto.op_encrypt(
-                        self.keys,
-                        "routing",
-                        case.case_id.encode(),
-                        new_routing.model_dump_json().encode(),
-                        shred=shred,
-                    )
-                    unit.identity_terms = await self._terms(
-                        loaded, unit, identity_terms(self.keys, identity)
-                    )
-                case RememberTerms(words=words):
-                    unit.identity_terms = await self._terms(
-                        loaded, unit, phrase_terms(self.keys, words)
+                    lookup = self.lookup(sender.platform, sender.address)
+                    (await self._listed(lists, lookup)).add(case.case_id)
+                case RememberTerms(words=words) if current is not None:
+                    current = current.model_copy(
+                        update={"terms": _merged(current.terms, phrase_terms(self.keys, words))}
                     )
                 case SealIdentity():
                     sealed = crypto.seal_identity(
@@ -184,10 +297,12 @@ class Sealer:
                         identity.model_dump_json().encode(),
                     )
                     unit.identity = crypto.shred_seal(shred, "identity", case.case_id, sealed)
-                case ForgetRouting():
+                case ForgetRouting() | Shred():
+                    if current is not None:
+                        await self._unlist(lists, current, case.case_id)
+                    current = None
                     unit.forget_routing = True
-                case Shred():
-                    unit.shred = True
+                    unit.shred = unit.shred or isinstance(effect, Shred)
                 case TransferKey(leaving=leaving, successor=successor):
                     holder = f"counsellor:{successor}"
                     if transfer is None or transfer.holder != holder:
@@ -207,22 +322,29 @@ class Sealer:
                     )
                 case Deliver():
                     deliveries.append(effect)
+        if current is not None and current != stored:
+            unit.routing = crypto.op_encrypt(
+                self.keys,
+                "routing",
+                case.case_id.encode(),
+                current.model_dump_json().encode(),
+                shred=shred,
+            )
+        unit.reporters = lists.rows(self.keys)
+        # a message queued by this unit still reaches the reporter it was written to,
+        # even when the unit forgets the routing (the closing notice)
+        reach = current or stored
         for index, deliver in enumerate(deliveries):
             item = await self.outbox_item(
-                case, deliver, f"{case.case_id}.{version + 1}.{index}", new_routing, now, shred
+                case, deliver, f"{case.case_id}.{version + 1}.{index}", reach, now, shred
             )
             if item is not None:
                 unit.outbox.append(item)
         return unit
 
-    async def _terms(
-        self, loaded: CaseRow | None, unit: UnitOfWork, new: frozenset[str]
-    ) -> frozenset[str]:
-        """The case's identifying-word index with ``new`` added (never replaced)."""
-        if unit.identity_terms is not None:
-            return unit.identity_terms | new
-        existing = await self.store.identity_terms(loaded.case_id) if loaded else frozenset()
-        return existing | new
+    async def _unlist(self, lists: _Lists, routing: Routing, case_id: str) -> None:
+        """Take a case off its reporter's list (it closed, or moved to another account)."""
+        (await self._listed(lists, self.lookup(routing.platform, routing.address))).discard(case_id)
 
     async def outbox_item(
         self,
@@ -279,17 +401,51 @@ class Sealer:
             quote=deliver.message.quote,
             signature=signature,
         )
+        not_before = deliver.not_before or now
         return OutboxItem(
             key=key,
             case_id=case.case_id,
             org_id=case.org_id,
             payload=crypto.op_encrypt(
-                self.keys, "outbox", key.encode(), envelope.model_dump_json().encode(), shred=shred
+                self.keys,
+                "outbox",
+                outbox_aad(key, not_before),
+                envelope.model_dump_json().encode(),
+                shred=shred,
             ),
-            not_before=deliver.not_before or now,
-            created_at=now,
+            not_before=not_before,
+            created_at=to_the_day(now),
             # one lane per recipient and case: delivered in the order committed
             lane=crypto.lane_index(self.keys, case.case_id, party),
+        )
+
+    def counsellor_notice(
+        self, org_id: str, counsellor_id: str, message: Message, key: str, now: datetime
+    ) -> OutboxItem:
+        """A message to one counsellor about no case (an audit checkpoint), in their
+        language, on this service's platform."""
+        org = self.config.organisation(org_id)
+        assert org is not None
+        counsellor = next(c for c in org.counsellors if c.id == counsellor_id)
+        envelope = Envelope(
+            platform=self.platform,
+            address=self.address(counsellor.addresses, counsellor.id) or "",
+            locale=counsellor.locale or org.locale,
+            recipient="counsellor",
+            case_id="",
+            key=message.key,
+            params=message.values,
+            quote=message.quote,
+        )
+        return OutboxItem(
+            key=key,
+            case_id=None,
+            org_id=org_id,
+            payload=crypto.op_encrypt(
+                self.keys, "outbox", outbox_aad(key, now), envelope.model_dump_json().encode()
+            ),
+            not_before=now,
+            created_at=to_the_day(now),
         )
 
     async def _routing(self, case_id: str, shred: bytes) -> Routing | None:

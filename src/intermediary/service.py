@@ -28,6 +28,7 @@ from typing import Any
 
 from intermediary import crypto
 from intermediary.audit import linker
+from intermediary.coarse import to_the_day
 from intermediary.codec import (
     ReporterProfile,
     Sender,
@@ -78,6 +79,7 @@ from intermediary.errors import (
     UnknownCase,
 )
 from intermediary.identifying import matching_words
+from intermediary.integrity import GuardedStore, RowGuard
 from intermediary.proof import make_proof
 from intermediary.ratelimit import RateLimiter
 from intermediary.sealing import Sealer
@@ -153,6 +155,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _as_typed(case_id: str) -> str:
+    """A case code as every refusal echoes it: normalised when it is one, so that a
+    case that exists and one that does not are answered alike."""
+    return parse_case_id(case_id) or case_id
+
+
 @dataclass(frozen=True)
 class _Loaded:
     row: CaseRow
@@ -171,7 +179,6 @@ class Service:
         random: Callable[[int], bytes] = os.urandom,
         receipt_limits: crypto.KdfLimits = crypto.INTERACTIVE,
     ) -> None:
-        self.store = store
         self.keys = keys
         self.config = config
         self.platform = platform
@@ -180,7 +187,14 @@ class Service:
         self.receipt_limits = receipt_limits
         self.wake = asyncio.Event()
         self._link = linker(keys)
-        self._sealer = Sealer(keys, config, store, platform)
+        #: the store as the service sees it: case rows MAC'd in, checked out
+        self.store = GuardedStore(store, RowGuard(keys), self._link)
+        self._sealer = Sealer(keys, config, self.store, platform)
+        #: what a receipt is checked against when the case does not exist, so that the
+        #: answer takes as long as for one that does (a case's existence stays unknown)
+        self._dummy_receipt = crypto.hash_receipt(
+            keys, "VP-0000-0000", crypto.new_receipt_passphrase(random(10)), receipt_limits
+        )
         self._policies = {o.id: o.policy() for o in config.organisations}
         self._locks: dict[str, asyncio.Lock] = {}
         self.limiter = RateLimiter(
@@ -192,6 +206,16 @@ class Service:
             else None
         )
         self._check_addresses()
+        published = config.service.verify_key
+        if published and keys.verify_key.encode() != published:
+            # a key file swapped for one of the operator's own would sign a chain and
+            # relays of its own: the configured, published key says whose they must be
+            raise ConfigError(
+                detail=f"the service key file's verify key ({keys.verify_key.fingerprint()}) "
+                f"is not the published service.verify_key "
+                f"({crypto.ServiceVerifyKey.decode(published).fingerprint()}); "
+                "was the key file replaced?"
+            )
 
     # --- who is who ---------------------------------------------------------------------
 
@@ -245,8 +269,12 @@ class Service:
             return Role.MANAGEMENT
         return Role.REPORTER
 
-    def reporter_index(self, sender: Sender) -> ReporterIndex:
-        return ReporterIndex(crypto.blind_index(self.keys, f"{sender.platform}\n{sender.address}"))
+    def reporter_tag(self, sender: Sender, case_id: str) -> ReporterIndex:
+        """Who ``sender`` is to one case if they are its reporter: a value of that case
+        alone (:func:`crypto.reporter_tag`), so nothing stored links their cases."""
+        return ReporterIndex(
+            self._sealer.tag(sender, case_id, shred_key(self.store.vault, case_id))
+        )
 
     def _counsels(self, sender: Sender) -> Callable[[CaseRow], bool]:
         """Whether ``sender`` is (by configuration) the counsellor of a case row."""
@@ -275,7 +303,7 @@ class Service:
         if managers:
             known = [m for m in managers if m.destination_id in case.destinations]
             return (known or managers)[0]
-        return ReporterActor(self.reporter_index(sender))
+        return ReporterActor(self.reporter_tag(sender, case.case_id))
 
     # --- commands -----------------------------------------------------------------------
 
@@ -304,8 +332,10 @@ class Service:
             )
         case_id = await self._fresh_case_id()
         receipt = crypto.new_receipt_passphrase(self.random(10))
+        shred = crypto.new_shred_key()
+        tag = self._sealer.tag(sender, case_id, shred)
         command = OpenCase(
-            actor=ReporterActor(self.reporter_index(sender)),
+            actor=ReporterActor(ReporterIndex(tag)),
             case_id=case_id,
             counsellor_id=CounsellorId(counsellor_id),
             mode=mode,
@@ -319,7 +349,6 @@ class Service:
         org = self.config.organisation(org_id)
         assert org is not None
         counsellor = next(c for c in org.counsellors if c.id == counsellor_id)
-        shred = crypto.new_shred_key()
         # The vault key is written first: a crash before the commit leaves only an
         # orphan key, which housekeeping destroys.
         await asyncio.to_thread(self.store.vault.put, case_id, shred)
@@ -330,19 +359,28 @@ class Service:
         ]
         if self._recovery is not None:
             sealed.append(sealed_case_key(shred, secret, case_id, RECOVERY_HOLDER, self._recovery))
-        receipt_hash = await asyncio.to_thread(crypto.hash_passphrase, receipt, self.receipt_limits)
-        unit = await self._sealer.unit(
-            None,
-            transition,
-            command,
-            sender,
-            profile,
-            now=self.clock(),
-            case_public=public.raw,
-            receipt_hash=receipt_hash,
+        receipt_hash = await asyncio.to_thread(
+            crypto.hash_receipt, self.keys, case_id, receipt, self.receipt_limits
         )
-        unit.sealed_keys = sealed
-        await self._commit(unit)
+        for attempt in range(3):
+            unit = await self._sealer.unit(
+                None,
+                transition,
+                command,
+                sender,
+                profile,
+                now=self.clock(),
+                case_public=public.raw,
+                receipt_hash=receipt_hash,
+            )
+            unit.sealed_keys = sealed
+            try:
+                await self._commit(unit)
+            except ConcurrentUpdate:  # the reporter's list of cases changed meanwhile
+                if attempt == 2:
+                    raise
+                continue
+            break
         log.info("case opened", extra={"case": case_id, "org": org_id})
         return transition.case, receipt
 
@@ -360,7 +398,7 @@ class Service:
         refuse_broken_text(sender.address, case_id, fields)
         self._limit(sender)
         if kind is OpenCase:  # cases are opened by ``open_case``, with a fresh id; an
-            raise UnknownCase(case=case_id)  # existing id must not answer differently
+            raise UnknownCase(case=_as_typed(case_id))  # existing id must not answer differently
         # refused before the case is looked up, so the answer is the same for every case
         if kind is Resume:  # the receipt phrase is the proof: ``resume`` checks it
             raise NotAllowed("errors.needs_receipt", case=case_id)
@@ -431,9 +469,9 @@ class Service:
             for attempt in range(3):
                 loaded = await self._load(case_id, knew)
                 if loaded is None:
-                    raise UnknownCase(case=case_id)
+                    raise UnknownCase(case=_as_typed(case_id))
                 if kind is Draft:
-                    terms = await self.store.identity_terms(loaded.case.case_id)
+                    terms = await self._identifying_terms(loaded.case.case_id)
                     fields["identifying"] = matching_words(self.keys, fields.get("text", ""), terms)
                 command = kind(actor=actor_for(loaded.case), case_id=loaded.case.case_id, **fields)
                 transition = self._step(loaded.case, command, self.policy(loaded.case.org_id))
@@ -463,9 +501,14 @@ class Service:
         """Continue a case from another account, proven by the receipt phrase."""
         self._limit(sender)
         loaded = await self._load(case_id)
-        stored = loaded.row.receipt_hash if loaded is not None else None
-        ok = stored is not None and await asyncio.to_thread(
-            crypto.check_passphrase, stored, passphrase
+        # a missing case is checked against a dummy: the answer takes as long, so it
+        # does not tell whether the case exists
+        ok = await asyncio.to_thread(
+            crypto.check_receipt,
+            self.keys,
+            loaded.case.case_id if loaded is not None else "VP-0000-0000",
+            loaded.row.receipt_hash if loaded is not None else self._dummy_receipt,
+            passphrase,
         )
         if not ok or loaded is None:
             raise InvalidInput("errors.receipt_mismatch")
@@ -495,7 +538,7 @@ class Service:
         """Put a read of the case file (opening, exporting) in the audit chain."""
         loaded = await self._load(case_id, self._is_counsellor_of(actor))
         if loaded is None or not is_party(loaded.case, actor, self.clock()):
-            raise UnknownCase(case=case_id)
+            raise UnknownCase(case=_as_typed(case_id))
         draft = AuditDraft(
             org_id=loaded.case.org_id,
             case_id=loaded.case.case_id,
@@ -516,7 +559,7 @@ class Service:
         for m in self.management_roles(sender):
             rows += await self.store.cases_for_destination(m.org_id, m.destination_id)
         if not rows and self.role_of(sender) is Role.REPORTER:
-            rows = await self.store.cases_for_reporter(self.reporter_index(sender))
+            rows = await self._reported_by(sender)
         now = self.clock()
         live = {r.case_id: r for r in rows if r.state != State.PURGED}
         cases = [load_case(r.meta, None) for r in live.values()]
@@ -526,7 +569,7 @@ class Service:
         """One case, if ``actor`` takes part in it (else :class:`UnknownCase`)."""
         loaded = await self._load(case_id, self._is_counsellor_of(actor))
         if loaded is None or not is_party(loaded.case, actor, self.clock()):
-            raise UnknownCase(case=case_id)
+            raise UnknownCase(case=_as_typed(case_id))
         return loaded.case
 
     async def case_for(self, sender: Sender, case_id: str) -> Case:
@@ -536,10 +579,26 @@ class Service:
         if loaded is None or not is_party(
             loaded.case, self._actor(sender, loaded.case), self.clock()
         ):
-            raise UnknownCase(case=case_id)
+            raise UnknownCase(case=_as_typed(case_id))
         return loaded.case
 
     # --- internals ----------------------------------------------------------------------
+
+    async def _reported_by(self, sender: Sender) -> list[CaseRow]:
+        """The rows of the cases ``sender`` has open as a reporter, from their sealed
+        list. A listed case whose record no longer checks out is :class:`TamperedRecord`:
+        it is the reporter's own, and they are told plainly rather than that they have
+        no case."""
+        rows = []
+        for case_id in sorted(await self._sealer.open_cases(sender)):
+            found = await self.store.load_case(case_id)
+            if found is not None:
+                rows.append(found[0])
+        return rows
+
+    async def _identifying_terms(self, case_id: str) -> frozenset[str]:
+        """The keyed hashes of the words that would identify the case's reporter."""
+        return await self._sealer.terms(case_id, shred_key(self.store.vault, case_id))
 
     def _limit(self, sender: Sender) -> None:
         self.limiter.check(crypto.digest(f"{sender.platform}\n{sender.address}".encode()))
@@ -555,7 +614,7 @@ class Service:
     async def _fresh_case_id(self) -> CaseId:
         for _ in range(20):
             candidate = new_case_id(self.random(5))
-            if await self.store.load_case(candidate) is None:
+            if await self.store.inner.load_case(candidate) is None:
                 return candidate
         raise RuntimeError("could not find a free case id")  # pragma: no cover
 
@@ -605,5 +664,10 @@ class Service:
     async def _commit(self, unit: UnitOfWork) -> None:
         if unit.event_key is None and (event := CURRENT_EVENT.get()) is not None:
             unit.event_key, unit.event_at = event, self.clock()
+        if unit.event_key is not None:
+            # kept keyed and to the day: the platform's event ids and times would
+            # otherwise join this database to the platform's own records
+            unit.event_key = crypto.event_index(self.keys, unit.event_key)
+            unit.event_at = to_the_day(unit.event_at or self.clock())
         await self.store.commit(unit, self._link)
         self.wake.set()

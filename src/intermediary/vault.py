@@ -114,9 +114,14 @@ class DirectoryVault:
         self._cache[case_id] = bytes(key)
 
     def get(self, case_id: str) -> bytes | None:
-        if case_id in self._cache:
-            return self._cache[case_id]
         path = self._path(case_id)
+        if case_id in self._cache:
+            # one stat: a key destroyed meanwhile (a purge by another instance sharing the
+            # folder) leaves this instance's memory too, and opens nothing more here
+            if path.exists():
+                return self._cache[case_id]
+            del self._cache[case_id]
+            return None
         try:
             data = path.read_bytes()
         except FileNotFoundError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from intermediary.core import (
     Acknowledge,
     ActionKind,
+    ApprovalKind,
     Approve,
     Audit,
     CaseId,
@@ -48,6 +50,8 @@ from intermediary.core import (
     Withdraw,
     step,
 )
+from intermediary.core.counsellor_steps import DraftMayIdentify
+from intermediary.core.effects import RememberTerms
 from intermediary.core.states import AFTER_RELAY
 from intermediary.core.validation import text_digest
 from intermediary.errors import Fault, InvalidInput, NotAllowed, UnknownCase, WrongState
@@ -249,20 +253,123 @@ def test_draft_needs_a_destination_when_there_are_several() -> None:
         )  # type: ignore[arg-type]
 
 
-def test_identifying_draft_is_held_until_confirmed_unless_disclosure_is_open() -> None:
-    counsellor = actor_for(Role.COUNSELLOR)
+@pytest.mark.parametrize("disclosure", [Disclosure.ANONYMOUS, Disclosure.CONFIDENTIAL])
+def test_a_draft_with_the_reporters_identifying_words_is_refused_even_confirmed(
+    disclosure: Disclosure,
+) -> None:
+    # G1: no identity to management; the counsellor's "send anyway" cannot override it
     draft = Draft(
-        actor=counsellor,
+        actor=actor_for(Role.COUNSELLOR),
         case_id=CASE,
         text="Saskia reports",
         destinations=(BOARD,),
         identifying=("saskia",),
     )
-    with pytest.raises(DraftIdentifies, match="saskia"):
-        step(case_in(State.OPEN), draft, ctx())
-    assert step(case_in(State.OPEN), replace(draft, confirmed=True), ctx()).case.pending
+    for confirmed in (False, True):
+        with pytest.raises(DraftIdentifies, match="saskia") as refused:
+            step(
+                case_in(State.OPEN, disclosure=disclosure),
+                replace(draft, confirmed=confirmed),
+                ctx(),
+            )
+        assert "not even with !draft!" in str(refused.value)
+        assert "!disclosure open" in str(refused.value)
+
+
+def test_a_draft_naming_the_reporter_passes_without_warning_in_an_open_case() -> None:
+    draft = Draft(
+        actor=actor_for(Role.COUNSELLOR),
+        case_id=CASE,
+        text="Saskia (saskia@example.org, @sjansen) reports",
+        destinations=(BOARD,),
+        identifying=("saskia", "saskia@example.org", "sjansen"),
+    )
     open_case = case_in(State.OPEN, disclosure=Disclosure.OPEN)
     assert step(open_case, draft, ctx()).case.state is State.AWAITING_CONSENT
+
+
+@pytest.mark.parametrize("disclosure", list(Disclosure))
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Mail piet.bakker@example.org about it.", "piet.bakker@example.org"),
+        ("Ask @pbakker in the channel.", "@pbakker"),
+        ("Call 06-12345678 after five.", "06-12345678"),
+        ("Or +31 6 1234 5678.", "+31 6 1234 5678"),
+        ("Ｐｉｅｔ＠ｅｘａｍｐｌｅ．ｏｒｇ wrote.", "piet@example.org"),
+    ],
+)
+def test_a_draft_with_someone_elses_contact_details_is_a_warning_that_may_be_overridden(
+    disclosure: Disclosure, text: str, shown: str
+) -> None:
+    draft = Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE, text=text, destinations=(BOARD,))
+    case = case_in(State.OPEN, disclosure=disclosure)
+    with pytest.raises(DraftMayIdentify, match=re.escape(shown)) as warned:
+        step(case, draft, ctx())
+    assert "!draft!" in str(warned.value)
+    assert step(case, replace(draft, confirmed=True), ctx()).case.state is State.AWAITING_CONSENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On 01-03-2024 12:30 he shouted again, in room 1.23.",
+        "The invoice of 12.345.678 euro was paid twice; see @here and @channel.",
+        "It happened between 2019 and 2024, on 2024-03-01.",
+    ],
+)
+def test_dates_amounts_and_room_mentions_are_not_contact_details(text: str) -> None:
+    draft = Draft(actor=actor_for(Role.COUNSELLOR), case_id=CASE, text=text, destinations=(BOARD,))
+    assert step(case_in(State.OPEN), draft, ctx()).case.state is State.AWAITING_CONSENT
+
+
+def test_a_refusal_names_a_long_list_of_words_only_in_part() -> None:
+    addresses = " ".join(f"person{n}@example.org" for n in range(30))
+    draft = Draft(
+        actor=actor_for(Role.COUNSELLOR), case_id=CASE, text=addresses, destinations=(BOARD,)
+    )
+    with pytest.raises(DraftMayIdentify) as warned:
+        step(case_in(State.OPEN), draft, ctx())
+    assert "person11@example.org" in str(warned.value)
+    assert "person12@" not in str(warned.value)
+    assert "(+18)" in str(warned.value)
+
+
+def test_the_reporters_own_contact_detail_is_refused_not_warned_outside_open() -> None:
+    draft = Draft(
+        actor=actor_for(Role.COUNSELLOR),
+        case_id=CASE,
+        text="Write to s.jansen@example.org",
+        destinations=(BOARD,),
+        identifying=("s.jansen@example.org",),
+        confirmed=True,
+    )
+    with pytest.raises(DraftIdentifies, match=re.escape("s.jansen@example.org")):
+        step(case_in(State.OPEN), draft, ctx())
+
+
+# --- what the reporter says of themselves ----------------------------------------------
+
+
+def test_a_reporters_self_introduction_is_remembered_as_identifying() -> None:
+    text = "Hello. My name is Anne-Marie van Dijk, you can reach me at amvd@example.org."
+    t = step(case_in(State.OPEN), SendMessage(actor=reporter, case_id=CASE, text=text), ctx())
+    (remember,) = [e for e in t.effects if isinstance(e, RememberTerms)]
+    assert set(remember.words) >= {
+        "Anne-Marie van Dijk",
+        "anne",
+        "marie",
+        "dijk",
+        "amvd@example.org",
+    }
+    assert "van" not in remember.words
+    assert "example" not in remember.words
+
+
+def test_a_reporter_writing_about_a_colleague_teaches_nothing() -> None:
+    text = "My colleague's name is Piet Bakker; his e-mail is piet@example.org. He shouts."
+    t = step(case_in(State.OPEN), SendMessage(actor=reporter, case_id=CASE, text=text), ctx())
+    assert not [e for e in t.effects if isinstance(e, RememberTerms)]
 
 
 # --- reporter rights -------------------------------------------------------------------
@@ -530,3 +637,32 @@ def test_a_clean_draft_says_nothing_of_invisible_characters() -> None:
     keys = [e.message.key for e in t.effects if isinstance(e, Deliver)]
     assert "counsellor.invisible_removed" not in keys
     assert t.case.pending[0].text == "Zoë wrote it 🙂, café."
+
+
+def test_an_answered_text_is_not_called_replaced_by_another_kind() -> None:
+    """Relay 1 rejected while minutes 2 wait: ``!approve 1`` must not say that 2 is a
+    newer version of it (found by mutation testing), but what is waiting now."""
+    case = case_in(State.AWAITING_CONSENT)
+    rejected = step(case, Reject(actor=reporter, case_id=CASE, number=1, reason=""), ctx())
+    assert [p.number for p in rejected.case.pending] == [2]
+    with pytest.raises(InvalidInput) as info:
+        step(rejected.case, Approve(actor=reporter, case_id=CASE, number=1), ctx())
+    assert info.value.key == "errors.not_waiting"
+    assert info.value.params == {"number": 1, "waiting": "2"}
+    assert "replaced" not in str(info.value)
+    assert "Waiting now: 2" in str(info.value)
+
+
+def test_a_text_replaced_twice_names_the_one_waiting_now() -> None:
+    counsellor = actor_for(Role.COUNSELLOR)
+    case = case_in(State.AWAITING_CONSENT)
+    for text in ("second try", "third try"):
+        case = step(
+            case, Draft(actor=counsellor, case_id=CASE, text=text, destinations=(BOARD,)), ctx()
+        ).case
+    newest = max(p.number for p in case.pending if p.kind is ApprovalKind.RELAY)
+    for old in (1, newest - 1):
+        with pytest.raises(InvalidInput) as info:
+            step(case, Approve(actor=reporter, case_id=CASE, number=old), ctx())
+        assert info.value.key == "errors.superseded"
+        assert info.value.params["newer"] == newest

@@ -439,7 +439,8 @@ def is_party(t: Tracked, actor: Any, now: datetime) -> bool:
     assert case is not None
     match actor:
         case ReporterActor(index=index):
-            return index == case.reporter
+            # nothing recognises the reporter of a closed case (issue 14)
+            return index == case.reporter and case.state not in (State.CLOSED, State.PURGED)
         case CounsellorActor(org_id=org, counsellor_id=counsellor):
             return org == case.org_id and counsellor == case.counsellor_id
         case ManagementActor(org_id=org, destination_id=destination):
@@ -683,7 +684,9 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.check_relays(t, old, command, ctx, new, effects)
         self.check_identity(t, old, command, ctx, new, effects)
         self.check_deadlines(t, old, command, ctx, new, effects)
-        if new.reporter not in t.reporters:
+        if new.state in (State.CLOSED, State.PURGED):
+            assert new.reporter == "", "a closed case still recognises its reporter"
+        elif new.reporter not in t.reporters:
             t.reporters.append(new.reporter)
 
     # I5
@@ -831,7 +834,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         if isinstance(command.actor, ManagementActor):
             destination = command.actor.destination_id
             assert t.knows(destination, ctx.now), f"{destination} acted before being told"
-        secrets = [*t.reporters, new.reporter, t.receipt]
+        secrets = [x for x in (*t.reporters, new.reporter, t.receipt) if x]
         for effect in effects:
             strings = _strings(effect)
             to_management = isinstance(effect, Deliver) and isinstance(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from intermediary_matrix.bot import MatrixBot
 
 from intermediary import crypto
 from tests.matrix.people import Person
@@ -127,13 +130,36 @@ async def world(
         await person.stop()
 
 
-async def open_case(world: World, first: str = "hello") -> tuple[str, str]:
-    """Saskia opens a consult case by DM; returns her DM and the counsellor's case room."""
+async def open_case(
+    world: World, first: str = "hello", *, mode: str = "consult"
+) -> tuple[str, str]:
+    """Saskia opens a case by DM; returns her DM and the counsellor's case room."""
     saskia = world.person("saskia")
     dm = await saskia.dm(world.bot_user)
     await saskia.wait_joined(dm, world.bot_user)
-    await saskia.say(dm, "!new mode=consult disclosure=anonymous category=bullying")
+    await saskia.say(dm, f"!new mode={mode} disclosure=anonymous category=bullying")
     await saskia.wait_for("first message", dm)
     await saskia.say(dm, first)
     await saskia.wait_for("Your case code is", dm)
     return dm, await world.person("daan").joined_room_with(first)
+
+
+async def relay(world: World, dm: str, room: str, words: str) -> None:
+    """The counsellor drafts ``words``, the reporter approves, the board receives them."""
+    saskia, daan, boss = world.person("saskia"), world.person("daan"), world.person("boss")
+    await daan.say(room, f"!draft {words}")
+    approval = await saskia.wait_for(words, dm)
+    number = re.search(r"!approve (\d+)", approval).group(1)  # type: ignore[union-attr]
+    await saskia.say(dm, f"!approve {number}")
+    await boss.wait_for(words, world.management_room, timeout=60)
+
+
+async def bot_knows(bot: MatrixBot, person: Person, timeout: float = 30.0) -> None:
+    """Until the bot has ``person``'s session in its device store (it could encrypt to it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        devices = bot.client.device_store.active_user_devices(person.user_id)
+        if person.device_id in {d.id for d in devices}:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("the bot never saw the session")

@@ -9,20 +9,32 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from intermediary_matrix.crosssign import bootstrap
 from nio import (
     AsyncClient,
     AsyncClientConfig,
     InviteMemberEvent,
     LoginResponse,
     MatrixRoom,
+    MegolmEvent,
     RoomCreateResponse,
     RoomMessageNotice,
     RoomMessageText,
 )
 
+from intermediary import crypto
+
+#: a person's cross-signing seeds: sealed under a key of their own, in a file
+Identity = tuple[crypto.ServiceKeys, Path]
+
 
 class Person:
-    """One person's Element-like client: logs in, syncs, decrypts, remembers messages."""
+    """One person's Element-like client: logs in, syncs, decrypts, remembers messages.
+
+    Like current Element releases it sets up cross-signing at its first login (a
+    master and a self-signing key) and signs its own session; a second session of
+    the same person shares the ``identity`` of the first and is signed by it too.
+    """
 
     def __init__(
         self,
@@ -33,6 +45,8 @@ class Person:
         auto_join: bool = True,
         encryption: bool = True,
         sync_timeout_ms: int = 500,
+        cross_signing: bool = True,
+        identity: Identity | None = None,
     ) -> None:
         store.mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(
@@ -48,6 +62,17 @@ class Person:
         self.messages: dict[str, list[str]] = defaultdict(list)
         self.received: list[tuple[str, str, str]] = []
         self.sources: list[dict[str, Any]] = []
+        #: (room, sender) of every event this session received but could not decrypt
+        self.undecryptable: list[tuple[str, str]] = []
+        #: (room, sender, body) of every message this session read, its own included
+        self.read: list[tuple[str, str, str]] = []
+        self.cross_signing = cross_signing
+        self.identity: Identity = identity or (
+            crypto.ServiceKeys.generate(),
+            store / "cross-signing.sealed",
+        )
+        #: the master key of this person's cross-signing identity, once made
+        self.master_key = ""
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -59,7 +84,10 @@ class Person:
         assert isinstance(answer, LoginResponse), answer
         if self.client.should_upload_keys:
             await self.client.keys_upload()
+        if self.cross_signing:
+            await self.cross_sign(password)
         self.client.add_event_callback(self._on_message, (RoomMessageText, RoomMessageNotice))
+        self.client.add_event_callback(self._on_undecryptable, MegolmEvent)
         self.client.add_event_callback(self._on_invite, InviteMemberEvent)
         await self.client.sync(timeout=0, full_state=True)
         self._task = asyncio.create_task(self.client.sync_forever(timeout=self.sync_timeout_ms))
@@ -67,10 +95,29 @@ class Person:
     async def _on_message(
         self, room: MatrixRoom, event: RoomMessageText | RoomMessageNotice
     ) -> None:
+        self.read.append((room.room_id, event.sender, event.body))
         if event.sender != self.client.user_id:
             self.messages[room.room_id].append(event.body)
             self.received.append((room.room_id, event.sender, event.body))
             self.sources.append(event.source)
+
+    async def cross_sign(self, password: str = "password") -> str:
+        """Upload this person's identity if the server has another one, sign this session."""
+        self.master_key = await bootstrap(self.client, *self.identity, password)
+        return self.master_key
+
+    async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
+        self.undecryptable.append((room.room_id, event.sender))
+
+    @property
+    def device_id(self) -> str:
+        return str(self.client.device_id)
+
+    @property
+    def session_key(self) -> str:
+        """This session's Ed25519 key, as a client shows it under "session key"."""
+        assert self.client.olm is not None
+        return str(self.client.olm.account.identity_keys["ed25519"])
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
         if (

@@ -228,6 +228,14 @@ class Synapse:
         with urllib.request.urlopen(request, timeout=30) as response:
             return dict(json.load(response))
 
+    def reset_password(self, admin_token: str, user_id: str, new_password: str) -> None:
+        """What a homeserver admin can do to any account (its sessions stay logged in)."""
+        self.post(
+            f"/_synapse/admin/v1/reset_password/{user_id}",
+            admin_token,
+            {"new_password": new_password, "logout_devices": False},
+        )
+
     def login(self, user: str, password: str = "password") -> str:
         body = {
             "type": "m.login.password",

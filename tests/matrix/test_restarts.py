@@ -12,7 +12,8 @@ from pathlib import Path
 
 from intermediary.casefile import open_case_file
 from intermediary.store import SqliteStore
-from tests.matrix.conftest import PLANTED_NAME, World
+from tests.matrix.conftest import PLANTED_NAME, World, open_case
+from tests.matrix.test_case_over_matrix import running_bot
 
 CASE = re.compile(r"VP-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -86,3 +87,21 @@ async def test_restarts_lose_nothing_and_repeat_nothing(world: World) -> None:
     assert "message 3" not in log
     assert saskia.user_id not in log
     assert PLANTED_NAME not in log
+
+
+async def test_after_a_quiet_restart_the_bot_still_knows_its_rooms(world: World) -> None:
+    """Nothing happened while the bot was down: its first sync then carries the same
+    token it stopped at, which matrix-nio took for a response it had already handled,
+    so the bot knew none of its rooms, and wrote to the reporter in a new direct chat."""
+    saskia, daan = world.person("saskia"), world.person("daan")
+    async with running_bot(world):
+        dm, room = await open_case(world, "the first words")
+    async with running_bot(world) as bot:
+        for _ in range(50):
+            if dm in bot.client.rooms:
+                break
+            await asyncio.sleep(0.1)
+        assert world.management_room in bot.client.rooms
+        await daan.say(room, "An answer after a quiet restart.")
+        await saskia.wait_for("An answer after a quiet restart.", dm)
+    assert len(saskia.client.rooms) == 1  # no second direct chat

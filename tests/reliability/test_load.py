@@ -50,6 +50,7 @@ from aiohttp import web
 from bench.common import percentile
 from intermediary_slack import SlackTransport, build_app
 from intermediary_slack.app import web_app
+from intermediary_slack.channels import ChannelGuard
 from intermediary_slack.state import ThreadBook
 from nio import MatrixRoom, MegolmEvent, RoomMessageNotice, RoomMessageText, RoomSendResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -348,7 +349,8 @@ class Watching(StandIn):
 
     by_channel: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     counsellor: Delivered = field(default_factory=Delivered)
-    tokens: set[str] = field(default_factory=set)
+    #: the load's tokens seen in the counsellor's posts
+    seen_tokens: set[str] = field(default_factory=set)
     changed: dict[str, asyncio.Event] = field(default_factory=dict)
     seen: int = 0
 
@@ -361,7 +363,7 @@ class Watching(StandIn):
             self.by_channel[channel].append(text)
             if channel == COUNSELLOR_SLACK:
                 self.counsellor.add(str(call.args.get("thread_ts") or "-"), text)
-                self.tokens.update(TOKEN.findall(text))
+                self.seen_tokens.update(TOKEN.findall(text))
             if channel in self.changed:
                 self.changed[channel].set()
         self.seen = len(self.calls)
@@ -401,19 +403,23 @@ async def slack_load(tmp_path: Path) -> AsyncIterator[SlackWorld]:
     config = ServiceConfig(service=ServiceSection(rate_burst=RATE_BURST), organisations=[org])
     client = AsyncWebClient(token="xoxb-test", base_url=standin.base_url)
     threads = ThreadBook()
+    guard = ChannelGuard.from_config(client, config)
     runtime = await start(
         config,
         crypto.ServiceKeys.generate(),
         # no per-channel spacing: Slack's one post a second per channel would make the
         # counsellor's 2,200 posts take 37 minutes, and measure nothing of ours
-        SlackTransport(client, per_channel_interval=0, threads=threads),
+        SlackTransport(client, per_channel_interval=0, threads=threads, channels=guard),
         platform="slack",
         store=SqliteStore(tmp_path / "slack.db"),
         receipt_limits=crypto.MIN,
     )
+    guard.attach(runtime.service)
     stop = asyncio.Event()
     worker = asyncio.create_task(runtime.worker.run_forever(runtime.service.wake, stop))
-    app = build_app(runtime.service, client=client, signing_secret=SECRET, threads=threads)
+    app = build_app(
+        runtime.service, client=client, signing_secret=SECRET, threads=threads, guard=guard
+    )
     runner = web.AppRunner(web_app(app))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -422,7 +428,7 @@ async def slack_load(tmp_path: Path) -> AsyncIterator[SlackWorld]:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         yield SlackWorld(
-            standin, runtime, f"http://127.0.0.1:{port}/slack/events", session, key, tmp_path
+            standin, runtime, f"http://127.0.0.1:{port}/slack/events", session, key, tmp_path, guard
         )
     stop.set()
     await asyncio.wait_for(worker, 30)
@@ -460,9 +466,9 @@ async def test_many_employees_at_once_through_slack(slack_load: SlackWorld) -> N
     await all_at_once(len(employees), employee)
     progress("slack: every message was sent; waiting for the counsellor to have them")
     await wait_until(
-        lambda: wanted <= standin.tokens and confirmed() == len(employees),
+        lambda: wanted <= standin.seen_tokens and confirmed() == len(employees),
         lambda: (
-            f"{len(wanted - standin.tokens)} messages, {len(employees) - confirmed()} "
+            f"{len(wanted - standin.seen_tokens)} messages, {len(employees) - confirmed()} "
             f"confirmations; employee 0 was told: {standin.by_channel.get(employees[0].address)}"
         ),
     )

@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 from intermediary_slack import SlackTransport, build_app
 from intermediary_slack.app import web_app
+from intermediary_slack.channels import ChannelGuard
 from intermediary_slack.state import ThreadBook
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -46,6 +47,8 @@ class SlackWorld:
     session: aiohttp.ClientSession
     counsellor_key: crypto.CounsellorKey
     folder: Path | None = None
+    #: the transport's check of management channels
+    guard: ChannelGuard | None = None
 
     async def post(
         self,
@@ -132,13 +135,31 @@ class SlackWorld:
 
 
 @pytest.fixture
-async def slack(tmp_path: Path) -> AsyncIterator[SlackWorld]:
+def text_limit() -> int:
+    """The organisation's text limit in the ``slack`` world (a test module may override
+    this fixture, e.g. with the largest limit a configuration allows)."""
+    return 4000
+
+
+def _text_limit(request: pytest.FixtureRequest) -> int:
+    """The ``text_limit`` fixture where the test can see one; the default elsewhere (a
+    module outside tests/slack/ that imports only ``slack``)."""
+    try:
+        return int(request.getfixturevalue("text_limit"))
+    except pytest.FixtureLookupError:
+        return 4000
+
+
+@pytest.fixture
+async def slack(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[SlackWorld]:
+    text_limit = _text_limit(request)
     standin = StandIn()
     await standin.start()
     key = crypto.CounsellorKey.generate()
     org = OrganisationConfig(
         id="acme",
         name="Acme",
+        text_limit=text_limit,
         counsellors=[
             CounsellorConfig(
                 id="daan",
@@ -162,15 +183,19 @@ async def slack(tmp_path: Path) -> AsyncIterator[SlackWorld]:
     )
     client = AsyncWebClient(token="xoxb-test", base_url=standin.base_url)
     threads = ThreadBook()
+    guard = ChannelGuard.from_config(client, config)
     runtime = await start(
         config,
         crypto.ServiceKeys.generate(),
-        SlackTransport(client, per_channel_interval=0, threads=threads),
+        SlackTransport(client, per_channel_interval=0, threads=threads, channels=guard),
         platform="slack",
         store=SqliteStore(tmp_path / "slack.db"),
         receipt_limits=crypto.MIN,
     )
-    app = build_app(runtime.service, client=client, signing_secret=SECRET, threads=threads)
+    guard.attach(runtime.service)
+    app = build_app(
+        runtime.service, client=client, signing_secret=SECRET, threads=threads, guard=guard
+    )
     runner = web.AppRunner(web_app(app))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -178,7 +203,7 @@ async def slack(tmp_path: Path) -> AsyncIterator[SlackWorld]:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as session:
         yield SlackWorld(
-            standin, runtime, f"http://127.0.0.1:{port}/slack/events", session, key, tmp_path
+            standin, runtime, f"http://127.0.0.1:{port}/slack/events", session, key, tmp_path, guard
         )
     await runner.cleanup()
     await runtime.close()

@@ -110,21 +110,33 @@ async def test_a_case_is_one_thread_with_buttons_for_the_counsellor(slack: Slack
     await standin.wait_for("USASKIA", "is closed (resolved)")
 
 
-async def test_the_draft_form_warns_about_identifying_words(slack: SlackWorld) -> None:
+async def test_the_draft_form_refuses_identifying_words_and_warns_about_contacts(
+    slack: SlackWorld,
+) -> None:
     await slack.interact(submission("USASKIA", message="Hello."))
     await step(slack)
     case = CASE.search(await slack.standin.wait_for("USASKIA", "Your case code is")).group(0)  # type: ignore[union-attr]
-    values = {
-        "text": text("USASKIA from sales reports it."),
-        "to": select("board"),
-        "anyway": {"value": {"type": "checkboxes", "selected_options": []}},
-    }
-    status, answer = await slack.interact(form("UDAAN", "draft", case, values))
-    assert status == 200
-    errors = json.loads(answer)["errors"]
-    assert "could identify the reporter" in errors["text"]
-    values["anyway"] = {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}}
-    status, answer = await slack.interact(form("UDAAN", "draft", case, values))
+    unchecked = {"value": {"type": "checkboxes", "selected_options": []}}
+    checked = {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}}
+    # the reporter's own account id: refused in an anonymous case, checkbox or not (G1)
+    for anyway in (unchecked, checked):
+        values = {"text": text("USASKIA from sales reports it."), "to": select("board")}
+        status, answer = await slack.interact(
+            form("UDAAN", "draft", case, {**values, "anyway": anyway})
+        )
+        assert status == 200
+        errors = json.loads(answer)["errors"]
+        assert "could identify the reporter" in errors["text"]
+        assert "not even with !draft!" in errors["text"]
+    # someone else's e-mail address: a warning that the checkbox overrides
+    values = {"text": text("Piet (piet@example.org) shouts."), "to": select("board")}
+    status, answer = await slack.interact(
+        form("UDAAN", "draft", case, {**values, "anyway": unchecked})
+    )
+    assert "piet@example.org" in json.loads(answer)["errors"]["text"]
+    status, answer = await slack.interact(
+        form("UDAAN", "draft", case, {**values, "anyway": checked})
+    )
     assert answer == ""  # accepted: the reporter still has to approve it
     await step(slack)
     await slack.standin.wait_for("USASKIA", "Nothing is sent unless you approve it")

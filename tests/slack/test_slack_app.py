@@ -103,7 +103,8 @@ async def test_relayed_slack_markup_cannot_ping_or_mislead(slack: SlackWorld) ->
         "<!channel> <!here> <!everyone> <@U0BOSS> <!subteam^S123> "
         "<https://evil.example|https://bank.example> @channel"
     )
-    await slack.vp("UDAAN", f"draft {case} {hostile}")
+    # a handle in the markup is a contact detail: daan saw the warning and sends it anyway
+    await slack.vp("UDAAN", f"draft! {case} {hostile}")
     await asyncio.sleep(0.2)
     await slack.deliver()
     approval = await slack.standin.wait_for("USASKIA", "Nothing is sent unless you approve it")
@@ -132,7 +133,9 @@ async def test_posts_to_one_channel_are_spaced(slack: SlackWorld) -> None:
     from intermediary.delivery import OutgoingMessage
 
     transport = SlackTransport(
-        AsyncWebClient(token="x", base_url=slack.standin.base_url), per_channel_interval=0.3
+        AsyncWebClient(token="x", base_url=slack.standin.base_url),
+        per_channel_interval=0.3,
+        channels=slack.guard,  # management's channel is checked before it gets posts
     )
     started = time.monotonic()
     for n in range(3):

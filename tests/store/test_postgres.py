@@ -231,7 +231,7 @@ async def test_migrate_store_copies_sqlite_verbatim_and_refuses_a_second_time(
         load_config(config), keys, RecordingTransport(), platform="console", store=None
     )
     try:
-        assert isinstance(runtime.store, PostgresStore)
+        assert isinstance(runtime.service.store.inner, PostgresStore)
         assert await open_case_file(runtime.store, case, h.counsellor_key) == before
         assert await runtime.store.audit_log() == old_chain
         copied = SqliteStore(tmp_path / "old.db")
@@ -241,8 +241,9 @@ async def test_migrate_store_copies_sqlite_verbatim_and_refuses_a_second_time(
         ]
         await copied.close()
         # the outbox's commit order was copied, and new items are numbered after it
-        top = await runtime.store.pool.fetchval("SELECT max(seq) FROM outbox")
-        assert top == await runtime.store.pool.fetchval("SELECT count(*) FROM outbox")
+        pool = runtime.service.store.inner.pool
+        top = await pool.fetchval("SELECT max(seq) FROM outbox")
+        assert top == await pool.fetchval("SELECT count(*) FROM outbox")
         await runtime.store.commit(UnitOfWork(outbox=[outbox("after-copy", case_id=None)]), link)
         added = await runtime.store.outbox_item("after-copy")
         assert added is not None

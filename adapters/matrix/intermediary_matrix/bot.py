@@ -8,7 +8,12 @@ Rooms and who may speak in them:
   (the first part of the case code), with no topic; plain text there goes to the
   case's reporter;
 - each management destination's configured **room**, where only the members
-  listed for that destination may give commands.
+  listed for that destination may give commands;
+- a counsellor's **notices room**, made by the bot when it has to tell them about
+  a refused session or identity (``membership.py``), where they may ``!trust``.
+
+Which sessions of the people in a room get its keys is the trust policy
+(``membership.py``, ``sessions.py``, ``trust.py``; default "pinned").
 
 Anything else is ignored. Every incoming event is handled at most once (its
 id is committed with the change it causes); the sync position is saved only
@@ -45,11 +50,16 @@ from intermediary.chat import ChatFrontEnd
 from intermediary.codec import ReporterProfile, Sender
 from intermediary.delivery import OutgoingMessage
 from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
+from intermediary.files import private_folder, tighten, write_private
 from intermediary.runtime import Runtime
+from intermediary.text import Locale, render
 from intermediary_matrix.crosssign import bootstrap
-from intermediary_matrix.render import message_content, notice_content
+from intermediary_matrix.membership import Membership, Notice
+from intermediary_matrix.render import message_parts, notice_content
+from intermediary_matrix.sessions import SessionGuard
 from intermediary_matrix.settings import MatrixSettings
 from intermediary_matrix.state import BotState
+from intermediary_matrix.trust import PinStore, PinStoreError
 
 __all__ = ["PLATFORM", "MatrixBot", "MatrixSetupError"]
 
@@ -76,7 +86,7 @@ class MatrixSetupError(RuntimeError):
     """The bot cannot start safely (no encryption machine, no login)."""
 
 
-class MatrixBot:
+class MatrixBot(Membership):
     def __init__(
         self, runtime: Runtime, settings: MatrixSettings, *, password: str | None, state_dir: Path
     ) -> None:
@@ -87,6 +97,16 @@ class MatrixBot:
         self.state_dir = state_dir
         self.front = ChatFrontEnd(runtime.service)
         self.state = BotState.load(state_dir / "state.json")
+        try:
+            pins = PinStore.load(state_dir / "trust.sealed", runtime.keys)
+        except PinStoreError as error:
+            raise MatrixSetupError(str(error)) from None
+        self.guard = SessionGuard(
+            pins,
+            configured=self._configured_people,
+            listed=[(d.user, d.device, d.key) for d in settings.trusted_devices],
+        )
+        self.notices: list[Notice] = []
         self.dm_rooms: dict[str, str] = {}  #: reporter's Matrix id -> their DM (memory only)
         self.client = self._new_client(settings.device_id)
         self.master_key = ""
@@ -111,7 +131,8 @@ class MatrixBot:
 
     async def start(self) -> None:
         store_dir = self.state_dir / "crypto"
-        store_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.state_dir)
+        private_folder(store_dir)
         session_file = self.state_dir / "session.sealed"
         keys = self.runtime.keys
         if session_file.exists():
@@ -136,13 +157,12 @@ class MatrixBot:
                 "the end-to-end encryption machine is not loaded "
                 "(crypto store missing or unreadable); refusing to start"
             )
+        tighten(self.state_dir)  # nio made its store with the process's umask
         if self.client.should_upload_keys:
             await self.client.keys_upload()
         self.master_key = await bootstrap(
             self.client, keys, self.state_dir / "cross-signing.sealed", self.password
         )
-        if self.state.since:
-            self.client.next_batch = self.state.since
         self.client.add_event_callback(self._on_invite, InviteMemberEvent)
 
     async def _rekey(
@@ -155,7 +175,7 @@ class MatrixBot:
         log.warning("the crypto store is %s: re-keying the bot's device", problem)
         if any(store_dir.iterdir()):
             store_dir.rename(store_dir.with_name(f"crypto.unusable-{session['device_id']}"))
-            store_dir.mkdir()
+            private_folder(store_dir)
         await self._forget_device(session["access_token"], session["device_id"])
         session_file.unlink()
         suffix = crypto.derived_secret(self.runtime.keys, f"device-{session['device_id']}")[:6]
@@ -171,8 +191,7 @@ class MatrixBot:
         sealed = crypto.op_encrypt(
             self.runtime.keys, "matrix-session", b"", json.dumps(session).encode()
         )
-        session_file.write_bytes(sealed)
-        session_file.chmod(0o600)
+        write_private(session_file, sealed)
 
     async def _forget_device(self, token: str, device_id: str) -> None:
         """Delete the old device (and its keys) on the homeserver, with the password."""
@@ -200,8 +219,14 @@ class MatrixBot:
         first, failures = True, 0
         while not stop.is_set():
             try:
+                # the first sync starts where the last handled batch ended, with the
+                # rooms' full state; nio must not know that token as its own yet: it
+                # skips a response whose token it already has, and after a quiet
+                # restart (nothing new) the bot then knew none of its rooms
                 response = await self.client.sync(
-                    timeout=self.settings.sync_timeout_ms, full_state=first
+                    timeout=self.settings.sync_timeout_ms,
+                    full_state=first,
+                    since=(self.state.since or None) if first else None,
                 )
             except Exception as error:  # network errors of every library in the stack
                 response = error
@@ -216,6 +241,7 @@ class MatrixBot:
                 continue
             failures = 0
             self._note_key_count(response)
+            self.guard.forget(response.device_list.changed)
             if first:
                 self._learn_rooms()
                 first = False
@@ -228,6 +254,7 @@ class MatrixBot:
                 await self.runtime.worker.run_once()
             except Exception as error:  # the next round tries again; nothing is lost
                 log.warning("key upkeep or delivery failed: %s", type(error).__name__)
+            await self._send_notices()
 
     async def close(self) -> None:
         await self.client.close()
@@ -321,6 +348,8 @@ class MatrixBot:
         kind = self._room_kind(room)
         log.debug("event in a %s room", kind)
         sender = Sender(platform=PLATFORM, address=event.sender)
+        if not await self._from_trusted_session(room, event, kind):
+            return
         if kind == "management":
             destination = self._destination_of(room.room_id)
             if event.sender not in self._members(destination):
@@ -335,6 +364,11 @@ class MatrixBot:
                 await self._reply(room, NOT_YOURS)
                 return
             answers = await self.front.handle(sender, text, room_case=case_id, event_key=key)
+        elif kind == "notices":
+            if event.sender != self.state.notices_of(room.room_id):
+                await self._reply(room, NOT_YOURS)
+                return
+            answers = [await self._trust_command(room, event)]
         elif kind == "dm":
             if not room.encrypted and not self._unencrypted_allowed():
                 await self._reply(room, UNENCRYPTED)
@@ -350,47 +384,33 @@ class MatrixBot:
         for answer in answers:
             await self._reply(room, answer)
 
-    # --- who is who ---------------------------------------------------------------------
-
-    def _management_rooms(self) -> dict[str, tuple[str, str]]:
-        rooms = {}
-        for org in self.service.config.organisations:
-            for d in org.management:
-                room = d.addresses.get(PLATFORM)
-                if room:
-                    rooms[room] = (org.id, d.id)
-        return rooms
-
-    def _destination_of(self, room_id: str) -> tuple[str, str]:
-        return self._management_rooms()[room_id]
-
-    def _members(self, destination: tuple[str, str]) -> list[str]:
-        org = self.service.config.organisation(destination[0])
-        assert org is not None
-        found = next(d for d in org.management if d.id == destination[1])
-        return list(found.members.get(PLATFORM, []))
-
-    async def _counsellor_of(self, case_id: str | None) -> str | None:
-        """The Matrix id of the counsellor of ``case_id`` (the one person of a case room)."""
-        loaded = await self.service.store.load_case(case_id) if case_id else None
-        if loaded is None:
-            return None
-        org = self.service.config.organisation(loaded[0].org_id)
-        counsellor = (
-            next((c for c in org.counsellors if c.id == loaded[0].counsellor_id), None)
-            if org
-            else None
-        )
-        return counsellor.addresses.get(PLATFORM) if counsellor else None
-
-    def _room_kind(self, room: MatrixRoom) -> str:
-        if room.room_id in self._management_rooms():
-            return "management"
-        if self.state.room_case(room.room_id) is not None:
-            return "case"
-        if len(room.users) == 2:
-            return "dm"
-        return "other"
+    async def _from_trusted_session(
+        self, room: MatrixRoom, event: RoomMessageText, kind: str
+    ) -> bool:
+        """Whether a command may be acted on: in an encrypted room, under the pinned trust
+        policy, only what a session the bot trusts sent. A homeserver administrator can
+        sign in as anyone (or inject an unencrypted event into an encrypted room): from
+        such a session nobody's words are taken, whether a reporter's approval, a
+        counsellor's reply or management's feedback. The answer is encrypted to the
+        person's trusted sessions only, so it warns them and not the intruder."""
+        if not room.encrypted or self.settings.trust != "pinned" or kind == "other":
+            return True
+        sender_key = getattr(event, "sender_key", None)
+        await self._trust(room)  # the sender's sessions as they stand now
+        if self.guard.trusted_sender(self.client, event.sender, sender_key):
+            return True
+        if self.client.olm is not None and sender_key:
+            # a session that signed in a moment ago may not be in the device list yet:
+            # ask the server once more before calling it untrusted
+            self.client.olm.users_for_key_query.add(event.sender)
+            await self.client.keys_query()
+            await self._trust(room)
+            if self.guard.trusted_sender(self.client, event.sender, sender_key):
+                return True
+        log.warning("a message from a session that is not trusted was ignored (%s room)", kind)
+        locale = self.front.locale_of(Sender(platform=PLATFORM, address=event.sender))
+        await self._reply(room, render("matrix.untrusted_sender", locale))
+        return False
 
     def _unencrypted_allowed(self) -> bool:
         return all(o.allow_unencrypted_dm for o in self.service.config.organisations)
@@ -404,7 +424,8 @@ class MatrixBot:
             await client.joined_members(room.room_id)
         if client.should_query_keys:
             await client.keys_query()
-        await self._trust(room)
+        if not await self._trust(room):
+            raise TransientDeliveryError(detail="no session of the people in the room is trusted")
         missing = client.get_missing_sessions(room.room_id)
         if missing:
             await client.keys_claim(missing)
@@ -420,29 +441,13 @@ class MatrixBot:
                 notice_content(text),
                 ignore_unverified_devices=False,
             )
-        except (OlmUnverifiedDeviceError, SendRetryError, LocalProtocolError) as error:
+        except (
+            OlmUnverifiedDeviceError,
+            SendRetryError,
+            LocalProtocolError,
+            TransientDeliveryError,
+        ) as error:
             log.warning("could not answer in a room: %s", type(error).__name__)
-
-    async def _trust(self, room: MatrixRoom) -> None:
-        """Trust policy "known-users": every device of the room's expected people."""
-        if self.settings.trust != "known-users":
-            return
-        for user_id in await self._expected_members(room):
-            for device in self.client.device_store.active_user_devices(user_id):
-                if not device.verified and not device.blacklisted:
-                    self.client.verify_device(device)
-
-    async def _expected_members(self, room: MatrixRoom) -> set[str]:
-        """Who belongs in ``room``: nobody else's devices ever get its keys."""
-        kind = self._room_kind(room)
-        if kind == "management":
-            return set(self._members(self._destination_of(room.room_id)))
-        if kind == "case":
-            counsellor = await self._counsellor_of(self.state.room_case(room.room_id))
-            return {counsellor} if counsellor else set()
-        if kind == "dm":
-            return {u for u in room.users if u != self.client.user_id}
-        return set()
 
     async def send(self, message: OutgoingMessage) -> None:
         """The :class:`Transport`: deliver one outbox item, with its key as transaction id."""
@@ -453,13 +458,19 @@ class MatrixBot:
         try:
             if room.encrypted:
                 await self._prepare(room)
-            answer = await self.client.room_send(
-                room_id,
-                "m.room.message",
-                message_content(message.text),
-                tx_id=message.idempotency_key,
-                ignore_unverified_devices=False,
-            )
+            locale: Locale = "nl" if message.locale == "nl" else "en"
+            # a text too long for one event goes in several, in order (render.py); each
+            # has its own transaction id, so a retry sends none of them twice
+            for n, content in enumerate(message_parts(message.text, locale)):
+                answer = await self.client.room_send(
+                    room_id,
+                    "m.room.message",
+                    content,
+                    tx_id=f"{message.idempotency_key}.{n}" if n else message.idempotency_key,
+                    ignore_unverified_devices=False,
+                )
+                if not isinstance(answer, RoomSendResponse):
+                    break
         except OlmUnverifiedDeviceError:
             raise TransientDeliveryError(detail="a device in the room is not trusted") from None
         except (SendRetryError, TimeoutError, OSError) as error:
@@ -472,7 +483,7 @@ class MatrixBot:
         if answer.status_code == "M_LIMIT_EXCEEDED":
             retry = (answer.retry_after_ms or 5000) / 1000
             raise TransientDeliveryError(detail="rate limited", retry_after=retry)
-        if answer.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_TOKEN"):
+        if answer.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_TOKEN", "M_TOO_LARGE"):
             raise PermanentDeliveryError(detail=answer.status_code)
         raise TransientDeliveryError(detail=answer.status_code or "send failed")
 
@@ -486,6 +497,8 @@ class MatrixBot:
                 if room is not None
                 else await self._create_room(invite=message.address, direct=True, name=None)
             )
+        if not message.case_id:  # about no case (an audit checkpoint): the notices room
+            return await self._notice_room(message.address)
         room = self.state.case_rooms.get(message.case_id)
         if room is None:
             room = await self._create_room(

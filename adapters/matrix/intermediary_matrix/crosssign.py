@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from intermediary import crypto
+from intermediary.files import write_private
 
 __all__ = ["CrossSigningError", "bootstrap", "canonical_json", "signable", "unpadded"]
 
@@ -53,9 +54,7 @@ def _seeds(path: Path, keys: crypto.ServiceKeys) -> tuple[bytes, bytes]:
         raw = crypto.op_decrypt(keys, "matrix-cross-signing", b"", path.read_bytes())
         return raw[:32], raw[32:]
     master, self_signing = crypto.new_signing_seed(), crypto.new_signing_seed()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(crypto.op_encrypt(keys, "matrix-cross-signing", b"", master + self_signing))
-    path.chmod(0o600)
+    write_private(path, crypto.op_encrypt(keys, "matrix-cross-signing", b"", master + self_signing))
     return master, self_signing
 
 

@@ -36,12 +36,16 @@ async def build(config_path: Path) -> MatrixBot:
     )
     transport = _Deferred()
     runtime = await start(config, keys, transport, platform=PLATFORM)
-    bot = MatrixBot(
-        runtime,
-        settings,
-        password=os.environ.get(settings.password_env),
-        state_dir=config.path(settings.state_dir),
-    )
+    try:
+        bot = MatrixBot(
+            runtime,
+            settings,
+            password=os.environ.get(settings.password_env),
+            state_dir=config.path(settings.state_dir),
+        )
+    except BaseException:  # e.g. an unreadable pins file: the store is closed again
+        await runtime.close()
+        raise
     transport.bot = bot
     return bot
 

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from intermediary.config import ServiceConfig, config_error
 from intermediary.errors import ConfigError
 
-__all__ = ["MatrixSettings"]
+__all__ = ["MatrixSettings", "TrustedDevice"]
+
+
+class TrustedDevice(BaseModel):
+    """One session listed in ``[[matrix.trusted_devices]]``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: whose session, e.g. @secretary:example.org
+    user: str = Field(pattern=r"^@[^:]+:.+$")
+    #: the session id ("device id") their client shows
+    device: str = Field(min_length=1, max_length=255, pattern=r"^\S+$")
+    #: the session key their client shows (Ed25519, base64; spaces are ignored)
+    key: str
+
+    @field_validator("key")
+    @classmethod
+    def _session_key(cls, value: str) -> str:
+        key = "".join(value.split()).removeprefix("ed25519:")
+        if not re.fullmatch(r"[A-Za-z0-9+/]{43}", key):
+            raise ValueError("a session key is 43 base64 characters (spaces are ignored)")
+        return key
 
 
 class MatrixSettings(BaseModel):
@@ -27,9 +49,15 @@ class MatrixSettings(BaseModel):
     password_env: str = "INTERMEDIARY_MATRIX_PASSWORD"  # noqa: S105 - a variable name
     #: folder for the crypto store and the bot's own state (relative to the config)
     state_dir: str = "matrix"
-    #: which devices the bot encrypts to: every device of a configured party and of
-    #: the reporter in their own DM ("known-users"), or only devices someone verified
-    trust: Literal["known-users", "verified-only"] = "known-users"
+    #: which sessions (devices) the bot encrypts to, of the people who belong in a room
+    #: (see docs/MATRIX.md): "pinned" (each person's cross-signing identity is pinned on
+    #: first use; only sessions it signed, or listed below, get keys), or the weaker
+    #: "known-users" (every session, even one a homeserver admin added) and
+    #: "verified-only" (only sessions someone verified by hand in the bot's store)
+    trust: Literal["pinned", "known-users", "verified-only"] = "pinned"
+    #: sessions trusted under "pinned" without a cross-signing signature (for people whose
+    #: client has no cross-signing), each with the session key their client shows
+    trusted_devices: tuple[TrustedDevice, ...] = ()
     sync_timeout_ms: int = Field(default=30_000, ge=0, le=120_000)
 
     @classmethod

@@ -54,8 +54,10 @@ from intermediary_slack.blocks import (
     ask_modal,
     counsellor_modal,
     feedback_modal,
+    read_approval,
     reject_modal,
 )
+from intermediary_slack.channels import ChannelGuard
 from intermediary_slack.logs import bolt_logger, quiet_libraries
 from intermediary_slack.state import ThreadBook
 from intermediary_slack.views import INTAKE, OPEN_INTAKE, home_view, intake_modal
@@ -113,6 +115,7 @@ def build_app(
     client: AsyncWebClient,
     signing_secret: str,
     threads: ThreadBook | None = None,
+    guard: ChannelGuard | None = None,
 ) -> AsyncApp:
     quiet_libraries()
     app = AsyncApp(client=client, signing_secret=signing_secret, logger=bolt_logger())
@@ -174,8 +177,14 @@ def build_app(
                 return
             sender = Sender(platform=PLATFORM, address=channel)
             replies = await front.handle(sender, text)
+            # the answers name case codes: in a channel that fails the check (made public,
+            # someone extra in it) only the person who asked sees them
+            fit = guard is not None and not (await guard.verdict(channel))[0].held
             for reply in replies:
-                await client.chat_postMessage(channel=channel, text=reply)
+                if fit:
+                    await client.chat_postMessage(channel=channel, text=reply, mrkdwn=False)
+                else:
+                    await client.chat_postEphemeral(channel=channel, user=user, text=reply)
             return
         replies = await front.handle(
             Sender(platform=PLATFORM, address=user), text, profile=ReporterProfile()
@@ -279,16 +288,20 @@ def build_app(
         user, channel = who(body)
         if not user:
             return
-        case, _, number = _text(action, "value").partition("|")
-        if not (number.isascii() and number.isdigit()):
+        # the button names the text it approves by its digest: a button of another text
+        # (an older version, another case's) or one without a digest approves nothing
+        read = read_approval(_text(action, "value"))
+        if read is None:
             return await tell(user, channel, render("errors.invalid_input", "en", detail="button"))
+        case, number, digest = read
         await attempt(
             user,
             channel,
             Sender(platform=PLATFORM, address=user),
             case,
             Approve,
-            number=int(number),
+            number=number,
+            digest=digest,
         )
 
     @app.action(REJECT)

@@ -1,15 +1,25 @@
-"""Buttons on the messages that ask someone to act, built with slack_sdk's models.
+"""Slack messages built with slack_sdk's models: every text whole, buttons after it.
 
-- a text awaiting the reporter's approval: **Approve** / **Ask for changes**;
+A message's words go into as many section blocks as they need (Slack shows at most
+3,000 characters a section) and, beyond what one Slack message holds, into several
+messages (:func:`message_posts`), each carrying the same words as its fallback text.
+Nothing is cut: the parts together are exactly the message. Buttons come only after
+the last part, so nobody can press one before they received the whole text:
+
+- a text awaiting the reporter's approval: **Approve** / **Ask for changes**. Approve
+  carries the case, the text's number and the full digest of the text shown, so it
+  approves that text and no other (the service refuses another digest);
+- a new case for its counsellor: **Draft** / **Refer** / **Note** / **Close**;
 - a relay in management's channel: **Acknowledge** / **Ask a question** /
   **Give feedback**.
 
-A button carries only the case code and the text's number; who may press it is
-decided when it is pressed, by the service.
+Who may press a button is decided when it is pressed, by the service.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -17,6 +27,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
+    ContextBlock,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -27,88 +38,217 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from intermediary.core import ActionKind, OrgPolicy, Outcome
+from intermediary.core import ActionKind, OrgPolicy, Outcome, text_digest
 from intermediary.delivery import OutgoingMessage
 from intermediary.directory import load_categories, load_referrals
 from intermediary.text import Locale, render
 
 __all__ = [
     "ACTIONS",
+    "APPROVAL_KEYS",
     "ASK",
     "CLOSE",
     "DRAFT",
     "FEEDBACK",
     "NOTE",
+    "POST_LIMIT",
     "REFER",
     "REJECT",
+    "SECTION_LIMIT",
+    "Post",
+    "approval_value",
     "ask_modal",
     "counsellor_modal",
     "feedback_modal",
     "message_blocks",
+    "message_posts",
+    "read_approval",
     "reject_modal",
+    "slack_size",
+    "split_text",
 ]
 
 APPROVE, REJECT, ACK, ASK, FEEDBACK = "approve", "reject", "ack", "ask", "feedback"
 DRAFT, REFER, NOTE, CLOSE = "draft", "refer", "note", "close"
 ACTIONS = (APPROVE, REJECT, ACK, ASK, FEEDBACK, DRAFT, REFER, NOTE, CLOSE)
-_SECTION = 3000
+#: the messages that ask the reporter to approve a text
+APPROVAL_KEYS = frozenset({"reporter.approve_relay", "reporter.approve_minutes"})
+#: Slack: the most characters in a section's text
+SECTION_LIMIT = 3000
+#: the most characters in one Slack message's blocks. Slack refuses a message whose blocks
+#: hold more than about 12,000 characters in all (``msg_blocks_too_long``, a limit it does
+#: not document and that varies with the blocks), so a part stays well below it.
+POST_LIMIT = 6000
+#: how Slack may count a character beyond one: an emoji outside the BMP is two UTF-16
+#: units, and ``&``, ``<``, ``>`` may be counted as the entities Slack stores them as
+_EXTRA = {"&": 4, "<": 3, ">": 3}
+
+
+def _cost(char: str) -> int:
+    return (2 if ord(char) > 0xFFFF else 1) + _EXTRA.get(char, 0)
+
+
+def slack_size(text: str) -> int:
+    """How many characters ``text`` may count for at Slack (never fewer than it has)."""
+    return sum(map(_cost, text))
+
+
+def split_text(text: str, limit: int, cost: Callable[[str], int] = _cost) -> list[str]:
+    """``text`` in pieces that each cost at most ``limit``; joined, they are ``text``.
+
+    A piece ends after a line break, else after a space, when there is one in its second
+    half; otherwise it ends where the limit falls (a word longer than a piece is cut,
+    never dropped).
+    """
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        end, used = start, 0
+        while end < len(text) and used + cost(text[end]) <= limit:
+            used += cost(text[end])
+            end += 1
+        if end == start:
+            raise ValueError(f"a character costs more than {limit}")
+        if end < len(text):
+            half = start + (end - start) // 2
+            for mark in ("\n", " "):
+                at = text.rfind(mark, half, end)
+                if at >= 0:
+                    end = at + 1
+                    break
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
+@dataclass(frozen=True)
+class Post:
+    """One ``chat.postMessage``: its words (the fallback text) and the blocks showing
+    them (``None``: a plain message)."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
 
 
 def _plain(text: str) -> PlainTextObject:
     return PlainTextObject(text=text[:75], emoji=False)
 
 
-def _buttons(locale: Locale, value: str, *actions: tuple[str, str, str | None]) -> ActionsBlock:
-    return ActionsBlock(
-        elements=[
-            ButtonElement(
-                text=_plain(render(f"slack.{key}", locale)),
-                action_id=action,
-                value=value,
-                style=style,
-            )
-            for action, key, style in actions
-        ]
+def _button(locale: Locale, action: str, key: str, value: str, style: str | None) -> ButtonElement:
+    return ButtonElement(
+        text=_plain(render(f"slack.{key}", locale)), action_id=action, value=value, style=style
     )
 
 
-def message_blocks(message: OutgoingMessage, locale: Locale) -> list[dict[str, Any]] | None:
-    """Blocks for a message that asks for an action; ``None`` for plain messages."""
-    key, values = message.message.key, message.message.values
-    blocks: list[Block] = [
-        SectionBlock(text=PlainTextObject(text=message.text[:_SECTION], emoji=False))
-    ]
-    if key in ("reporter.approve_relay", "reporter.approve_minutes"):
-        value = f"{message.case_id}|{values.get('number', '')}"
-        blocks.append(
-            _buttons(locale, value, (APPROVE, "approve", "primary"), (REJECT, "ask_changes", None))
-        )
-    elif key == "counsellor.new_case":
-        blocks.append(
-            _buttons(
-                locale,
-                message.case_id,
-                (DRAFT, "draft", "primary"),
-                (REFER, "refer", None),
-                (NOTE, "note", None),
-                (CLOSE, "close", "danger"),
-            )
-        )
-    elif key == "management.relay":
-        blocks.append(
-            _buttons(
-                locale,
-                message.case_id,
-                (ACK, "acknowledge", "primary"),
-                (ASK, "ask_question", None),
-                (FEEDBACK, "give_feedback", None),
-            )
-        )
-    else:
+def _buttons(locale: Locale, value: str, *actions: tuple[str, str, str | None]) -> ActionsBlock:
+    return ActionsBlock(
+        elements=[_button(locale, action, key, value, style) for action, key, style in actions]
+    )
+
+
+def approval_value(case_id: str, number: int | str, digest: str) -> str:
+    """What an Approve button carries: the case, the text's number, the text's digest."""
+    return f"{case_id}|{number}|{digest}"
+
+
+def read_approval(value: str) -> tuple[str, int, str] | None:
+    """The case, number and digest an Approve button carries; ``None`` when the number
+    is not a number. A missing digest reads as ``""``, which matches no text."""
+    case, _, rest = value.partition("|")
+    number, _, digest = rest.partition("|")
+    if not (number.isascii() and number.isdigit()):
         return None
-    for block in blocks:
-        block.validate_json()
-    return [b.to_dict() for b in blocks]
+    return case, int(number), digest
+
+
+def _shown_digest(message: OutgoingMessage) -> str | None:
+    """The digest of the text this approval prompt shows, or ``None`` when it cannot be
+    told (no text, or a check code that is not the text's): then no button is offered."""
+    quote = message.message.quote
+    if quote is None:
+        return None
+    digest = text_digest(quote)
+    return digest if digest[:12] == message.message.values.get("check") else None
+
+
+def _actions(message: OutgoingMessage, locale: Locale) -> ActionsBlock | None:
+    """The buttons after a message, if it asks for an action."""
+    key, values = message.message.key, message.message.values
+    if key in APPROVAL_KEYS:
+        digest = _shown_digest(message)
+        if digest is None:
+            return None  # the text commands still work; a button could not name the text
+        number = values.get("number", "")
+        return ActionsBlock(
+            elements=[
+                _button(
+                    locale,
+                    APPROVE,
+                    "approve",
+                    approval_value(message.case_id, number, digest),
+                    "primary",
+                ),
+                # asking for changes needs no digest: it sends nothing anywhere
+                _button(locale, REJECT, "ask_changes", f"{message.case_id}|{number}", None),
+            ]
+        )
+    if key == "counsellor.new_case":
+        return _buttons(
+            locale,
+            message.case_id,
+            (DRAFT, "draft", "primary"),
+            (REFER, "refer", None),
+            (NOTE, "note", None),
+            (CLOSE, "close", "danger"),
+        )
+    if key == "management.relay":
+        return _buttons(
+            locale,
+            message.case_id,
+            (ACK, "acknowledge", "primary"),
+            (ASK, "ask_question", None),
+            (FEEDBACK, "give_feedback", None),
+        )
+    return None
+
+
+def message_posts(message: OutgoingMessage, locale: Locale) -> list[Post]:
+    """The Slack messages that show ``message`` whole, in order, with any buttons after
+    the last part. Joined, their texts are exactly ``message.text``.
+
+    A plain message that fits in one Slack message stays a plain message. Every other
+    one is shown in section blocks; when it needs several messages, each part says
+    which part of how many it is. A part of nothing but white space (a text can hold
+    thousands of blank lines) shows nothing, and Slack refuses a blank section: it
+    stays in the part's text but gets no block.
+    """
+    actions = _actions(message, locale)
+    parts = split_text(message.text, POST_LIMIT)
+    if actions is None and len(parts) == 1:
+        return [Post(message.text)]
+    posts: list[Post] = []
+    for n, part in enumerate(parts, 1):
+        blocks: list[Block] = [
+            SectionBlock(text=PlainTextObject(text=section, emoji=False))
+            for section in split_text(part, SECTION_LIMIT)
+            if section.strip()
+        ]
+        if len(parts) > 1:
+            label = render("common.part", locale, part=n, parts=len(parts))
+            blocks.append(ContextBlock(elements=[_plain(label)]))
+        if n == len(parts) and actions is not None:
+            blocks.append(actions)
+        for block in blocks:
+            block.validate_json()
+        posts.append(Post(part, [b.to_dict() for b in blocks]))
+    return posts
+
+
+def message_blocks(message: OutgoingMessage, locale: Locale) -> list[dict[str, Any]] | None:
+    """The blocks of a message that fits in one Slack message; ``None`` for a plain
+    message, and for one that needs several (send :func:`message_posts` instead)."""
+    posts = message_posts(message, locale)
+    return posts[0].blocks if len(posts) == 1 else None
 
 
 def _modal(callback: str, title: str, metadata: str, blocks: list[Block], locale: Locale) -> View:

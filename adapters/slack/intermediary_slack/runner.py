@@ -16,6 +16,7 @@ from intermediary.config import load_config
 from intermediary.runtime import service_passphrase, start
 from intermediary_slack import logs
 from intermediary_slack.app import PLATFORM, build_app, web_app
+from intermediary_slack.channels import ChannelGuard
 from intermediary_slack.settings import SlackSettings
 from intermediary_slack.state import ThreadBook
 from intermediary_slack.transport import SlackTransport
@@ -37,9 +38,15 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
         config.path(config.service.key_file), service_passphrase(config)
     )
     threads = ThreadBook(config.path(settings.state_dir) / "threads.json")
-    runtime = await start(config, keys, SlackTransport(client, threads=threads), platform=PLATFORM)
+    guard = ChannelGuard.from_config(client, config, ttl=settings.channel_check_seconds)
+    transport = SlackTransport(client, threads=threads, channels=guard)
+    runtime = await start(config, keys, transport, platform=PLATFORM)
+    guard.attach(runtime.service)
+    await guard.survey()  # a warning for each management channel that would hold relays
     signing = settings.secret("signing_secret", environ) if settings.mode == "http" else ""
-    app = build_app(runtime.service, client=client, signing_secret=signing, threads=threads)
+    app = build_app(
+        runtime.service, client=client, signing_secret=signing, threads=threads, guard=guard
+    )
     worker = asyncio.create_task(runtime.worker.run_forever(runtime.service.wake, stop))
     housekeeping = asyncio.create_task(runtime.keep_house(stop))
     try:

@@ -26,6 +26,10 @@ class SlackSettings(BaseModel):
     http_port: int = Field(default=3000, ge=1, le=65535)
     #: folder for the adapter's small state (which DM thread is which case)
     state_dir: str = "slack"
+    #: how long a management channel's check (private, unshared, only the configured
+    #: members) is trusted before it is made again; a change to the channel is noticed
+    #: within this time. 0 checks before every post to it.
+    channel_check_seconds: float = Field(default=60.0, ge=0, le=3600)
     #: the Web API base URL; only changed for tests against a stand-in
     api_url: str = "https://slack.com/api/"
 

@@ -12,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from intermediary.files import private_folder
+
 __all__ = ["ThreadBook"]
 
 
@@ -35,7 +37,7 @@ class ThreadBook:
         self._threads[key] = thread_ts
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".threads.")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(self._threads, out)

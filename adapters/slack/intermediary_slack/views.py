@@ -28,6 +28,7 @@ from slack_sdk.models.views import View
 from intermediary.core import Case, Disclosure, Mode, OrgPolicy
 from intermediary.directory import load_categories
 from intermediary.text import Locale, render
+from intermediary_slack.blocks import SECTION_LIMIT, split_text
 
 __all__ = ["INTAKE", "OPEN_INTAKE", "home_view", "intake_modal"]
 
@@ -40,10 +41,19 @@ def _plain(text: str) -> PlainTextObject:
     return PlainTextObject(text=text[:150], emoji=False)
 
 
+def _sections(text: str) -> list[Block]:
+    """``text`` whole, in as many sections as it needs (Slack: 3,000 characters each)."""
+    return [
+        SectionBlock(text=PlainTextObject(text=piece, emoji=False))
+        for piece in split_text(text, SECTION_LIMIT)
+        if piece.strip()
+    ]
+
+
 def home_view(policy: OrgPolicy, cases: list[Case], locale: Locale, notice: str) -> View:
     blocks: list[Block] = [
         HeaderBlock(text=_plain(policy.name)),
-        SectionBlock(text=PlainTextObject(text=notice[:3000], emoji=False)),
+        *_sections(notice),
         ActionsBlock(
             elements=[
                 ButtonElement(
@@ -60,7 +70,7 @@ def home_view(policy: OrgPolicy, cases: list[Case], locale: Locale, notice: str)
             render("reporter.case_line", locale, case=c.case_id, state=c.state, marker="")
             for c in cases
         ]
-        blocks.append(SectionBlock(text=PlainTextObject(text="\n".join(lines)[:3000], emoji=False)))
+        blocks += _sections("\n".join(lines))
     else:
         blocks.append(ContextBlock(elements=[_plain(render("reporter.no_cases", locale))]))
     view = View(type="home", blocks=blocks)

@@ -31,6 +31,9 @@ from intermediary.text import Locale, render
 
 __all__ = ["ReporterCommands"]
 
+#: the characters of a digest shown as a text's check code
+_CHECK = 12
+
 
 class ReporterCommands(FrontEndBase):
     # --- reporter -----------------------------------------------------------------------
@@ -91,14 +94,14 @@ class ReporterCommands(FrontEndBase):
         if command in ("approve", "reject"):
             number = self._number(line, command)
             if command == "approve":
-                moment = Moment.BATCH if "later" in line.words[1:] else Moment.NOW
+                words = [w.lower() for w in line.words[1:]]
+                moment = Moment.BATCH if "later" in words else Moment.NOW
+                checks = [w for w in words if w != "later"]
+                digest = await self._named_digest(
+                    sender, case_id, number, checks, line.options.get("digest")
+                )
                 await service.act(
-                    sender,
-                    case_id,
-                    Approve,
-                    number=number,
-                    moment=moment,
-                    digest=line.options.get("digest"),
+                    sender, case_id, Approve, number=number, moment=moment, digest=digest
                 )
             else:
                 await service.act(sender, case_id, Reject, number=number, reason=line.rest(1))
@@ -112,6 +115,27 @@ class ReporterCommands(FrontEndBase):
             await service.act(sender, case_id, WidenDisclosure, disclosure=level, profile=profile)
             return []
         raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
+
+    async def _named_digest(
+        self, sender: Sender, case_id: str, number: int, checks: list[str], given: str | None
+    ) -> str | None:
+        """The digest an approval names (docs/PROTOCOL.md, "Consent to the exact text").
+
+        ``!approve N`` names none: the number is one exact text. ``!approve N CHECK``
+        names the text whose digest starts with CHECK, the check code shown after the
+        text (at least its 12 characters); ``digest=`` names a whole digest. A check code
+        that is not the waiting text's names a digest no text has, so the service refuses
+        the approval (after its own checks of the case and the number) and nothing is sent.
+        """
+        if not checks:
+            return given
+        case = await self.service.case_for(sender, case_id)
+        item = case.pending_item(number)
+        digest = item.digest if item is not None else ""
+        for check in checks:
+            if len(check) < _CHECK or not digest.startswith(check):
+                return check
+        return digest if given is None else given
 
     def _notice(self, key: tuple[str, str], locale: Locale, force: bool = False) -> list[str]:
         if key in self._greeted and not force:

@@ -11,7 +11,7 @@ from intermediary.core.case import Case, PendingApproval
 from intermediary.core.commands import *  # noqa: F403
 from intermediary.core.commands import __all__ as _commands
 from intermediary.core.context import Context
-from intermediary.core.counsellor_steps import DraftIdentifies
+from intermediary.core.counsellor_steps import DraftIdentifies, DraftMayIdentify
 from intermediary.core.effects import *  # noqa: F403
 from intermediary.core.effects import __all__ as _effects
 from intermediary.core.ids import (
@@ -55,6 +55,7 @@ __all__ = [
     "DestinationId",
     "DestinationInfo",
     "DraftIdentifies",
+    "DraftMayIdentify",
     "ManagementActor",
     "OrgId",
     "OrgPolicy",

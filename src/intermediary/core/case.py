@@ -28,6 +28,9 @@ class PendingApproval:
     digest: str
     destinations: tuple[DestinationId, ...] = ()
     drafted_at: datetime
+    #: the numbers of the texts of its kind this one replaced (newest 32), so that an
+    #: approval of an old number can be told which text took its place
+    replaces: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -165,9 +165,12 @@ class Draft:
     case_id: CaseId
     text: str
     destinations: tuple[DestinationId, ...] = ()
-    #: words of the draft the service recognised as identifying the reporter
+    #: words of the draft the service recognised as identifying the reporter (their
+    #: account's name parts, handle and e-mail, what they said of themselves, details the
+    #: counsellor flagged): outside ``open`` disclosure the draft is refused, confirmed or not
     identifying: tuple[str, ...] = ()
-    #: the counsellor saw the warning and sends it for approval anyway
+    #: the counsellor saw the warning about contact details not known to be the
+    #: reporter's (an e-mail address, handle or phone number) and sends it anyway
     confirmed: bool = False
 
 

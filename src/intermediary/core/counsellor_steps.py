@@ -25,7 +25,8 @@ from intermediary.core.commands import (
 )
 from intermediary.core.context import Context
 from intermediary.core.effects import Audit, Effect, ForgetRouting, RememberTerms
-from intermediary.core.ids import DestinationId
+from intermediary.core.identity_text import contact_term, contacts
+from intermediary.core.ids import DestinationId, ReporterIndex
 from intermediary.core.reporter_steps import checked_categories
 from intermediary.core.states import Step
 from intermediary.core.validation import (
@@ -37,16 +38,46 @@ from intermediary.core.validation import (
 from intermediary.core.vocabulary import ApprovalKind, Disclosure, EntryKind, Mode, Role
 from intermediary.errors import InvalidInput, ProtocolError
 
-__all__ = ["HANDLERS", "DraftIdentifies"]
+__all__ = ["HANDLERS", "DraftIdentifies", "DraftMayIdentify"]
 
 Result = tuple[Case, Sequence[Effect]]
 
+#: how many words a refusal names at most (a draft full of addresses is not echoed whole)
+_SHOWN_WORDS = 12
+
 
 class DraftIdentifies(ProtocolError):
-    """A draft mentions words known to identify the reporter; it is held back
-    until the counsellor confirms (the reporter must still approve it)."""
+    """A draft contains words known to identify the reporter (their name parts, handle,
+    e-mail, what they said of themselves, details the counsellor flagged), in a case
+    whose disclosure is not ``open``. Refused, even when the counsellor confirms: only
+    rewording helps, or the reporter choosing open disclosure (guarantee G1)."""
 
     default_key = "errors.draft_identifies"
+
+
+class DraftMayIdentify(ProtocolError):
+    """A draft contains an e-mail address, handle or phone number not known to be the
+    reporter's: held back until the counsellor confirms (``!draft!``); the reporter
+    must still approve it."""
+
+    default_key = "errors.draft_may_identify"
+
+
+def _shown(words: Sequence[str]) -> str:
+    more = len(words) - _SHOWN_WORDS
+    return ", ".join(words[:_SHOWN_WORDS]) + (f", … (+{more})" if more > 0 else "")
+
+
+def _check_identifying(case: Case, cmd: Draft, text: str) -> None:
+    """G1: nothing known to identify the reporter goes to management unless they chose
+    open disclosure, whatever the counsellor confirms; other contact details in ``text``
+    (the relay as it will read) are a warning the counsellor may override."""
+    if case.disclosure is not Disclosure.OPEN and cmd.identifying:
+        raise DraftIdentifies(case=case.case_id, words=_shown(cmd.identifying))
+    known = set(cmd.identifying)
+    unknown = [c for c in contacts(text) if c not in known and contact_term(c) not in known]
+    if unknown and not cmd.confirmed:
+        raise DraftMayIdentify(case=case.case_id, words=_shown(unknown))
 
 
 def reply(case: Case, cmd: Reply, ctx: Context) -> Result:
@@ -54,11 +85,8 @@ def reply(case: Case, cmd: Reply, ctx: Context) -> Result:
     if case.contact_stopped:
         raise InvalidInput("errors.contact_stopped", case=case.case_id)
     case, record = entry(case, EntryKind.REPLY, Role.COUNSELLOR, text)
-    return case, [
-        record,
-        Audit.of("reply", case=case.case_id, seq=record.seq, author=Role.COUNSELLOR),
-        to_reporter(case, "reporter.reply", text),
-    ]
+    # no audit entry, as for the reporter's messages: conversation is not a state change
+    return case, [record, to_reporter(case, "reporter.reply", text)]
 
 
 def _destinations(cmd: Draft, ctx: Context) -> tuple[DestinationId, ...]:
@@ -90,7 +118,9 @@ def _offer(
 ) -> Result:
     """Put ``text`` before the reporter for approval, replacing an older one of its kind."""
     digest = text_digest(text)
-    replaced = [p.number for p in case.pending if p.kind is kind]
+    older = [p for p in case.pending if p.kind is kind]
+    replaced = [p.number for p in older]
+    chain = sorted({n for p in older for n in (*p.replaces, p.number)})[-32:]
     entry_kind = EntryKind.DRAFT if kind is ApprovalKind.RELAY else EntryKind.MINUTES
     case, record = entry(case, entry_kind, Role.COUNSELLOR, text)
     item = PendingApproval(
@@ -100,6 +130,7 @@ def _offer(
         digest=digest,
         destinations=destinations,
         drafted_at=ctx.now,
+        replaces=tuple(chain),
     )
     pending = (*tuple(p for p in case.pending if p.kind is not kind), item)
     case = replace(case, pending=pending)
@@ -129,8 +160,7 @@ def draft(case: Case, cmd: Draft, ctx: Context) -> Result:
     if not text:
         raise InvalidInput("errors.empty_text")
     destinations = _destinations(cmd, ctx)
-    if cmd.identifying and not cmd.confirmed and case.disclosure is not Disclosure.OPEN:
-        raise DraftIdentifies(case=case.case_id, words=", ".join(cmd.identifying))
+    _check_identifying(case, cmd, text)
     case, effects = _offer(case, ApprovalKind.RELAY, text, ctx, destinations)
     if invisible:
         effects = [*effects, to_counsellor(case, "counsellor.invisible_removed", count=invisible)]
@@ -187,6 +217,8 @@ def close(case: Case, cmd: Close, ctx: Context) -> Result:
         closed_at=ctx.now,
         pending=(),
         meeting_due=None,
+        # nothing recognises the reporter once the case is closed (with the routing)
+        reporter=ReporterIndex(""),
     )
     effects: list[Effect] = [
         Audit.of("closed", case=case.case_id, outcome=cmd.outcome, categories=",".join(categories)),

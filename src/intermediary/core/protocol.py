@@ -153,7 +153,8 @@ def is_party(case: Case, actor: Actor, now: datetime) -> bool:
     """Whether ``actor`` takes part in ``case`` and may know it exists."""
     match actor:
         case ReporterActor(index=index):
-            return index == case.reporter
+            # a closed case has forgotten its reporter (""), and "" is nobody
+            return bool(index) and index == case.reporter
         case CounsellorActor(org_id=org, counsellor_id=counsellor):
             return org == case.org_id and counsellor == case.counsellor_id
         case ManagementActor(org_id=org, destination_id=destination):
@@ -164,7 +165,13 @@ def is_party(case: Case, actor: Actor, now: datetime) -> bool:
 
 
 def _missing_pending(case: Case, number: int) -> ProtocolError:
-    newer = [p.number for p in case.pending if p.number > number]
-    if newer:
-        return InvalidInput("errors.superseded", number=number, newer=max(newer))
+    """Why text ``number`` cannot be approved: which text replaced it, if one did; else
+    what is waiting now (a minutes text is no newer version of a rejected relay: found by
+    mutation testing), else that nothing is."""
+    successor = next((p for p in case.pending if number in p.replaces), None)
+    if successor is not None:
+        return InvalidInput("errors.superseded", number=number, newer=successor.number)
+    if case.pending:
+        waiting = ", ".join(str(p.number) for p in sorted(case.pending, key=lambda p: p.number))
+        return InvalidInput("errors.not_waiting", number=number, waiting=waiting)
     return InvalidInput("errors.no_pending", number=number)

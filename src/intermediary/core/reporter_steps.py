@@ -23,7 +23,16 @@ from intermediary.core.commands import (
     Withdraw,
 )
 from intermediary.core.context import Context
-from intermediary.core.effects import Audit, Effect, ForgetRouting, Reroute, SealIdentity
+from intermediary.core.effects import (
+    Audit,
+    Effect,
+    ForgetRouting,
+    RememberTerms,
+    Reroute,
+    SealIdentity,
+)
+from intermediary.core.ids import ReporterIndex
+from intermediary.core.introductions import remembered, self_introduced
 from intermediary.core.states import State, Step
 from intermediary.core.validation import checked_text
 from intermediary.core.vocabulary import (
@@ -112,19 +121,26 @@ def open_case(_: None, cmd: OpenCase, ctx: Context) -> Result:
     if first is not None:
         case, record = entry(case, EntryKind.MESSAGE, Role.REPORTER, first)
         effects += [record, to_counsellor(case, "counsellor.message", first)]
+        introduced = self_introduced(first)  # a sign-off in the intake form's message
+        if introduced:
+            effects.append(RememberTerms(remembered(introduced)))
     return case, effects
 
 
 def send_message(case: Case, cmd: SendMessage, ctx: Context) -> Result:
     text = checked_text(cmd.text, ctx.policy.text_limit)
     case, record = entry(case, EntryKind.MESSAGE, Role.REPORTER, text)
-    effects: list[Effect] = [
-        record,
-        Audit.of("message", case=case.case_id, seq=record.seq, author=Role.REPORTER),
-    ]
+    # no audit entry: a message changes no state, and a signed entry per message would
+    # keep a timeline of when the reporter wrote (the case file has it, sealed)
+    effects: list[Effect] = [record]
     if case.contact_stopped:
         case = replace(case, contact_stopped=False)
         effects.append(Audit.of("contact_resumed", case=case.case_id))
+    # what the reporter says of themselves ("my name is …", a sign-off, "my e-mail is …")
+    # identifies them as much as their account does: drafts are checked for it too
+    introduced = self_introduced(text)
+    if introduced:
+        effects.append(RememberTerms(remembered(introduced)))
     effects.append(to_counsellor(case, "counsellor.message", text))
     return case, effects
 
@@ -229,7 +245,14 @@ def reject(case: Case, cmd: Reject, ctx: Context) -> Result:
 
 
 def withdraw(case: Case, _: Withdraw, ctx: Context) -> Result:
-    case = replace(case, pending=(), outcome=Outcome.WITHDRAWN, closed_at=ctx.now, meeting_due=None)
+    case = replace(
+        case,
+        pending=(),
+        outcome=Outcome.WITHDRAWN,
+        closed_at=ctx.now,
+        meeting_due=None,
+        reporter=ReporterIndex(""),  # nothing recognises the reporter any more
+    )
     return case, [
         Audit.of("withdrawn", case=case.case_id),
         to_reporter(case, "reporter.withdrawn"),

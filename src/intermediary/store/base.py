@@ -11,6 +11,11 @@ Every implementation passes the same contract suite
 - Shredding deletes sealed keys, identity, routing, pending texts, entries and
   queued work of a case, and the case row keeps only statistics; the service
   then destroys the case's key in the vault, so older copies stay unreadable.
+- Forgetting (closing, withdrawing, shredding) leaves nothing behind that a
+  file-level copy could read back where the engine allows it: SQLite overwrites
+  the freed space and empties its write-ahead log right after such a commit.
+- The store trusts nothing it returns: the service checks every case row's MAC
+  (intermediary.integrity) before it decides anything on it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from intermediary.store.records import (
     Linker,
     OutboxItem,
     PendingRow,
+    ReporterRow,
     SealedKey,
     StoredEntry,
     UnitOfWork,
@@ -45,13 +51,17 @@ class Store(Protocol):
 
     async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None: ...
 
-    async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]: ...
+    async def reporter_row(self, lookup: str) -> ReporterRow | None:
+        """The sealed list of one reporter's open cases (see :class:`ReporterRow`)."""
 
     async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]: ...
 
     async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]: ...
 
     async def all_cases(self) -> list[CaseRow]: ...
+
+    async def unauthenticated_cases(self) -> int:
+        """How many case rows carry no MAC (written before schema 5)."""
 
     async def cases_for_org(self, org_id: str) -> list[CaseRow]:
         """Every case of one organisation (the annual report)."""
@@ -70,7 +80,9 @@ class Store(Protocol):
 
     async def routing(self, case_id: str) -> bytes | None: ...
 
-    async def identity_terms(self, case_id: str) -> frozenset[str]: ...
+    async def legacy_terms(self, case_id: str) -> frozenset[str]:
+        """Identifying-word hashes as databases before schema 5 kept them, in a table of
+        their own (``intermediary upgrade`` moves them into the sealed routing)."""
 
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         """Undelivered items whose time has come, in the order they were committed
@@ -94,6 +106,9 @@ class Store(Protocol):
 
     async def outbox_item(self, key: str) -> OutboxItem | None: ...
 
+    async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
+        """The undelivered items of one case, in commit order (``intermediary verify``)."""
+
     async def mark_delivered(self, key: str, at: datetime) -> None:
         """Mark delivered and drop the payload and the lane (nothing readable or
         linkable stays behind); ends the item's claim, and the next item of its lane
@@ -101,7 +116,21 @@ class Store(Protocol):
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None: ...
 
+    async def forget_old_history(self) -> None:
+        """For ``intermediary upgrade``: delivered items keep only their day, and the
+        handled-event markers written with raw platform ids are dropped (the service
+        is stopped, so no platform is still redelivering them)."""
+
+    async def compact(self) -> None:
+        """Housekeeping: make the rows forgotten since the last call leave the live
+        database files where the engine does not overwrite them by itself (PostgreSQL
+        rewrites its small routing and reporter tables). A no-op where deleting already
+        overwrites (SQLite) or nothing is on disk (memory)."""
+
     async def audit_log(self) -> list[AuditRecord]: ...
+
+    async def audit_head(self) -> AuditRecord | None:
+        """The newest entry of the chain (checkpoints), without reading the rest."""
 
     async def audit_entries(
         self, *, kind: str | None = None, case_id: str | None = None

@@ -16,6 +16,7 @@ from intermediary.store.records import (
     Linker,
     OutboxItem,
     PendingRow,
+    ReporterRow,
     SealedKey,
     StoredEntry,
     UnitOfWork,
@@ -34,6 +35,7 @@ class _State:
     identity: dict[str, bytes] = field(default_factory=dict)
     routing: dict[str, bytes] = field(default_factory=dict)
     terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    reporters: dict[str, ReporterRow] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     events: set[str] = field(default_factory=set)
@@ -59,8 +61,8 @@ class MemoryStore:
         row = self._s.cases.get(case_id)
         return None if row is None else (row, list(self._s.pending.get(case_id, [])))
 
-    async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]:
-        return self._sorted(c for c in self._s.cases.values() if c.reporter_index == reporter_index)
+    async def reporter_row(self, lookup: str) -> ReporterRow | None:
+        return self._s.reporters.get(lookup)
 
     async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]:
         return self._sorted(
@@ -78,6 +80,9 @@ class MemoryStore:
 
     async def all_cases(self) -> list[CaseRow]:
         return self._sorted(self._s.cases.values())
+
+    async def unauthenticated_cases(self) -> int:
+        return sum(1 for c in self._s.cases.values() if not c.mac)
 
     async def cases_for_org(self, org_id: str) -> list[CaseRow]:
         return self._sorted(c for c in self._s.cases.values() if c.org_id == org_id)
@@ -117,6 +122,10 @@ class MemoryStore:
             if e.seq in taken or (e.case_id, e.seq) in seen:
                 raise ConcurrentUpdate(case=e.case_id)
             seen.add((e.case_id, e.seq))
+        for reporter in unit.reporters:
+            current_row = s.reporters.get(reporter.lookup)
+            if (0 if current_row is None else current_row.version) != reporter.version:
+                raise ConcurrentUpdate(case="-")
         keys = [item.key for item in unit.outbox]
         if len(set(keys)) != len(keys) or any(k in s.outbox for k in keys):
             raise ConcurrentUpdate(case=unit.case.case_id if unit.case else "-")
@@ -145,8 +154,7 @@ class MemoryStore:
                 s.identity[case_id] = unit.identity
             if unit.routing is not None:
                 s.routing[case_id] = unit.routing
-            if unit.identity_terms is not None:
-                s.terms[case_id] = unit.identity_terms
+                s.terms.pop(case_id, None)
             if unit.forget_routing or unit.shred:
                 s.routing.pop(case_id, None)
                 s.terms.pop(case_id, None)
@@ -158,6 +166,20 @@ class MemoryStore:
                 for key, item in list(s.outbox.items()):
                     if item.case_id == case_id and item.status == "pending":
                         del s.outbox[key]
+        for key, blob in unit.outbox_payloads.items():
+            queued = s.outbox.get(key)
+            if (
+                queued is not None
+                and unit.case is not None
+                and queued.case_id == unit.case.case_id
+                and queued.status == "pending"
+            ):
+                s.outbox[key] = replace(queued, payload=blob)
+        for reporter in unit.reporters:
+            if reporter.blob:
+                s.reporters[reporter.lookup] = replace(reporter, version=reporter.version + 1)
+            else:
+                s.reporters.pop(reporter.lookup, None)
         for item in unit.outbox:
             s.outbox_seq += 1
             s.outbox[item.key] = replace(item, seq=s.outbox_seq)
@@ -174,7 +196,7 @@ class MemoryStore:
     async def routing(self, case_id: str) -> bytes | None:
         return self._s.routing.get(case_id)
 
-    async def identity_terms(self, case_id: str) -> frozenset[str]:
+    async def legacy_terms(self, case_id: str) -> frozenset[str]:
         return self._s.terms.get(case_id, frozenset())
 
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
@@ -203,6 +225,12 @@ class MemoryStore:
     async def outbox_item(self, key: str) -> OutboxItem | None:
         return self._s.outbox.get(key)
 
+    async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
+        return sorted(
+            (i for i in self._s.outbox.values() if i.case_id == case_id and i.status == "pending"),
+            key=lambda i: i.seq,
+        )
+
     async def mark_delivered(self, key: str, at: datetime) -> None:
         self._claims.release(key)
         item = self._s.outbox.get(key)
@@ -211,6 +239,7 @@ class MemoryStore:
                 item,
                 status="delivered",
                 payload=b"",
+                not_before=item.created_at,
                 next_attempt_at=at,
                 last_error=None,
                 lane=None,
@@ -226,6 +255,15 @@ class MemoryStore:
 
     async def audit_log(self) -> list[AuditRecord]:
         return list(self._s.audit)
+
+    async def compact(self) -> None:
+        return None
+
+    async def forget_old_history(self) -> None:
+        self._s.events.clear()
+
+    async def audit_head(self) -> AuditRecord | None:
+        return self._s.audit[-1] if self._s.audit else None
 
     async def audit_entries(
         self, *, kind: str | None = None, case_id: str | None = None

@@ -46,6 +46,7 @@ from intermediary.store.records import (
     Linker,
     OutboxItem,
     PendingRow,
+    ReporterRow,
     SealedKey,
     StoredEntry,
     UnitOfWork,
@@ -61,6 +62,7 @@ __all__ = [
     "Fetch",
     "PostgresStore",
     "migrations",
+    "unreachable",
 ]
 
 #: ``connection.fetch``: a query and its arguments, to rows
@@ -81,6 +83,7 @@ TABLES = (
     "identities",
     "routing",
     "identity_terms",
+    "reporters",
     "outbox",
     "audit",
     "processed_events",
@@ -141,6 +144,17 @@ def _safe_url(url: str) -> str:
     return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
 
 
+async def unreachable(url: str) -> str | None:
+    """Why the PostgreSQL server at ``url`` cannot be used, or ``None``: a connection is
+    made and closed, nothing is written (``intermediary doctor``)."""
+    try:
+        connection = await asyncpg.connect(url, timeout=10)
+        await connection.close()
+    except _ERRORS as error:
+        return str(_translate(error))
+    return None
+
+
 class PostgresStore:
     def __init__(
         self,
@@ -158,6 +172,8 @@ class PostgresStore:
         self.max_connections = max_connections
         self.connect_timeout = connect_timeout
         self._pool: Any = None
+        #: a commit forgot a reporter's routing or list since the last :meth:`compact`
+        self._forgotten = False
 
     def __repr__(self) -> str:
         return f"PostgresStore({_safe_url(self.url)!r})"
@@ -244,7 +260,7 @@ class PostgresStore:
             "ORDER BY case_id",
             *args,
         )
-        return [decode.case_row(r, decode.as_datetime, r[10]) for r in rows]
+        return [decode.case_row(r, decode.as_datetime, r[11]) for r in rows]
 
     async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None:
         rows = await self._case_rows("WHERE case_id = $1", case_id)
@@ -255,8 +271,11 @@ class PostgresStore:
         )
         return rows[0], decode.pending_rows(case_id, pending)
 
-    async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]:
-        return await self._case_rows("WHERE reporter_index = $1", reporter_index)
+    async def reporter_row(self, lookup: str) -> ReporterRow | None:
+        rows = await self._fetch("SELECT blob, version FROM reporters WHERE lookup = $1", lookup)
+        if not rows:
+            return None
+        return ReporterRow(lookup=lookup, blob=bytes(rows[0][0]), version=rows[0][1])
 
     async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]:
         return await self._case_rows(
@@ -282,6 +301,10 @@ class PostgresStore:
 
     async def all_cases(self) -> list[CaseRow]:
         return await self._case_rows("")
+
+    async def unauthenticated_cases(self) -> int:
+        rows = await self._fetch("SELECT count(*) FROM cases WHERE mac IS NULL OR mac = ''")
+        return int(rows[0][0])
 
     # --- the one write path -------------------------------------------------------------
 
@@ -331,6 +354,16 @@ class PostgresStore:
                 )
             if case is not None:
                 await self._write_secrets(conn, case.case_id, unit)
+                if unit.outbox_payloads:
+                    await conn.executemany(
+                        "UPDATE outbox SET payload = $1 WHERE key = $2 AND case_id = $3 "
+                        "AND status = 'pending'",
+                        [(blob, key, case.case_id) for key, blob in unit.outbox_payloads.items()],
+                    )
+            for reporter in unit.reporters:
+                await self._write_reporter(conn, reporter)
+            if unit.forget_routing or unit.shred or unit.reporters:
+                self._forgotten = True  # (set early: a failed commit only costs a vacuum)
             if unit.outbox:
                 # seq (the identity column) must follow the commit order within a lane:
                 # every insert into a case's lanes happens under that case's row lock,
@@ -404,12 +437,13 @@ class PostgresStore:
             case.receipt_hash,
             (found or 0) + 1,
             case.updated_at,
+            case.mac or None,
         )
         if found is None:
             try:  # a concurrent first commit of the same id: the loser is told so
                 await conn.execute(
                     f"INSERT INTO cases ({CASE_COLUMNS}) "  # noqa: S608
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                     case.case_id,
                     *values,
                 )
@@ -419,7 +453,7 @@ class PostgresStore:
             await conn.execute(
                 "UPDATE cases SET org_id = $1, counsellor_id = $2, reporter_index = $3, "
                 "state = $4, meta = $5, case_public = $6, receipt_hash = $7, version = $8, "
-                "updated_at = $9 WHERE case_id = $10",
+                "updated_at = $9, mac = $10 WHERE case_id = $11",
                 *values,
                 case.case_id,
             )
@@ -432,6 +466,32 @@ class PostgresStore:
                 "INSERT INTO case_destinations (case_id, org_id, destination_id) "
                 "VALUES ($1, $2, $3)",
                 [(case.case_id, case.org_id, d) for d in case.destinations],
+            )
+
+    @staticmethod
+    async def _write_reporter(conn: Any, reporter: ReporterRow) -> None:
+        """Replace one reporter's list, if nobody changed it since it was read (its row
+        locked to the commit; a first insert racing another is a unique violation,
+        which becomes :class:`ConcurrentUpdate` as every conflict does)."""
+        found = await conn.fetchval(
+            "SELECT version FROM reporters WHERE lookup = $1 FOR UPDATE", reporter.lookup
+        )
+        if (found or 0) != reporter.version:
+            raise ConcurrentUpdate(case="-")
+        if not reporter.blob:
+            await conn.execute("DELETE FROM reporters WHERE lookup = $1", reporter.lookup)
+        elif found is not None:
+            await conn.execute(
+                "UPDATE reporters SET blob = $1, version = $2 WHERE lookup = $3",
+                reporter.blob,
+                reporter.version + 1,
+                reporter.lookup,
+            )
+        else:
+            await conn.execute(
+                "INSERT INTO reporters (lookup, blob, version) VALUES ($1, $2, 1)",
+                reporter.lookup,
+                reporter.blob,
             )
 
     @staticmethod
@@ -450,12 +510,8 @@ class PostgresStore:
                 case_id,
                 unit.routing,
             )
-        if unit.identity_terms is not None:
+            # the words now travel in the sealed routing; rows of the old table go
             await conn.execute("DELETE FROM identity_terms WHERE case_id = $1", case_id)
-            await conn.executemany(
-                "INSERT INTO identity_terms (case_id, term) VALUES ($1, $2)",
-                [(case_id, t) for t in sorted(unit.identity_terms)],
-            )
         if unit.forget_routing or unit.shred:
             await conn.execute("DELETE FROM routing WHERE case_id = $1", case_id)
             await conn.execute("DELETE FROM identity_terms WHERE case_id = $1", case_id)
@@ -497,7 +553,7 @@ class PostgresStore:
     async def routing(self, case_id: str) -> bytes | None:
         return await self._blob("routing", case_id)
 
-    async def identity_terms(self, case_id: str) -> frozenset[str]:
+    async def legacy_terms(self, case_id: str) -> frozenset[str]:
         rows = await self._fetch("SELECT term FROM identity_terms WHERE case_id = $1", case_id)
         return frozenset(r[0] for r in rows)
 
@@ -559,12 +615,20 @@ class PostgresStore:
         )
         return self._outbox(rows[0]) if rows else None
 
+    async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
+        rows = await self._fetch(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox "  # noqa: S608
+            "WHERE case_id = $1 AND status = 'pending' ORDER BY seq",
+            case_id,
+        )
+        return [self._outbox(r) for r in rows]
+
     async def mark_delivered(self, key: str, at: datetime) -> None:
         async with self._transaction() as conn:
             await conn.execute(
                 "UPDATE outbox SET status = 'delivered', payload = ''::bytea, "
-                "next_attempt_at = $1, last_error = NULL, lane = NULL, claimed_by = NULL, "
-                "claimed_until = NULL WHERE key = $2",
+                "not_before = created_at, next_attempt_at = $1, last_error = NULL, lane = NULL, "
+                "claimed_by = NULL, claimed_until = NULL WHERE key = $2",
                 at,
                 key,
             )
@@ -608,6 +672,39 @@ class PostgresStore:
 
     async def audit_log(self) -> list[AuditRecord]:
         return await self.audit_entries()
+
+    async def compact(self) -> None:
+        """PostgreSQL leaves a deleted or updated row in its table file until the page
+        is reused: the routing of a closed case (its reporter's address, readable with
+        the service key until the case is purged) and the old versions of reporter lists
+        would stay in a copy of the data folder. ``VACUUM FULL`` writes these small
+        tables anew and drops the old files. The write-ahead log and base backups still
+        hold the old pages until they are recycled (docs/POSTGRES.md)."""
+        if not self._forgotten:
+            return
+        self._forgotten = False
+        try:
+            async with self.pool.acquire() as conn:
+                await conn.execute("VACUUM FULL routing, reporters, identity_terms")
+        except _ERRORS as error:
+            self._forgotten = True  # tried again at the next round
+            raise _translate(error) from None
+
+    async def forget_old_history(self) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET created_at = date_trunc('day', created_at, 'UTC'), "
+                "not_before = date_trunc('day', created_at, 'UTC'), "
+                "next_attempt_at = date_trunc('day', coalesce(next_attempt_at, created_at), "
+                "'UTC') WHERE status = 'delivered'"
+            )
+            await conn.execute("DELETE FROM processed_events")
+
+    async def audit_head(self) -> AuditRecord | None:
+        rows = await self._fetch(
+            f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1"  # noqa: S608
+        )
+        return decode.audit_record(rows[0]) if rows else None
 
     # --- for migrate-store and tests -----------------------------------------------------
 

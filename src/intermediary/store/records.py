@@ -17,6 +17,7 @@ __all__ = [
     "Linker",
     "OutboxItem",
     "PendingRow",
+    "ReporterRow",
     "SealedKey",
     "StoredEntry",
     "UnitOfWork",
@@ -38,6 +39,9 @@ class CaseRow:
     receipt_hash: str
     version: int
     updated_at: datetime
+    #: the service's MAC over every field above (intermediary.integrity): a row that
+    #: anyone else wrote or edited does not verify; "" for rows made before MACs
+    mac: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +63,22 @@ class PendingRow:
     case_id: str
     number: int
     blob: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReporterRow:
+    """Where one reporter's open cases are listed (``reporters``): a keyed stand-in for
+    their address and the case ids, sealed under the service's key.
+
+    One row per reporter rather than a shared value in each case row, so that nothing
+    in the case rows links two cases of one person; the row loses a case when it
+    closes. ``version`` is the version stored (in a unit of work: the one read before
+    the change, ``0`` for none); ``blob`` empty in a unit of work deletes the row.
+    """
+
+    lookup: str
+    blob: bytes
+    version: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,11 +164,16 @@ class UnitOfWork:
     #: holders whose sealed case key is removed (the counsellor who handed over)
     drop_holders: list[str] = field(default_factory=list)
     identity: bytes | None = None
+    #: the sealed routing (address, language, identifying-word hashes); writing or
+    #: forgetting it also deletes the case's rows of the old ``identity_terms`` table
     routing: bytes | None = None
-    identity_terms: frozenset[str] | None = None
     forget_routing: bool = False
+    #: reporter lists to write (checked against the version read, as the case row is)
+    reporters: list[ReporterRow] = field(default_factory=list)
     shred: bool = False
     outbox: list[OutboxItem] = field(default_factory=list)
+    #: new payloads for queued items of ``case`` (``intermediary upgrade`` re-binds them)
+    outbox_payloads: dict[str, bytes] = field(default_factory=dict)
     audit: list[AuditDraft] = field(default_factory=list)
     #: the platform event that caused this unit ("matrix:$event"); a second unit
     #: with the same key is refused with :class:`DuplicateEvent`

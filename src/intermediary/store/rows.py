@@ -42,7 +42,7 @@ Moment = Callable[[Any], datetime]
 
 CASE_COLUMNS = (
     "case_id, org_id, counsellor_id, reporter_index, state, meta, case_public, "
-    "receipt_hash, version, updated_at"
+    "receipt_hash, version, updated_at, mac"
 )
 ENTRY_COLUMNS = "seq, kind, author, blob, created_at"
 OUTBOX_COLUMNS = (
@@ -76,6 +76,7 @@ def case_row(r: Sequence[Any], moment: Moment, destinations: Iterable[str]) -> C
         receipt_hash=r[7],
         version=r[8],
         updated_at=moment(r[9]),
+        mac=r[10] or "",
         destinations=tuple(destinations),
     )
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager, suppress
@@ -30,6 +31,8 @@ from intermediary.errors import (
     DuplicateEvent,
     StorageError,
 )
+from intermediary.files import private_database
+from intermediary.placement import warn_about_vault
 from intermediary.store import rows as decode
 from intermediary.store.claims import LocalClaims
 from intermediary.store.records import (
@@ -38,6 +41,7 @@ from intermediary.store.records import (
     Linker,
     OutboxItem,
     PendingRow,
+    ReporterRow,
     SealedKey,
     StoredEntry,
     UnitOfWork,
@@ -46,6 +50,12 @@ from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS, ENTRY_COLUMNS, 
 from intermediary.vault import KeyVault, sibling_vault
 
 __all__ = ["SqliteStore", "migrations"]
+
+# aiosqlite logs every call at DEBUG with its arguments: each statement's parameters,
+# which are blind indexes, receipt hashes and ciphertext. `intermediary -vv` (or an
+# embedder's DEBUG root logger) must not write those into a log file, so its debug
+# records are not made at all; its warnings still are.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -97,6 +107,10 @@ class SqliteStore:
     async def open(self) -> None:
         if not self.path.parent.is_dir():
             raise StorageError(detail=f"the folder {self.path.parent} does not exist")
+        private_database(self.path)  # 0600 before SQLite writes: its -wal and -shm copy it
+        vault_folder = getattr(self.vault, "folder", None)
+        if isinstance(vault_folder, Path):  # one backup must not hold both (placement.py)
+            warn_about_vault(self.path, vault_folder)
         try:
             db = await aiosqlite.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
             self._db = db
@@ -193,7 +207,7 @@ class SqliteStore:
             args,
         )
         return [
-            decode.case_row(r, decode.from_iso, sorted(r[10].split(",")) if r[10] else ())
+            decode.case_row(r, decode.from_iso, sorted(r[11].split(",")) if r[11] else ())
             for r in rows
         ]
 
@@ -206,8 +220,11 @@ class SqliteStore:
         )
         return rows[0], decode.pending_rows(case_id, pending)
 
-    async def cases_for_reporter(self, reporter_index: str) -> list[CaseRow]:
-        return await self._case_rows("WHERE reporter_index = ?", (reporter_index,))
+    async def reporter_row(self, lookup: str) -> ReporterRow | None:
+        rows = await self._all("SELECT blob, version FROM reporters WHERE lookup = ?", (lookup,))
+        return (
+            ReporterRow(lookup=lookup, blob=bytes(rows[0][0]), version=rows[0][1]) if rows else None
+        )
 
     async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]:
         return await self._case_rows(
@@ -234,9 +251,30 @@ class SqliteStore:
     async def all_cases(self) -> list[CaseRow]:
         return await self._case_rows("", ())
 
+    async def unauthenticated_cases(self) -> int:
+        rows = await self._all("SELECT count(*) FROM cases WHERE mac IS NULL OR mac = ''")
+        return int(rows[0][0])
+
     # --- the one write path -------------------------------------------------------------
 
     async def commit(self, unit: UnitOfWork, link: Linker) -> None:
+        await self._commit(unit, link)
+        if unit.forget_routing or unit.shred:
+            await self._forget_history()
+
+    async def _forget_history(self) -> None:
+        """Empty the write-ahead log after a commit that forgot a reporter: the freed
+        pages in the database itself were overwritten (``secure_delete``), but the log
+        still holds the pages as they were until a checkpoint truncates it. A reader
+        holding an old snapshot (another process) can keep the checkpoint from
+        finishing; the next forgetting commit tries again."""
+        async with self._turn:
+            try:
+                await self.db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as error:
+                raise _translate(error, self.busy_timeout, self.path.parent) from None
+
+    async def _commit(self, unit: UnitOfWork, link: Linker) -> None:
         async with self._transaction() as db:
             if unit.event_key is not None:
                 seen = await db.execute_fetchall(
@@ -275,6 +313,13 @@ class SqliteStore:
                 )
             if case is not None:
                 await self._write_secrets(db, case.case_id, unit)
+                await db.executemany(
+                    "UPDATE outbox SET payload = ? WHERE key = ? AND case_id = ? "
+                    "AND status = 'pending'",
+                    [(blob, key, case.case_id) for key, blob in unit.outbox_payloads.items()],
+                )
+            for reporter in unit.reporters:
+                await self._write_reporter(db, reporter)
             if unit.outbox:
                 # seq: the commit order (one writer at a time, so the next number is it)
                 await db.executemany(
@@ -340,18 +385,19 @@ class SqliteStore:
             case.receipt_hash,
             (found or 0) + 1,
             _ts(case.updated_at),
+            case.mac or None,
         )
         if found is None:
             await db.execute(
                 f"INSERT INTO cases ({CASE_COLUMNS}) "  # noqa: S608
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (case.case_id, *values),
             )
         else:
             await db.execute(
                 "UPDATE cases SET org_id = ?, counsellor_id = ?, reporter_index = ?, state = ?, "
-                "meta = ?, case_public = ?, receipt_hash = ?, version = ?, updated_at = ? "
-                "WHERE case_id = ?",
+                "meta = ?, case_public = ?, receipt_hash = ?, version = ?, updated_at = ?, "
+                "mac = ? WHERE case_id = ?",
                 (*values, case.case_id),
             )
         if tuple(sorted(case.destinations)) == known:
@@ -362,6 +408,29 @@ class SqliteStore:
             await db.executemany(
                 "INSERT INTO case_destinations (case_id, org_id, destination_id) VALUES (?, ?, ?)",
                 [(case.case_id, case.org_id, d) for d in case.destinations],
+            )
+
+    @staticmethod
+    async def _write_reporter(db: aiosqlite.Connection, reporter: ReporterRow) -> None:
+        """Replace one reporter's list, if nobody changed it since it was read."""
+        rows = list(
+            await db.execute_fetchall(
+                "SELECT version FROM reporters WHERE lookup = ?", (reporter.lookup,)
+            )
+        )
+        if (int(rows[0][0]) if rows else 0) != reporter.version:
+            raise ConcurrentUpdate(case="-")
+        if not reporter.blob:
+            await db.execute("DELETE FROM reporters WHERE lookup = ?", (reporter.lookup,))
+        elif rows:
+            await db.execute(
+                "UPDATE reporters SET blob = ?, version = ? WHERE lookup = ?",
+                (reporter.blob, reporter.version + 1, reporter.lookup),
+            )
+        else:
+            await db.execute(
+                "INSERT INTO reporters (lookup, blob, version) VALUES (?, ?, 1)",
+                (reporter.lookup, reporter.blob),
             )
 
     @staticmethod
@@ -388,12 +457,8 @@ class SqliteStore:
                 "INSERT OR REPLACE INTO routing (case_id, blob) VALUES (?, ?)",
                 (case_id, unit.routing),
             )
-        if unit.identity_terms is not None:
+            # the words now travel in the sealed routing; rows of the old table go
             await db.execute("DELETE FROM identity_terms WHERE case_id = ?", (case_id,))
-            await db.executemany(
-                "INSERT INTO identity_terms (case_id, term) VALUES (?, ?)",
-                [(case_id, t) for t in sorted(unit.identity_terms)],
-            )
         if unit.forget_routing or unit.shred:
             await db.execute("DELETE FROM routing WHERE case_id = ?", (case_id,))
             await db.execute("DELETE FROM identity_terms WHERE case_id = ?", (case_id,))
@@ -435,7 +500,7 @@ class SqliteStore:
     async def routing(self, case_id: str) -> bytes | None:
         return await self._blob("routing", case_id)
 
-    async def identity_terms(self, case_id: str) -> frozenset[str]:
+    async def legacy_terms(self, case_id: str) -> frozenset[str]:
         rows = await self._all("SELECT term FROM identity_terms WHERE case_id = ?", (case_id,))
         return frozenset(r[0] for r in rows)
 
@@ -471,11 +536,19 @@ class SqliteStore:
         rows = await self._all(f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,))  # noqa: S608
         return self._outbox(rows[0]) if rows else None
 
+    async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
+        rows = await self._all(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox "  # noqa: S608
+            "WHERE case_id = ? AND status = 'pending' ORDER BY seq",
+            (case_id,),
+        )
+        return [self._outbox(r) for r in rows]
+
     async def mark_delivered(self, key: str, at: datetime) -> None:
         self._claims.release(key)
         async with self._transaction() as db:
             await db.execute(
-                "UPDATE outbox SET status = 'delivered', payload = x'', "
+                "UPDATE outbox SET status = 'delivered', payload = x'', not_before = created_at, "
                 "next_attempt_at = ?, last_error = NULL, lane = NULL WHERE key = ?",
                 (_ts(at), key),
             )
@@ -519,3 +592,24 @@ class SqliteStore:
 
     async def audit_log(self) -> list[AuditRecord]:
         return await self.audit_entries()
+
+    async def compact(self) -> None:
+        return None  # secure_delete and the checkpoint after each forgetting commit do it
+
+    async def forget_old_history(self) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET created_at = substr(created_at, 1, 10) || 'T00:00:00+00:00', "
+                "not_before = substr(created_at, 1, 10) || 'T00:00:00+00:00', "
+                "next_attempt_at = substr(coalesce(next_attempt_at, created_at), 1, 10) "
+                "|| 'T00:00:00+00:00' WHERE status = 'delivered'"
+            )
+            await db.execute("DELETE FROM processed_events")
+        await self._forget_history()
+
+    async def audit_head(self) -> AuditRecord | None:
+        async with self._turn:
+            try:
+                return await self._audit_head(self.db)
+            except sqlite3.Error as error:
+                raise _translate(error, self.busy_timeout, self.path.parent) from None

@@ -312,6 +312,7 @@ def test_configuration(tmp_path: Path, item: Item) -> None:
         load()
     message = str(raised.value)
     assert message.startswith(INVALID), message
+    assert item.expect, "an item says what the person is told"
     for phrase in item.expect:
         assert phrase in message, f"{phrase!r} not in {message[:300]!r}"
     assert len(message) < 1_000, "the message repeats the oversized value"

@@ -214,6 +214,10 @@ async def console(tmp_path: Path) -> AsyncIterator[ConsoleWorld]:
     await h.say("counsellor", f"!draft {case} The shouting happens weekly.")
     assert any("Report " + case in t for t in h.inbox("management"))
     runtime = Runtime(h.service.config, h.keys, h.store, h.service, h.worker, h.office)
+    # the first round of housekeeping sends the counsellor an audit checkpoint: before
+    # the lines, so that "nothing was sent" means nothing the line caused
+    assert await runtime.housekeeping(force=True) is not None
+    await h.worker.run_once()
     buffer = io.StringIO()
     printer = Printer(Console(file=buffer, width=200, highlight=False, soft_wrap=True))
     yield ConsoleWorld(h, runtime, case, await h.pending("saskia"), buffer, printer)
@@ -263,12 +267,13 @@ MARKUP = [Item("markup", f"message_{n}", t) for n, t in MARKUP_TEXTS.items()] + 
 async def test_markup_from_the_reporter(console: ConsoleWorld, item: Item) -> None:
     """Stored exactly as typed; the counsellor sees it inert, and so does the terminal."""
     h = console.h
-    to_management = h.inbox("management")
+    to_management, before = h.inbox("management"), len(h.inbox("counsellor"))
     problems, out = await console.run(f"@saskia {item.value}")
     assert problems == 0
     no_internals(out)
-    shown = h.last("counsellor")
-    assert shown.startswith(f"Reporter ({console.case}):\n")
+    # this message, not an earlier one: the counsellor was sent exactly one new copy
+    prefix = f"Reporter ({console.case}):\n"
+    [shown] = [t for t in h.inbox("counsellor")[before:] if t.startswith(prefix)]
     assert neutral(shown), shown
     entries = await open_case_file(h.store, console.case, h.counsellor_key)
     assert entries[-1].text == item.value  # stored faithfully
@@ -286,12 +291,16 @@ RELAYED = [Item("markup", f"relay_{n}", t) for n, t in MARKUP_TEXTS.items()]
 async def test_markup_relayed_to_management(console: ConsoleWorld, item: Item) -> None:
     """A draft with markup, approved by the reporter, reaches management inert."""
     h = console.h
-    await console.run(f"@counsellor !draft {console.case} {item.value}")
+    before = len(h.inbox("management"))
+    # the handles in some markup are contact details: the counsellor sends it anyway (!draft!)
+    await console.run(f"@counsellor !draft! {console.case} {item.value}")
     number = await h.pending("saskia")
     problems, out = await console.run(f"@saskia !approve {number}")
     assert problems == 0
     no_internals(out)
-    relayed = h.last("management")
+    # this relay, not an earlier one: management was sent exactly one new message
+    [relayed] = h.inbox("management")[before:]
+    assert console.case in relayed, relayed
     assert neutral(relayed), relayed
     assert "‹" in relayed or "＠" in relayed or " (" in relayed  # still readable
     entries = await open_case_file(h.store, console.case, h.counsellor_key)

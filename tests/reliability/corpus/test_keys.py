@@ -395,6 +395,7 @@ def test_key_file(tmp_path: Path, files: dict[str, Path], item: Item) -> None:
         load(path, item.extra["passphrase"])
     assert type(raised.value) is item.extra["error"], repr(raised.value)
     message = str(raised.value)
+    assert item.expect, "an item says what the person is told"
     for phrase in item.expect:
         assert phrase in message, f"{phrase!r} not in {message!r}"
     assert len(message) < 600, "the message repeats the file"
@@ -500,6 +501,7 @@ def test_passphrase_file(tmp_path: Path, files: dict[str, Path], item: Item) -> 
     with pytest.raises((ConfigError, WrongPassphrase)) as raised:
         crypto.load_service_keys(files["service"], service_passphrase(config))
     message = str(raised.value)
+    assert item.expect, "an item says what the person is told"
     for phrase in item.expect:
         assert phrase in message, message
     assert listing(tmp_path) == before

@@ -1,0 +1,244 @@
+"""Integrity of stored cases: the service only acts on rows it wrote itself.
+
+Whoever can write the database (an operator, a restored backup, a stolen admin
+password) could otherwise take a case over: put their own receipt hash into a case
+row, point its routing at themselves, add a destination, mark it purged so that
+housekeeping destroys its key. So every case row carries a MAC under a subkey of the
+service key (:func:`crypto.row_mac`), over all of its fields, the case id and the
+version it is stored at. The key never enters the database: a row written or edited
+by anything but the service, or moved to another case, does not verify.
+
+:class:`GuardedStore` is the store as the service sees it. It seals every case row
+it is given to commit and checks every case row it hands out:
+
+- one case asked for by id that does not verify is :class:`TamperedRecord` (nothing
+  is decided on it, nothing is sent);
+- in a list, such a row is left out (one bad row must not stop the reminders and
+  purges of the others) and remembered in :attr:`GuardedStore.tampered`;
+- either way the refusal is logged for the operator and recorded in the audit chain,
+  once per row, and ``intermediary verify`` lists every such row.
+
+The other rows the service trusts are authenticated where they are made: pending
+texts, routing, sealed keys, identities and reporter lists are AEAD ciphertext bound
+to their case (or reporter) in the associated data; an outbox item's release moment
+is bound into its payload; the audit chain is hash-linked and signed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from intermediary import crypto
+from intermediary.errors import NeedsUpgrade, TamperedRecord
+from intermediary.store import (
+    AuditDraft,
+    AuditRecord,
+    CaseRow,
+    Linker,
+    OutboxItem,
+    PendingRow,
+    ReporterRow,
+    SealedKey,
+    Store,
+    StoredEntry,
+    UnitOfWork,
+)
+from intermediary.vault import KeyVault
+
+__all__ = ["TAMPERED", "GuardedStore", "RowGuard", "case_row_bytes"]
+
+log = logging.getLogger("intermediary.integrity")
+
+#: the audit kind that records a refused row
+TAMPERED = "tampered_record"
+
+
+def case_row_bytes(row: CaseRow, version: int) -> bytes:
+    """The canonical bytes a case row's MAC covers: every field, at ``version``."""
+    fields = [
+        "intermediary-case-row/1",
+        row.case_id,
+        row.org_id,
+        row.counsellor_id,
+        row.reporter_index,
+        row.state,
+        row.meta,
+        sorted(row.destinations),
+        base64.b64encode(row.case_public).decode("ascii"),
+        row.receipt_hash,
+        version,
+        row.updated_at.astimezone(UTC).isoformat(),
+    ]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class RowGuard:
+    """Makes and checks case row MACs with the service's key."""
+
+    def __init__(self, keys: crypto.ServiceKeys) -> None:
+        self._keys = keys
+
+    def sealed(self, row: CaseRow, version: int) -> CaseRow:
+        """``row`` with its MAC, for when it is stored at ``version``."""
+        return replace(row, mac=crypto.row_mac(self._keys, case_row_bytes(row, version)))
+
+    def authentic(self, row: CaseRow) -> bool:
+        """Whether ``row`` is exactly as the service stored it (at its version)."""
+        return crypto.check_row_mac(self._keys, case_row_bytes(row, row.version), row.mac)
+
+
+class GuardedStore:
+    """A :class:`Store` whose case rows are MAC'd on the way in and checked on the way
+    out; every other call passes through unchanged."""
+
+    def __init__(self, store: Store, guard: RowGuard, link: Linker) -> None:
+        self.inner = store
+        self.vault: KeyVault = store.vault
+        self.guard = guard
+        self._link = link
+        #: case ids of rows refused since this store was made
+        self.tampered: set[str] = set()
+        self._reported: set[tuple[str, str, int]] = set()
+
+    async def open(self) -> None:
+        await self.inner.open()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def unauthenticated_cases(self) -> int:
+        return await self.inner.unauthenticated_cases()
+
+    async def require_authenticated(self) -> None:
+        """Refuse to run on a database with rows from before MACs (:class:`NeedsUpgrade`):
+        checking them would refuse every one of them, and sealing them here would
+        vouch for whatever an insider wrote into them meanwhile."""
+        count = await self.inner.unauthenticated_cases()
+        if count:
+            raise NeedsUpgrade(count=count)
+
+    # --- case rows, checked -------------------------------------------------------------
+
+    async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None:
+        found = await self.inner.load_case(case_id)
+        if found is None:
+            return None
+        if not self.guard.authentic(found[0]):
+            await self._refused(found[0])
+            raise TamperedRecord(case=found[0].case_id)
+        return found
+
+    async def _checked(self, rows: Iterable[CaseRow]) -> list[CaseRow]:
+        kept = []
+        for row in rows:
+            if self.guard.authentic(row):
+                kept.append(row)
+            else:
+                await self._refused(row)
+        return kept
+
+    async def cases_for_counsellor(self, org_id: str, counsellor_id: str) -> list[CaseRow]:
+        return await self._checked(await self.inner.cases_for_counsellor(org_id, counsellor_id))
+
+    async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]:
+        return await self._checked(await self.inner.cases_for_destination(org_id, destination_id))
+
+    async def all_cases(self) -> list[CaseRow]:
+        return await self._checked(await self.inner.all_cases())
+
+    async def cases_for_org(self, org_id: str) -> list[CaseRow]:
+        return await self._checked(await self.inner.cases_for_org(org_id))
+
+    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
+        return await self._checked(await self.inner.cases_in_states(states))
+
+    async def _refused(self, row: CaseRow) -> None:
+        """Tell the operator and the audit chain, once per row as found."""
+        self.tampered.add(row.case_id)
+        seen = (row.case_id, row.mac, row.version)
+        if seen in self._reported:
+            return
+        self._reported.add(seen)
+        log.error(
+            "a case record failed its integrity check and is not used",
+            extra={"case": row.case_id, "version": row.version},
+        )
+        draft = AuditDraft(
+            org_id=row.org_id,
+            case_id=row.case_id,
+            kind=TAMPERED,
+            actor_role="system",
+            details=json.dumps({"what": "case record", "version": str(row.version)}),
+            at=datetime.now(UTC),
+        )
+        await self.inner.commit(UnitOfWork(audit=[draft]), self._link)
+
+    # --- writes: every case row sealed --------------------------------------------------
+
+    async def commit(self, unit: UnitOfWork, link: Linker) -> None:
+        if unit.case is not None:
+            version = (unit.expected_version or 0) + 1
+            unit.case = self.guard.sealed(unit.case, version)
+        await self.inner.commit(unit, link)
+
+    # --- everything else, unchanged -----------------------------------------------------
+
+    async def reporter_row(self, lookup: str) -> ReporterRow | None:
+        return await self.inner.reporter_row(lookup)
+
+    async def entries(self, case_id: str) -> list[StoredEntry]:
+        return await self.inner.entries(case_id)
+
+    async def sealed_keys(self, case_id: str) -> list[SealedKey]:
+        return await self.inner.sealed_keys(case_id)
+
+    async def identity(self, case_id: str) -> bytes | None:
+        return await self.inner.identity(case_id)
+
+    async def routing(self, case_id: str) -> bytes | None:
+        return await self.inner.routing(case_id)
+
+    async def legacy_terms(self, case_id: str) -> frozenset[str]:
+        return await self.inner.legacy_terms(case_id)
+
+    async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        return await self.inner.due_outbox(now, limit)
+
+    async def claim_outbox(
+        self, now: datetime, *, instance: str, lease: timedelta, limit: int = 100
+    ) -> list[OutboxItem]:
+        return await self.inner.claim_outbox(now, instance=instance, lease=lease, limit=limit)
+
+    async def outbox_item(self, key: str) -> OutboxItem | None:
+        return await self.inner.outbox_item(key)
+
+    async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
+        return await self.inner.pending_outbox(case_id)
+
+    async def mark_delivered(self, key: str, at: datetime) -> None:
+        await self.inner.mark_delivered(key, at)
+
+    async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
+        await self.inner.mark_retry(key, next_attempt_at, error)
+
+    async def audit_log(self) -> list[AuditRecord]:
+        return await self.inner.audit_log()
+
+    async def compact(self) -> None:
+        await self.inner.compact()
+
+    async def forget_old_history(self) -> None:
+        await self.inner.forget_old_history()
+
+    async def audit_head(self) -> AuditRecord | None:
+        return await self.inner.audit_head()
+
+    async def audit_entries(
+        self, *, kind: str | None = None, case_id: str | None = None
+    ) -> list[AuditRecord]:
+        return await self.inner.audit_entries(kind=kind, case_id=case_id)

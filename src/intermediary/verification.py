@@ -1,0 +1,127 @@
+"""What ``intermediary verify`` checks: the audit chain, and the case records beside it.
+
+Three layers, each for whoever has what it needs:
+
+1. **The chain** (anyone with a copy and the *published* verify key): hashes, links and
+   signatures; the checkpoints given (``--head``) are still in it, unchanged.
+2. **The records** (the operator, with the service key): every case row carries the
+   service's MAC; no case-file entry is missing from its sequence; every queued outbox
+   item still opens as it was written (its release moment unmoved); no row lacks a MAC.
+3. **The two against each other**: the chain must hold the opening of every case, and
+   the closing or purge its record shows; a record that shows a case open that the
+   chain says was closed was rolled back. This is what finds the chain's newest
+   entries cut off when no checkpoint is at hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from intermediary import crypto
+from intermediary.audit import ChainReport, verify_chain
+from intermediary.checkpoint import Checkpoint, check_checkpoint
+from intermediary.codec import load_case
+from intermediary.core import State
+from intermediary.errors import IntegrityError
+from intermediary.integrity import TAMPERED, RowGuard
+from intermediary.sealing import outbox_aad
+from intermediary.store import AuditRecord, CaseRow, Store
+
+__all__ = ["RecordReport", "check_records", "verify_audit"]
+
+#: what the chain must hold for a record in each state
+_CLOSING = {"closed", "withdrawn"}
+
+
+@dataclass(frozen=True)
+class RecordReport:
+    cases: int
+    problems: tuple[str, ...] = field(default=())
+
+
+def verify_audit(
+    records: Sequence[AuditRecord],
+    verify_key: crypto.ServiceVerifyKey | None,
+    checkpoints: Sequence[Checkpoint] = (),
+) -> ChainReport:
+    """The chain (layer 1), with each checkpoint measured against it."""
+    report = verify_chain(records, verify_key)
+    problems = list(report.problems)
+    for checkpoint in checkpoints:
+        problem = check_checkpoint(records, checkpoint)
+        if problem is not None:
+            problems.append(problem)
+    return ChainReport(entries=report.entries, head=report.head, problems=tuple(problems))
+
+
+async def check_records(
+    store: Store, keys: crypto.ServiceKeys, chain: Sequence[AuditRecord]
+) -> RecordReport:
+    """Layers 2 and 3, with the service key. ``store`` is the plain store: the point is
+    to see every row as it lies, the ones the service would refuse included."""
+    guard = RowGuard(keys)
+    problems: list[str] = []
+    rows = await store.all_cases()
+    by_case: dict[str, set[str]] = {}
+    for record in chain:
+        if record.case_id is not None:
+            by_case.setdefault(record.case_id, set()).add(record.kind)
+    for row in rows:
+        problems += await _check_case(store, keys, guard, row, by_case.get(row.case_id, set()))
+    known = {r.case_id for r in rows}
+    for case_id in sorted(set(by_case) - known):
+        problems.append(f"case {case_id}: in the audit chain, but its record is gone")
+    refused = sorted({r.case_id or "-" for r in chain if r.kind == TAMPERED})
+    for case_id in refused:
+        problems.append(f"case {case_id}: the service refused its record as altered (audited)")
+    return RecordReport(cases=len(rows), problems=tuple(problems))
+
+
+async def _check_case(
+    store: Store, keys: crypto.ServiceKeys, guard: RowGuard, row: CaseRow, kinds: set[str]
+) -> list[str]:
+    name = f"case {row.case_id}"
+    if not row.mac:
+        return [f"{name}: its record has no MAC (written before schema 5: intermediary upgrade)"]
+    if not guard.authentic(row):
+        return [f"{name}: its record was changed outside the service (MAC does not verify)"]
+    problems = []
+    if "case_opened" not in kinds:
+        problems.append(f"{name}: the audit chain does not hold its opening (entries removed)")
+    if row.state == State.PURGED:
+        if "purged" not in kinds:
+            problems.append(f"{name}: purged, but the chain does not say so (entries removed)")
+        return problems
+    if "purged" in kinds:
+        problems.append(f"{name}: the chain says purged, its record does not (rolled back)")
+    if row.state == State.CLOSED and not kinds & _CLOSING:
+        problems.append(f"{name}: closed, but the chain does not say so (entries removed)")
+    if row.state != State.CLOSED and kinds & _CLOSING:
+        problems.append(f"{name}: the chain says closed, its record does not (rolled back)")
+    case = load_case(row.meta, None)
+    present = {e.seq for e in await store.entries(row.case_id)}
+    missing = [seq for seq in range(1, case.next_seq) if seq not in present]
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+        problems.append(f"{name}: case-file entries missing: {shown}")
+    problems += await _check_outbox(store, keys, row.case_id)
+    return problems
+
+
+async def _check_outbox(store: Store, keys: crypto.ServiceKeys, case_id: str) -> list[str]:
+    """Every queued item of the case opens as written (nothing moved or swapped)."""
+    shred = store.vault.get(case_id)
+    if shred is None:
+        return [f"case {case_id}: the key vault holds no key for it (its file cannot be read)"]
+    problems = []
+    for item in await store.pending_outbox(case_id):
+        try:
+            crypto.op_decrypt(
+                keys, "outbox", outbox_aad(item.key, item.not_before), item.payload, shred=shred
+            )
+        except IntegrityError:
+            problems.append(
+                f"case {case_id}: queued message {item.key} was altered (it is not sent)"
+            )
+    return problems

@@ -1,0 +1,347 @@
+"""An insider who can write the database cannot take a case over (issue 14, item 1).
+
+Every attack here is made the way such an insider would: with ``sqlite3`` on the
+database file (beside the running service, or while it is stopped), or with SQL on the
+PostgreSQL server, then through the chat commands and the ``intermediary`` command as a
+reporter, the counsellor or the operator would use them. Each time: the service refuses
+with a clear error, nothing reaches management, the refusal is in the audit chain, and
+``intermediary verify`` names the case.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from intermediary import crypto
+from intermediary.integrity import TAMPERED
+from intermediary.store.postgres import PostgresStore
+from intermediary.vault import DirectoryVault
+from tests.harness import Harness, make_harness
+from tests.test_cli import CASE_ID, cli, make_installation
+
+MALLORYS_PHRASE = "MALL-0RY0-KN0W-1T00"
+
+
+async def awaiting_approval(h: Harness) -> tuple[str, int]:
+    """Saskia's confidential report with a relay draft waiting for her approval."""
+    await h.say("saskia", "!new mode=report disclosure=confidential category=bullying")
+    await h.say("saskia", "My lead shouts at me in every meeting.")
+    case = await h.case_of("saskia")
+    await h.say("counsellor", f"!draft {case} An employee reports being shouted at.")
+    return case, await h.pending("saskia")
+
+
+def write(db: Path, sql: str, *args: object) -> None:
+    """What an insider does: SQL on the file, beside the running service."""
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(sql, args).rowcount >= 1, "the attack changed nothing"
+
+
+async def refused_in_audit(h: Harness, case: str) -> None:
+    tampered = await h.store.audit_entries(kind=TAMPERED)
+    assert [r.case_id for r in tampered] == [case]
+
+
+# --- the attack of the issue: a receipt hash of one's own --------------------------------
+
+
+async def test_writing_ones_own_receipt_hash_does_not_take_the_case_over(tmp_path: Path) -> None:
+    h = await make_harness(tmp_path / "case.db")
+    case, number = await awaiting_approval(h)
+    # an unkeyed argon2id hash is what anyone can compute for a phrase of their own
+    write(
+        tmp_path / "case.db",
+        "UPDATE cases SET receipt_hash = ? WHERE case_id = ?",
+        crypto.hash_passphrase(MALLORYS_PHRASE, crypto.MIN),
+        case,
+    )
+    answer = await h.say("mallory", f"!resume {case} {MALLORYS_PHRASE}")
+    assert "cannot be used" in " ".join(answer)
+    assert "changed outside the service" in " ".join(answer)
+    assert not any("approve" in line.lower() for line in answer)  # nothing of the draft
+    approve = await h.say("mallory", f"!approve {number}")
+    assert "!approve" not in " ".join(h.inbox("management"))
+    assert h.inbox("management") == [], approve
+    assert h.inbox("mallory") == []
+    await refused_in_audit(h, case)
+    # the reporter's own approval is refused too: the record cannot be trusted any more
+    mine = await h.say("saskia", f"!approve {number}")
+    assert "cannot be used" in " ".join(mine)
+    assert h.inbox("management") == []
+    await h.close()
+
+
+async def test_a_receipt_hash_from_another_case_does_not_match(tmp_path: Path) -> None:
+    """Mallory opens a case of her own (she knows its phrase) and copies its receipt
+    hash, and then its whole row, into Saskia's: neither verifies there."""
+    h = await make_harness(tmp_path / "case.db")
+    case, _ = await awaiting_approval(h)
+    await h.say("mallory", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("mallory", "!skip")
+    phrase = re.search(
+        r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", " ".join(h.inbox("mallory"))
+    )
+    assert phrase is not None
+    own = await h.case_of("mallory")
+    db = tmp_path / "case.db"
+    write(
+        db,
+        "UPDATE cases SET receipt_hash = (SELECT receipt_hash FROM cases WHERE case_id = ?) "
+        "WHERE case_id = ?",
+        own,
+        case,
+    )
+    assert "cannot be used" in " ".join(await h.say("mallory", f"!resume {case} {phrase[0]}"))
+    # and even the keyed receipt alone, MAC aside, is bound to its case
+    with sqlite3.connect(db) as conn:
+        (stored,) = conn.execute(
+            "SELECT receipt_hash FROM cases WHERE case_id = ?", (own,)
+        ).fetchone()
+    assert crypto.check_receipt(h.keys, own, stored, phrase[0])
+    assert not crypto.check_receipt(h.keys, case, stored, phrase[0])
+    # a whole row moved over, MAC and all
+    columns = "org_id, counsellor_id, reporter_index, state, meta, case_public, receipt_hash, mac"
+    write(
+        db,
+        f"UPDATE cases SET ({columns}) = (SELECT {columns} FROM cases WHERE case_id = ?) "  # noqa: S608
+        "WHERE case_id = ?",
+        own,
+        case,
+    )
+    assert "cannot be used" in " ".join(await h.say("mallory", f"!resume {case} {phrase[0]}"))
+    assert h.inbox("management") == []
+    await h.close()
+
+
+# --- editing what the service decides on -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "find", "replace"),
+    [
+        ("meta", '"disclosure":"confidential"', '"disclosure":"open"'),
+        ("meta", '"contact_stopped":false', '"contact_stopped":true'),
+        ("counsellor_id", "counsellor", "ilse"),
+        ("state", "awaiting_consent", "relayed"),
+    ],
+)
+async def test_an_edited_case_record_is_refused_and_nothing_reaches_management(
+    tmp_path: Path, column: str, find: str, replace: str
+) -> None:
+    h = await make_harness(tmp_path / "case.db")
+    case, number = await awaiting_approval(h)
+    write(
+        tmp_path / "case.db",
+        f"UPDATE cases SET {column} = replace({column}, ?, ?) WHERE case_id = ?",  # noqa: S608
+        find,
+        replace,
+        case,
+    )
+    answer = await h.say("saskia", f"!approve {number}")
+    assert "cannot be used" in " ".join(answer), answer
+    counsellor = await h.say("counsellor", f"!draft {case} Something else entirely.")
+    assert "cannot be used" in " ".join(counsellor), counsellor
+    assert h.inbox("management") == []
+    await refused_in_audit(h, case)
+    await h.close()
+
+
+async def test_a_destination_added_in_its_own_table_learns_nothing(tmp_path: Path) -> None:
+    h = await make_harness(tmp_path / "case.db")
+    case, _ = await awaiting_approval(h)
+    write(
+        tmp_path / "case.db",
+        "INSERT INTO case_destinations (case_id, org_id, destination_id) VALUES (?, ?, ?)",
+        case,
+        "demo",
+        "management",
+    )
+    answer = await h.say("management", "!cases")
+    assert case not in " ".join(answer)
+    assert "cannot be used" in " ".join(await h.say("management", f"!ack {case}"))
+    await refused_in_audit(h, case)
+    await h.close()
+
+
+async def test_marking_a_case_purged_does_not_make_housekeeping_destroy_its_key(
+    tmp_path: Path,
+) -> None:
+    """Housekeeping destroys the vault keys of purged cases: a row marked purged by an
+    insider must not get a live case crypto-shredded for them."""
+    h = await make_harness(tmp_path / "case.db")
+    case, _ = await awaiting_approval(h)
+    write(tmp_path / "case.db", "UPDATE cases SET state = 'purged' WHERE case_id = ?", case)
+    await h.office.destroy_dead_keys()
+    h.clock.advance(hours=1)  # past the grace period an orphan key would get
+    await h.office.destroy_dead_keys()
+    assert h.store.vault.get(case) is not None
+    await refused_in_audit(h, case)
+    await h.close()
+
+
+async def test_a_relay_moved_forward_in_the_outbox_is_never_sent(tmp_path: Path) -> None:
+    """'!approve N later' holds the relay for the batch; an insider who sets its release
+    moment to now does not get it to management early (nor at all)."""
+    h = await make_harness(tmp_path / "case.db")
+    case, number = await awaiting_approval(h)
+    await h.say("saskia", f"!approve {number} later")
+    write(
+        tmp_path / "case.db",
+        "UPDATE outbox SET not_before = ? WHERE case_id = ? AND not_before > ?",
+        h.clock.now.isoformat(),
+        case,
+        h.clock.now.isoformat(),
+    )
+    await h.worker.run_once()
+    h.clock.advance(days=2)
+    await h.worker.run_once()
+    assert h.inbox("management") == []
+    await h.close()
+
+
+# --- through the command line: verify and open --------------------------------------------
+
+
+def test_verify_names_every_altered_case_and_open_names_a_deleted_entry(tmp_path: Path) -> None:
+    config, key = make_installation(tmp_path)
+    opened = cli(
+        "run",
+        "console",
+        "--config",
+        str(config),
+        stdin="@saskia !new mode=report disclosure=confidential category=bullying\n"
+        "@saskia The purple stapler incident.\n@saskia It happened twice.\n"
+        "@saskia It was on a Monday.\n"
+        "@jan !new mode=consult disclosure=anonymous category=bullying\n@jan Can we talk?\n",
+    )
+    assert opened.returncode == 0, opened.stderr
+    saskias, jans = CASE_ID.findall(opened.stdout)[0], CASE_ID.findall(opened.stdout)[-1]
+    assert saskias != jans
+    clean = cli("verify", "--config", str(config))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "2 case records checked" in clean.stdout
+
+    db = tmp_path / "case.db"
+    write(db, "UPDATE cases SET meta = replace(meta, 'consult', 'report') WHERE case_id = ?", jans)
+    write(db, "DELETE FROM entries WHERE case_id = ? AND seq = 2", saskias)
+    broken = cli("verify", "--config", str(config))
+    assert broken.returncode == 1
+    assert f"case {jans}: its record was changed outside the service" in broken.stdout
+    assert f"case {saskias}: case-file entries missing: 2" in broken.stdout
+
+    shown = cli(
+        "open", saskias, "--config", str(config), "--key", str(key), "--passphrase-env", "PASS"
+    )
+    assert shown.returncode == 1
+    assert "entries 2 of this case file are missing" in shown.stderr
+    assert "It was on a Monday." in shown.stdout  # what is there is still shown
+    assert "It happened twice." not in shown.stdout
+
+    refused = cli("run", "console", "--config", str(config), stdin=f"@jan !status {jans}\n")
+    assert "cannot be used" in refused.stdout
+    after = cli("verify", "--config", str(config))
+    assert f"case {jans}: the service refused its record as altered (audited)" in after.stdout
+
+
+# --- the same on PostgreSQL ---------------------------------------------------------------
+
+
+async def test_postgres_rows_edited_on_the_server_are_refused(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    store = PostgresStore(postgres_url, vault=DirectoryVault(tmp_path / "vault"))
+    await store.open()
+    h = await make_harness(store=store)
+    case, number = await awaiting_approval(h)
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        changed = await conn.execute(
+            "UPDATE cases SET receipt_hash = $1 WHERE case_id = $2",
+            crypto.hash_passphrase(MALLORYS_PHRASE, crypto.MIN),
+            case,
+        )
+        assert changed == "UPDATE 1"
+        assert "cannot be used" in " ".join(
+            await h.say("mallory", f"!resume {case} {MALLORYS_PHRASE}")
+        )
+        await conn.execute(
+            "UPDATE cases SET receipt_hash = $1, meta = replace(meta, 'confidential', 'open') "
+            "WHERE case_id = $2",
+            "",
+            case,
+        )
+        assert "cannot be used" in " ".join(await h.say("saskia", f"!approve {number}"))
+    finally:
+        await conn.close()
+    assert h.inbox("management") == []
+    await refused_in_audit(h, case)
+    await h.close()
+
+
+# --- older copies, and an insider with the service key ------------------------------------
+
+
+def test_a_case_rolled_back_to_an_older_copy_is_named_by_verify(tmp_path: Path) -> None:
+    """An insider keeps a copy of the rows of an open case and, after it was closed, puts
+    them back: every row is the service's own (its MAC verifies), but the audit chain
+    says the case was closed."""
+    config, _ = make_installation(tmp_path)
+    opened = cli(
+        "run",
+        "console",
+        "--config",
+        str(config),
+        stdin="@saskia !new mode=consult disclosure=anonymous category=bullying\n"
+        "@saskia Can we talk?\n",
+    )
+    case = CASE_ID.findall(opened.stdout)[0]
+    db = tmp_path / "case.db"
+    with sqlite3.connect(db) as conn:
+        kept = conn.execute("SELECT * FROM cases WHERE case_id = ?", (case,)).fetchone()
+        routing = conn.execute("SELECT * FROM routing WHERE case_id = ?", (case,)).fetchone()
+    closed = cli(
+        "run", "console", "--config", str(config), stdin=f"@daan !close {case} resolved bullying\n"
+    )
+    assert closed.returncode == 0, closed.stderr
+    assert cli("verify", "--config", str(config)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM cases WHERE case_id = ?", (case,))
+        conn.execute(f"INSERT INTO cases VALUES ({', '.join('?' * len(kept))})", kept)  # noqa: S608
+        conn.execute("INSERT INTO routing VALUES (?, ?)", routing)
+    rolled = cli("verify", "--config", str(config))
+    assert rolled.returncode == 1
+    assert f"case {case}: the chain says closed, its record does not (rolled back)" in rolled.stdout
+
+
+async def test_a_pending_text_rewritten_with_the_service_key_is_not_sent(tmp_path: Path) -> None:
+    """Even whoever holds the service key and writes the database cannot change a text
+    while it waits for approval, keeping its digest: what is approved is the digest, and
+    the text must still be the one it names."""
+    h = await make_harness(tmp_path / "case.db")
+    case, number = await awaiting_approval(h)
+    shred = h.store.vault.get(case)
+    aad = f"{case}|{number}".encode()
+    with sqlite3.connect(tmp_path / "case.db") as conn:
+        (blob,) = conn.execute(
+            "SELECT blob FROM pending WHERE case_id = ? AND number = ?", (case, number)
+        ).fetchone()
+    item = json.loads(crypto.op_decrypt(h.keys, "pending", aad, blob, shred=shred))
+    item["text"] = "The reporter is Saskia from the night shift."  # the digest is kept
+    forged = crypto.op_encrypt(h.keys, "pending", aad, json.dumps(item).encode(), shred=shred)
+    write(
+        tmp_path / "case.db",
+        "UPDATE pending SET blob = ? WHERE case_id = ? AND number = ?",
+        forged,
+        case,
+        number,
+    )
+    answer = await h.say("saskia", f"!approve {number}")
+    assert "integrity" in " ".join(answer)
+    assert h.inbox("management") == []
+    await h.close()
