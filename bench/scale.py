@@ -5,11 +5,12 @@ database is written directly, row for row as the service writes it: case metadat
 the core's own :class:`Case` and :func:`dump_case`; every sealed blob (entries, sealed case
 keys, identities, routing) as random bytes of exactly the length real sealing gives for a
 typical text (measured on the spot with the real functions; ciphertext looks random, so
-the database pages hold the same amount); one delivered outbox row per message and one
-audit link per state change (opened, closed), as the service leaves them, with the day
-where the service keeps only the day. Each case row carries its real MAC (made with the
-fixed key :data:`KEYS`, which the measuring child uses too: the service checks every row
-it reads). Audit hashes and signatures are random: nothing here verifies the chain.
+the database pages hold the same amount); one audit link per state change (opened,
+closed) and no outbox rows (a delivered item's row is deleted), as the service leaves
+them, with the day where the service keeps only the day. Each case row carries its real
+MAC (made with the fixed key :data:`KEYS`, which the measuring child uses too: the
+service checks every row it reads). Audit hashes and signatures are random: nothing
+here verifies the chain.
 
 Then, in a fresh child process (so its memory is the service's, not the generator's), the
 service is started on that database and timed, each beside the plain SQL that fetches the
@@ -69,6 +70,7 @@ from intermediary.core import (
 from intermediary.integrity import RowGuard
 from intermediary.sealing import entry_plaintext
 from intermediary.store import CaseRow
+from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS
 
 __all__ = ["generate", "run"]
 
@@ -206,7 +208,7 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
     db.execute("PRAGMA synchronous = OFF")  # generating, not measuring
     db.execute("BEGIN")
     plaintext = 0
-    audit_seq = outbox_seq = 0
+    audit_seq = 0
     guard = RowGuard(KEYS)
     for case in made:
         at = to_the_day(case.opened_at).isoformat()
@@ -227,7 +229,7 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
             12,
         )
         db.execute(
-            "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO cases ({CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             (
                 row.case_id,
                 row.org_id,
@@ -244,23 +246,24 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
         )
         for destination in case.destinations:
             db.execute(
-                "INSERT INTO case_destinations VALUES (?, ?, ?)",
+                "INSERT INTO case_destinations (case_id, org_id, destination_id) VALUES (?, ?, ?)",
                 (case.case_id, case.org_id, destination),
             )
         db.execute(
-            "INSERT INTO sealed_keys VALUES (?, ?, ?)",
+            "INSERT INTO sealed_keys (case_id, holder, blob) VALUES (?, ?, ?)",
             (case.case_id, f"counsellor:{case.counsellor_id}", os.urandom(sizes["key"])),
         )
         if case.disclosure is not Disclosure.ANONYMOUS:
             db.execute(
-                "INSERT INTO identities VALUES (?, ?)",
+                "INSERT INTO identities (case_id, blob) VALUES (?, ?)",
                 (case.case_id, os.urandom(sizes["identity"])),
             )
         if case.state is not State.CLOSED:
             db.execute(
-                "INSERT INTO routing VALUES (?, ?)", (case.case_id, os.urandom(sizes["routing"]))
+                "INSERT INTO routing (case_id, blob) VALUES (?, ?)",
+                (case.case_id, os.urandom(sizes["routing"])),
             )
-        entries, audits, outbox = [], [], []
+        entries, audits = [], []
         for kind in ("case_opened", *(("closed",) if case.state is State.CLOSED else ())):
             audit_seq += 1
             audits.append(
@@ -282,26 +285,15 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
             plaintext += len(text.encode())
             author = "reporter" if seq % 2 else "counsellor"
             entries.append((case.case_id, seq, "message", author, os.urandom(sizes["entry"]), at))
-            outbox_seq += 1
-            outbox.append(
-                (
-                    f"{case.case_id}.{seq}.0",
-                    case.case_id,
-                    case.org_id,
-                    b"",
-                    at,
-                    at,
-                    1,
-                    at,
-                    "delivered",
-                    None,
-                    None,  # a delivered item keeps no lane
-                    outbox_seq,  # seq: unique and increasing, as the store numbers them
-                )
-            )
-        db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)", entries)
-        db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
-        db.executemany("INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", outbox)
+        db.executemany(
+            "INSERT INTO entries (case_id, seq, kind, author, blob, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            entries,
+        )
+        db.executemany(
+            f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            audits,
+        )
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

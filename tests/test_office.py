@@ -348,3 +348,26 @@ async def test_retention_counts_from_closing_even_when_the_case_changed_later() 
     h.clock.advance(days=1)
     assert (await h.office.sweep()).purged == (case,)
     await h.close()
+
+
+async def test_a_delivered_reminder_is_not_sent_again_after_an_upgrade(tmp_path: Path) -> None:
+    """A delivered reminder leaves no outbox row, and `intermediary upgrade` drops the
+    handled-event markers (store.forget_old_history): the reminder due before the upgrade
+    and still due after it is found in the audit chain, and not sent a second time."""
+    h = await make_harness(tmp_path / "case.db")
+    await relayed_case(h)
+    h.clock.advance(days=5)
+    assert await h.office.send_reminders() == 1
+    await h.worker.run_once()
+    reminded = [m.idempotency_key for m in h.transport.sent if ".reminder." in m.idempotency_key]
+    assert len(reminded) == 2  # the counsellor and management
+    assert [await h.store.outbox_item(k) for k in reminded] == [None, None]
+    await h.store.forget_old_history()  # what the upgrade does
+    h.clock.advance(hours=6)  # the next round: the same reminder is still the due one
+    assert await h.office.send_reminders() == 0
+    await h.worker.run_once()
+    again = [m.idempotency_key for m in h.transport.sent if ".reminder." in m.idempotency_key]
+    assert again == reminded
+    h.clock.advance(days=2, hours=1)  # the deadline passes: the next reminder does come
+    assert await h.office.send_reminders() == 1
+    await h.close()

@@ -20,7 +20,7 @@ from intermediary.coarse import to_the_day
 from intermediary.errors import IntegrityError
 from intermediary.store.records import AuditDraft, AuditRecord, Linker
 
-__all__ = ["GENESIS", "ChainReport", "linker", "verify_chain"]
+__all__ = ["GENESIS", "ChainReport", "authentic", "linker", "verify_chain"]
 
 GENESIS = "0" * 64
 
@@ -82,6 +82,29 @@ def linker(keys: crypto.ServiceKeys) -> Linker:
         )
 
     return link
+
+
+def authentic(record: AuditRecord, verify_key: crypto.ServiceVerifyKey) -> bool:
+    """Whether one entry is as the service signed it (its hash over its content and the
+    entry before it, and the signature over that hash). What the office acts on by
+    itself (a final annual report that makes closed cases due for destruction, the
+    counsellor's activities in the report) is only believed when it is."""
+    body = _body(
+        record.seq,
+        record.org_id,
+        record.case_id,
+        record.kind,
+        record.actor_role,
+        record.details,
+        record.at.isoformat(),
+    )
+    if _hash(record.prev_hash, body) != record.hash:
+        return False
+    try:
+        crypto.verify_signature(verify_key, record.hash.encode("ascii"), record.signature)
+    except IntegrityError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

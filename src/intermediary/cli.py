@@ -1,9 +1,10 @@
 """The ``intermediary`` command.
 
 Everyday use (``demo``, ``console``, ``run``) and the counsellor's own tools
-(``keys new``, ``open``, ``reveal``, ``disclose``, ``verify``); the office's
-commands (``report``, ``purge``, ``hold``, ``keys handover``, ``recover``, ...)
-live in :mod:`intermediary.cli_office`. Errors are
+(``keys new``, ``open``, ``reveal``, ``disclose``); the audit chain's commands
+(``verify``, ``audit head``, ``upgrade``) live in :mod:`intermediary.cli_audit`, the
+office's (``report``, ``purge``, ``hold``, ``keys handover``, ``recover``, ...) in
+:mod:`intermediary.cli_office`, ``doctor`` in :mod:`intermediary.cli_doctor`. Errors are
 printed as the one sentence a person can act on, with exit code 1 (2 for
 usage mistakes, as click does).
 """
@@ -535,201 +536,6 @@ def disclose_conscience(
     click.echo("Recorded in the case file and the audit chain.")
 
 
-@main.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--verify-key",
-    default=None,
-    help="The service's published verify key (ed25519:…). Default: service.verify_key in "
-    "the configuration.",
-)
-@click.option(
-    "--head",
-    "heads",
-    multiple=True,
-    help="A checkpoint kept earlier (IAH1… as posted to the counsellors, SEQ:HASH, or a "
-    "hash): the chain must still hold it unchanged. May be given more than once.",
-)
-@click.option(
-    "--chain-only",
-    is_flag=True,
-    help="Check only the audit chain (no service passphrase needed).",
-)
-@_friendly
-def verify(
-    config_path: Path, verify_key: str | None, heads: tuple[str, ...], chain_only: bool
-) -> None:
-    """Check the audit chain and the case records: edited, removed, reordered or rolled
-    back entries and rows are reported."""
-    from intermediary.checkpoint import parse_checkpoint
-    from intermediary.runtime import service_passphrase, store_of
-    from intermediary.verification import check_records, verify_audit
-
-    config = load_config(config_path)
-    problems: list[str] = []
-    published, source = _published_key(config, verify_key, problems)
-    checkpoints = [parse_checkpoint(h, published) for h in heads]
-    service_keys: crypto.ServiceKeys | None = None
-    if not chain_only:
-        try:
-            passphrase = service_passphrase(config)
-        except ConfigError:
-            passphrase = None
-        if passphrase is not None:
-            service_keys = crypto.load_service_keys(
-                config.path(config.service.key_file), passphrase
-            )
-
-    async def go() -> tuple[Any, Any]:
-        store = store_of(config)
-        await store.open()
-        try:
-            chain = await store.audit_log()
-            report = verify_audit(chain, published, checkpoints)
-            records = None
-            if service_keys is not None:
-                records = await check_records(store, service_keys, chain)
-            return report, records
-        finally:
-            await store.close()
-
-    report, records = _run(go())
-    problems += list(report.problems)
-    if records is not None:
-        problems += list(records.problems)
-    for problem in problems:
-        click.echo(f"PROBLEM: {problem}")
-    click.echo(
-        f"Verify key: {published.encode()} (fingerprint {published.fingerprint()}), {source}."
-    )
-    for checkpoint in checkpoints:
-        click.echo(f"Checkpoint {checkpoint.text()}: checked.")
-    click.echo(f"{report.entries} entries; head {report.entries}:{report.head}")
-    if records is not None:
-        click.echo(f"{records.cases} case records checked.")
-    elif chain_only:
-        click.echo("Case records not checked (--chain-only).")
-    else:
-        click.echo(
-            f"Case records not checked: the service passphrase is not available "
-            f"({config.service.passphrase_env} or passphrase_file)."
-        )
-    if problems:
-        click.echo("The audit chain or the case records are BROKEN.")
-        sys.exit(1)
-    click.echo(
-        "The audit chain verifies." + (" The case records verify." if records is not None else "")
-    )
-    click.echo(
-        f"Keep this checkpoint where the database's holder cannot change it (entries cut "
-        f"off after it show at the next check): {report.entries}:{report.head}"
-    )
-
-
-def _published_key(
-    config: ServiceConfig, given: str | None, problems: list[str]
-) -> tuple[crypto.ServiceVerifyKey, str]:
-    """The key the chain must be signed with, and where it came from. The key file's
-    own public part is the last resort: whoever can replace the file can replace it."""
-    key_file = config.path(config.service.key_file)
-    in_file: crypto.ServiceVerifyKey | None = None
-    if key_file.exists():
-        in_file = crypto.ServiceVerifyKey.decode(crypto.read_key_file_public(key_file)["verify"])
-    if given or config.service.verify_key:
-        published = crypto.ServiceVerifyKey.decode(given or config.service.verify_key or "")
-        source = "as given with --verify-key" if given else "the configured service.verify_key"
-        if in_file is not None and in_file != published:
-            problems.append(
-                f"the service key file's verify key ({in_file.fingerprint()}) is not the "
-                f"published one ({published.fingerprint()}): the key file was replaced"
-            )
-        return published, source
-    if in_file is None:
-        raise ConfigError(
-            detail=f"no verify key: give --verify-key, set service.verify_key, or provide "
-            f"the service key file ({key_file})"
-        )
-    click.echo(
-        "WARNING: no published verify key given (--verify-key, service.verify_key): the "
-        "chain is checked against the service key file's own, which anyone who can "
-        "replace the file can replace too.",
-        err=True,
-    )
-    return in_file, "from the service key file (NOT a published key)"
-
-
-@main.group("audit")
-def audit_group() -> None:
-    """The audit chain's checkpoints."""
-
-
-@audit_group.command("head")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
-@_friendly
-def audit_head(config_path: Path) -> None:
-    """Print a signed checkpoint of the chain's newest entry, to keep elsewhere."""
-    from intermediary.checkpoint import make_checkpoint
-    from intermediary.runtime import service_passphrase, store_of
-
-    config = load_config(config_path)
-    keys = crypto.load_service_keys(
-        config.path(config.service.key_file), service_passphrase(config)
-    )
-
-    async def go() -> Any:
-        store = store_of(config)
-        await store.open()
-        try:
-            return await store.audit_head()
-        finally:
-            await store.close()
-
-    head = _run(go())
-    if head is None:
-        click.echo("The audit chain is empty.")
-        return
-    click.echo(f"Entry {head.seq} of {head.at.date().isoformat()}: {head.seq}:{head.hash}")
-    click.echo(f"Signed: {make_checkpoint(keys, head)}")
-    click.echo(
-        "Keep it where the database's holder cannot change it; "
-        "'intermediary verify --head …' checks the chain still holds it."
-    )
-
-
-@main.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
-@_friendly
-def upgrade(config_path: Path) -> None:
-    """Authenticate and re-key a database from before schema 5 (once, service stopped)."""
-    from intermediary.runtime import service_passphrase, store_of
-    from intermediary.upgrade import upgrade_store
-
-    config = load_config(config_path)
-    keys = crypto.load_service_keys(
-        config.path(config.service.key_file), service_passphrase(config)
-    )
-
-    async def go() -> Any:
-        store = store_of(config)
-        await store.open()
-        try:
-            return await upgrade_store(store, keys)
-        finally:
-            await store.close()
-
-    done = _run(go())
-    click.echo(
-        f"{done.cases} case records authenticated ({done.open_cases} open, their reporters "
-        f"listed anew; {done.queued_items} queued messages re-bound)."
-    )
-    for case_id in done.without_key:
-        click.echo(f"WARNING: {case_id} has no key in the vault: it cannot be read.")
-    click.echo(
-        "Audit entries and case-file rows written before keep their time of day: the first "
-        "are signed, the second sealed to the counsellor. Everything new keeps only the day."
-    )
-
-
 @main.command("migrate-store")
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("dest")
@@ -806,6 +612,7 @@ def check_proof_command(token: str, verify_key: str) -> None:
         click.echo(f"{name}: {value or '-'}")
 
 
-# the counsellor's office (report, purge, hold, handover, recovery, proofs, excerpts)
+# the audit chain (verify, audit head, upgrade); the counsellor's office (report, purge,
+# hold, handover, recovery, proofs, excerpts); the installation's check (doctor)
 # and the installation's check-up (doctor) register their commands on main
-from intermediary import cli_doctor, cli_office  # noqa: E402, F401
+from intermediary import cli_audit, cli_doctor, cli_office  # noqa: E402, F401

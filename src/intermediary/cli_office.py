@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from intermediary import crypto
+from intermediary.audit import authentic
 from intermediary.casefile import open_case_file, open_identity
 from intermediary.cli import (
     _case,
@@ -61,6 +62,9 @@ def _service_keys(config: ServiceConfig) -> crypto.ServiceKeys:
 
 
 def _verify_key(config: ServiceConfig) -> crypto.ServiceVerifyKey:
+    """The published verify key (``service.verify_key``), else the key file's own."""
+    if config.service.verify_key:
+        return crypto.ServiceVerifyKey.decode(config.service.verify_key)
     public = crypto.read_key_file_public(config.path(config.service.key_file))
     return crypto.ServiceVerifyKey.decode(public["verify"])
 
@@ -136,7 +140,12 @@ def report(
         await store.open()
         try:
             stats = await statistics_of_store(store, org.id, now)
-            activities = activities_of(await store.audit_entries(kind=ACTIVITY), org.id)
+            # only what the service signed counts (a row written in by hand does not)
+            verify_key = _verify_key(config)
+            signed = [
+                r for r in await store.audit_entries(kind=ACTIVITY) if authentic(r, verify_key)
+            ]
+            activities = activities_of(signed, org.id)
         finally:
             await store.close()
         built = build_report(

@@ -24,6 +24,7 @@ __all__ = [
     "DiskFull",
     "DuplicateEvent",
     "Fault",
+    "ForeignSchema",
     "IntegrityError",
     "IntermediaryError",
     "InvalidInput",
@@ -35,6 +36,7 @@ __all__ = [
     "ProtocolError",
     "RateLimited",
     "StorageError",
+    "StrippedRecords",
     "TamperedRecord",
     "TransientDeliveryError",
     "UnknownCase",
@@ -213,6 +215,18 @@ class IntegrityError(IntermediaryError):
 
     fault = Fault.TAMPERING
     default_key = "errors.integrity"
+
+
+class ForeignSchema(IntegrityError):
+    """The database holds triggers, views or rules the service did not create."""
+
+    default_key = "errors.foreign_schema"
+
+
+class StrippedRecords(IntegrityError):
+    """Case rows without a MAC in a store whose rows all had one: someone removed them."""
+
+    default_key = "errors.stripped_records"
 
 
 class TamperedRecord(IntegrityError):

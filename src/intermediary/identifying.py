@@ -4,11 +4,14 @@ storing those words.
 At intake the service keeps keyed hashes (:func:`crypto.term_index`) of the
 reporter's name parts, handle and e-mail; later it adds what the reporter wrote
 about themselves (:mod:`intermediary.core.introductions`) and what the counsellor
-flagged. A draft's words are hashed the same way and compared. Both sides use the
-normal form of :mod:`intermediary.core.identity_text` (NFKC, invisible characters
-removed, case folded, words whole and split), so "Saskia's", "Sas\\u00adkia" and
-"Ｓａｓｋｉａ" all meet "saskia". The hashes are deleted with the routing address
-when the case closes.
+flagged. A draft's words are hashed the same way and compared, when it is drafted and
+again when the reporter approves it (what made a word known may have come later). Both
+sides use the skeleton of :mod:`intermediary.core.identity_text` (NFKD without marks,
+letters that do not decompose and look-alikes of other scripts folded, case folded, both
+spellings of an umlaut, words whole, split and run together), so "Saskia's",
+"Sas\\u00adkia", "Ｓａｓｋｉａ", "Sáskia", "SASKİA", "ꜱᴀꜱᴋɪᴀ", a Cyrillic "Ѕаѕкіа",
+"Sas-kia" and "S a s k i a" all meet "saskia". The hashes are deleted with the routing
+address when the case closes.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ __all__ = [
 
 
 def tokens(text: str) -> list[str]:
-    """Every word of ``text``, normalised and whole, without a leading @."""
+    """Every word of ``text``, in skeleton form and whole, without a leading @."""
     return _all_words(text)
 
 

@@ -34,7 +34,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from intermediary import crypto
-from intermediary.errors import NeedsUpgrade, TamperedRecord
+from intermediary.audit import authentic
+from intermediary.errors import ForeignSchema, NeedsUpgrade, StrippedRecords, TamperedRecord
 from intermediary.store import (
     AuditDraft,
     AuditRecord,
@@ -50,12 +51,25 @@ from intermediary.store import (
 )
 from intermediary.vault import KeyVault
 
-__all__ = ["TAMPERED", "GuardedStore", "RowGuard", "case_row_bytes"]
+__all__ = ["AUTHENTICATED", "TAMPERED", "GuardedStore", "RowGuard", "case_row_bytes"]
 
 log = logging.getLogger("intermediary.integrity")
 
 #: the audit kind that records a refused row
 TAMPERED = "tampered_record"
+#: the audit kind that records that every case row of the store carries a MAC
+AUTHENTICATED = "store_authenticated"
+
+
+def _ready(kind: str) -> AuditDraft:
+    return AuditDraft(
+        org_id="-",
+        case_id=None,
+        kind=kind,
+        actor_role="system",
+        details=json.dumps({"schema": "5"}),
+        at=datetime.now(UTC),
+    )
 
 
 def case_row_bytes(row: CaseRow, version: int) -> bytes:
@@ -82,6 +96,7 @@ class RowGuard:
 
     def __init__(self, keys: crypto.ServiceKeys) -> None:
         self._keys = keys
+        self.verify_key = keys.verify_key
 
     def sealed(self, row: CaseRow, version: int) -> CaseRow:
         """``row`` with its MAC, for when it is stored at ``version``."""
@@ -103,7 +118,7 @@ class GuardedStore:
         self._link = link
         #: case ids of rows refused since this store was made
         self.tampered: set[str] = set()
-        self._reported: set[tuple[str, str, int]] = set()
+        self._reported: set[tuple[str, str, int, str]] = set()
 
     async def open(self) -> None:
         await self.inner.open()
@@ -114,13 +129,37 @@ class GuardedStore:
     async def unauthenticated_cases(self) -> int:
         return await self.inner.unauthenticated_cases()
 
+    async def foreign_objects(self) -> list[str]:
+        return await self.inner.foreign_objects()
+
     async def require_authenticated(self) -> None:
-        """Refuse to run on a database with rows from before MACs (:class:`NeedsUpgrade`):
-        checking them would refuse every one of them, and sealing them here would
-        vouch for whatever an insider wrote into them meanwhile."""
+        """Refuse to run on a database that has triggers or views the service did not
+        make (:class:`ForeignSchema`: they could delete an audit entry as it is written,
+        or a checkpoint as it is queued), or rows from before MACs (:class:`NeedsUpgrade`:
+        checking them would refuse every one, and sealing them here would vouch for
+        whatever an insider wrote into them meanwhile)."""
+        foreign = await self.inner.foreign_objects()
+        if foreign:
+            raise ForeignSchema(objects=", ".join(foreign))
         count = await self.inner.unauthenticated_cases()
+        if count and await self.authenticated_since():
+            # every row had a MAC once: these lost theirs afterwards
+            raise StrippedRecords(count=count)
         if count:
             raise NeedsUpgrade(count=count)
+        if not await self.authenticated_since():
+            await self.inner.commit(UnitOfWork(audit=[_ready(AUTHENTICATED)]), self._link)
+
+    async def authenticated_since(self) -> bool:
+        """Whether the chain holds the service's own record that every case row of this
+        store carries a MAC (written at the first start on schema 5, or by ``upgrade``).
+        From then on a row without one was stripped of it: ``upgrade`` refuses to seal it."""
+        verify_key = self.guard.verify_key
+        for kind in (AUTHENTICATED, "store_upgraded"):
+            for record in await self.inner.audit_entries(kind=kind):
+                if authentic(record, verify_key):
+                    return True
+        return False
 
     # --- case rows, checked -------------------------------------------------------------
 
@@ -158,22 +197,26 @@ class GuardedStore:
         return await self._checked(await self.inner.cases_in_states(states))
 
     async def _refused(self, row: CaseRow) -> None:
-        """Tell the operator and the audit chain, once per row as found."""
+        await self.refuse(row, "case record")
+
+    async def refuse(self, row: CaseRow, what: str) -> None:
+        """Tell the operator and the audit chain that ``what`` of a case (its record, a
+        text waiting for approval) failed its check and is not used, once per row."""
         self.tampered.add(row.case_id)
-        seen = (row.case_id, row.mac, row.version)
+        seen = (row.case_id, row.mac, row.version, what)
         if seen in self._reported:
             return
         self._reported.add(seen)
         log.error(
-            "a case record failed its integrity check and is not used",
-            extra={"case": row.case_id, "version": row.version},
+            "stored data of a case failed its integrity check and is not used",
+            extra={"case": row.case_id, "version": row.version, "what": what},
         )
         draft = AuditDraft(
             org_id=row.org_id,
             case_id=row.case_id,
             kind=TAMPERED,
             actor_role="system",
-            details=json.dumps({"what": "case record", "version": str(row.version)}),
+            details=json.dumps({"what": what, "version": str(row.version)}),
             at=datetime.now(UTC),
         )
         await self.inner.commit(UnitOfWork(audit=[draft]), self._link)
@@ -216,6 +259,9 @@ class GuardedStore:
 
     async def outbox_item(self, key: str) -> OutboxItem | None:
         return await self.inner.outbox_item(key)
+
+    async def event_handled(self, event_key: str) -> bool:
+        return await self.inner.event_handled(event_key)
 
     async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
         return await self.inner.pending_outbox(case_id)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from intermediary.audit import authentic
 from intermediary.checkpoint import make_checkpoint
 from intermediary.codec import load_case
 from intermediary.core import (
@@ -48,7 +49,7 @@ from intermediary.errors import (
 from intermediary.report import Activity, CaseStats, statistics_of
 from intermediary.service import Service
 from intermediary.store import AuditDraft, AuditRecord, CaseRow, SealedKey, Store, UnitOfWork
-from intermediary.vault import shred_key
+from intermediary.vault import case_of_key, contact_name, shred_key
 
 __all__ = [
     "ACTIVITY",
@@ -65,6 +66,9 @@ log = logging.getLogger("intermediary.office")
 FINAL_REPORT = "annual_report_final"
 #: audit kind of one entry of the counsellor's activities
 ACTIVITY = "activity"
+#: audit kinds after which the counsellors get a checkpoint at the next round, whatever
+#: the period: what an insider would most want to take out of the chain
+SENSITIVE = ("reveal", "legal_disclosure", "conscience_disclosure", "export")
 #: a vault key without a case row is kept this long: the case may be mid-opening
 ORPHAN_GRACE = timedelta(minutes=10)
 
@@ -97,29 +101,46 @@ class Office:
 
     async def sweep(self) -> SweepResult:
         """One round of everything scheduled: reminders, purges, vault upkeep."""
-        reminders = await self.send_reminders()
+        active = await self.store.cases_in_states(ACTIVE)
+        reminders = await self.send_reminders(active)
+        await self.forget_contacts({r.case_id for r in active})
         purged = await self.purge_due()
         destroyed = 0
         if self._next_key_check is None or self.clock >= self._next_key_check:
             destroyed = await self.destroy_dead_keys()
-        checkpoints = await self.post_checkpoint()
+        checkpoints = await self.post_checkpoint(at_once=await self._sensitive_since())
         await self.store.compact()
         return SweepResult(reminders, tuple(purged), destroyed, checkpoints)
 
-    async def post_checkpoint(self) -> int:
+    async def _sensitive_since(self) -> bool:
+        """Whether a reveal, a disclosure record or an export of a case file was recorded
+        since the last checkpoint this process sent (at start: since any)."""
+        last = self._checkpointed or 0
+        for kind in SENSITIVE:
+            if any(r.seq > last for r in await self.store.audit_entries(kind=kind)):
+                return True
+        return False
+
+    async def post_checkpoint(self, *, at_once: bool = False) -> int:
         """Every ``checkpoint_hours``, if the audit chain grew, send every counsellor a
         signed checkpoint of its head (:mod:`intermediary.checkpoint`): their chat
         history is out of reach of whoever holds the database, so a chain later cut
         short or rewritten no longer matches what they kept. Once per period however
-        many instances run (the period is the event key). Returns how many were queued."""
+        many instances run (the period is the event key). Returns how many were queued.
+
+        ``at_once``: right after a reveal, a disclosure record or an export of a case
+        file, whatever the period: the acts an insider would most want to take out of
+        the chain are then held by the counsellors before anyone could."""
         hours = self.service.config.service.checkpoint_hours
         if not hours:
             return 0
         head = await self.store.audit_head()
-        if head is None or head.seq == self._checkpointed:
+        if head is None or (head.seq == self._checkpointed and not at_once):
             return 0
         now = self.clock
         period = int(now.timestamp() // (hours * 3600))
+        if at_once:
+            period = -head.seq  # one per head: never the same event key as a daily one
         token = make_checkpoint(self.service.keys, head)
         message = Message.of(
             "counsellor.audit_checkpoint", seq=head.seq, day=head.at.date().isoformat(), token=token
@@ -139,11 +160,11 @@ class Office:
         self._checkpointed = head.seq
         return len(unit.outbox)
 
-    async def send_reminders(self) -> int:
+    async def send_reminders(self, active: Sequence[CaseRow] | None = None) -> int:
         """Queue every reminder whose time has come and that was not queued before."""
         now = self.clock
         sent = 0
-        for row in await self.store.cases_in_states(ACTIVE):
+        for row in active if active is not None else await self.store.cases_in_states(ACTIVE):
             if not _deadline_running(row):
                 continue
             case = load_case(row.meta, None)
@@ -156,8 +177,23 @@ class Office:
         return sent
 
     async def _remind(self, case: Case, reminder: Reminder, now: datetime) -> bool:
+        # Queued before? Its event marker says so; its first item, while still queued,
+        # does too. A delivered item leaves no row, and `intermediary upgrade` drops the
+        # markers older versions wrote, so for a reminder neither knows (a new one, or
+        # one due across an upgrade) the audit entry committed with its items is asked.
+        if await self.service.event_handled(f"reminder:{reminder.key}"):
+            return False
         if await self.store.outbox_item(f"{reminder.key}.0") is not None:
             return False
+        wanted = {
+            "reminder": str(reminder.kind),
+            "round": str(reminder.round),
+            "deadline": reminder.deadline.isoformat(),
+        }
+        for record in await self.store.audit_entries(kind="reminder_sent", case_id=case.case_id):
+            details = json.loads(record.details)
+            if all(details.get(name) == value for name, value in wanted.items()):
+                return False
         shred = shred_key(self.store.vault, case.case_id)
         unit = UnitOfWork(event_key=f"reminder:{reminder.key}", event_at=now)
         for index, deliver in enumerate(reminder.deliveries):
@@ -186,12 +222,26 @@ class Office:
         return True
 
     async def final_years(self, org_id: str) -> frozenset[int]:
-        """The years whose annual report the counsellor declared final."""
+        """The years whose annual report the counsellor declared final: only entries the
+        service signed count (a row written into the chain by hand would otherwise make
+        every closed case of that year due for destruction at the next round)."""
         return frozenset(
             int(json.loads(r.details)["year"])
-            for r in await self.store.audit_entries(kind=FINAL_REPORT)
+            for r in await self._signed(FINAL_REPORT)
             if r.org_id == org_id
         )
+
+    async def _signed(self, kind: str) -> list[AuditRecord]:
+        verify_key = self.service.keys.verify_key
+        found = []
+        for record in await self.store.audit_entries(kind=kind):
+            if authentic(record, verify_key):
+                found.append(record)
+            else:
+                log.error(
+                    "an audit entry the service did not sign is ignored", extra={"seq": record.seq}
+                )
+        return found
 
     async def purge_due(self) -> list[str]:
         """Purge every closed case past its organisation's retention and not on hold."""
@@ -240,19 +290,52 @@ class Office:
             )
 
         case = await self.service.act_as(SystemActor(), case_id, Purge, finish=only_statistics)
+        await asyncio.to_thread(self.store.vault.destroy, contact_name(case.case_id))
         await asyncio.to_thread(self.store.vault.destroy, case.case_id)
         log.info("case purged", extra={"case": case.case_id})
+
+    async def forget_contacts(self, active: set[str]) -> int:
+        """Destroy the contact key of every closed case with nothing left to deliver:
+        what could still reach or recognise its reporter (the routing in an old copy
+        of the database, a message to them in the write-ahead log, a dead PostgreSQL row,
+        a backup) opens for nobody from then on. Only cases not ``active`` are looked at,
+        so this is cheap: the few closed since the last round."""
+        held = await asyncio.to_thread(self.store.vault.case_ids)
+        forgotten = 0
+        for name in held:
+            case_id = case_of_key(name)
+            if name == case_id or case_id in active:
+                continue
+            try:
+                found = await self.store.load_case(case_id)
+            except IntermediaryError as error:  # a record that does not check out: kept
+                _skipped("forgetting a contact key", case_id, error)
+                continue
+            if found is None:
+                continue  # an orphan of a crash: destroy_dead_keys decides, after its grace
+            if found[0].state not in (State.CLOSED, State.PURGED):
+                continue
+            if await self.store.pending_outbox(case_id):
+                continue  # the closing notice (or a batched one) still has to go out
+            await asyncio.to_thread(self.store.vault.destroy, name)
+            forgotten += 1
+        return forgotten
 
     async def destroy_dead_keys(self) -> int:
         """Destroy vault keys of purged cases (a crash after the purge's commit) and of
         cases that never came to exist (a crash while opening), after a grace period."""
         now = self.clock
         states = {r.case_id: r.state for r in await self.store.all_cases()}
+        # rows that exist whether or not they check out: a key is never destroyed for a
+        # case an insider made unreadable by editing or half-deleting its rows
+        present = {r.case_id for r in await self.store.inner.all_cases()}
         destroyed = 0
+        gone: set[str] = set()
         held = await asyncio.to_thread(self.store.vault.case_ids)
-        for case_id in held:
+        for name in held:
+            case_id = case_of_key(name)
             state = states.get(case_id)
-            if state is None and await self.store.sealed_keys(case_id):
+            if state is None and (case_id in present or await self.store.sealed_keys(case_id)):
                 # not an orphan of a crash (that leaves no rows at all): its row is
                 # missing or failed its check. Destroying the key would finish what an
                 # insider started; it is kept, and the operator told
@@ -268,9 +351,11 @@ class Office:
             elif state != State.PURGED:
                 self._orphans.pop(case_id, None)
                 continue
-            await asyncio.to_thread(self.store.vault.destroy, case_id)
-            self._orphans.pop(case_id, None)
+            await asyncio.to_thread(self.store.vault.destroy, name)
+            gone.add(case_id)  # (its other key, if any, is looked at in this same round)
             destroyed += 1
+        for case_id in gone:
+            self._orphans.pop(case_id, None)
         waiting = [seen + ORPHAN_GRACE for seen in self._orphans.values()]
         self._next_key_check = min([now + timedelta(days=1), *waiting])
         return destroyed
@@ -325,7 +410,7 @@ class Office:
 
     async def activities(self, org_id: str) -> list[Activity]:
         self._org(org_id)
-        return activities_of(await self.store.audit_entries(kind=ACTIVITY), org_id)
+        return activities_of(await self._signed(ACTIVITY), org_id)
 
     async def add_activity(self, activity: Activity) -> None:
         """Record some of the counsellor's own work (audited, about no person)."""

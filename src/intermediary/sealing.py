@@ -52,6 +52,7 @@ from intermediary.core import (
 from intermediary.core.effects import Message
 from intermediary.errors import InvalidInput
 from intermediary.identifying import identity_terms, phrase_terms
+from intermediary.proof import make_proof
 from intermediary.store import (
     AuditDraft,
     CaseRow,
@@ -64,7 +65,7 @@ from intermediary.store import (
     UnitOfWork,
 )
 from intermediary.text import Locale
-from intermediary.vault import shred_key
+from intermediary.vault import VaultError, contact_key, shred_key
 
 __all__ = [
     "Sealer",
@@ -132,13 +133,27 @@ def seal_list_of(keys: crypto.ServiceKeys, lookup: str, ids: set[str]) -> bytes:
     """A reporter's list of open cases, sealed to their lookup (empty: delete the row)."""
     if not ids:
         return b""  # the row goes: nothing stays to say this person reported
-    return crypto.op_encrypt(keys, "reporter", lookup.encode(), json.dumps(sorted(ids)).encode())
+    listed = json.dumps(sorted(ids)).encode()
+    # padded to a multiple of 256 bytes (16 case ids): the length of the row must not
+    # say how many cases this person has open (found by review)
+    padded = listed + b" " * (-len(listed) % _LIST_PAD)
+    return crypto.op_encrypt(keys, "reporter", lookup.encode(), padded)
+
+
+_LIST_PAD = 256
 
 
 def open_list(keys: crypto.ServiceKeys, row: ReporterRow) -> set[str]:
     """The case ids a reporter row lists (:class:`IntegrityError` if it was altered)."""
     data = crypto.op_decrypt(keys, "reporter", row.lookup.encode(), row.blob)
     return {str(case_id) for case_id in json.loads(data)}
+
+
+def _required(contact: bytes | None, case_id: str) -> bytes:
+    """The contact key, which an open case always has (else the vault lost it)."""
+    if contact is None:
+        raise VaultError("errors.vault_key_missing", case=case_id, folder="(contact key)")
+    return contact
 
 
 def _merged(known: tuple[str, ...], new: frozenset[str]) -> tuple[str, ...]:
@@ -168,10 +183,11 @@ class Sealer:
         """Where the reporter at ``address`` finds their open cases."""
         return crypto.reporter_lookup(self.keys, f"{platform}\n{address}")
 
-    def tag(self, sender: Sender, case_id: str, shred: bytes) -> str:
-        """Who ``sender`` is to one case, if they are its reporter."""
+    def tag(self, sender: Sender, case_id: str, contact: bytes) -> str:
+        """Who ``sender`` is to one case, if they are its reporter (bound to the case's
+        contact key: once that is destroyed at closing, no copy can be tested)."""
         return crypto.reporter_tag(
-            self.keys, self.lookup(sender.platform, sender.address), case_id, shred
+            self.keys, self.lookup(sender.platform, sender.address), case_id, contact
         )
 
     async def open_cases(self, sender: Sender) -> set[str]:
@@ -179,13 +195,13 @@ class Sealer:
         row = await self.store.reporter_row(self.lookup(sender.platform, sender.address))
         return set() if row is None else open_list(self.keys, row)
 
-    async def routing(self, case_id: str, shred: bytes) -> Routing | None:
+    async def routing(self, case_id: str) -> Routing | None:
         """The case's routing, opened (``None`` once the case closed)."""
-        return await self._routing(case_id, shred)
+        return await self._routing(case_id, contact_key(self.store.vault, case_id))
 
-    async def terms(self, case_id: str, shred: bytes) -> frozenset[str]:
+    async def terms(self, case_id: str) -> frozenset[str]:
         """The keyed hashes of the words that identify the case's reporter."""
-        routing = await self._routing(case_id, shred)
+        routing = await self.routing(case_id)
         return frozenset(routing.terms) if routing is not None else frozenset()
 
     async def _listed(self, lists: _Lists, lookup: str) -> set[str]:
@@ -229,6 +245,7 @@ class Sealer:
         )
         unit = UnitOfWork(case=row, expected_version=loaded.version if loaded else None)
         shred = shred_key(self.store.vault, case.case_id)
+        contact = contact_key(self.store.vault, case.case_id)
         lists = _Lists()
         unit.pending = [
             PendingRow(
@@ -253,7 +270,7 @@ class Sealer:
             email=profile.email,
         )
         # the routing as this unit leaves it: read once, changed by the effects in order
-        stored = await self._routing(case.case_id, shred) if loaded else None
+        stored = await self._routing(case.case_id, contact) if loaded else None
         current: Routing | None = stored
         deliveries: list[Deliver] = []
         for effect in transition.effects:
@@ -310,25 +327,32 @@ class Sealer:
                     unit.sealed_keys.append(transfer)
                     unit.drop_holders.append(f"counsellor:{leaving}")
                 case Audit(kind=kind, details=details):
+                    # the version of the case record this change wrote: `verify` finds a
+                    # record put back to an older copy that the chain has gone past
+                    written = {**dict(details), "version": str(version + 1)}
                     unit.audit.append(
                         AuditDraft(
                             org_id=case.org_id,
                             case_id=case.case_id,
                             kind=kind,
                             actor_role=command.actor.role,
-                            details=json.dumps(dict(details), sort_keys=True),
+                            details=json.dumps(written, sort_keys=True),
                             at=now,
                         )
                     )
                 case Deliver():
                     deliveries.append(effect)
+        if unit.forget_routing and not unit.shred and stored is not None:
+            # closing forgets who the reporter is: the proof of report goes with it now,
+            # since afterwards no command of theirs can be matched to the case
+            deliveries.append(self._closing_proof(case, unit, command, now))
         if current is not None and current != stored:
             unit.routing = crypto.op_encrypt(
                 self.keys,
                 "routing",
                 case.case_id.encode(),
                 current.model_dump_json().encode(),
-                shred=shred,
+                shred=_required(contact, case.case_id),
             )
         unit.reporters = lists.rows(self.keys)
         # a message queued by this unit still reaches the reporter it was written to,
@@ -336,11 +360,29 @@ class Sealer:
         reach = current or stored
         for index, deliver in enumerate(deliveries):
             item = await self.outbox_item(
-                case, deliver, f"{case.case_id}.{version + 1}.{index}", reach, now, shred
+                case, deliver, f"{case.case_id}.{version + 1}.{index}", reach, now, shred, contact
             )
             if item is not None:
                 unit.outbox.append(item)
         return unit
+
+    def _closing_proof(
+        self, case: Case, unit: UnitOfWork, command: Command, now: datetime
+    ) -> Deliver:
+        """The reporter's signed proof of report, sent with the closing (audited)."""
+        unit.audit.append(
+            AuditDraft(
+                org_id=case.org_id,
+                case_id=case.case_id,
+                kind="proof_issued",
+                actor_role=command.actor.role,
+                details=json.dumps({"at": "closing"}),
+                at=now,
+            )
+        )
+        token = make_proof(self.keys, case)
+        message = Message.of("reporter.closing_proof", case=case.case_id, proof=token)
+        return Deliver(ToReporter(case.case_id), message)
 
     async def _unlist(self, lists: _Lists, routing: Routing, case_id: str) -> None:
         """Take a case off its reporter's list (it closed, or moved to another account)."""
@@ -354,15 +396,18 @@ class Sealer:
         new_routing: Routing | None,
         now: datetime,
         shred: bytes,
+        contact: bytes | None = None,
     ) -> OutboxItem | None:
+        """One delivery as an outbox item, sealed: under the case's contact key when it
+        goes to the reporter (it names their address), else under its shred key."""
         org = self.config.organisation(case.org_id)
         assert org is not None
         locale: Locale = org.locale
         signature = None
         match deliver.recipient:
             case ToReporter():
-                routing = new_routing or await self._routing(case.case_id, shred)
-                if routing is None:
+                routing = new_routing or await self._routing(case.case_id, contact)
+                if routing is None or contact is None:
                     log.warning(
                         "no route to the reporter; message dropped",
                         extra={"case": case.case_id, "text_key": deliver.message.key},
@@ -411,7 +456,7 @@ class Sealer:
                 "outbox",
                 outbox_aad(key, not_before),
                 envelope.model_dump_json().encode(),
-                shred=shred,
+                shred=contact if recipient == "reporter" else shred,
             ),
             not_before=not_before,
             created_at=to_the_day(now),
@@ -448,10 +493,10 @@ class Sealer:
             created_at=to_the_day(now),
         )
 
-    async def _routing(self, case_id: str, shred: bytes) -> Routing | None:
-        blob = await self.store.routing(case_id)
-        if blob is None:
+    async def _routing(self, case_id: str, contact: bytes | None) -> Routing | None:
+        blob = await self.store.routing(case_id) if contact is not None else None
+        if blob is None or contact is None:
             return None
         return Routing.model_validate_json(
-            crypto.op_decrypt(self.keys, "routing", case_id.encode(), blob, shred=shred)
+            crypto.op_decrypt(self.keys, "routing", case_id.encode(), blob, shred=contact)
         )

@@ -38,6 +38,7 @@ from intermediary.codec import (
 from intermediary.config import ServiceConfig
 from intermediary.core import (
     Actor,
+    Approve,
     Case,
     CaseId,
     Command,
@@ -70,12 +71,15 @@ from intermediary.core import (
     parse_case_id,
     step,
 )
+from intermediary.core.reporter_steps import ApprovalIdentifies
 from intermediary.errors import (
     CasePurged,
     ConcurrentUpdate,
     ConfigError,
+    IntegrityError,
     InvalidInput,
     NotAllowed,
+    TamperedRecord,
     UnknownCase,
 )
 from intermediary.identifying import matching_words
@@ -90,7 +94,7 @@ from intermediary.store import (
     Store,
     UnitOfWork,
 )
-from intermediary.vault import shred_key
+from intermediary.vault import contact_key, contact_name, shred_key
 
 __all__ = ["RECOVERY_HOLDER", "Service", "refuse_broken_text", "sealed_case_key", "utc_now"]
 
@@ -271,10 +275,12 @@ class Service:
 
     def reporter_tag(self, sender: Sender, case_id: str) -> ReporterIndex:
         """Who ``sender`` is to one case if they are its reporter: a value of that case
-        alone (:func:`crypto.reporter_tag`), so nothing stored links their cases."""
-        return ReporterIndex(
-            self._sealer.tag(sender, case_id, shred_key(self.store.vault, case_id))
-        )
+        alone (:func:`crypto.reporter_tag`), so nothing stored links their cases; nobody
+        once the case's contact key is destroyed (it closed)."""
+        contact = contact_key(self.store.vault, case_id)
+        if contact is None:
+            return ReporterIndex("")
+        return ReporterIndex(self._sealer.tag(sender, case_id, contact))
 
     def _counsels(self, sender: Sender) -> Callable[[CaseRow], bool]:
         """Whether ``sender`` is (by configuration) the counsellor of a case row."""
@@ -332,8 +338,8 @@ class Service:
             )
         case_id = await self._fresh_case_id()
         receipt = crypto.new_receipt_passphrase(self.random(10))
-        shred = crypto.new_shred_key()
-        tag = self._sealer.tag(sender, case_id, shred)
+        shred, contact = crypto.new_shred_key(), crypto.new_shred_key()
+        tag = self._sealer.tag(sender, case_id, contact)
         command = OpenCase(
             actor=ReporterActor(ReporterIndex(tag)),
             case_id=case_id,
@@ -349,9 +355,10 @@ class Service:
         org = self.config.organisation(org_id)
         assert org is not None
         counsellor = next(c for c in org.counsellors if c.id == counsellor_id)
-        # The vault key is written first: a crash before the commit leaves only an
-        # orphan key, which housekeeping destroys.
+        # The vault keys are written first: a crash before the commit leaves only
+        # orphan keys, which housekeeping destroys.
         await asyncio.to_thread(self.store.vault.put, case_id, shred)
+        await asyncio.to_thread(self.store.vault.put, contact_name(case_id), contact)
         sealed = [
             sealed_case_key(
                 shred, secret, case_id, f"counsellor:{counsellor.id}", counsellor.box_key
@@ -467,14 +474,24 @@ class Service:
     ) -> Case:
         async with self._lock(case_id):
             for attempt in range(3):
-                loaded = await self._load(case_id, knew)
+                # the party is checked first (the core checks it again): a resume is proven
+                # by its receipt phrase instead, and checks no party
+                party = None if kind is Resume else actor_for
+                loaded = await self._load(case_id, knew, party)
                 if loaded is None:
                     raise UnknownCase(case=_as_typed(case_id))
                 if kind is Draft:
                     terms = await self._identifying_terms(loaded.case.case_id)
                     fields["identifying"] = matching_words(self.keys, fields.get("text", ""), terms)
+                if kind is Approve and (item := loaded.case.pending_item(fields["number"])):
+                    terms = await self._identifying_terms(loaded.case.case_id)  # G1 again, now
+                    fields["identifying"] = matching_words(self.keys, item.text, terms)
                 command = kind(actor=actor_for(loaded.case), case_id=loaded.case.case_id, **fields)
-                transition = self._step(loaded.case, command, self.policy(loaded.case.org_id))
+                refused: ApprovalIdentifies | None = None
+                try:
+                    transition = self._step(loaded.case, command, self.policy(loaded.case.org_id))
+                except ApprovalIdentifies as error:  # the counsellor is told; nothing else
+                    refused, transition = error, Transition(loaded.case, error.notice)
                 unit = await self._sealer.unit(
                     loaded.row,
                     transition,
@@ -492,6 +509,8 @@ class Service:
                     if attempt == 2:
                         raise
                     continue
+                if refused is not None:
+                    raise refused
                 return transition.case
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -536,8 +555,8 @@ class Service:
 
     async def record_export(self, actor: CounsellorActor, case_id: str, what: str) -> None:
         """Put a read of the case file (opening, exporting) in the audit chain."""
-        loaded = await self._load(case_id, self._is_counsellor_of(actor))
-        if loaded is None or not is_party(loaded.case, actor, self.clock()):
+        loaded = await self._load(case_id, self._is_counsellor_of(actor), lambda case: actor)
+        if loaded is None:
             raise UnknownCase(case=_as_typed(case_id))
         draft = AuditDraft(
             org_id=loaded.case.org_id,
@@ -567,18 +586,18 @@ class Service:
 
     async def case_as(self, actor: Actor, case_id: str) -> Case:
         """One case, if ``actor`` takes part in it (else :class:`UnknownCase`)."""
-        loaded = await self._load(case_id, self._is_counsellor_of(actor))
-        if loaded is None or not is_party(loaded.case, actor, self.clock()):
+        loaded = await self._load(case_id, self._is_counsellor_of(actor), lambda case: actor)
+        if loaded is None:
             raise UnknownCase(case=_as_typed(case_id))
         return loaded.case
 
     async def case_for(self, sender: Sender, case_id: str) -> Case:
         """One case, if the sender takes part in it (else :class:`UnknownCase`)."""
         refuse_broken_text(sender.address, case_id)
-        loaded = await self._load(case_id, self._counsels(sender))
-        if loaded is None or not is_party(
-            loaded.case, self._actor(sender, loaded.case), self.clock()
-        ):
+        loaded = await self._load(
+            case_id, self._counsels(sender), lambda case: self._actor(sender, case)
+        )
+        if loaded is None:
             raise UnknownCase(case=_as_typed(case_id))
         return loaded.case
 
@@ -598,7 +617,7 @@ class Service:
 
     async def _identifying_terms(self, case_id: str) -> frozenset[str]:
         """The keyed hashes of the words that would identify the case's reporter."""
-        return await self._sealer.terms(case_id, shred_key(self.store.vault, case_id))
+        return await self._sealer.terms(case_id)
 
     def _limit(self, sender: Sender) -> None:
         self.limiter.check(crypto.digest(f"{sender.platform}\n{sender.address}".encode()))
@@ -619,11 +638,20 @@ class Service:
         raise RuntimeError("could not find a free case id")  # pragma: no cover
 
     async def _load(
-        self, case_id: str, knew: Callable[[CaseRow], bool] | None = None
+        self,
+        case_id: str,
+        knew: Callable[[CaseRow], bool] | None = None,
+        party: Callable[[Case], Actor] | None = None,
     ) -> _Loaded | None:
         """The case, opened; ``None`` if there is none. A purged case is :class:`CasePurged`
         only for whom ``knew`` accepts (its counsellor, the service): to anyone else it
-        answers like a case that never existed, as every other refusal does."""
+        answers like a case that never existed, as every other refusal does.
+
+        With ``party``, someone who does not take part in the case is answered like that
+        too *before* its sealed texts are opened: a damaged one must not tell a stranger
+        that the case exists. A text waiting for approval that does not open (edited,
+        swapped) is refused like an edited record: logged, audited, named by verify.
+        """
         parsed = parse_case_id(case_id)
         found = await self.store.load_case(parsed) if parsed else None
         if found is None:
@@ -633,19 +661,26 @@ class Service:
             if knew is not None and knew(row):
                 raise CasePurged(case=row.case_id)
             return None
-        pending = [
-            load_pending(
-                crypto.op_decrypt(
-                    self.keys,
-                    "pending",
-                    f"{row.case_id}|{p.number}".encode(),
-                    p.blob,
-                    shred=shred_key(self.store.vault, row.case_id),
+        stub = load_case(row.meta, None)
+        if party is not None and not is_party(stub, party(stub), self.clock()):
+            return None
+        try:
+            pending = [
+                load_pending(
+                    crypto.op_decrypt(
+                        self.keys,
+                        "pending",
+                        f"{row.case_id}|{p.number}".encode(),
+                        p.blob,
+                        shred=shred_key(self.store.vault, row.case_id),
+                    )
                 )
-            )
-            for p in pending_rows
-        ]
-        return _Loaded(row, load_case(row.meta, pending))
+                for p in pending_rows
+            ]
+            return _Loaded(row, load_case(row.meta, pending))
+        except IntegrityError:
+            await self.store.refuse(row, "pending text")
+            raise TamperedRecord(case=row.case_id) from None
 
     @staticmethod
     @contextmanager
@@ -660,6 +695,11 @@ class Service:
     async def commit(self, unit: UnitOfWork) -> None:
         """Commit a unit of work built outside a command (reminders, office records)."""
         await self._commit(unit)
+
+    async def event_handled(self, event_key: str) -> bool:
+        """Whether a unit recording ``event_key`` was committed (as :meth:`handling`
+        records it): a platform checks this before acting on an event at all."""
+        return await self.store.event_handled(crypto.event_index(self.keys, event_key))
 
     async def _commit(self, unit: UnitOfWork) -> None:
         if unit.event_key is None and (event := CURRENT_EVENT.get()) is not None:

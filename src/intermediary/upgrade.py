@@ -30,12 +30,13 @@ from datetime import UTC, datetime
 
 from intermediary import crypto
 from intermediary.audit import linker
-from intermediary.codec import Routing
+from intermediary.codec import Envelope, Routing
 from intermediary.core import State
-from intermediary.errors import IntegrityError
+from intermediary.errors import IntegrityError, StrippedRecords
 from intermediary.integrity import GuardedStore, RowGuard
 from intermediary.sealing import open_list, outbox_aad, seal_list_of
 from intermediary.store import AuditDraft, CaseRow, ReporterRow, Store, UnitOfWork
+from intermediary.vault import contact_name
 
 __all__ = ["Upgraded", "upgrade_store"]
 
@@ -57,6 +58,8 @@ async def upgrade_store(
     now = now or datetime.now(UTC)
     link = linker(keys)
     guarded = GuardedStore(store, RowGuard(keys), link)
+    if await store.unauthenticated_cases() and await guarded.authenticated_since():
+        raise StrippedRecords(count=await store.unauthenticated_cases())
     done = opened = queued = 0
     missing: list[str] = []
     for row in await store.all_cases():
@@ -96,7 +99,12 @@ async def _rekeyed(
     blob = await store.routing(row.case_id)
     meta = json.loads(row.meta)
     listed = 0
-    if blob is None:  # closed: nothing may recognise its reporter any more
+    # what reaches or recognises the reporter moves under a contact key of its own
+    contact = store.vault.get(contact_name(row.case_id))
+    if contact is None and blob is not None:
+        contact = crypto.new_shred_key()
+        store.vault.put(contact_name(row.case_id), contact)
+    if blob is None or contact is None:  # closed: nothing may recognise its reporter
         tag = ""
     else:
         old = Routing.model_validate_json(
@@ -106,10 +114,10 @@ async def _rekeyed(
             update={"terms": tuple(sorted(set(old.terms) | await store.legacy_terms(row.case_id)))}
         )
         unit.routing = crypto.op_encrypt(
-            keys, "routing", row.case_id.encode(), routing.model_dump_json().encode(), shred=shred
+            keys, "routing", row.case_id.encode(), routing.model_dump_json().encode(), shred=contact
         )
         lookup = crypto.reporter_lookup(keys, f"{routing.platform}\n{routing.address}")
-        tag = crypto.reporter_tag(keys, lookup, row.case_id, shred)
+        tag = crypto.reporter_tag(keys, lookup, row.case_id, contact)
         found = await store.reporter_row(lookup)
         ids = set() if found is None else open_list(keys, found)
         unit.reporters = [
@@ -132,7 +140,12 @@ async def _rekeyed(
             plain = crypto.op_decrypt(keys, "outbox", item.key.encode(), item.payload, shred=shred)
         except IntegrityError:  # altered already: it stays unsendable, verify names it
             continue
+        to_reporter = Envelope.model_validate_json(plain).recipient == "reporter"
         unit.outbox_payloads[item.key] = crypto.op_encrypt(
-            keys, "outbox", outbox_aad(item.key, item.not_before), plain, shred=shred
+            keys,
+            "outbox",
+            outbox_aad(item.key, item.not_before),
+            plain,
+            shred=contact if to_reporter and contact is not None else shred,
         )
     return unit, listed, len(items)

@@ -8,8 +8,15 @@ this vault, one file per case. Purging a case overwrites and deletes its file; a
 database backup made earlier is then unreadable for that case, even to someone who
 holds the counsellor's key and the service's key.
 
+Each case has a second key here, its *contact key* (named ``CASE~contact``): what reaches
+or recognises the case's reporter (their routing address, every message queued for them,
+the tag they are known by) is bound to it instead. It is destroyed as soon as the case is
+closed and nothing is left to deliver to them, so that even old copies of the database,
+its write-ahead log, a PostgreSQL dead row or a backup no longer lead to the reporter,
+while the case file (under the shred key) stays for its retention.
+
 Operators must therefore keep the vault *out of* long-lived database backups (see
-docs/RETENTION.md). Losing the vault loses every case in it, like losing a key.
+docs/OFFICE.md). Losing the vault loses every case in it, like losing a key.
 """
 
 from __future__ import annotations
@@ -23,9 +30,22 @@ from typing import Protocol
 
 from intermediary.errors import KeyFileError
 
-__all__ = ["DirectoryVault", "KeyVault", "MemoryVault", "VaultError", "shred_key", "sibling_vault"]
+__all__ = [
+    "CONTACT",
+    "DirectoryVault",
+    "KeyVault",
+    "MemoryVault",
+    "VaultError",
+    "case_of_key",
+    "contact_key",
+    "contact_name",
+    "shred_key",
+    "sibling_vault",
+]
 
-_NAME = re.compile(r"^VP-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+_NAME = re.compile(r"^VP-[0-9A-Z]{4}-[0-9A-Z]{4}(~contact)?$")
+#: the suffix of a case's contact key's name
+CONTACT = "~contact"
 _KEY = 32
 
 
@@ -37,15 +57,17 @@ class VaultError(KeyFileError):
 
 class KeyVault(Protocol):
     def put(self, case_id: str, key: bytes) -> None:
-        """Keep ``key`` for ``case_id`` durably (before the case is committed)."""
+        """Keep ``key`` under the name ``case_id`` (a case id, or a case's contact key's
+        name, :func:`contact_name`) durably, before the case is committed."""
 
     def get(self, case_id: str) -> bytes | None:
-        """The case's shred key, or ``None`` once destroyed (or never made)."""
+        """The key of that name, or ``None`` once destroyed (or never made)."""
 
     def destroy(self, case_id: str) -> None:
         """Forget the key for good; destroying a missing key is not an error."""
 
-    def case_ids(self) -> list[str]: ...
+    def case_ids(self) -> list[str]:
+        """The names of every key held (case ids and contact keys' names)."""
 
 
 class MemoryVault:
@@ -176,6 +198,21 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def contact_name(case_id: str) -> str:
+    """The vault name of a case's contact key."""
+    return case_id + CONTACT
+
+
+def case_of_key(name: str) -> str:
+    """The case a vault name belongs to."""
+    return name.removesuffix(CONTACT)
+
+
+def contact_key(vault: KeyVault, case_id: str) -> bytes | None:
+    """The case's contact key, or ``None`` once its reporter is forgotten (closed)."""
+    return vault.get(contact_name(case_id))
 
 
 def shred_key(vault: KeyVault, case_id: str) -> bytes:

@@ -15,6 +15,7 @@ Three layers, each for whoever has what it needs:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,12 +24,22 @@ from intermediary.audit import ChainReport, verify_chain
 from intermediary.checkpoint import Checkpoint, check_checkpoint
 from intermediary.codec import load_case
 from intermediary.core import State
+from intermediary.delivery import open_payload
 from intermediary.errors import IntegrityError
 from intermediary.integrity import TAMPERED, RowGuard
-from intermediary.sealing import outbox_aad
 from intermediary.store import AuditRecord, CaseRow, Store
 
-__all__ = ["RecordReport", "check_records", "verify_audit"]
+__all__ = ["RecordReport", "check_records", "foreign_objects", "verify_audit"]
+
+
+async def foreign_objects(store: Store) -> list[str]:
+    """Layer 1 too (no key needed): triggers, views or rules nobody should have made."""
+    return [
+        f"the database holds {thing}, which the service did not create (it can change or "
+        "hide what is stored, an audit entry as it is written)"
+        for thing in await store.foreign_objects()
+    ]
+
 
 #: what the chain must hold for a record in each state
 _CLOSING = {"closed", "withdrawn"}
@@ -64,11 +75,31 @@ async def check_records(
     problems: list[str] = []
     rows = await store.all_cases()
     by_case: dict[str, set[str]] = {}
+    newest: dict[str, int] = {}
+    audited: dict[str, set[int]] = {}
     for record in chain:
         if record.case_id is not None:
             by_case.setdefault(record.case_id, set()).add(record.kind)
+            seq = _detail(record, "seq")
+            if seq is not None:
+                audited.setdefault(record.case_id, set()).add(seq)
+            version = _detail(record, "version")
+            if version is not None and record.kind != TAMPERED:
+                newest[record.case_id] = max(version, newest.get(record.case_id, 0))
     for row in rows:
-        problems += await _check_case(store, keys, guard, row, by_case.get(row.case_id, set()))
+        problems += await _check_case(
+            store,
+            keys,
+            guard,
+            row,
+            by_case.get(row.case_id, set()),
+            audited.get(row.case_id, set()),
+        )
+        if row.mac and guard.authentic(row) and newest.get(row.case_id, 0) > row.version:
+            problems.append(
+                f"case {row.case_id}: its record is version {row.version}, the audit chain "
+                f"recorded version {newest[row.case_id]} (put back to an older copy)"
+            )
     known = {r.case_id for r in rows}
     for case_id in sorted(set(by_case) - known):
         problems.append(f"case {case_id}: in the audit chain, but its record is gone")
@@ -78,8 +109,27 @@ async def check_records(
     return RecordReport(cases=len(rows), problems=tuple(problems))
 
 
+def _detail(record: AuditRecord, name: str) -> int | None:
+    """A number an audit entry's details hold (``seq`` of a case-file entry, the
+    ``version`` of the case record its change wrote), if it holds one."""
+    try:
+        value = json.loads(record.details).get(name)
+    except (ValueError, AttributeError):
+        return None
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+#: case-file entries that are made only together with an audit entry naming their seq
+_AUDITED_ENTRIES = frozenset({"reveal", "disclosure", "legal_hold", "note"})
+
+
 async def _check_case(
-    store: Store, keys: crypto.ServiceKeys, guard: RowGuard, row: CaseRow, kinds: set[str]
+    store: Store,
+    keys: crypto.ServiceKeys,
+    guard: RowGuard,
+    row: CaseRow,
+    kinds: set[str],
+    audited: set[int],
 ) -> list[str]:
     name = f"case {row.case_id}"
     if not row.mac:
@@ -100,26 +150,30 @@ async def _check_case(
     if row.state != State.CLOSED and kinds & _CLOSING:
         problems.append(f"{name}: the chain says closed, its record does not (rolled back)")
     case = load_case(row.meta, None)
-    present = {e.seq for e in await store.entries(row.case_id)}
+    entries = await store.entries(row.case_id)
+    present = {e.seq for e in entries}
     missing = [seq for seq in range(1, case.next_seq) if seq not in present]
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
         problems.append(f"{name}: case-file entries missing: {shown}")
+    for e in entries:  # a reveal or disclosure whose audit entry was taken out of the chain
+        if e.kind in _AUDITED_ENTRIES and e.seq not in audited:
+            problems.append(
+                f"{name}: case-file entry {e.seq} ({e.kind}) has no entry in the audit chain "
+                "(removed from it)"
+            )
     problems += await _check_outbox(store, keys, row.case_id)
     return problems
 
 
 async def _check_outbox(store: Store, keys: crypto.ServiceKeys, case_id: str) -> list[str]:
     """Every queued item of the case opens as written (nothing moved or swapped)."""
-    shred = store.vault.get(case_id)
-    if shred is None:
+    if store.vault.get(case_id) is None:
         return [f"case {case_id}: the key vault holds no key for it (its file cannot be read)"]
     problems = []
     for item in await store.pending_outbox(case_id):
         try:
-            crypto.op_decrypt(
-                keys, "outbox", outbox_aad(item.key, item.not_before), item.payload, shred=shred
-            )
+            open_payload(keys, store.vault, item)
         except IntegrityError:
             problems.append(
                 f"case {case_id}: queued message {item.key} was altered (it is not sent)"

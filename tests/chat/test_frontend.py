@@ -152,7 +152,9 @@ async def test_withdraw_and_stop_contact() -> None:
     await h.say("anna", "!new mode=report disclosure=anonymous category=bullying")
     await h.say("anna", "hello")
     await h.say("anna", "!withdraw")
-    assert "withdrawn" in h.last("anna")
+    # the withdrawal, then (nothing recognises her afterwards) her proof of report
+    assert "withdrawn" in h.inbox("anna")[-2]
+    assert "proof of report" in h.last("anna")
     assert "withdrew" in h.last("counsellor")
     assert "no open case" in (await h.say("anna", "!status"))[0]
     await h.close()

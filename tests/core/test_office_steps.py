@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,8 @@ from intermediary.core import (
     Audit,
     CounsellorActor,
     CounsellorId,
+    CounsellorInfo,
+    CounsellorKind,
     Deliver,
     Handover,
     PlaceHold,
@@ -24,9 +27,17 @@ from intermediary.core import (
     step,
 )
 from intermediary.errors import InvalidInput, WrongState
-from tests.helpers import CASE, COUNSELLOR, NOW, ORG, case_in, ctx
+from tests.helpers import CASE, COUNSELLOR, NOW, ORG, POLICY, case_in, ctx
 
 DAAN = CounsellorActor(ORG, COUNSELLOR)
+
+
+def test_a_released_dated_hold_forgets_its_date() -> None:
+    until = NOW + timedelta(days=30)
+    hold = PlaceHold(actor=DAAN, case_id=CASE, reason="audit", until=until)
+    held = step(case_in(State.CLOSED), hold, ctx()).case
+    released = step(held, ReleaseHold(actor=DAAN, case_id=CASE, reason="done"), ctx()).case
+    assert (released.on_hold, released.hold_until) == (False, None)
 
 
 def test_a_hold_is_recorded_sealed_and_audited_without_its_reason() -> None:
@@ -58,12 +69,18 @@ def test_purge_is_refused_while_held_and_allowed_once_the_hold_ends() -> None:
 
 
 def test_an_open_ended_hold_lasts_until_released() -> None:
-    held = step(case_in(State.CLOSED), PlaceHold(actor=DAAN, case_id=CASE, reason="x"), ctx()).case
+    placed = step(case_in(State.CLOSED), PlaceHold(actor=DAAN, case_id=CASE, reason="x"), ctx())
+    held = placed.case
+    entry = next(e for e in placed.effects if isinstance(e, RecordEntry))
+    assert entry.text == "hold until -: x"
+    audit = next(e for e in placed.effects if isinstance(e, Audit))
+    assert dict(audit.details)["until"] == "-"
     purge = Purge(actor=SystemActor(), case_id=CASE)
     with pytest.raises(WrongState):
         step(held, purge, ctx(now=NOW + timedelta(days=3650)))
     released = step(held, ReleaseHold(actor=DAAN, case_id=CASE, reason="court done"), ctx()).case
     assert not released.on_hold
+    assert released.hold_until is None
     assert step(released, purge, ctx()).case.state is State.PURGED
 
 
@@ -123,3 +140,12 @@ def test_closed_cases_are_not_handed_over() -> None:
             Handover(actor=DAAN, case_id=CASE, successor=CounsellorId("ilse")),
             ctx(),
         )
+
+
+def test_a_wrong_successor_is_told_every_other_counsellor() -> None:
+    mira = CounsellorInfo(id=CounsellorId("mira"), name="Mira", kind=CounsellorKind.INTERNAL)
+    policy = replace(POLICY, counsellors=(*POLICY.counsellors, mira))
+    wrong = Handover(actor=DAAN, case_id=CASE, successor=CounsellorId("nobody"))
+    with pytest.raises(InvalidInput) as refused:
+        step(case_in(State.OPEN), wrong, ctx(policy=policy))
+    assert refused.value.params["choices"] == "ilse, mira"

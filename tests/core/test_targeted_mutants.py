@@ -8,6 +8,7 @@ some runs of the fuzzer.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -16,20 +17,27 @@ import pytest
 from intermediary.core import (
     Acknowledge,
     ActionKind,
+    ApprovalIdentifies,
     Approve,
     Audit,
     Case,
     ChangeMode,
     ClockAnchor,
+    Close,
     CounsellorActor,
     CounsellorId,
     Deliver,
+    Draft,
+    DraftIdentifies,
     Feedback,
     GiveFeedback,
     ManagementActor,
     Mode,
     Note,
     OrgId,
+    Outcome,
+    RecordEntry,
+    RecordLegalDisclosure,
     Reject,
     ReporterActor,
     SendMessage,
@@ -304,3 +312,143 @@ def test_management_acknowledges_only_a_case_it_was_told_of() -> None:
     director = command_for(Step.ACKNOWLEDGE, ManagementActor(ORG, "director"))  # type: ignore[arg-type]
     with pytest.raises(UnknownCase):
         step(_relayed(), director, ctx())
+
+
+# --- management_steps.give_feedback: what the counsellor reads -------------------------
+# mutants: the blank-action "-" replaced by a checked empty text (or the other way
+# round), the action text not checked, grounds checked when there are none
+
+
+def _summary(feedback: Feedback) -> list[str]:
+    acknowledged = NOW + timedelta(hours=1)
+    case = replace(_relayed(), state=State.ACKNOWLEDGED, acknowledged_at=acknowledged)
+    command = GiveFeedback(actor=board, case_id=CASE, feedback=feedback)
+    t = step(case, command, ctx(now=NOW + timedelta(days=3)))
+    quote = said(t.effects)["counsellor.feedback"].message.quote
+    assert quote is not None
+    return quote.splitlines()
+
+
+def test_feedback_without_action_shows_its_reason_and_any_action_words() -> None:
+    plain = Feedback(
+        assessment="seen",
+        action_kind=ActionKind.NONE,
+        action=" ",
+        grounds="no rule broken",
+        more_to_follow=False,
+    )
+    assert _summary(plain) == [
+        "assessment: seen",
+        "action (none): -",
+        "grounds: no rule broken",
+        "more to follow: no",
+    ]
+    worded = replace(plain, action="  we keep an eye on it\r\n ")
+    assert _summary(worded)[1] == "action (none): we keep an eye on it"
+
+
+def test_feedback_with_an_action_and_no_grounds_says_so() -> None:
+    taken = Feedback(
+        assessment="seen",
+        action_kind=ActionKind.TAKEN,
+        action="a talk",
+        grounds=" ",
+        more_to_follow=False,
+    )
+    assert _summary(taken)[1:3] == ["action (taken): a talk", "grounds: -"]
+
+
+def test_an_overlong_action_under_no_action_is_refused() -> None:
+    long = "x" * (ctx().policy.text_limit + 1)
+    feedback = Feedback(
+        assessment="seen",
+        action_kind=ActionKind.NONE,
+        action=long,
+        grounds="reason",
+        more_to_follow=False,
+    )
+    with pytest.raises(InvalidInput):
+        _summary(feedback)
+
+
+# --- reporter_steps.approve: what the refusal names, what management is told ----------
+# mutants: the "…" after twelve words shown at twelve or only after thirteen; the
+# counsellor's name, kind and the categories as management reads them
+
+
+@pytest.mark.parametrize(("count", "ellipsis"), [(12, False), (13, True)])
+def test_a_withheld_relay_names_at_most_twelve_words(count: int, ellipsis: bool) -> None:
+    words = tuple(f"w{n}" for n in range(count))
+    approve = Approve(actor=reporter, case_id=CASE, number=1, identifying=words)
+    with pytest.raises(ApprovalIdentifies) as refused:
+        step(case_in(State.AWAITING_CONSENT), approve, ctx())
+    shown = ", ".join(words[:12])
+    assert refused.value.params["words"] == (shown + ", …" if ellipsis else shown)
+
+
+def test_management_reads_the_counsellor_and_every_category() -> None:
+    case = case_in(State.AWAITING_CONSENT, categories=("bullying", "fraud_theft"))
+    t = step(case, Approve(actor=reporter, case_id=CASE, number=1), ctx())
+    values = said(t.effects)["management.relay"].message.values
+    assert (values["counsellor"], values["counsellor_kind"]) == ("Daan", "external")
+    assert values["categories"] == "bullying, fraud_theft"
+
+
+# --- counsellor_steps: what a refusal shows, the replaced-drafts chain, closing --------
+# mutants: "(+1)" left out for one word over the twelve shown; the example destination;
+# the chain of replaced numbers kept to 32; a relay released at the very moment of
+# closing; disclosure records written with \u escapes instead of the words themselves
+daan = CounsellorActor(ORG, COUNSELLOR)
+
+
+def test_a_refused_draft_counts_the_words_it_does_not_show() -> None:
+    words = tuple(f"w{n}" for n in range(13))
+    draft = Draft(actor=daan, case_id=CASE, text="x", destinations=(BOARD,), identifying=words)
+    with pytest.raises(DraftIdentifies) as refused:
+        step(case_in(State.OPEN), draft, ctx())
+    assert refused.value.params["words"] == ", ".join(words[:12]) + ", … (+1)"
+    with pytest.raises(DraftIdentifies) as twelve:
+        step(case_in(State.OPEN), replace(draft, identifying=words[:12]), ctx())
+    assert twelve.value.params["words"] == ", ".join(words[:12])
+
+
+def test_a_draft_without_a_destination_shows_one_that_exists() -> None:
+    draft = Draft(actor=daan, case_id=CASE, text="x")
+    with pytest.raises(InvalidInput) as refused:
+        step(case_in(State.OPEN), draft, ctx())
+    assert refused.value.params["example"] == f"!draft {CASE} to=board …"
+
+
+def test_a_new_draft_remembers_the_newest_32_it_replaced() -> None:
+    case = case_in(State.OPEN, pending=())
+    for n in range(40):
+        case = step(
+            case, Draft(actor=daan, case_id=CASE, text=f"v{n}", destinations=(BOARD,)), ctx()
+        ).case
+    (item,) = case.pending
+    assert len(item.replaces) == 32
+    assert item.replaces[-1] == item.number - 1
+    assert list(item.replaces) == sorted(item.replaces)
+
+
+@pytest.mark.parametrize(("told", "later"), [(NOW, False), (NOW + timedelta(seconds=1), True)])
+def test_closing_tells_management_no_sooner_than_its_relay(told: datetime, later: bool) -> None:
+    case = case_in(State.RELAYED, relayed_at=told)
+    close = Close(actor=daan, case_id=CASE, outcome=Outcome.NO_ACTION, categories=("bullying",))
+    t = step(case, close, ctx())
+    assert said(t.effects)["management.closed"].not_before == (told if later else None)
+
+
+def test_a_legal_disclosure_is_recorded_in_the_words_given() -> None:
+    record = RecordLegalDisclosure(
+        actor=daan,
+        case_id=CASE,
+        basis="Wetboek van Strafvordering, artikel 126nd",
+        requesting_body="Officier van Justitie, Rotterdam (dossier ‘Ærø’)",
+        proportionality="alleen naam en functie",
+        inform_reporter=True,
+    )
+    t = step(case_in(State.RELAYED), record, ctx())
+    entry = next(e for e in t.effects if isinstance(e, RecordEntry))
+    assert "‘Ærø’" in entry.text
+    assert json.loads(entry.text)["requesting_body"].endswith("‘Ærø’)")

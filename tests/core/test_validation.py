@@ -1,5 +1,6 @@
 """Watermark stripping over the whole Unicode range: every character that shows nothing
-goes, every visible one stays."""
+(or only a blank or a font's box) goes, every visible one stays; spacing and look-alike
+letters are made plain."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import unicodedata
 
 import pytest
 
-from intermediary.core.validation import invisible, without_invisible
+from intermediary.core.validation import (
+    BLANK_GLYPHS,
+    LOOKALIKES,
+    invisible,
+    stripped,
+    without_invisible,
+)
 
 #: Default_Ignorable_Code_Point, copied from Unicode's DerivedCoreProperties.txt (the same
 #: in Unicode 14.0, 15.0 and 15.1), kept here apart from the code's own table so that a
@@ -61,41 +68,77 @@ def shows_nothing(code: int) -> bool:
     return code in IGNORABLE or unicodedata.category(chr(code)) == "Cf"
 
 
+#: drawn as an empty space the width of a letter, written out apart from the code's list
+BLANK = {0x2800, 0x1D159, 0xFFFC, 0x16FE4}
+
+
+def lost(code: int) -> bool:
+    """What a relay loses: what shows nothing, private-use and unassigned code points."""
+    return shows_nothing(code) or unicodedata.category(chr(code)) in ("Co", "Cn")
+
+
+def space_like(code: int) -> bool:
+    return unicodedata.category(chr(code)) in ("Zs", "Zl", "Zp") or code in BLANK
+
+
 def test_the_issue_s_characters_are_default_ignorable() -> None:
     named = [0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0xFE00, 0xFE0F, 0xE0100, 0xE01EF]
     tags = list(range(0xE0000, 0xE0080))
     assert set(named + tags) <= IGNORABLE
 
 
-def test_every_code_point_that_shows_nothing_is_removed_and_nothing_else() -> None:
+def test_every_code_point_a_relay_loses_is_removed_and_nothing_else() -> None:
     # the whole range at once, between visible letters so that nothing is trimmed
     text = "a" + "".join(chr(c) for c in EVERY_CODE_POINT) + "z"
     cleaned, changed = without_invisible(text)
-    gone = [c for c in EVERY_CODE_POINT if shows_nothing(c)]
-    assert len(gone) > 4_000  # the tag block, variation selectors, format characters…
+    gone = {c for c in EVERY_CODE_POINT if lost(c)}
+    assert len(gone) > 960_000  # unassigned and private use, tags, format characters…
     left = {ord(char) for char in cleaned}
-    assert not left & set(gone), [f"U+{c:04X}" for c in sorted(left & set(gone))[:10]]
-    spaces = [c for c in EVERY_CODE_POINT if unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp")]
-    assert changed == len(gone) + len(spaces) - 1  # U+0020 stays what it is
+    assert not left & gone, [f"U+{c:04X}" for c in sorted(left & gone)[:10]]
+    # everything else stays, but spaces (made plain), controls, look-alike letters and
+    # what NFC composes with its neighbour (each of these is checked on its own below)
+    stays = {
+        c
+        for c in EVERY_CODE_POINT
+        if c not in gone
+        and not space_like(c)
+        and unicodedata.category(chr(c))[0] not in "CM"
+        and chr(c) not in LOOKALIKES
+        and unicodedata.normalize("NFC", chr(c)) == chr(c)
+    }
+    assert stays <= left, [f"U+{c:04X}" for c in sorted(stays - left)[:10]]
+    assert changed >= len(gone)
     for code in EVERY_CODE_POINT:
         assert invisible(chr(code)) is shows_nothing(code), f"U+{code:04X}"
+        assert stripped(chr(code)) is lost(code), f"U+{code:04X}"
+    assert all(chr(c) in BLANK_GLYPHS for c in BLANK)
 
 
-@pytest.mark.parametrize("kind", ["L", "N", "P", "S", "M", "Co", "Cn", "Cc"])
+def test_each_character_lost_or_made_plain_is_counted_once() -> None:
+    gone = [chr(c) for c in EVERY_CODE_POINT if lost(c)]
+    assert without_invisible("a" + "a".join(gone) + "a") == ("a" * (len(gone) + 1), len(gone))
+    spaces = [chr(c) for c in EVERY_CODE_POINT if unicodedata.category(chr(c)) == "Zs"]
+    spaces += [chr(c) for c in sorted(BLANK)]
+    cleaned, changed = without_invisible("a" + "a".join(spaces) + "a")
+    assert cleaned == " ".join("a" * (len(spaces) + 1))
+    assert changed == len(spaces) - 1  # U+0020 stays what it is
+
+
+@pytest.mark.parametrize("kind", ["L", "N", "P", "S", "M"])
 def test_every_visible_character_survives(kind: str) -> None:
-    """Letters, digits, punctuation, symbols, combining marks, tab and newline (and what
-    shows as a box) stay, exactly as they were, each between two letters."""
+    """Letters, digits, punctuation, symbols and combining marks stay, exactly as they
+    were, each between two bars (a look-alike letter alone is a word of its script)."""
     kept = [
         chr(c)
         for c in EVERY_CODE_POINT
         if unicodedata.category(chr(c)).startswith(kind)
-        and not shows_nothing(c)
-        and (kind != "Cc" or chr(c) in "\t\n")
+        and not lost(c)
+        and not space_like(c)
         # a mark that composes with its neighbour changes under NFC, as every text does
-        and unicodedata.normalize("NFC", f"a{chr(c)}b") == f"a{chr(c)}b"
+        and unicodedata.normalize("NFC", f"|{chr(c)}|") == f"|{chr(c)}|"
     ]
     assert kept
-    text = "a" + "a".join(kept) + "a"
+    text = "|" + "|".join(kept) + "|"
     cleaned, changed = without_invisible(text)
     assert changed == 0
     assert cleaned == text, next(
@@ -103,10 +146,57 @@ def test_every_visible_character_survives(kind: str) -> None:
     )
 
 
-def test_spaces_and_newlines_survive_and_special_spaces_become_plain() -> None:
-    assert without_invisible("one two\nthree\tfour") == ("one two\nthree\tfour", 0)
+def test_private_use_and_unassigned_characters_are_removed_and_blanks_made_spaces() -> None:
+    marked = "The supplier\u2800invoices\U0001d159 were\ufffc doubled\ue000\U000f0000\u0378."
+    # each blank a space, and the space after two of them one too many: 1 + 2 + 2, and 3
+    assert without_invisible(marked) == ("The supplier invoices were doubled.", 8)
+
+
+def test_spacing_is_made_plain() -> None:
+    assert without_invisible("one two\nthree four") == ("one two\nthree four", 0)
     special = "a\u00a0b\u2009c\u202fd\u3000e\u2028f\u2029g"
     assert without_invisible(special) == ("a b c d e\nf\ng", 6)
+    # a run of spaces or tabs is one space; a tab alone is a space
+    assert without_invisible("The supplier  invoices\twere \t doubled.") == (
+        "The supplier invoices were doubled.",
+        4,
+    )
+    # lines lose the spaces at either end; one empty line in a row stays
+    assert without_invisible("The supplier   \n  invoices\n\n\n\nwere\n \n\ndoubled.") == (
+        "The supplier\ninvoices\n\nwere\n\ndoubled.",
+        9,
+    )
+    assert without_invisible("\u200b\n\nFirst line.\n\n\u200b") == ("First line.", 6)
+
+
+def test_a_look_alike_letter_inside_a_latin_word_becomes_the_latin_letter() -> None:
+    # a Cyrillic o, a Greek omicron and a Cyrillic capital A
+    marked = "The supplier inv\u043eices were d\u03bfubled in M\u0430rch by \u0410cme."
+    assert without_invisible(marked) == (
+        "The supplier invoices were doubled in March by Acme.",
+        4,
+    )
+    # words of another script, even when made of look-alikes alone, are left as written
+    other = "\u041c\u043e\u0441\u043a\u0432\u0430 \u0441\u043e\u0440 \u03b1\u03b3\u03bf\u03c1\u03ac"
+    assert without_invisible(other) == (other, 0)
+    # a mixed word with a letter of another script that looks like none stays as it is
+    assert without_invisible("inv\u043e\u0436ices") == ("inv\u043e\u0436ices", 0)
+
+
+def test_every_look_alike_is_a_letter_of_another_script_and_reads_as_one_latin_letter() -> None:
+    scripts = {unicodedata.name(char).split()[0] for char in LOOKALIKES}
+    assert scripts == {"CYRILLIC", "GREEK", "ARMENIAN"}
+    for char, latin in LOOKALIKES.items():
+        assert unicodedata.category(char).startswith("L"), char
+        assert len(latin) == 1, char
+        assert latin.isascii(), char
+        assert latin.isalpha(), char
+        assert char.isupper() is latin.isupper(), char  # a capital looks like a capital
+        cleaned, changed = without_invisible(f"x{char}x")
+        assert (cleaned, changed) == (f"x{latin}x", 1)
+    # the letters the security review named
+    named = "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u03bf\u03b1"
+    assert all(char in LOOKALIKES for char in named)
 
 
 def test_the_watermarks_named_in_the_issue_are_removed() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from intermediary_matrix.bot import MatrixBot
+from intermediary_matrix.redact import quiet_libraries
 
 from intermediary import crypto
 from tests.matrix.people import Person
@@ -97,6 +98,10 @@ async def world(
     synapse: Synapse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[World]:
     """Fresh accounts for every test (unique names), the board's room, a config."""
+    # the people's own clients would log whole server responses (their display names)
+    # at debug level, as the bot's would: quiet before the first one exists, also when
+    # no bot is built in this process (a test that runs it as a subprocess)
+    quiet_libraries()
     suffix = secrets.token_hex(3)
     names = {
         "bot": f"bot{suffix}",

@@ -24,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-synapse"
@@ -227,6 +228,22 @@ class Synapse:
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return dict(json.load(response))
+
+    def put(self, path: str, token: str, body: dict[str, object]) -> dict[str, object]:
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return dict(json.load(response))
+
+    def login_as(self, admin_token: str, user_id: str) -> str:
+        """An access token of ``user_id``, from the admin API (no password, no new
+        session with keys: what an administrator uses to act as someone)."""
+        answer = self.post(f"/_synapse/admin/v1/users/{quote(user_id)}/login", admin_token, {})
+        return str(answer["access_token"])
 
     def reset_password(self, admin_token: str, user_id: str, new_password: str) -> None:
         """What a homeserver admin can do to any account (its sessions stay logged in)."""

@@ -105,3 +105,29 @@ async def test_after_a_quiet_restart_the_bot_still_knows_its_rooms(world: World)
         await daan.say(room, "An answer after a quiet restart.")
         await saskia.wait_for("An answer after a quiet restart.", dm)
     assert len(saskia.client.rooms) == 1  # no second direct chat
+
+
+async def test_after_a_restart_the_answer_goes_where_the_reporter_wrote_last(
+    world: World,
+) -> None:
+    """A reporter with three direct rooms with the bot: after a restart (the bot keeps
+    them in memory only) its answer goes to the room in which she wrote last, not to
+    the one that saw anything else last, nor to the quietest."""
+    saskia, daan = world.person("saskia"), world.person("daan")
+    async with running_bot(world):
+        first, room = await open_case(world, "the first words")
+        second, third = await saskia.dm(world.bot_user), await saskia.dm(world.bot_user)
+        for made in (second, third):  # the third stays unused: the least recent one
+            await saskia.wait_joined(made, world.bot_user)
+    for here, there, words in ((second, first, "Answer one."), (first, second, "Answer two.")):
+        async with running_bot(world):
+            before = len(saskia.messages[here])
+            await saskia.say(here, "!cases")
+            while len(saskia.messages[here]) == before:  # answered there
+                await asyncio.sleep(0.1)
+            # the other room is newer in activity, but she did not write there
+            await saskia.client.room_put_state(there, "m.room.topic", {"topic": words})
+        async with running_bot(world):
+            await daan.say(room, words)
+            await saskia.wait_for(words, here, timeout=60)
+    assert len(saskia.client.rooms) == 3  # no new direct room

@@ -60,7 +60,8 @@ def draft_text(length: int, ending: str) -> str:
     body = ("The board is told that the canteen fridge has been broken since March. " * 600)[
         : length - len(ending)
     ]
-    return body + ending
+    # no two spaces where the ending joins on: a relay makes spaces in a row one
+    return body.rstrip().ljust(length - len(ending), ".") + ending
 
 
 #: two versions of the last words: the first is harmless, the second is not
@@ -243,7 +244,7 @@ async def test_over_matrix_the_whole_draft_arrives_before_its_check_code(
     )
     world.config.write_text(config)
     saskia, daan = world.person("saskia"), world.person("daan")
-    body = (GREEK * 100)[:6_960]
+    body = (GREEK * 100)[:6_960].rstrip().ljust(6_960, ".")  # no two spaces in a row
     first, second = body + HARMLESS, body + HARMFUL
     async with running_bot(world) as bot:
         dm = await saskia.dm(world.bot_user)

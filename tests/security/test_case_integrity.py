@@ -19,9 +19,11 @@ import asyncpg
 import pytest
 
 from intermediary import crypto
+from intermediary.errors import ForeignSchema
 from intermediary.integrity import TAMPERED
 from intermediary.store.postgres import PostgresStore
 from intermediary.vault import DirectoryVault
+from intermediary.verification import check_records
 from tests.harness import Harness, make_harness
 from tests.test_cli import CASE_ID, cli, make_installation
 
@@ -342,6 +344,110 @@ async def test_a_pending_text_rewritten_with_the_service_key_is_not_sent(tmp_pat
         number,
     )
     answer = await h.say("saskia", f"!approve {number}")
-    assert "integrity" in " ".join(answer)
+    assert "cannot be used" in " ".join(answer)
     assert h.inbox("management") == []
+    await refused_in_audit(h, case)  # audited, and so named by verify
+    # a stranger asking about the case is answered as if there were none
+    stranger = await h.say("mallory", f"!switch {case}")
+    assert "no case" in " ".join(stranger).lower()
+    await h.close()
+
+
+async def test_a_record_put_back_across_audited_changes_is_named_by_verify(
+    tmp_path: Path,
+) -> None:
+    """The insider keeps a copy of the case at `awaiting_consent`, lets the relay, the
+    acknowledgement and a question happen, then puts the copy back (rows that all verify,
+    the newer ones deleted): the board no longer knows the case and its deadlines stop.
+    The audit chain recorded which version each change wrote."""
+    h = await make_harness(tmp_path / "case.db")
+    case, number = await awaiting_approval(h)
+    db = tmp_path / "case.db"
+    with sqlite3.connect(db) as conn:
+        kept = conn.execute("SELECT * FROM cases WHERE case_id = ?", (case,)).fetchone()
+        pending = conn.execute("SELECT * FROM pending WHERE case_id = ?", (case,)).fetchall()
+    await h.say("saskia", f"!approve {number}")
+    await h.say("management", f"!ack {case}")
+    await h.say("management", f"!ask {case} Since when?")
+    assert not (await check_records(h.store, h.keys, await h.store.audit_log())).problems
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM case_destinations WHERE case_id = ?", (case,))
+        conn.execute("DELETE FROM pending WHERE case_id = ?", (case,))
+        conn.execute("DELETE FROM cases WHERE case_id = ?", (case,))
+        conn.execute(f"INSERT INTO cases VALUES ({', '.join('?' * len(kept))})", kept)  # noqa: S608
+        marks = ", ".join("?" * len(pending[0]))
+        conn.executemany(f"INSERT INTO pending VALUES ({marks})", pending)  # noqa: S608
+    report = await check_records(h.store, h.keys, await h.store.audit_log())
+    assert any("put back to an older copy" in p and case in p for p in report.problems)
+    await h.close()
+
+
+# --- objects the service did not create -------------------------------------------------
+
+
+def test_a_trigger_that_would_hide_audit_entries_keeps_the_service_from_starting(
+    tmp_path: Path,
+) -> None:
+    """A trigger could delete each reveal from the chain as it is written, so that no
+    check afterwards ever sees it: the service refuses to start on a database with any
+    trigger or view it did not create, and ``verify`` names them."""
+    config, _ = make_installation(tmp_path)
+    opened = cli(
+        "run",
+        "console",
+        "--config",
+        str(config),
+        stdin="@saskia !new mode=consult disclosure=anonymous category=bullying\n",
+    )
+    assert opened.returncode == 0, opened.stderr
+    assert cli("verify", "--config", str(config)).returncode == 0
+    with sqlite3.connect(tmp_path / "case.db") as conn:
+        conn.execute(
+            "CREATE TRIGGER keep_quiet AFTER INSERT ON audit WHEN NEW.kind = 'reveal' "
+            "BEGIN DELETE FROM audit WHERE seq = NEW.seq; END"
+        )
+        conn.execute("CREATE VIEW all_reporters AS SELECT * FROM cases")
+    refused = cli("run", "console", "--config", str(config), stdin="@saskia !status\n")
+    assert refused.returncode == 1
+    assert "trigger keep_quiet" in refused.stderr
+    assert "view all_reporters" in refused.stderr
+    assert "intermediary verify" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    verified = cli("verify", "--config", str(config))
+    assert verified.returncode == 1
+    assert "trigger keep_quiet" in verified.stdout
+    with sqlite3.connect(tmp_path / "case.db") as conn:
+        conn.execute("DROP TRIGGER keep_quiet")
+        conn.execute("DROP VIEW all_reporters")
+    again = cli("run", "console", "--config", str(config), stdin="@saskia !status\n")
+    assert again.returncode == 0, again.stderr
+
+
+async def test_a_postgres_trigger_rule_or_policy_keeps_the_service_from_starting(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    store = PostgresStore(postgres_url, vault=DirectoryVault(tmp_path / "vault"))
+    await store.open()
+    h = await make_harness(store=store)
+    await h.service.store.require_authenticated()  # a clean schema starts
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        await conn.execute(
+            "CREATE FUNCTION keep_quiet() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RETURN NULL; END $$"
+        )
+        await conn.execute(
+            "CREATE TRIGGER keep_quiet BEFORE INSERT ON audit FOR EACH ROW "
+            "EXECUTE FUNCTION keep_quiet()"
+        )
+        await conn.execute("CREATE RULE no_deletes AS ON DELETE TO routing DO INSTEAD NOTHING")
+        with pytest.raises(ForeignSchema) as refused:
+            await h.service.store.require_authenticated()
+        assert "trigger keep_quiet" in str(refused.value)
+        assert "rule no_deletes" in str(refused.value)
+    finally:
+        await conn.execute("DROP RULE IF EXISTS no_deletes ON routing")
+        await conn.execute("DROP TRIGGER IF EXISTS keep_quiet ON audit")
+        await conn.execute("DROP FUNCTION IF EXISTS keep_quiet()")
+        await conn.close()
     await h.close()

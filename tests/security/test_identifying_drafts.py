@@ -49,6 +49,28 @@ NAME_SPELLINGS = (
     "saskia.jansen reports shouting.",
     "Ms Jansen\u2019s lead shouts.",
     "Ms Jan\U000e0020sen reports shouting.",  # a tag character inside
+    # punctuation or spacing inside the name (issue 14's security review)
+    "Sas-kia reports shouting.",
+    "Sas'kia reports shouting.",
+    "Sas_kia reports shouting.",
+    "Sas\u00b7kia reports shouting.",
+    "S a s k i a reports shouting.",
+    "S.a.s.k.i.a reports shouting.",
+    "Sas\u2800kia reports shouting.",  # a blank braille cell
+    "Sas\nkia reports shouting.",
+    # accents and combining marks added
+    "S\u00e1skia reports shouting.",
+    "Sa\u0301skia reports shouting.",
+    "S\u0336a\u0336s\u0336k\u0336i\u0336a\u0336 reports shouting.",
+    "S\u0332askia reports shouting.",
+    # dotted and dotless i, sharp s, small capitals, Cyrillic and Greek look-alikes
+    "SASK\u0130A reports shouting.",
+    "Sask\u0131a reports shouting.",
+    "Sa\u00dfkia reports shouting.",
+    "\ua731\u1d00\ua731\u1d0b\u026a\u1d00 reports shouting.",
+    "\u0405\u0430\u0455\u043a\u0456\u0430 reports shouting.",
+    "S\u0430skia reports shouting.",
+    "Ms J\u03b1ns\u03b5n reports shouting.",
 )
 #: the reporter's e-mail address and handle (planted), as a counsellor might type them
 CONTACT_SPELLINGS = (
@@ -175,6 +197,12 @@ async def test_what_the_reporter_wrote_about_themselves_is_refused_and_a_colleag
         "Ms de Boer's lead shouts.",
         "Write to femke.deboer@example.net.",
         "Call +31 6 9876 5432.",
+        # her number right after a date, with another dash, in other digits
+        "Call 01-03-2024 06-98765432.",
+        "Call 06\u201198765432.",
+        "Call 06\u201398765432.",
+        "Call \u0660\u0666\u0669\u0668\u0667\u0666\u0665\u0664\u0663\u0662.",
+        "Call \u0966\u096c-\u096f\u096e\u096d\u096c\u096b\u096a\u0969\u0968.",
     ):
         await assert_refused(h, case, draft)
     # the colleague she named stays nameable (his address is only a warning)
@@ -202,4 +230,99 @@ async def test_a_watermark_of_tags_selectors_and_fillers_does_not_reach_manageme
     assert not [c for c in received if unicodedata.category(c) == "Cf"]
     notice = next(t for t in h.inbox("counsellor") if "invisible or unusual" in t)
     assert notice.startswith("8 ")
+    await h.close()
+
+
+@pytest.mark.parametrize(
+    ("reporter", "drafts"),
+    [
+        ("\u0130lkay", ["\u0130lkay", "Ilkay", "ILKAY", "ilkay", "\u0131lkay"]),
+        ("zo\u00eb", ["Zoe", "Zo\u00eb", "ZOE"]),
+        ("m\u00fcller", ["Muller", "Mueller", "MUELLER", "M\u00fcller"]),
+    ],
+)
+@pytest.mark.parametrize("disclosure", ["anonymous", "confidential"])
+async def test_a_name_with_a_dotted_i_diaeresis_or_umlaut_is_refused_in_each_spelling(
+    reporter: str, drafts: list[str], disclosure: str
+) -> None:
+    h = await make_harness()
+    case = await open_case(h, disclosure, reporter=reporter)
+    for name in drafts:
+        await assert_refused(h, case, f"{name} reports shouting.")
+    assert not any("check code" in t for t in h.inbox(reporter))
+    await h.close()
+
+
+@pytest.mark.parametrize("disclosure", ["anonymous", "confidential"])
+async def test_a_draft_older_than_the_reporter_s_introduction_is_refused_at_approval(
+    disclosure: str,
+) -> None:
+    """The draft named her before she said her name; approving it must not send it."""
+    h = await make_harness()
+    case = await open_case(h, disclosure, reporter="kim")
+    draft = "Femke from the night shift reports that the lead shouts."
+    assert await h.say("counsellor", f"!draft {case} {draft}") == []
+    await h.say("kim", "Oh, and my name is Femke de Boer, by the way.")
+    number = await h.pending("kim")
+    [refusal] = await h.say("kim", f"!approve {number}")
+    assert f"Text {number} in {case} was not sent" in refusal
+    assert "femke" in refusal
+    assert "will reword it" in refusal
+    # the counsellor is told, without the words, and the text still waits
+    notice = next(t for t in h.inbox("counsellor") if "tried to approve" in t)
+    assert f"text {number} for {case}" in notice
+    assert "femke" not in notice.casefold()
+    assert await h.pending("kim") == number
+    assert h.inbox("management") == []
+    # approving with the check code, or again, changes nothing
+    [again] = await h.say("kim", f"!approve {number}")
+    assert "was not sent" in again
+    assert h.inbox("management") == []
+    # the counsellor rewords; only that reaches management
+    await assert_refused(h, case, draft)
+    received = await relay(h, case, "An employee reports that the lead shouts.", reporter="kim")
+    assert "the lead shouts" in received
+    assert_management_never_read(h, "femke", "boer")
+    await h.close()
+
+
+async def test_a_detail_flagged_after_the_draft_is_refused_at_approval() -> None:
+    h = await make_harness()
+    case = await open_case(h, "anonymous", reporter="kim")
+    assert await h.say("counsellor", f"!draft {case} Someone on the night shift reports it.") == []
+    await h.say("counsellor", f"!flag {case} night shift")
+    [refusal] = await h.say("kim", f"!approve {await h.pending('kim')}")
+    assert "night shift" in refusal
+    assert h.inbox("management") == []
+    await h.close()
+
+
+async def test_with_open_disclosure_chosen_after_the_draft_the_approval_goes_through() -> None:
+    h = await make_harness()
+    case = await open_case(h, "confidential", reporter="kim")
+    assert await h.say("counsellor", f"!draft {case} Femke reports that the lead shouts.") == []
+    await h.say("kim", "My name is Femke de Boer.")
+    await h.say("kim", "!disclosure open")
+    assert await h.say("kim", f"!approve {await h.pending('kim')}") == []
+    assert "Femke reports" in h.inbox("management")[-1]
+    await h.close()
+
+
+async def test_a_watermark_of_spacing_blanks_private_use_or_look_alikes_is_made_plain() -> None:
+    h = await make_harness()
+    case = await open_case(h, "anonymous")
+    marked = (
+        "The supplier  invoices\twere   doubled  \n"  # spacing: 1 + 1 + 2 + 2
+        "in\u2800March.\U0001d159\ufffc\n\n\n\n"  # blanks made spaces: 1 + 2, empty lines: 2
+        "Inv\u043eices from \ue000 the \U000f0001supplier\u0378 were p\u0430id tw\u03b9ce."
+    )  # look-alikes: 3; private use: 2 (and the space left doubled: 1); unassigned: 1
+    received = await relay(h, case, marked)
+    assert (
+        "The supplier invoices were doubled\nin March.\n\n"
+        "Invoices from the supplier were paid twice." in received
+    )
+    odd = [c for c in received if not c.isascii() and c not in "\u2019\u2014\u2013\u2026\u2022"]
+    assert odd == []
+    notice = next(t for t in h.inbox("counsellor") if "invisible or unusual" in t)
+    assert notice.startswith("18 "), notice
     await h.close()

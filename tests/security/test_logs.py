@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from intermediary_matrix.redact import install
+from intermediary_slack.logs import install as install_slack
 
 from tests.test_cli import cli, make_installation
 
@@ -66,3 +67,25 @@ def test_a_matrix_failure_traceback_is_redacted_where_it_is_written(tmp_path: Pa
     assert "Traceback" in written
     assert "saskia" not in written
     assert "!dmroom" not in written
+
+
+def test_a_slack_failure_traceback_is_redacted_where_it_is_written(tmp_path: Path) -> None:
+    log_file = tmp_path / "app.log"
+    handler = logging.FileHandler(log_file)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        install_slack(root)
+        try:
+            raise OSError("cannot open a DM with U0123SASKIA in T0ACME01")
+        except OSError:
+            logging.getLogger("intermediary.slack").exception(
+                "delivery failed", extra={"user": "U0123SASKIA"}, stack_info=True
+            )
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+    written = log_file.read_text()
+    assert "Traceback" in written
+    assert "U0123SASKIA" not in written
+    assert "[slack id]" in written

@@ -18,6 +18,7 @@ import re
 import secrets
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from tests.matrix import conftest as matrix_fixtures
 from tests.matrix.conftest import PLANTED_NAME, World, bot_knows, open_case, relay
@@ -236,3 +237,127 @@ async def test_an_admins_session_cannot_approve_for_the_reporter_nor_write_as_th
         finally:
             await as_saskia.stop()
             await as_daan.stop()
+
+
+async def _approve(world: World, dm: str, words: str) -> tuple[str, str]:
+    """The reporter approves the text with ``words`` waiting for her: its number, and
+    the id of her encrypted ``!approve N`` event."""
+    saskia = world.person("saskia")
+    approval = await saskia.wait_for(words, dm)
+    number = re.search(r"!approve (\d+)", approval).group(1)  # type: ignore[union-attr]
+    return number, await saskia.say(dm, f"!approve {number}")
+
+
+async def _answered(person: Person, room: str, before: int) -> None:
+    """Until ``person`` has more than ``before`` messages from others in ``room``."""
+    deadline = time.monotonic() + 30
+    while len(person.messages[room]) <= before:
+        assert time.monotonic() < deadline, "no answer came"
+        await asyncio.sleep(0.1)
+
+
+async def _case_codes(person: Person, dm: str, count: int) -> list[str]:
+    """The codes of the first ``count`` cases opened in ``dm``, in order."""
+    deadline = time.monotonic() + 30
+    while True:
+        opened = [b for b in person.messages[dm] if "Your case code is" in b]
+        codes = [m.group(0) for b in opened if (m := re.search(r"VP-\w{4}-\w{4}", b))]
+        if len(codes) >= count:
+            return codes[:count]
+        assert time.monotonic() < deadline, "the cases were not opened"
+        await asyncio.sleep(0.1)
+
+
+def _replay(world: World, user_id: str, room: str, event_id: str) -> None:
+    """The administrator sends ``event_id`` into ``room`` once more, as ``user_id``:
+    the same ciphertext, as the server stores it, under a new transaction id."""
+    token = world.synapse.login_as(admin_token(world), user_id)
+    rooms = f"/_matrix/client/v3/rooms/{quote(room)}"
+    stored = world.synapse.get(f"{rooms}/event/{quote(event_id)}", token)
+    assert stored["type"] == "m.room.encrypted"
+    world.synapse.put(
+        f"{rooms}/send/m.room.encrypted/replay{secrets.token_hex(4)}", token, stored["content"]
+    )
+
+
+async def test_a_replayed_approval_is_ignored_after_a_restart(world: World) -> None:
+    """Saskia approved text N in case A. Later text N of case B waits for her decision.
+    The bot restarts (matrix-nio's own replay check is in memory only); the
+    administrator sends her old ``!approve N`` again, unchanged: it decrypts as a
+    message from her trusted session. It must change nothing and be answered with
+    nothing; her own approval still works."""
+    saskia, daan, boss = world.person("saskia"), world.person("daan"), world.person("boss")
+    async with running_bot(world):
+        dm, room_a = await open_case(world, "case A words", mode="report")
+        await daan.say(room_a, "!draft Text of case A.")
+        number, approve_a = await _approve(world, dm, "Text of case A.")
+        await boss.wait_for("Text of case A.", world.management_room, timeout=60)
+        await daan.say(room_a, "!close resolved bullying")
+        await saskia.wait_for("closed", dm)
+        await saskia.say(dm, "!new mode=report disclosure=anonymous category=bullying")
+        await saskia.wait_for("first message", dm)
+        await saskia.say(dm, "case B words")
+        await saskia.wait_for("Your case code is", dm)
+        room_b = await daan.joined_room_with("case B words")
+        await daan.say(room_b, "!draft Case B text she has not decided on.")
+        prompt = await saskia.wait_for("Case B text she has not decided on", dm)
+        assert f"!approve {number} " in prompt  # the same number: the copy would fit
+    async with running_bot(world):
+        before = len(saskia.messages[dm])
+        _replay(world, saskia.user_id, dm, approve_a)
+        # a line of her own after the copy: once it is answered, the copy was handled
+        await saskia.say(dm, "!cases")
+        await _answered(saskia, dm, before)
+        await asyncio.sleep(3)  # a relay would have been delivered by now
+        assert not [b for b in boss.messages[world.management_room] if "Case B text" in b]
+        answers = saskia.messages[dm][before:]
+        assert len(answers) == 1, answers  # the answer to !cases; nothing to the copy
+        assert f"Text {number} is approved" not in answers[0]
+        # her own approval, from her own session, still works
+        await saskia.say(dm, f"!approve {number}")
+        await boss.wait_for("Case B text she has not decided on", world.management_room, 60)
+
+
+async def test_a_replayed_message_in_the_same_run_is_ignored_silently(world: World) -> None:
+    """Without a restart matrix-nio refuses the copy itself; the bot then says nothing
+    (before, it asked the reporter to send again a message she never resent)."""
+    saskia, daan = world.person("saskia"), world.person("daan")
+    async with running_bot(world):
+        dm, room = await open_case(world, "the first words", mode="report")
+        said = await saskia.say(dm, "A second message, said once.")
+        await daan.wait_for("said once", room)
+        before = len(saskia.messages[dm])
+        _replay(world, saskia.user_id, dm, said)
+        await saskia.say(dm, "!cases")
+        await _answered(saskia, dm, before)
+        await asyncio.sleep(2)
+        assert len(saskia.messages[dm][before:]) == 1, saskia.messages[dm][before:]
+        assert sum("said once" in b for b in daan.messages[room]) == 1
+
+
+async def test_a_replayed_command_that_stores_nothing_is_ignored_too(world: World) -> None:
+    """``!switch`` changes only which case her next words go to, and stores nothing:
+    the administrator's copy of her old ``!switch A``, after a restart, must not send
+    the words she then writes for case B to case A."""
+    saskia, daan = world.person("saskia"), world.person("daan")
+    async with running_bot(world):
+        dm, room_a = await open_case(world, "case A words", mode="report")
+        await saskia.say(dm, "!new mode=report disclosure=anonymous category=bullying")
+        await saskia.wait_for("first message", dm)
+        await saskia.say(dm, "case B words")
+        room_b = await daan.joined_room_with("case B words")
+        case_a, case_b = await _case_codes(saskia, dm, 2)
+        switch_a = await saskia.say(dm, f"!switch {case_a}")
+        await saskia.wait_for(f"now go to case {case_a}", dm)
+    async with running_bot(world):
+        # after the restart she chooses case B again (which case is current is memory)
+        await saskia.say(dm, f"!switch {case_b}")
+        await saskia.wait_for(f"now go to case {case_b}", dm)
+        before = len(saskia.messages[dm])
+        _replay(world, saskia.user_id, dm, switch_a)
+        await saskia.say(dm, "Words meant for case B.")
+        await daan.wait_for("Words meant for case B.", timeout=60)
+        await asyncio.sleep(1)
+        assert any("Words meant for case B." in b for b in daan.messages[room_b])
+        assert not any("Words meant for case B." in b for b in daan.messages[room_a])
+        assert not [b for b in saskia.messages[dm][before:] if "now go to case" in b]

@@ -19,7 +19,7 @@ from intermediary import crypto
 from intermediary.config import load_config
 from intermediary.runtime import start
 from tests.harness import Clock, RecordingTransport
-from tests.test_cli import cli
+from tests.test_cli import cli, make_installation
 
 DATA = Path(__file__).parent / "data" / "legacy-0004"
 PASSPHRASE = "legacy fixture passphrase for tests"
@@ -133,3 +133,34 @@ async def test_a_relay_queued_before_the_upgrade_goes_out_at_its_moment(tmp_path
     [relay] = transport.inbox("board")
     assert "An employee reports doubled invoices." in relay
     assert cases["queued_relay"] in relay
+
+
+def test_a_record_stripped_of_its_mac_is_not_sealed_again(tmp_path: Path) -> None:
+    """The insider edits a case (anonymous → open, a destination added) and removes its
+    MAC, so that the service asks for `intermediary upgrade` and the upgrade seals the
+    edit. But the chain records that every row of this store had a MAC: the service and
+    the upgrade both refuse, and name it."""
+    config, _ = make_installation(tmp_path)
+    opened = cli(
+        "run",
+        "console",
+        "--config",
+        str(config),
+        stdin="@anna !new mode=report disclosure=anonymous category=bullying\n@anna Hello.\n",
+    )
+    assert opened.returncode == 0, opened.stderr
+    with sqlite3.connect(tmp_path / "case.db") as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM audit WHERE kind = 'store_authenticated'"
+        ).fetchone() == (1,)
+        conn.execute(
+            "UPDATE cases SET mac = NULL, meta = replace(meta, '\"anonymous\"', '\"open\"')"
+        )
+    refused = cli("run", "console", "--config", str(config), stdin="@anna !status\n")
+    assert refused.returncode == 1
+    assert "carry no MAC, although the audit chain records" in refused.stderr
+    upgraded = cli("upgrade", "--config", str(config))
+    assert upgraded.returncode == 1
+    assert "carry no MAC" in upgraded.stderr
+    with sqlite3.connect(tmp_path / "case.db") as conn:
+        assert conn.execute("SELECT count(*) FROM cases WHERE mac IS NULL").fetchone() == (1,)

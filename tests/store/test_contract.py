@@ -172,17 +172,48 @@ async def test_a_reporter_list_is_written_only_over_the_version_read(store: Stor
     first = ReporterRow(lookup="L" * 64, blob=b"one case", version=0)
     await store.commit(UnitOfWork(reporters=[first]), link)
     found = await store.reporter_row("L" * 64)
-    assert found == ReporterRow(lookup="L" * 64, blob=b"one case", version=1)
+    assert found is not None
+    assert (found.lookup, found.blob) == ("L" * 64, b"one case")
     with pytest.raises(ConcurrentUpdate):  # read before the first write: stale
         await store.commit(UnitOfWork(reporters=[first], audit=[audit("x")]), link)
     assert await store.audit_log() == []  # the whole unit was refused
     await store.commit(UnitOfWork(reporters=[replace(found, blob=b"two cases")]), link)
-    assert (await store.reporter_row("L" * 64)) == replace(found, blob=b"two cases", version=2)
-    await store.commit(
-        UnitOfWork(reporters=[ReporterRow(lookup="L" * 64, blob=b"", version=2)]), link
-    )
+    second = await store.reporter_row("L" * 64)
+    assert second is not None
+    assert second.blob == b"two cases"
+    with pytest.raises(ConcurrentUpdate):  # the version read before that change: stale
+        await store.commit(UnitOfWork(reporters=[replace(found, blob=b"three")]), link)
+    assert await store.reporter_row("L" * 64) == second
+    await store.commit(UnitOfWork(reporters=[replace(second, blob=b"")]), link)
     assert await store.reporter_row("L" * 64) is None  # an empty list leaves no row
     assert await store.reporter_row("M" * 64) is None
+    # each version is a new random number, not a count of the changes: a copy of the
+    # database does not tell how often a person's list of cases changed
+    versions = {found.version, second.version}
+    assert len(versions) == 2
+    assert min(versions) > 2**32
+    assert max(versions) < 2**63
+
+
+async def test_reporter_versions_say_nothing_about_how_often_a_list_changed(
+    store: Store,
+) -> None:
+    """Two lists: one written once, one written five times. What is stored of them, the
+    version included, does not tell which one changed more often."""
+    await store.commit(
+        UnitOfWork(reporters=[ReporterRow(lookup="A" * 64, blob=b"x", version=0)]), link
+    )
+    row = ReporterRow(lookup="B" * 64, blob=b"x", version=0)
+    for _ in range(5):
+        await store.commit(UnitOfWork(reporters=[row]), link)
+        found = await store.reporter_row("B" * 64)
+        assert found is not None
+        row = found
+    once, often = await store.reporter_row("A" * 64), await store.reporter_row("B" * 64)
+    assert once is not None
+    assert often is not None
+    assert once.version > 2**32
+    assert often.version > 2**32  # not 5, nor anything a count of changes would give
 
 
 async def test_lookups_by_counsellor_and_destination(store: Store) -> None:
@@ -285,10 +316,7 @@ async def test_outbox_due_order_retry_and_delivery(store: Store) -> None:
     assert item.last_error == "TransientDeliveryError"
     assert [i.key for i in await store.due_outbox(NOW + timedelta(seconds=31))] == ["b", "a"]
     await store.mark_delivered("b", NOW)
-    delivered = await store.outbox_item("b")
-    assert delivered is not None
-    assert delivered.status == "delivered"
-    assert delivered.payload == b""
+    assert await store.outbox_item("b") is None  # delivered: its row is gone
     assert [i.key for i in await store.due_outbox(NOW + timedelta(hours=2))] == ["a", "later"]
 
 
@@ -341,15 +369,51 @@ async def test_a_lane_is_due_in_commit_order_and_held_back_by_its_head_only(
     await store.mark_delivered("VP.9.0", later)
     assert [i.key for i in await store.due_outbox(later)][:2] == ["VP.9.1", "free-1"]
     assert "VP.10.0" in [i.key for i in await store.due_outbox(NOW)]  # now the head
-    delivered = await store.outbox_item("VP.9.0")
-    assert delivered is not None
-    assert delivered.lane is None  # a delivered item keeps nothing to link it by
+    assert await store.outbox_item("VP.9.0") is None  # nothing is kept to link it by
     # the relay's batch time comes: the board's lane follows, relay first
     batch = [i.key for i in await store.due_outbox(NOW + timedelta(hours=1))]
     assert batch.index("VP.9.2") < batch.index("VP.10.2")
     # far in the future everything undelivered is due: nothing is hidden for good
     everything = await store.due_outbox(NOW + timedelta(days=3650), limit=1000)
     assert len(everything) == 7
+
+
+async def test_a_new_item_comes_after_every_queued_one_of_its_lane_when_rows_are_deleted(
+    store: Store,
+) -> None:
+    """Delivered items are deleted, so a store may give a number again that a deleted item
+    had (SQLite takes the largest queued one plus one). The order within each lane must
+    hold all the same: a new item is due after every item of its lane still queued, and
+    no two queued items share a number."""
+    await new_case(
+        store,
+        outbox=[
+            outbox("a1", lane="A", delay=60),  # waits: holds its lane back
+            outbox("b0", lane="B"),
+            outbox("a2", lane="A"),
+            outbox("b1", lane="B"),
+        ],
+    )
+    # delivered (deleted) before the next commit: one between queued items, and the newest
+    await store.mark_delivered("b0", NOW)
+    await store.mark_delivered("b1", NOW)
+    await store.commit(UnitOfWork(outbox=[outbox("a3", lane="A"), outbox("b2", lane="B")]), link)
+    queued = await store.due_outbox(NOW + timedelta(days=1), limit=100)
+    assert [i.key for i in queued] == ["a1", "a2", "a3", "b2"]
+    assert len({i.seq for i in queued}) == 4
+    assert [i.key for i in await store.due_outbox(NOW)] == ["b2"]  # A waits for a1
+    # the whole outbox delivered, and empty: numbering may start again, still in order
+    for item in queued:
+        await store.mark_delivered(item.key, NOW)
+    assert await store.due_outbox(NOW + timedelta(days=1)) == []
+    await store.commit(UnitOfWork(outbox=[outbox("c1", lane="C"), outbox("c2", lane="C")]), link)
+    again = await store.due_outbox(NOW)
+    assert [i.key for i in again] == ["c1", "c2"]
+    assert again[0].seq < again[1].seq
+    # a key that was delivered is free again (nothing keeps it): the service never
+    # reuses one, but the store would not refuse it
+    await store.commit(UnitOfWork(outbox=[outbox("b1", lane="B")]), link)
+    assert [i.key for i in await store.due_outbox(NOW)] == ["c1", "c2", "b1"]
 
 
 async def test_a_lane_is_claimed_from_its_head_whole_or_not_at_all(store: Store) -> None:
@@ -637,7 +701,7 @@ async def test_a_claimed_item_whose_case_is_purged_is_never_taken_again_nor_revi
     fails "other", which it was retrying. Marking a deleted item writes nothing back, and
     no instance takes any of them again: what was on its way went once, the rest is
     dropped with the case (its key destroyed, it could not be opened any more). What was
-    delivered before the purge keeps its row, emptied."""
+    delivered before the purge left no row either."""
     await new_case(
         store,
         outbox=[
@@ -668,24 +732,22 @@ async def test_a_claimed_item_whose_case_is_purged_is_never_taken_again_nor_revi
     for instance in ("one", "two", "three"):
         assert await store.claim_outbox(later, instance=instance, lease=lease) == []
     assert await store.due_outbox(later) == []
-    done = await store.outbox_item("done")
-    assert done is not None
-    assert (done.status, done.payload) == ("delivered", b"")
+    assert await store.outbox_item("done") is None
 
 
-async def test_delivered_items_keep_no_release_time_and_queued_ones_are_listed(
+async def test_a_delivered_item_leaves_no_row_and_queued_ones_are_listed(
     store: Store,
 ) -> None:
-    """What stays of a delivered item says nothing about when it went (only the day it
-    was made, given by the service); a case's queued items are listed for verify."""
+    """Nothing stays of a delivered item: not when it went, nor in what order, nor for
+    which case; a case's queued items are listed for verify."""
     await new_case(store, outbox=[outbox("a", delay=30), outbox("b"), outbox("c", case_id=None)])
     assert [i.key for i in await store.pending_outbox("VP-AAAA-AAAA")] == ["a", "b"]
     await store.mark_delivered("b", NOW.replace(hour=0, minute=0))
-    done = await store.outbox_item("b")
-    assert done is not None
-    assert done.status == "delivered"
-    assert done.not_before == done.created_at
+    assert await store.outbox_item("b") is None
     assert [i.key for i in await store.pending_outbox("VP-AAAA-AAAA")] == ["a"]
+    assert [i.key for i in await store.due_outbox(NOW + timedelta(days=1))] == ["a", "c"]
+    await store.mark_delivered("b", NOW)  # marked twice (two workers): no error, no row
+    assert await store.outbox_item("b") is None
 
 
 async def test_payloads_of_queued_items_are_replaced_in_the_units_case_only(store: Store) -> None:
@@ -720,3 +782,15 @@ async def test_forgetting_old_history_drops_event_markers(store: Store) -> None:
         await store.commit(UnitOfWork(event_key="slack:Ev1", event_at=NOW), link)
     await store.forget_old_history()
     await store.commit(UnitOfWork(event_key="slack:Ev1", event_at=NOW), link)
+
+
+async def test_whether_an_event_was_handled_is_read_without_writing(store: Store) -> None:
+    """The Matrix bot asks before acting, so that a command replayed under a new event id
+    (its Megolm position is its name) is ignored; a change that failed records nothing."""
+    assert not await store.event_handled("matrix:$e1")
+    await store.commit(UnitOfWork(event_key="matrix:$e1", event_at=NOW), link)
+    assert await store.event_handled("matrix:$e1")
+    assert not await store.event_handled("matrix:$e2")
+    with pytest.raises(ConcurrentUpdate):
+        await store.commit(UnitOfWork(case=row(), expected_version=7, event_key="slack:Ev1"), link)
+    assert not await store.event_handled("slack:Ev1")

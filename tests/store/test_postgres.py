@@ -5,7 +5,9 @@ errors a person can act on, and ``migrate-store`` from SQLite. A real server
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,13 @@ from intermediary.casefile import open_case_file
 from intermediary.chat import ChatFrontEnd
 from intermediary.config import load_config
 from intermediary.delivery import DeliveryWorker
-from intermediary.errors import ConfigError, StorageError
+from intermediary.errors import ConfigError, StorageError, TransientDeliveryError
 from intermediary.runtime import demo_config, start
 from intermediary.service import Service
 from intermediary.store import (
     AuditDraft,
     MemoryStore,
+    ReporterRow,
     SqliteStore,
     Store,
     UnitOfWork,
@@ -42,7 +45,7 @@ from tests.harness import (
     run_whole_case,
 )
 from tests.postgres import PostgresServer
-from tests.store.test_contract import NOW, link, new_case, outbox
+from tests.store.test_contract import NOW, link, new_case, outbox, row
 from tests.test_cli import PASSPHRASE, cli
 
 
@@ -206,11 +209,15 @@ async def test_migrate_store_copies_sqlite_verbatim_and_refuses_a_second_time(
     crypto.save_service_keys(tmp_path / "service.key", keys, PASSPHRASE, limits=crypto.MIN)
     h = await make_harness(tmp_path / "old.db", keys=keys)
     case = await run_whole_case(h)
+    h.transport.failures = [TransientDeliveryError(detail="down")] * 50  # anna's items wait
     await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
     await h.say("anna", "only talking")
     before = await open_case_file(h.store, case, h.counsellor_key)
     old_chain = await h.store.audit_log()
     await h.close()
+    with sqlite3.connect(tmp_path / "old.db") as conn:  # (the delivered ones have no row)
+        waiting = dict(conn.execute("SELECT key, seq FROM outbox"))
+    assert len(waiting) >= 3
     config = write_config(tmp_path, postgres_url, h.counsellor_key)
 
     done = await asyncio.to_thread(
@@ -233,17 +240,20 @@ async def test_migrate_store_copies_sqlite_verbatim_and_refuses_a_second_time(
     try:
         assert isinstance(runtime.service.store.inner, PostgresStore)
         assert await open_case_file(runtime.store, case, h.counsellor_key) == before
-        assert await runtime.store.audit_log() == old_chain
+        # the same chain, and the store's own record of its first start on it
+        chain = await runtime.store.audit_log()
+        assert chain[: len(old_chain)] == old_chain
+        assert [r.kind for r in chain[len(old_chain) :]] == ["store_authenticated"]
         copied = SqliteStore(tmp_path / "old.db")
         await copied.open()
         assert [c.case_id for c in await runtime.store.all_cases()] == [
             c.case_id for c in await copied.all_cases()
         ]
         await copied.close()
-        # the outbox's commit order was copied, and new items are numbered after it
+        # the queued items' commit order was copied, and new items are numbered after it
         pool = runtime.service.store.inner.pool
-        top = await pool.fetchval("SELECT max(seq) FROM outbox")
-        assert top == await pool.fetchval("SELECT count(*) FROM outbox")
+        assert dict(await pool.fetch("SELECT key, seq FROM outbox")) == waiting
+        top = max(waiting.values())
         await runtime.store.commit(UnitOfWork(outbox=[outbox("after-copy", case_id=None)]), link)
         added = await runtime.store.outbox_item("after-copy")
         assert added is not None
@@ -338,3 +348,78 @@ async def test_g2_no_plaintext_in_the_postgresql_files(
     for value in (*PLANTED, PLANTED_TEXT, "shouting", "witnesses", "formal warning"):
         assert value.encode() not in raw, value
     await h.close()
+
+
+# --- what the table files keep of the order rows came in ------------------------------
+
+
+async def test_housekeeping_rewrites_reporter_lists_and_routing_in_key_order(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
+    """A table file keeps rows where they were written: read in the order they lie in it
+    (a plain scan of a copy of the data folder, here ``ORDER BY ctid``), the reporter lists
+    would come in the order their reporters' first cases were opened, and two cases'
+    routing written together would lie side by side. Housekeeping rewrites both tables
+    in the order of their keys, into new files: a forgotten routing is not in them."""
+    store = pg(postgres_url, tmp_path)
+    await store.open()
+    try:
+        ids = [f"VP-{c * 4}-{c * 4}" for c in "ZYXWV"]  # written in the reverse of key order
+        for case_id in ids:
+            await new_case(store, case_id, routing=case_id.encode())
+            await store.commit(
+                UnitOfWork(reporters=[ReporterRow(lookup=case_id * 4, blob=b"x", version=0)]),
+                link,
+            )
+
+        async def lying() -> tuple[list[str], list[str]]:
+            lists = await store.pool.fetch("SELECT lookup FROM reporters ORDER BY ctid")
+            routing = await store.pool.fetch("SELECT case_id FROM routing ORDER BY ctid")
+            return [r[0][:12] for r in lists], [r[0] for r in routing]
+
+        assert await lying() == (ids, ids)  # what the test guards against
+        await store.commit(UnitOfWork(case=row("VP-SSSS-SSSS"), routing=b"forgotten routing"), link)
+        await store.commit(
+            UnitOfWork(case=row("VP-SSSS-SSSS"), expected_version=1, forget_routing=True), link
+        )
+        await store.compact()
+        assert await lying() == (sorted(ids), sorted(ids))
+        await store.pool.execute("CHECKPOINT")  # what is in shared memory, on disk
+        relative = await store.pool.fetchval("SELECT pg_relation_filepath('routing')")
+        files = postgres_server.data.glob(relative + "*")
+        assert b"forgotten routing" not in b"".join(p.read_bytes() for p in files)
+    finally:
+        await store.close()
+
+
+async def test_migration_4_drops_delivered_items_and_the_counts_of_list_changes(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database written before migration 4 kept delivered outbox items (emptied, with
+    their case and their seq) and counted each list's changes in its version."""
+    import intermediary.store.postgres as module
+
+    every = module.migrations()
+    monkeypatch.setattr(module, "migrations", lambda: [m for m in every if m[0] < 4])
+    old = pg(postgres_url, tmp_path)
+    await old.open()
+    await new_case(old, outbox=[outbox("done"), outbox("waiting", delay=60)])
+    await old.pool.execute(
+        "UPDATE outbox SET status = 'delivered', payload = ''::bytea WHERE key = 'done'"
+    )
+    await old.pool.execute("INSERT INTO reporters VALUES ('L', 'x'::bytea, 7)")
+    await old.close()
+    monkeypatch.setattr(module, "migrations", lambda: every)
+    store = pg(postgres_url, tmp_path)
+    await store.open()
+    try:
+        assert [r[0] for r in await store.pool.fetch("SELECT key FROM outbox")] == ["waiting"]
+        found = await store.reporter_row("L")
+        assert found is not None
+        assert found.version > 2**32  # random, in a column that holds 63 bits
+        await store.commit(UnitOfWork(reporters=[replace(found, blob=b"y")]), link)
+        changed = await store.reporter_row("L")
+        assert changed is not None
+        assert changed.version not in (found.version, found.version + 1)
+    finally:
+        await store.close()

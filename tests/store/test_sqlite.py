@@ -117,3 +117,21 @@ async def test_outbox_rows_from_before_lanes_keep_their_old_behaviour(tmp_path: 
         assert [(i.key, i.lane, i.seq) for i in due] == [("old.1", None, 1), ("new.1", "L", 2)]
     finally:
         await store.close()
+
+
+async def test_an_error_never_quotes_what_is_stored(tmp_path: Path) -> None:
+    """A blob column edited to hold text that is not UTF-8: SQLite's error quotes the
+    stored bytes; the error the service shows (and logs) names only its kind."""
+    store = SqliteStore(tmp_path / "x.db")
+    await store.open()
+    await store.commit(UnitOfWork(case=row(), routing=b"sealed"), link)
+    await store.close()
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        conn.execute("UPDATE cases SET meta = CAST(x'ff53454352455446ff' AS TEXT)")
+    store = SqliteStore(tmp_path / "x.db")
+    await store.open()
+    with pytest.raises(StorageError) as info:
+        await store.load_case("VP-AAAA-AAAA")
+    assert "SECRET" not in str(info.value)
+    assert "SQLite" in str(info.value)
+    await store.close()

@@ -3,7 +3,8 @@
 Rooms and who may speak in them:
 
 - a reporter's **direct room** with the bot, encrypted (an unencrypted one is
-  refused with an explanation unless every organisation allows it);
+  refused with an explanation unless every organisation allows it; which one is
+  hers after a restart: ``rooms.py``);
 - one encrypted **case room** per case for its counsellor, named like "Case VP-7KQ3"
   (the first part of the case code), with no topic; plain text there goes to the
   case's reporter;
@@ -15,9 +16,16 @@ Rooms and who may speak in them:
 Which sessions of the people in a room get its keys is the trust policy
 (``membership.py``, ``sessions.py``, ``trust.py``; default "pinned").
 
-Anything else is ignored. Every incoming event is handled at most once (its
-id is committed with the change it causes); the sync position is saved only
-after a whole batch was handled, so a crash replays rather than loses.
+The bot writes only in rooms that only their people can read: encrypted, and with
+nobody in them who does not belong there (``rooms.py``); a management or case room
+that is not encrypted is refused, and so are its commands.
+
+Anything else is ignored. Every incoming event is handled at most once: its name is
+committed with the change it causes (an encrypted event's name is its Megolm
+position, so that a copy sent again under a new event id is the same event:
+``replay.py``), and an event already handled is ignored before anything is done with
+it; the sync position is saved only after a whole batch was handled, so a crash
+replays rather than loses.
 """
 
 from __future__ import annotations
@@ -49,13 +57,16 @@ from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
 from intermediary.codec import ReporterProfile, Sender
 from intermediary.delivery import OutgoingMessage
-from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
+from intermediary.errors import DuplicateEvent, PermanentDeliveryError, TransientDeliveryError
 from intermediary.files import private_folder, tighten, write_private
 from intermediary.runtime import Runtime
+from intermediary.store.records import UnitOfWork
 from intermediary.text import Locale, render
 from intermediary_matrix.crosssign import bootstrap
-from intermediary_matrix.membership import Membership, Notice
+from intermediary_matrix.membership import Notice
 from intermediary_matrix.render import message_parts, notice_content
+from intermediary_matrix.replay import MegolmPositions
+from intermediary_matrix.rooms import UNENCRYPTED_ROOM, Rooms
 from intermediary_matrix.sessions import SessionGuard
 from intermediary_matrix.settings import MatrixSettings
 from intermediary_matrix.state import BotState
@@ -86,7 +97,7 @@ class MatrixSetupError(RuntimeError):
     """The bot cannot start safely (no encryption machine, no login)."""
 
 
-class MatrixBot(Membership):
+class MatrixBot(Rooms):
     def __init__(
         self, runtime: Runtime, settings: MatrixSettings, *, password: str | None, state_dir: Path
     ) -> None:
@@ -108,6 +119,8 @@ class MatrixBot(Membership):
         )
         self.notices: list[Notice] = []
         self.dm_rooms: dict[str, str] = {}  #: reporter's Matrix id -> their DM (memory only)
+        self._rooms_logged: set[str] = set()
+        self.positions = MegolmPositions()
         self.client = self._new_client(settings.device_id)
         self.master_key = ""
 
@@ -157,6 +170,7 @@ class MatrixBot(Membership):
                 "the end-to-end encryption machine is not loaded "
                 "(crypto store missing or unreadable); refusing to start"
             )
+        self.positions.watch(self.client.olm)
         tighten(self.state_dir)  # nio made its store with the process's umask
         if self.client.should_upload_keys:
             await self.client.keys_upload()
@@ -243,9 +257,11 @@ class MatrixBot(Membership):
             self._note_key_count(response)
             self.guard.forget(response.device_list.changed)
             if first:
-                self._learn_rooms()
+                await self._learn_rooms()
+                await self._check_management_rooms()
                 first = False
             await self._handle_batch(response)
+            self.positions.forget()
             self.state.since = response.next_batch
             self.state.save()
             try:
@@ -281,13 +297,6 @@ class MatrixBot(Membership):
         if client.should_claim_keys:
             await client.keys_claim(client.get_users_for_key_claiming())
 
-    def _learn_rooms(self) -> None:
-        """Find the reporters' direct rooms again (they are never written to disk)."""
-        for room in self.client.rooms.values():
-            if self._room_kind(room) == "dm":
-                other = next(u for u in room.users if u != self.client.user_id)
-                self.dm_rooms[other] = room.room_id
-
     # --- incoming -----------------------------------------------------------------------
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
@@ -318,6 +327,10 @@ class MatrixBot(Membership):
         if getattr(event, "sender", None) == self.client.user_id:
             return
         if isinstance(event, MegolmEvent):  # could not be decrypted
+            if event.event_id in self.positions.replayed:
+                # a copy of a message matrix-nio saw in this run: ignored, silently
+                log.warning("a copy of an encrypted message handled before was ignored")
+                return
             await self._reply(
                 room,
                 "I could not decrypt your last message. Please send it "
@@ -326,6 +339,16 @@ class MatrixBot(Membership):
             )
             return
         if not isinstance(event, RoomMessageText):
+            return
+        name = self.positions.name_of(event)
+        if name is None:  # pragma: no cover - matrix-nio told its position when decrypting
+            log.warning("a decrypted message whose Megolm position is unknown was ignored")
+            return
+        key = f"{PLATFORM}:{name}"
+        if await self.service.event_handled(key):
+            # handled before: a redelivery, or a copy sent again (after a restart, under
+            # a new event id); nothing is done and nothing answered
+            log.info("an event handled before was ignored")
             return
         content = event.source.get("content")
         relates = content.get("m.relates_to") if isinstance(content, dict) else None
@@ -341,13 +364,20 @@ class MatrixBot(Membership):
         text = event.body
         if len(text) > MAX_EVENT_TEXT:
             await self._reply(
-                room, f"That message is too long ({len(text)} characters). Please split it."
+                room,
+                f"That message is too long ({len(text)} characters). Please split it.",
             )
             return
-        key = f"{PLATFORM}:{event.event_id}"
         kind = self._room_kind(room)
         log.debug("event in a %s room", kind)
         sender = Sender(platform=PLATFORM, address=event.sender)
+        if not room.encrypted and kind in ("management", "case", "notices"):
+            # readable by whoever the homeserver lets in: no command is taken here
+            await self._refuse_room(room, kind, UNENCRYPTED_ROOM)
+            if event.sender in await self._expected_members(room):
+                locale = self.front.locale_of(sender)
+                await self._reply(room, render("matrix.room_not_encrypted", locale))
+            return
         if not await self._from_trusted_session(room, event, kind):
             return
         if kind == "management":
@@ -381,8 +411,21 @@ class MatrixBot(Membership):
             answers = await self.front.handle(sender, text, profile=profile, event_key=key)
         else:
             return
+        await self._remember(key)
         for answer in answers:
-            await self._reply(room, answer)
+            await self._answer(room, answer)
+
+    async def _remember(self, key: str) -> None:
+        """Record ``key`` as handled if the command did not (one that changed nothing,
+        such as ``!switch``, ``!new`` asking its questions, ``!trust``), so that a copy
+        sent again later is ignored too."""
+        try:
+            if not await self.service.event_handled(key):
+                await self.service.commit(UnitOfWork(event_key=key))
+        except DuplicateEvent:
+            return
+        except Exception as error:  # the answer still goes; a copy would be answered again
+            log.warning("an event could not be recorded as handled: %s", type(error).__name__)
 
     async def _from_trusted_session(
         self, room: MatrixRoom, event: RoomMessageText, kind: str
@@ -412,9 +455,6 @@ class MatrixBot(Membership):
         await self._reply(room, render("matrix.untrusted_sender", locale))
         return False
 
-    def _unencrypted_allowed(self) -> bool:
-        return all(o.allow_unencrypted_dm for o in self.service.config.organisations)
-
     # --- outgoing -----------------------------------------------------------------------
 
     async def _prepare(self, room: MatrixRoom) -> None:
@@ -430,8 +470,19 @@ class MatrixBot(Membership):
         if missing:
             await client.keys_claim(missing)
 
+    async def _answer(self, room: MatrixRoom, text: str) -> None:
+        """An immediate answer that may say something of a case or a person (an answer
+        to a command, a notice): only where :meth:`send` would write too."""
+        try:
+            await self._check_room(room)
+        except TransientDeliveryError:
+            log.warning("an answer was not given in a room it may not be read in")
+            return
+        await self._reply(room, text)
+
     async def _reply(self, room: MatrixRoom, text: str) -> None:
-        """An immediate answer in the same room (not queued: it carries no case content)."""
+        """An immediate answer in the same room (not queued), as it is: for the bot's set
+        sentences, which say nothing of any case or person (:meth:`_answer` otherwise)."""
         try:
             if room.encrypted:
                 await self._prepare(room)
@@ -455,6 +506,7 @@ class MatrixBot(Membership):
         room = self.client.rooms.get(room_id)
         if room is None:
             raise TransientDeliveryError(detail="the bot has not joined the room yet")
+        await self._check_room(room)  # encrypted, and nobody in it who does not belong
         try:
             if room.encrypted:
                 await self._prepare(room)
@@ -491,12 +543,7 @@ class MatrixBot(Membership):
         if message.recipient == "management":
             return message.address
         if message.recipient == "reporter":
-            room = self.dm_rooms.get(message.address)
-            return (
-                room
-                if room is not None
-                else await self._create_room(invite=message.address, direct=True, name=None)
-            )
+            return await self._dm_for(message.address)
         if not message.case_id:  # about no case (an audit checkpoint): the notices room
             return await self._notice_room(message.address)
         room = self.state.case_rooms.get(message.case_id)

@@ -3,7 +3,8 @@ counsellor is told when a session or identity is refused.
 
 A part of :class:`~intermediary_matrix.bot.MatrixBot` (a mixin, kept apart to keep
 the bot's loop readable). The rules themselves are in ``trust.py``, their
-application to matrix-nio in ``sessions.py``.
+application to matrix-nio in ``sessions.py``; whether a room may be written in at
+all (encrypted, nobody in it who does not belong there) in ``rooms.py``.
 
 Telling: a refused session or identity of a configured person (outside a direct
 chat) is told to the counsellors of every organisation that person belongs to, in
@@ -69,6 +70,9 @@ class Membership:
     notices: list[Notice]
 
     async def _reply(self, room: MatrixRoom, text: str) -> None:
+        raise NotImplementedError
+
+    async def _answer(self, room: MatrixRoom, text: str) -> None:
         raise NotImplementedError
 
     async def _create_room(self, *, invite: str, direct: bool, name: str | None) -> str:
@@ -232,7 +236,7 @@ class Membership:
         for room_id, text in rooms:
             room = self.client.rooms.get(room_id)
             if room is not None:
-                await self._reply(room, text)
+                await self._answer(room, text)
 
     async def _notice_room(self, counsellor: str) -> str:
         room_id = self.state.notice_rooms.get(counsellor)

@@ -10,40 +10,18 @@ from __future__ import annotations
 import logging
 import re
 
+from intermediary.redaction import RedactingFilter
+
 __all__ = ["MatrixIdFilter", "install", "quiet_libraries"]
 
 _IDS = re.compile(r"[@!][A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d+)?")
 
 
-_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+class MatrixIdFilter(RedactingFilter):
+    """Matrix user and room ids, out of messages, tracebacks, stacks and extra fields."""
 
-
-def _redacted(text: str) -> str:
-    return _IDS.sub("[matrix id]", text)
-
-
-class MatrixIdFilter(logging.Filter):
-    """Replaces Matrix ids in everything a handler could write of a record: its message,
-    its traceback (an exception's text often quotes a room or user id), its stack and
-    the extra fields given with it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = _redacted(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        if record.exc_info and record.exc_info[0] is not None:
-            # formatted here, so that no formatter makes it again from the exception
-            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
-            record.exc_text, record.exc_info = _redacted(text), None
-        elif record.exc_text:
-            record.exc_text = _redacted(record.exc_text)
-        if record.stack_info:
-            record.stack_info = _redacted(record.stack_info)
-        for name, value in list(vars(record).items()):
-            if name not in _STANDARD and isinstance(value, str):
-                setattr(record, name, _redacted(value))
-        return True
+    pattern = _IDS
+    replacement = "[matrix id]"
 
 
 def install(root: logging.Logger | None = None) -> MatrixIdFilter:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from intermediary.text import Locale, render
+from intermediary.text.split import split_by_cost
 
 __all__ = [
     "PART_LIMIT",
@@ -72,25 +73,7 @@ def split_text(text: str, limit: int, cost: Callable[[str], int] = _cost) -> lis
     A piece ends after a line break, else after a space, when there is one in its
     second half; otherwise where the limit falls (a word is cut, never dropped).
     """
-    pieces: list[str] = []
-    start = 0
-    while start < len(text):
-        end, used = start, 0
-        while end < len(text) and used + cost(text[end]) <= limit:
-            used += cost(text[end])
-            end += 1
-        if end == start:
-            raise ValueError(f"a character costs more than {limit}")
-        if end < len(text):
-            half = start + (end - start) // 2
-            for mark in ("\n", " "):
-                at = text.rfind(mark, half, end)
-                if at >= 0:
-                    end = at + 1
-                    break
-        pieces.append(text[start:end])
-        start = end
-    return pieces
+    return split_by_cost(text, limit, cost)
 
 
 def message_content(text: str, *, notice: bool = False) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from intermediary.core import ActionKind, OrgPolicy, Outcome, text_digest
 from intermediary.delivery import OutgoingMessage
 from intermediary.directory import load_categories, load_referrals
 from intermediary.text import Locale, render
+from intermediary.text.split import split_by_cost
 
 __all__ = [
     "ACTIONS",
@@ -100,25 +101,7 @@ def split_text(text: str, limit: int, cost: Callable[[str], int] = _cost) -> lis
     half; otherwise it ends where the limit falls (a word longer than a piece is cut,
     never dropped).
     """
-    pieces: list[str] = []
-    start = 0
-    while start < len(text):
-        end, used = start, 0
-        while end < len(text) and used + cost(text[end]) <= limit:
-            used += cost(text[end])
-            end += 1
-        if end == start:
-            raise ValueError(f"a character costs more than {limit}")
-        if end < len(text):
-            half = start + (end - start) // 2
-            for mark in ("\n", " "):
-                at = text.rfind(mark, half, end)
-                if at >= 0:
-                    end = at + 1
-                    break
-        pieces.append(text[start:end])
-        start = end
-    return pieces
+    return split_by_cost(text, limit, cost)
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import logging
 import re
 
+from intermediary.redaction import RedactingFilter
+
 __all__ = ["SlackIdFilter", "bolt_logger", "install", "quiet_libraries"]
 
 _IDS = re.compile(r"\b[UWTCDG][A-Z0-9]{6,}\b")
 
 
-class SlackIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = _IDS.sub("[slack id]", message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
+class SlackIdFilter(RedactingFilter):
+    """Slack user, team and channel ids, out of messages, tracebacks, stacks and extras."""
+
+    pattern = _IDS
+    replacement = "[slack id]"
 
 
 def quiet_libraries() -> None:

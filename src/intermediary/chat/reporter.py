@@ -76,7 +76,10 @@ class ReporterCommands(FrontEndBase):
         cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
         if not cases:
             return [render("errors.no_case", locale)]
-        case_id = self._pick(key, cases)
+        if command == "approve" and len(cases) > 1:
+            case_id = self._case_of_approval(line, cases)
+        else:
+            case_id = self._pick(key, cases)
         simple: dict[str, tuple[type[Any], dict[str, Any]]] = {
             "withdraw": (Withdraw, {}),
             "stop-contact": (StopContact, {}),
@@ -136,6 +139,26 @@ class ReporterCommands(FrontEndBase):
             if len(check) < _CHECK or not digest.startswith(check):
                 return check
         return digest if given is None else given
+
+    def _case_of_approval(self, line: Line, cases: list[Case]) -> str:
+        """The case of ``!approve N CHECK`` when the reporter has several open cases.
+
+        Each case numbers its own texts, so with two cases "text 2" can be either: the
+        number alone would approve whichever case is current, perhaps not the text the
+        reporter read (found by review). The check code shown under the text says which
+        text it is; without one the approval is refused and nothing is sent.
+        """
+        number = self._number(line, "approve")
+        named = line.options.get("digest") or next(
+            (w.lower() for w in line.words[1:] if w.lower() != "later"), ""
+        )
+        if not named:
+            raise InvalidInput("errors.approve_needs_check", number=number)
+        for case in cases:
+            item = case.pending_item(number)
+            if item is not None and len(named) >= _CHECK and item.digest.startswith(named):
+                return case.case_id
+        raise InvalidInput("errors.approve_no_such_text", number=number)
 
     def _notice(self, key: tuple[str, str], locale: Locale, force: bool = False) -> list[str]:
         if key in self._greeted and not force:

@@ -34,6 +34,7 @@ from intermediary.core.policy import (
 )
 from intermediary.core.protocol import Transition, is_party, step
 from intermediary.core.reminders import Reminder, ReminderKind, due_reminders
+from intermediary.core.reporter_steps import ApprovalIdentifies
 from intermediary.core.retention import purge_due, report_year
 from intermediary.core.states import ROLE, TRANSITIONS, State, Step
 from intermediary.core.validation import CONSCIENCE_CONDITIONS, checked_text, text_digest
@@ -56,6 +57,7 @@ __all__ = [
     "DestinationInfo",
     "DraftIdentifies",
     "DraftMayIdentify",
+    "ApprovalIdentifies",
     "ManagementActor",
     "OrgId",
     "OrgPolicy",

@@ -90,6 +90,10 @@ class Approve:
     #: the digest the reporter was shown; when given it must match
     digest: str | None = None
     moment: Moment = Moment.NOW
+    #: words of the text the service recognises, now, as identifying the reporter (what
+    #: they said of themselves after it was drafted, say): outside ``open`` disclosure a
+    #: relay containing them is refused, and its counsellor told
+    identifying: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

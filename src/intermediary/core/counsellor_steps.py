@@ -42,6 +42,8 @@ __all__ = ["HANDLERS", "DraftIdentifies", "DraftMayIdentify"]
 
 Result = tuple[Case, Sequence[Effect]]
 
+#: the refusal of a disclosure record with a ground left blank
+_DISCLOSURE = "errors.ground_required_disclosure"
 #: how many words a refusal names at most (a draft full of addresses is not echoed whole)
 _SHOWN_WORDS = 12
 
@@ -252,15 +254,15 @@ def _require_identity(case: Case) -> None:
         raise InvalidInput("errors.reveal_anonymous", case=case.case_id)
 
 
-def _required(text: str, what: str, ctx: Context) -> str:
+def _required(text: str, refusal: str, ctx: Context) -> str:
     if not text.strip():
-        raise InvalidInput("errors.ground_required", action=what)
+        raise InvalidInput(refusal)
     return checked_text(text, ctx.policy.text_limit)
 
 
 def reveal(case: Case, cmd: Reveal, ctx: Context) -> Result:
     _require_identity(case)
-    ground = _required(cmd.ground, "reveal", ctx)
+    ground = _required(cmd.ground, "errors.ground_required_reveal", ctx)
     case, record = entry(case, EntryKind.REVEAL, Role.COUNSELLOR, ground)
     return case, [record, Audit.of("reveal", case=case.case_id, seq=record.seq)]
 
@@ -268,9 +270,9 @@ def reveal(case: Case, cmd: Reveal, ctx: Context) -> Result:
 def legal_disclosure(case: Case, cmd: RecordLegalDisclosure, ctx: Context) -> Result:
     _require_identity(case)
     fields = {
-        "basis": _required(cmd.basis, "disclosure", ctx),
-        "requesting_body": _required(cmd.requesting_body, "disclosure", ctx),
-        "proportionality": _required(cmd.proportionality, "disclosure", ctx),
+        "basis": _required(cmd.basis, _DISCLOSURE, ctx),
+        "requesting_body": _required(cmd.requesting_body, _DISCLOSURE, ctx),
+        "proportionality": _required(cmd.proportionality, _DISCLOSURE, ctx),
         "inform_reporter": cmd.inform_reporter,
         "reason_not_informed": "",
     }
@@ -303,7 +305,7 @@ def legal_disclosure(case: Case, cmd: RecordLegalDisclosure, ctx: Context) -> Re
 
 def conscience_disclosure(case: Case, cmd: RecordConscienceDisclosure, ctx: Context) -> Result:
     _require_identity(case)
-    recipient = _required(cmd.recipient, "disclosure", ctx)
+    recipient = _required(cmd.recipient, _DISCLOSURE, ctx)
     answers = {a.condition: a for a in cmd.answers}
     unmet = [
         c

@@ -184,8 +184,9 @@ def _name_line(line: str, *, lower: bool) -> str | None:
     if name is None:
         return None
     rest = stripped[name[1] :]
-    for _, _, contact in contact_spans(rest):
-        rest = rest.replace(contact, " ")
+    # by position: a contact is given with 0-9 and "-", whatever digits and dashes it had
+    for start, end, _ in reversed(contact_spans(rest)):
+        rest = f"{rest[:start]} {rest[end:]}"
     return name[0] if not re.sub(r"[\s,;:|()<>\[\]/\-\u2013\u2014]+", "", rest) else None
 
 

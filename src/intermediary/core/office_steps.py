@@ -21,17 +21,17 @@ __all__ = ["HANDLERS"]
 Result = tuple[Case, Sequence[Effect]]
 
 
-def _reason(text: str, action: str, ctx: Context) -> str:
+def _reason(text: str, refusal: str, ctx: Context) -> str:
     if not text.strip():
-        raise InvalidInput("errors.ground_required", action=action)
+        raise InvalidInput(refusal)
     return checked_text(text, ctx.policy.text_limit)
 
 
 def place_hold(case: Case, cmd: PlaceHold, ctx: Context) -> Result:
-    reason = _reason(cmd.reason, "placing a legal hold", ctx)
+    reason = _reason(cmd.reason, "errors.ground_required_hold", ctx)
     if cmd.until is not None and cmd.until <= ctx.now:
         raise InvalidInput("errors.hold_until_past", until=day(cmd.until, case.timezone))
-    until = day(cmd.until, case.timezone) if cmd.until else "-"
+    until = day(cmd.until, case.timezone)  # "-": until released
     case, record = entry(
         case, EntryKind.LEGAL_HOLD, Role.COUNSELLOR, f"hold until {until}: {reason}"
     )
@@ -42,7 +42,7 @@ def place_hold(case: Case, cmd: PlaceHold, ctx: Context) -> Result:
 def release_hold(case: Case, cmd: ReleaseHold, ctx: Context) -> Result:
     if not case.held(ctx.now):
         raise InvalidInput("errors.not_on_hold", case=case.case_id)
-    reason = _reason(cmd.reason, "releasing a legal hold", ctx)
+    reason = _reason(cmd.reason, "errors.ground_required_release", ctx)
     case, record = entry(case, EntryKind.LEGAL_HOLD, Role.COUNSELLOR, f"hold released: {reason}")
     case = replace(case, on_hold=False, hold_until=None)
     return case, [record, Audit.of("legal_hold_released", case=case.case_id, seq=record.seq)]

@@ -120,9 +120,7 @@ def step(case: Case | None, command: Command, ctx: Context) -> Transition:
     """Apply ``command`` to ``case`` (``None`` for a new case) at ``ctx.now``."""
     if isinstance(command, OpenCase):
         if case is not None:
-            raise WrongState(
-                "errors.wrong_state", case=case.case_id, state=case.state, command="!new"
-            )
+            raise WrongState(case=case.case_id, state=case.state, command="!new")
     else:
         if case is None or case.case_id != command.case_id:
             raise UnknownCase(case=command.case_id)
@@ -141,9 +139,8 @@ def step(case: Case | None, command: Command, ctx: Context) -> Transition:
     if target is None:
         if kind is Step.WITHDRAW and current in AFTER_RELAY and case is not None:
             raise WrongState("errors.withdraw_after_relay", case=case.case_id)
-        raise WrongState(
-            case=command.case_id if case else "", state=current, command=command_word(kind)
-        )
+        # a new case always opens, so a refusal here is about an existing case
+        raise WrongState(case=command.case_id, state=current, command=command_word(kind))
     _, handler = _STEPS[type(command)]
     new_case, effects = handler(case, command, ctx)
     return Transition(replace(new_case, state=target), tuple(effects))

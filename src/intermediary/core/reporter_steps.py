@@ -44,11 +44,25 @@ from intermediary.core.vocabulary import (
     Outcome,
     Role,
 )
-from intermediary.errors import InvalidInput
+from intermediary.errors import InvalidInput, ProtocolError
 
-__all__ = ["HANDLERS", "checked_categories"]
+__all__ = ["HANDLERS", "ApprovalIdentifies", "checked_categories"]
 
 Result = tuple[Case, Sequence[Effect]]
+
+
+class ApprovalIdentifies(ProtocolError):
+    """A relay the reporter approves contains words now known to identify them (what
+    they said of themselves after it was drafted, a detail flagged since), in a case
+    whose disclosure is not ``open``: refused, and nothing reaches management (G1). The
+    reporter is told which words; :attr:`notice` is what the service still delivers and
+    records, so that the counsellor knows to reword it."""
+
+    default_key = "errors.approval_identifies"
+
+    def __init__(self, notice: tuple[Effect, ...], /, **params: object) -> None:
+        self.notice = notice
+        super().__init__(**params)
 
 
 def checked_categories(categories: Sequence[str], ctx: Context) -> tuple[str, ...]:
@@ -150,6 +164,21 @@ def approve(case: Case, cmd: Approve, ctx: Context) -> Result:
     assert item is not None  # command_step already refused a missing number
     if cmd.digest is not None and cmd.digest != item.digest:
         raise InvalidInput("errors.digest_mismatch")
+    if (
+        item.kind is ApprovalKind.RELAY
+        and cmd.identifying
+        and case.disclosure is not Disclosure.OPEN
+    ):
+        # checked again now: the draft may be older than what made these words known
+        raise ApprovalIdentifies(
+            (
+                Audit.of("relay_withheld", case=case.case_id, number=item.number),
+                to_counsellor(case, "counsellor.relay_withheld", number=item.number),
+            ),
+            case=case.case_id,
+            number=item.number,
+            words=", ".join(cmd.identifying[:12]) + (", …" if len(cmd.identifying) > 12 else ""),
+        )
     rest = tuple(p for p in case.pending if p.number != item.number)
     case, record = entry(
         case,
@@ -236,11 +265,18 @@ def reject(case: Case, cmd: Reject, ctx: Context) -> Result:
         Role.REPORTER,
         f"rejected {item.kind} {item.number}: {reason or ''}",
     )
+    # without a reason there are no words to quote (the sentence with the quote could not
+    # be rendered, and held back the counsellor's messages: found by mutation testing)
+    told = (
+        to_counsellor(case, "counsellor.rejected", reason, number=item.number)
+        if reason is not None
+        else to_counsellor(case, "counsellor.rejected_without_reason", number=item.number)
+    )
     return case, [
         record,
         Audit.of(f"{item.kind}_rejected", case=case.case_id, number=item.number),
         to_reporter(case, "reporter.rejected", number=item.number),
-        to_counsellor(case, "counsellor.rejected", reason, number=item.number),
+        told,
     ]
 
 

@@ -9,10 +9,13 @@ import unicodedata
 from intermediary.errors import InvalidInput
 
 __all__ = [
+    "BLANK_GLYPHS",
     "CONSCIENCE_CONDITIONS",
     "DEFAULT_IGNORABLE",
+    "LOOKALIKES",
     "checked_text",
     "invisible",
+    "stripped",
     "text_digest",
     "without_invisible",
 ]
@@ -48,6 +51,37 @@ DEFAULT_IGNORABLE: tuple[tuple[int, int], ...] = (
 )
 _IGNORABLE = re.compile(
     "[" + "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in DEFAULT_IGNORABLE) + "]"
+)
+
+#: Visible characters by category that a renderer draws as an empty space the width of a
+#: letter (the Hangul fillers are in :data:`DEFAULT_IGNORABLE`): a blank braille cell, the
+#: musical null notehead, the object replacement character (nothing, or a box, where an
+#: embedded object was), the Khitan filler. A relay has an ordinary space instead.
+BLANK_GLYPHS = frozenset("\u2800\U0001d159\ufffc\U00016fe4")
+
+#: Letters of other scripts that look like a Latin letter, and that letter (case kept):
+#: Cyrillic, Greek and Armenian look-alikes, curated from the idea of Unicode's
+#: confusables (UTS #39, "skeleton"), which this library does not ship. A word that
+#: mixes Latin letters with these is a classic way to mark a copy ("inv\u043eices" with a
+#: Cyrillic o) and to slip a name past a check; :mod:`.identity_text` reads them as Latin.
+LOOKALIKES: dict[str, str] = dict(
+    zip(
+        # Cyrillic: А В Е К М Н О Р С Т У Х Ѕ І Ј Ү Һ Ӏ Ԁ Ԛ Ԝ, and small а в е к м н о р с т у х
+        # ѕ і ј ү һ ӏ ԁ ԛ ԝ
+        "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0423\u0425"
+        "\u0405\u0406\u0408\u04ae\u04ba\u04c0\u0500\u051a\u051c"
+        "\u0430\u0432\u0435\u043a\u043c\u043d\u043e\u0440\u0441\u0442\u0443\u0445"
+        "\u0455\u0456\u0458\u04af\u04bb\u04cf\u0501\u051b\u051d"
+        # Greek: Α Β Ε Ζ Η Ι Κ Μ Ν Ο Ρ Τ Υ Χ Ϲ Ϳ, and small α γ ε η ι κ μ ν ο ρ υ χ ω ϲ ϳ
+        "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4"
+        "\u03a5\u03a7\u03f9\u037f"
+        "\u03b1\u03b3\u03b5\u03b7\u03b9\u03ba\u03bc\u03bd\u03bf\u03c1\u03c5\u03c7"
+        "\u03c9\u03f2\u03f3"
+        # Armenian small letters: օ ս հ ո զ
+        "\u0585\u057d\u0570\u0578\u0566",
+        "ABEKMHOPCTYXSIJYHIDQWabekmhopctyxsijyhldqwABEZHIKMNOPTYXCJayenikuvopuxwcjouhnq",
+        strict=True,
+    )
 )
 
 #: The eight conditions of the LVV protocol (2016) for breaking confidentiality
@@ -88,34 +122,109 @@ def invisible(char: str) -> bool:
     return unicodedata.category(char) == "Cf" or _IGNORABLE.match(char) is not None
 
 
+def stripped(char: str) -> bool:
+    """Whether a relay loses ``char`` (:func:`without_invisible`): it is :func:`invisible`,
+    or private-use (category Co) or unassigned (Cn), drawn as nothing or as whatever the
+    font chooses."""
+    if char.isascii():
+        return False
+    return invisible(char) or unicodedata.category(char) in ("Co", "Cn")
+
+
+#: one item of a text being cleaned: a character and whether it is not the one typed
+_Item = tuple[str, bool]
+
+
+def _latin(char: str) -> bool:
+    return unicodedata.name(char, "").startswith("LATIN ")
+
+
+def _plain_letters(items: list[_Item]) -> None:
+    """In each word that mixes Latin letters with :data:`LOOKALIKES`, and has no other
+    letters, the look-alikes become the Latin letters they look like (in place)."""
+    start = 0
+    while start < len(items):
+        end = start
+        while end < len(items) and (
+            items[end][0].isalpha() or unicodedata.category(items[end][0]).startswith("M")
+        ):
+            end += 1
+        word = [char for char, _ in items[start:end] if char.isalpha()]
+        alike = [char in LOOKALIKES for char in word]
+        others = [char for char in word if char not in LOOKALIKES]
+        if any(alike) and others and all(map(_latin, others)):
+            for index in range(start, end):
+                if items[index][0] in LOOKALIKES:
+                    items[index] = (LOOKALIKES[items[index][0]], True)
+        start = end + 1
+
+
+def _plain_spacing(items: list[_Item]) -> list[_Item]:
+    """Spaces and tabs in a row become one space, lines lose the spaces at either end,
+    at most one empty line stays in a row, and the text loses empty lines at either end."""
+    lines: list[list[_Item]] = [[]]
+    breaks: list[_Item] = []  # the newline before each line but the first
+    for item in items:
+        if item[0] == "\n":
+            breaks.append(item)
+            lines.append([])
+        elif item[0] not in " \t":
+            lines[-1].append(item)
+        elif lines[-1] and lines[-1][-1][0] != " ":
+            lines[-1].append((" ", item[1] or item[0] == "\t"))
+    kept: list[_Item] = []
+    empty = 0
+    for index, line in enumerate(lines):
+        if line and line[-1][0] == " ":
+            line.pop()
+        empty = 0 if line else empty + 1
+        if empty > 1 or (not line and not kept):
+            continue
+        if kept:
+            kept.append(breaks[index - 1])
+        kept += line
+    while kept and kept[-1][0] == "\n":
+        kept.pop()
+    return kept
+
+
 def without_invisible(text: str) -> tuple[str, int]:
     """``text`` as management may read it, and how many characters that changed.
 
-    Sequences of characters that show nothing are how documents are watermarked per
-    recipient, so a sentence copied from such a document into a relay could tell
-    management whose copy it came from. Taken out: every :func:`invisible` character,
-    decided by an allow-list of what may stay rather than a list of known tricks. Made
-    plain: every other kind of space (no-break, thin, ideographic…) becomes an ordinary
-    space, and line and paragraph separators a newline, since which one was used can
-    carry a mark just as well. The result is NFC again (a removed combining grapheme
-    joiner can let two marks combine) and trimmed.
+    A relay must not carry a mark that tells management whose copy of a document a
+    sentence came from, or who typed it: documents are watermarked per recipient with
+    characters that show nothing, spacing and look-alike letters. So:
 
-    An emoji sequence joined by a zero-width joiner (or coloured by a variation selector)
-    falls apart into its pieces: a small price, and the counsellor is told the count.
+    - taken out: every :func:`stripped` character: every :func:`invisible` one (decided
+      by an allow-list of what may stay rather than a list of known tricks), private-use
+      and unassigned code points;
+    - made plain: every other kind of space (no-break, thin, ideographic…), the
+      :data:`BLANK_GLYPHS` and the tab become an ordinary space, line and paragraph
+      separators a newline; spaces in a row
+      become one, lines lose the spaces at either end, and at most one empty line stays
+      in a row, since how much space was used can carry a mark just as well;
+    - a word that mixes Latin letters with Cyrillic, Greek or Armenian look-alikes
+      (:data:`LOOKALIKES`) gets the Latin letters ("inv\u043eices" becomes "invoices").
+
+    The result is NFC again (a removed combining grapheme joiner can let two marks
+    combine) and trimmed. Every character that does not reach management as typed is
+    counted once. An emoji sequence joined by a zero-width joiner (or coloured by a
+    variation selector) falls apart into its pieces: a small price, and the counsellor is
+    told the count.
     """
-    kept: list[str] = []
-    changed = 0
+    items: list[_Item] = []
     for char in text:
         if char.isascii():
-            kept.append(char)
-        elif invisible(char):
-            changed += 1
-        elif (category := unicodedata.category(char)) == "Zs":
-            kept.append(" ")
-            changed += 1
+            items.append((char, False))
+        elif stripped(char):
+            continue
+        elif (category := unicodedata.category(char)) == "Zs" or char in BLANK_GLYPHS:
+            items.append((" ", True))
         elif category in ("Zl", "Zp"):
-            kept.append("\n")
-            changed += 1
+            items.append(("\n", True))
         else:
-            kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept)).strip(), changed
+            items.append((char, False))
+    _plain_letters(items)
+    kept = _plain_spacing(items)
+    as_typed = sum(1 for _, changed in kept if not changed)
+    return unicodedata.normalize("NFC", "".join(char for char, _ in kept)), len(text) - as_typed

@@ -16,6 +16,9 @@ Every implementation passes the same contract suite
   the freed space and empties its write-ahead log right after such a commit.
 - The store trusts nothing it returns: the service checks every case row's MAC
   (intermediary.integrity) before it decides anything on it.
+- Nothing stored says in what order things were written across cases: a delivered
+  outbox item is deleted, SQLite's tables are ordered by their keys (WITHOUT ROWID:
+  no row number counts insertions), and a reporter list's version is random.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ class Store(Protocol):
     async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]: ...
 
     async def all_cases(self) -> list[CaseRow]: ...
+
+    async def foreign_objects(self) -> list[str]:
+        """Triggers, views, rules and the like that the migrations did not create: they
+        could change or hide what the service stores (delete an audit entry as it is
+        written), so the service refuses to run beside them."""
 
     async def unauthenticated_cases(self) -> int:
         """How many case rows carry no MAC (written before schema 5)."""
@@ -106,26 +114,30 @@ class Store(Protocol):
 
     async def outbox_item(self, key: str) -> OutboxItem | None: ...
 
+    async def event_handled(self, event_key: str) -> bool:
+        """Whether a unit with this ``event_key`` was committed (read only)."""
+
     async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
         """The undelivered items of one case, in commit order (``intermediary verify``)."""
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
-        """Mark delivered and drop the payload and the lane (nothing readable or
-        linkable stays behind); ends the item's claim, and the next item of its lane
-        becomes its head."""
+        """Delete the delivered item (nothing readable or linkable stays behind, not
+        even in what order it went); ends its claim, and the next item of its lane
+        becomes its head. An item that is gone already (its case was purged) is no
+        error."""
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None: ...
 
     async def forget_old_history(self) -> None:
-        """For ``intermediary upgrade``: delivered items keep only their day, and the
-        handled-event markers written with raw platform ids are dropped (the service
-        is stopped, so no platform is still redelivering them)."""
+        """For ``intermediary upgrade``: delivered items kept by older versions are
+        deleted, and the handled-event markers written with raw platform ids are
+        dropped (the service is stopped, so no platform is still redelivering them)."""
 
     async def compact(self) -> None:
         """Housekeeping: make the rows forgotten since the last call leave the live
         database files where the engine does not overwrite them by itself (PostgreSQL
-        rewrites its small routing and reporter tables). A no-op where deleting already
-        overwrites (SQLite) or nothing is on disk (memory)."""
+        rewrites its small routing and reporter tables, in key order). A no-op where
+        deleting already overwrites (SQLite) or nothing is on disk (memory)."""
 
     async def audit_log(self) -> list[AuditRecord]: ...
 

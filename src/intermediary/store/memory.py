@@ -20,6 +20,7 @@ from intermediary.store.records import (
     SealedKey,
     StoredEntry,
     UnitOfWork,
+    new_version,
 )
 from intermediary.vault import KeyVault, MemoryVault
 
@@ -39,7 +40,8 @@ class _State:
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     events: set[str] = field(default_factory=set)
-    #: the last outbox ``seq`` given (the commit order)
+    #: the last outbox ``seq`` given (the commit order; nothing is on disk to read it
+    #: from, so a counter is kept, where the SQL stores take the largest queued one)
     outbox_seq: int = 0
 
 
@@ -80,6 +82,9 @@ class MemoryStore:
 
     async def all_cases(self) -> list[CaseRow]:
         return self._sorted(self._s.cases.values())
+
+    async def foreign_objects(self) -> list[str]:
+        return []
 
     async def unauthenticated_cases(self) -> int:
         return sum(1 for c in self._s.cases.values() if not c.mac)
@@ -177,7 +182,7 @@ class MemoryStore:
                 s.outbox[key] = replace(queued, payload=blob)
         for reporter in unit.reporters:
             if reporter.blob:
-                s.reporters[reporter.lookup] = replace(reporter, version=reporter.version + 1)
+                s.reporters[reporter.lookup] = replace(reporter, version=new_version())
             else:
                 s.reporters.pop(reporter.lookup, None)
         for item in unit.outbox:
@@ -225,6 +230,9 @@ class MemoryStore:
     async def outbox_item(self, key: str) -> OutboxItem | None:
         return self._s.outbox.get(key)
 
+    async def event_handled(self, event_key: str) -> bool:
+        return event_key in self._s.events
+
     async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
         return sorted(
             (i for i in self._s.outbox.values() if i.case_id == case_id and i.status == "pending"),
@@ -233,17 +241,7 @@ class MemoryStore:
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
         self._claims.release(key)
-        item = self._s.outbox.get(key)
-        if item is not None:
-            self._s.outbox[key] = replace(
-                item,
-                status="delivered",
-                payload=b"",
-                not_before=item.created_at,
-                next_attempt_at=at,
-                last_error=None,
-                lane=None,
-            )
+        self._s.outbox.pop(key, None)
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
         self._claims.release(key)

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,7 @@ from intermediary.store.records import (
     SealedKey,
     StoredEntry,
     UnitOfWork,
+    new_version,
 )
 from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS, ENTRY_COLUMNS, OUTBOX_COLUMNS
 from intermediary.vault import KeyVault
@@ -174,6 +176,7 @@ class PostgresStore:
         self._pool: Any = None
         #: a commit forgot a reporter's routing or list since the last :meth:`compact`
         self._forgotten = False
+        self._compacted_at = -5.0
 
     def __repr__(self) -> str:
         return f"PostgresStore({_safe_url(self.url)!r})"
@@ -302,6 +305,22 @@ class PostgresStore:
     async def all_cases(self) -> list[CaseRow]:
         return await self._case_rows("")
 
+    async def foreign_objects(self) -> list[str]:
+        rows = await self._fetch(
+            "SELECT 'trigger ' || t.tgname FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT t.tgisinternal AND n.nspname = current_schema() "
+            "UNION ALL SELECT 'rule ' || rulename FROM pg_rules "
+            "WHERE schemaname = current_schema() "
+            "UNION ALL SELECT 'view ' || table_name FROM information_schema.views "
+            "WHERE table_schema = current_schema() "
+            "UNION ALL SELECT 'policy ' || p.polname FROM pg_policy p "
+            "JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() "
+            "UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger"
+        )
+        return sorted(str(r[0]) for r in rows)
+
     async def unauthenticated_cases(self) -> int:
         rows = await self._fetch("SELECT count(*) FROM cases WHERE mac IS NULL OR mac = ''")
         return int(rows[0][0])
@@ -362,12 +381,16 @@ class PostgresStore:
                     )
             for reporter in unit.reporters:
                 await self._write_reporter(conn, reporter)
-            if unit.forget_routing or unit.shred or unit.reporters:
-                self._forgotten = True  # (set early: a failed commit only costs a vacuum)
+            if unit.forget_routing or unit.shred:
+                # a closing: the routing and the old reporter list (naming the case) are
+                # dead rows now. (A list that only grew leaves nothing closed behind.)
+                self._forgotten = True  # (set early: a failed commit only costs a rewrite)
             if unit.outbox:
                 # seq (the identity column) must follow the commit order within a lane:
                 # every insert into a case's lanes happens under that case's row lock,
-                # held to the commit (a command holds it already; a reminder takes it)
+                # held to the commit (a command holds it already; a reminder takes it).
+                # The sequence never gives a number twice, so deleting delivered rows
+                # changes nothing here: a new item is numbered after every queued one.
                 others = sorted(
                     {o.case_id for o in unit.outbox if o.case_id is not None}
                     - ({case.case_id} if case is not None else set())
@@ -484,14 +507,15 @@ class PostgresStore:
             await conn.execute(
                 "UPDATE reporters SET blob = $1, version = $2 WHERE lookup = $3",
                 reporter.blob,
-                reporter.version + 1,
+                new_version(),
                 reporter.lookup,
             )
         else:
             await conn.execute(
-                "INSERT INTO reporters (lookup, blob, version) VALUES ($1, $2, 1)",
+                "INSERT INTO reporters (lookup, blob, version) VALUES ($1, $2, $3)",
                 reporter.lookup,
                 reporter.blob,
+                new_version(),
             )
 
     @staticmethod
@@ -615,6 +639,10 @@ class PostgresStore:
         )
         return self._outbox(rows[0]) if rows else None
 
+    async def event_handled(self, event_key: str) -> bool:
+        rows = await self._fetch("SELECT 1 FROM processed_events WHERE event_key = $1", event_key)
+        return bool(rows)
+
     async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
         rows = await self._fetch(
             f"SELECT {OUTBOX_COLUMNS} FROM outbox "  # noqa: S608
@@ -624,14 +652,10 @@ class PostgresStore:
         return [self._outbox(r) for r in rows]
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
+        # the row goes, its claim with it: kept, even emptied, it would say in what order
+        # the case's messages went (see compact() for what the table file keeps)
         async with self._transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = 'delivered', payload = ''::bytea, "
-                "not_before = created_at, next_attempt_at = $1, last_error = NULL, lane = NULL, "
-                "claimed_by = NULL, claimed_until = NULL WHERE key = $2",
-                at,
-                key,
-            )
+            await conn.execute("DELETE FROM outbox WHERE key = $1", key)
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
         async with self._transaction() as conn:
@@ -677,27 +701,29 @@ class PostgresStore:
         """PostgreSQL leaves a deleted or updated row in its table file until the page
         is reused: the routing of a closed case (its reporter's address, readable with
         the service key until the case is purged) and the old versions of reporter lists
-        would stay in a copy of the data folder. ``VACUUM FULL`` writes these small
-        tables anew and drops the old files. The write-ahead log and base backups still
-        hold the old pages until they are recycled (docs/POSTGRES.md)."""
-        if not self._forgotten:
-            return
+        would stay in a copy of the data folder. ``CLUSTER`` writes these small tables
+        anew in the order of their keys (the case id, the keyed lookup) and drops the old
+        files, so where a row lies does not tell when it was written either (a table file
+        keeps rows where they were written: the reporter lists in the order reporters
+        came, two routings changed together side by side). The write-ahead log and base
+        backups still hold the old pages until they are recycled (docs/POSTGRES.md)."""
+        if not self._forgotten or time.monotonic() - self._compacted_at < 5:
+            return  # closings in a burst share one rewrite (it takes a brief exclusive lock)
         self._forgotten = False
+        self._compacted_at = time.monotonic()
         try:
             async with self.pool.acquire() as conn:
-                await conn.execute("VACUUM FULL routing, reporters, identity_terms")
+                await conn.execute("VACUUM FULL identity_terms")
+                await conn.execute("CLUSTER routing USING routing_pkey")
+                await conn.execute("CLUSTER reporters USING reporters_pkey")
         except _ERRORS as error:
             self._forgotten = True  # tried again at the next round
             raise _translate(error) from None
 
     async def forget_old_history(self) -> None:
         async with self._transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET created_at = date_trunc('day', created_at, 'UTC'), "
-                "not_before = date_trunc('day', created_at, 'UTC'), "
-                "next_attempt_at = date_trunc('day', coalesce(next_attempt_at, created_at), "
-                "'UTC') WHERE status = 'delivered'"
-            )
+            # (migration 0004 deleted the delivered items kept before; none are kept since)
+            await conn.execute("DELETE FROM outbox WHERE status = 'delivered'")
             await conn.execute("DELETE FROM processed_events")
 
     async def audit_head(self) -> AuditRecord | None:

@@ -6,6 +6,7 @@ ciphertext made by :mod:`intermediary.crypto`; the store never sees a key.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ __all__ = [
     "SealedKey",
     "StoredEntry",
     "UnitOfWork",
+    "new_version",
 ]
 
 
@@ -74,11 +76,21 @@ class ReporterRow:
     in the case rows links two cases of one person; the row loses a case when it
     closes. ``version`` is the version stored (in a unit of work: the one read before
     the change, ``0`` for none); ``blob`` empty in a unit of work deletes the row.
+    The store writes a new random version (:func:`new_version`) at every change, not a
+    counter: it only has to differ from the one read, and a counter would tell a copy
+    of the database how often the person's list changed.
     """
 
     lookup: str
     blob: bytes
     version: int
+
+
+def new_version() -> int:
+    """A reporter list's version after a change: random in 1 .. 2**63 - 1 (a signed
+    64-bit column holds it; never ``0``, which stands for "no row"). Two writers that
+    read the same version cannot both replace it: the second finds another one."""
+    return secrets.randbelow(2**63 - 1) + 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,16 +117,20 @@ class OutboxItem:
     key: str  #: idempotency key, unique
     case_id: str | None
     org_id: str
-    payload: bytes  #: sealed under the operational key; emptied once delivered
+    payload: bytes  #: sealed under the operational key
     not_before: datetime
     created_at: datetime
     attempts: int = 0
     next_attempt_at: datetime | None = None
-    status: str = "pending"  #: pending | delivered
+    #: always "pending" in a store: a delivered item's row is deleted (kept, even
+    #: emptied, it would tell in what order the case's messages went, and to whom)
+    status: str = "pending"
     last_error: str | None = None
-    #: the ordering lane; cleared once delivered (nothing is left to link)
+    #: the ordering lane
     lane: str | None = None
-    #: the commit order, given by the store (0 until committed)
+    #: the commit order among the items still queued, given by the store (0 until
+    #: committed): larger than every queued item's when committed, so within a lane it
+    #: is the commit order; a number a delivered (deleted) item had may come again
     seq: int = 0
 
 

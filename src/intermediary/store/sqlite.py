@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,7 @@ from intermediary.store.records import (
     SealedKey,
     StoredEntry,
     UnitOfWork,
+    new_version,
 )
 from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS, ENTRY_COLUMNS, OUTBOX_COLUMNS
 from intermediary.vault import KeyVault, sibling_vault
@@ -56,6 +58,8 @@ __all__ = ["SqliteStore", "migrations"]
 # embedder's DEBUG root logger) must not write those into a log file, so its debug
 # records are not made at all; its warnings still are.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
+log = logging.getLogger("intermediary.store")
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -83,7 +87,10 @@ def _translate(error: sqlite3.Error, busy_seconds: float, folder: Path | None = 
         return DatabaseReadOnly(detail=str(error))
     if isinstance(error, sqlite3.IntegrityError):
         return ConcurrentUpdate(case="-")
-    return StorageError(detail=str(error))
+    # the class and SQLite's error name, never its text: that can quote stored values
+    # ("Could not decode to UTF-8 column 'blob' with text '…'", found by review)
+    name = getattr(error, "sqlite_errorname", None)
+    return StorageError(detail=f"SQLite: {type(error).__name__}" + (f" ({name})" if name else ""))
 
 
 class SqliteStore:
@@ -101,6 +108,11 @@ class SqliteStore:
         self._turn = asyncio.Lock()
         #: outbox claims: one process uses the file, so they are kept in it (claims.py)
         self._claims = LocalClaims()
+        #: a delivered item was deleted since the last checkpoint; the last checkpoint
+        #: could not empty the log (a reader); when it was tried
+        self._emptied = False
+        self._history_pending = False
+        self._history_at = 0.0
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -128,9 +140,11 @@ class SqliteStore:
         async with db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         current = int(row[0]) if row else 0
+        applied = False
         for number, sql in migrations():
             if number <= current:
                 continue
+            applied = True
             await db.execute("BEGIN IMMEDIATE")
             try:
                 code = "\n".join(
@@ -144,6 +158,11 @@ class SqliteStore:
             except BaseException:
                 await db.execute("ROLLBACK")
                 raise
+        if applied:
+            # a migration that rebuilt tables (0006) freed their old pages, which
+            # secure_delete overwrote in the log: the checkpoint writes that into the
+            # file itself, and the log no longer holds the pages as they were
+            await db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         if self._db is not None:
@@ -251,6 +270,12 @@ class SqliteStore:
     async def all_cases(self) -> list[CaseRow]:
         return await self._case_rows("", ())
 
+    async def foreign_objects(self) -> list[str]:
+        rows = await self._all(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name"
+        )
+        return [f"{kind} {name}" for kind, name in rows]
+
     async def unauthenticated_cases(self) -> int:
         rows = await self._all("SELECT count(*) FROM cases WHERE mac IS NULL OR mac = ''")
         return int(rows[0][0])
@@ -263,16 +288,27 @@ class SqliteStore:
             await self._forget_history()
 
     async def _forget_history(self) -> None:
-        """Empty the write-ahead log after a commit that forgot a reporter: the freed
-        pages in the database itself were overwritten (``secure_delete``), but the log
-        still holds the pages as they were until a checkpoint truncates it. A reader
-        holding an old snapshot (another process) can keep the checkpoint from
-        finishing; the next forgetting commit tries again."""
+        """Empty the write-ahead log after a commit that forgot a reporter (or emptied a
+        delivered item): the freed space in the pages was overwritten (``secure_delete``),
+        but until a checkpoint the database file still holds those pages as they were,
+        and the log holds every version of them. The checkpoint writes the new pages
+        over the old and truncates the log. A reader holding an old snapshot (another
+        process, a backup tool) keeps it from finishing: that is noted, logged, and tried
+        again at the next :meth:`compact` until it succeeds."""
         async with self._turn:
             try:
-                await self.db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+                rows = await self.db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as error:
                 raise _translate(error, self.busy_timeout, self.path.parent) from None
+        first = next(iter(rows), None)
+        busy = bool(first[0]) if first is not None else True
+        if busy and not self._history_pending:
+            log.warning(
+                "the write-ahead log could not be emptied: another process is reading the "
+                "database; tried again at the next round"
+            )
+        self._history_pending = busy
+        self._history_at = time.monotonic()
 
     async def _commit(self, unit: UnitOfWork, link: Linker) -> None:
         async with self._transaction() as db:
@@ -321,7 +357,16 @@ class SqliteStore:
             for reporter in unit.reporters:
                 await self._write_reporter(db, reporter)
             if unit.outbox:
-                # seq: the commit order (one writer at a time, so the next number is it)
+                # seq: the commit order. One writer at a time (BEGIN IMMEDIATE), and each
+                # row takes the largest seq in the table plus one, the rows inserted just
+                # before it in this statement included: a new item is numbered after
+                # every item still queued, whatever its lane, so within each lane seq
+                # order is commit order (what due_outbox's window sorts by). Delivered
+                # items are deleted, so a number is given again once every item that
+                # had it or a larger one has gone: the new item is then still after
+                # every queued one, and the unique index holds. A number says nothing
+                # about what was delivered before, and starts again at 1 when the
+                # outbox is empty.
                 await db.executemany(
                     "INSERT INTO outbox (key, case_id, org_id, payload, not_before, created_at, "
                     "lane, seq) VALUES (?, ?, ?, ?, ?, ?, ?, "
@@ -425,12 +470,12 @@ class SqliteStore:
         elif rows:
             await db.execute(
                 "UPDATE reporters SET blob = ?, version = ? WHERE lookup = ?",
-                (reporter.blob, reporter.version + 1, reporter.lookup),
+                (reporter.blob, new_version(), reporter.lookup),
             )
         else:
             await db.execute(
-                "INSERT INTO reporters (lookup, blob, version) VALUES (?, ?, 1)",
-                (reporter.lookup, reporter.blob),
+                "INSERT INTO reporters (lookup, blob, version) VALUES (?, ?, ?)",
+                (reporter.lookup, reporter.blob, new_version()),
             )
 
     @staticmethod
@@ -536,6 +581,10 @@ class SqliteStore:
         rows = await self._all(f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,))  # noqa: S608
         return self._outbox(rows[0]) if rows else None
 
+    async def event_handled(self, event_key: str) -> bool:
+        rows = await self._all("SELECT 1 FROM processed_events WHERE event_key = ?", (event_key,))
+        return bool(rows)
+
     async def pending_outbox(self, case_id: str) -> list[OutboxItem]:
         rows = await self._all(
             f"SELECT {OUTBOX_COLUMNS} FROM outbox "  # noqa: S608
@@ -546,12 +595,12 @@ class SqliteStore:
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
         self._claims.release(key)
+        self._emptied = True
+        # the row goes (secure_delete overwrites it): kept, even emptied, it would say
+        # in what order the case's messages went. A send repeated after a crash finds
+        # the row still queued; a reminder is not queued twice by its event marker.
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET status = 'delivered', payload = x'', not_before = created_at, "
-                "next_attempt_at = ?, last_error = NULL, lane = NULL WHERE key = ?",
-                (_ts(at), key),
-            )
+            await db.execute("DELETE FROM outbox WHERE key = ?", (key,))
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
         self._claims.release(key)
@@ -594,16 +643,16 @@ class SqliteStore:
         return await self.audit_entries()
 
     async def compact(self) -> None:
-        return None  # secure_delete and the checkpoint after each forgetting commit do it
+        """After deliveries (at most once a second) and in housekeeping: a checkpoint if
+        something was deleted since, or the last one could not finish."""
+        if (self._emptied or self._history_pending) and time.monotonic() - self._history_at >= 1:
+            self._emptied = False
+            await self._forget_history()
 
     async def forget_old_history(self) -> None:
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET created_at = substr(created_at, 1, 10) || 'T00:00:00+00:00', "
-                "not_before = substr(created_at, 1, 10) || 'T00:00:00+00:00', "
-                "next_attempt_at = substr(coalesce(next_attempt_at, created_at), 1, 10) "
-                "|| 'T00:00:00+00:00' WHERE status = 'delivered'"
-            )
+            # (migration 0006 deleted the delivered items kept before; none are kept since)
+            await db.execute("DELETE FROM outbox WHERE status = 'delivered'")
             await db.execute("DELETE FROM processed_events")
         await self._forget_history()
 

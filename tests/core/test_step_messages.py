@@ -1,0 +1,450 @@
+"""What every step tells whom, in both languages (docs/PROTOCOL.md).
+
+For every step from every state that allows it (tests/core/scenarios.py), each message:
+
+- goes to the party the protocol names, and only to them: a management destination
+  hears only of a case relayed to it;
+- renders strictly in English and Dutch: its sentence exists in both catalogues, every
+  placeholder of the sentence is given, every parameter given is used (the case code
+  routes every message and may go unshown), and protocol words are known words;
+- carries the values it speaks of (the number of the text, its check code, the date by
+  which to act...) and, where a party's words travel, exactly the command's words.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from intermediary.core import (
+    Approve,
+    Deliver,
+    Disclosure,
+    Mode,
+    Moment,
+    State,
+    Step,
+    ToCounsellor,
+    ToManagement,
+    ToReporter,
+)
+from intermediary.text import LOCALES, VOCABULARY, Locale, catalog, placeholders
+from intermediary.text.messages import render_message
+from tests.core.scenarios import RUNS, Run
+from tests.helpers import CASE, NOW
+
+AMS = "Europe/Amsterdam"
+
+
+def day(moment: datetime | None, _: str = AMS) -> str:
+    """A date as the organisation (in Amsterdam) reads it; "-" for none."""
+    return moment.astimezone(ZoneInfo(AMS)).date().isoformat() if moment else "-"
+
+
+def deliveries(run: Run) -> list[Deliver]:
+    return [e for e in run.after.effects if isinstance(e, Deliver)]
+
+
+def label(deliver: Deliver) -> str:
+    match deliver.recipient:
+        case ToReporter():
+            return "reporter"
+        case ToCounsellor():
+            return "counsellor"
+        case ToManagement(destination_id=destination):
+            return f"management:{destination}"
+    raise AssertionError(deliver.recipient)  # pragma: no cover
+
+
+def _item(run: Run) -> object:
+    assert run.before is not None
+    item = run.before.pending_item(run.command.number)
+    assert item is not None
+    return item
+
+
+def _newcomers(run: Run) -> list[str]:
+    assert run.before is not None
+    return [d for d in _item(run).destinations if d not in run.before.destinations]  # type: ignore[attr-defined]
+
+
+def heard(run: Run) -> Counter[tuple[str, str]]:
+    """(sentence, recipient) of every message the step sends, as the protocol says."""
+    before, cmd = run.before, run.command
+    both = {"reporter", "counsellor"}
+    keys: dict[Step, list[tuple[str, str]]] = {
+        Step.MESSAGE: [("counsellor.message", "counsellor")],
+        Step.APPROVE_MINUTES: [(f"{p}.minutes_approved", p) for p in both],
+        Step.WITHDRAW: [(f"{p}.withdrawn", p) for p in both],
+        Step.STOP_CONTACT: [(f"{p}.contact_stopped", p) for p in both],
+        Step.REQUEST_MEETING: [(f"{p}.meeting_requested", p) for p in both],
+        Step.CHANGE_MODE: [(f"{p}.mode_changed", p) for p in both],
+        Step.WIDEN_DISCLOSURE: [(f"{p}.disclosure_widened", p) for p in both],
+        Step.RESUME: [(f"{p}.resumed", p) for p in both],
+        Step.REPLY: [("reporter.reply", "reporter")],
+        Step.DRAFT: [("reporter.approve_relay", "reporter"), ("counsellor.offered", "counsellor")],
+        Step.FLAG_DETAILS: [("counsellor.details_flagged", "counsellor")],
+        Step.MINUTES: [
+            ("reporter.approve_minutes", "reporter"),
+            ("counsellor.offered", "counsellor"),
+        ],
+        Step.NOTE: [("counsellor.note_saved", "counsellor")],
+        Step.REFER: [("reporter.referral", "reporter"), ("counsellor.referred", "counsellor")],
+        Step.MEETING_HELD: [("counsellor.meeting_held", "counsellor")],
+        Step.REVEAL: [],
+        Step.CONSCIENCE_DISCLOSURE: [],
+        Step.PURGE: [],
+        Step.HOLD: [],
+        Step.RELEASE_HOLD: [],
+        Step.HANDOVER: [
+            ("reporter.counsellor_changed", "reporter"),
+            ("counsellor.handed_over", "counsellor"),
+        ],
+    }
+    if run.step in keys:
+        expected = keys[run.step]
+    elif run.step is Step.OPEN_CASE:
+        expected = [("reporter.case_opened", "reporter"), ("counsellor.new_case", "counsellor")]
+        if cmd.first_message:
+            expected.append(("counsellor.message", "counsellor"))
+    elif run.step in (Step.REJECT_RELAY, Step.REJECT_MINUTES):
+        # the counsellor reads the reporter's reason, or that they gave none
+        without = "" if cmd.reason.strip() else "_without_reason"
+        expected = [
+            ("reporter.rejected", "reporter"),
+            (f"counsellor.rejected{without}", "counsellor"),
+        ]
+    elif run.step is Step.APPROVE_RELAY:
+        expected = [(f"{p}.relay_approved", p) for p in both]
+        new = _newcomers(run)
+        for d in _item(run).destinations:  # type: ignore[attr-defined]
+            key = "management.relay" if d in new else "management.follow_up"
+            expected.append((key, f"management:{d}"))
+    elif run.step is Step.CLOSE:
+        assert before is not None
+        expected = [(f"{p}.closed", p) for p in both]
+        expected += [("management.closed", f"management:{d}") for d in before.destinations]
+    elif run.step is Step.LEGAL_DISCLOSURE:
+        expected = [("reporter.legal_disclosure", "reporter")] if cmd.inform_reporter else []
+    elif run.step is Step.ACKNOWLEDGE:
+        board = f"management:{cmd.actor.destination_id}"
+        expected = [(f"{p}.acknowledged", p) for p in both] + [("management.acknowledged", board)]
+    elif run.step is Step.ASK:
+        assert before is not None
+        stopped = "_contact_stopped" if before.contact_stopped else ""
+        expected = [
+            (f"counsellor.question{stopped}", "counsellor"),
+            ("management.question_sent", f"management:{cmd.actor.destination_id}"),
+        ]
+    elif run.step is Step.FEEDBACK:
+        expected = [
+            ("reporter.feedback_given", "reporter"),
+            ("counsellor.feedback", "counsellor"),
+            ("management.feedback_recorded", f"management:{cmd.actor.destination_id}"),
+        ]
+    else:  # pragma: no cover - every step is listed
+        raise AssertionError(run.step)
+    if run.step is Step.DRAFT and cmd.text != _offered_text(run):
+        expected.append(("counsellor.invisible_removed", "counsellor"))
+    return Counter(expected)
+
+
+@pytest.mark.parametrize("run", RUNS, ids=repr)
+def test_each_step_tells_the_parties_the_protocol_names(run: Run) -> None:
+    told = Counter((d.message.key, label(d)) for d in deliveries(run))
+    assert told == heard(run)
+    for deliver in deliveries(run):
+        party = deliver.message.key.split(".")[0]
+        assert label(deliver).split(":")[0] == party
+
+
+@pytest.mark.parametrize("run", RUNS, ids=repr)
+def test_each_message_is_addressed_within_the_case(run: Run) -> None:
+    case = run.after.case
+    for deliver in deliveries(run):
+        match deliver.recipient:
+            case ToReporter(case_id=case_id):
+                assert case_id == CASE
+            case ToCounsellor() as to:
+                # after a handover, the successor is told
+                assert to == ToCounsellor(case.org_id, case.counsellor_id, CASE)
+            case ToManagement() as to:
+                assert to.org_id == case.org_id
+                assert to.case_id == CASE
+                # nobody outside the case's destinations ever hears of it
+                assert to.destination_id in case.destinations
+        assert deliver.message.values["case"] == CASE
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+#: parameters a sentence may leave unshown: the case code routes every message, and a
+#: relay's follow-up and the minutes share the parameters of their sibling's call
+UNSHOWN: dict[str, set[str]] = {
+    "management.follow_up": {"counsellor_kind", "categories", "acknowledge_by", "check"},
+    "reporter.approve_minutes": {"to"},
+    "reporter.referral": {"body"},  # the directory's entry is shown in its place
+}
+#: what the text layer adds from a referral body's slug
+EXPANDED = {"reporter.referral": {"body_name", "body_handles", "body_anonymous", "body_contact"}}
+
+
+def strictly(deliver: Deliver, locale: Locale) -> str:
+    message = deliver.message
+    words = catalog(locale)
+    assert message.key in words, f"{message.key} is not in the {locale} catalogue"
+    wanted = placeholders(words[message.key])
+    given = set(message.values) | ({"quote"} if message.quote is not None else set())
+    missing = wanted - given - EXPANDED.get(message.key, set())
+    assert not missing, f"{message.key} ({locale}) needs {sorted(missing)}"
+    unused = given - wanted - {"case"} - UNSHOWN.get(message.key, set())
+    assert not unused, f"{message.key} ({locale}) does not show {sorted(unused)}"
+    for name, value in message.values.items():
+        assert value != "None", f"{message.key}: {name} is {value!r}"
+        assert value or name not in wanted, f"{message.key} ({locale}) shows an empty {name}"
+        if name in VOCABULARY:
+            assert f"words.{name}.{value}" in words, f"{message.key}: {name}={value!r}"
+    text = render_message(message, locale)
+    assert "None" not in text
+    return text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("run", RUNS, ids=repr)
+def test_each_message_renders_strictly_in_both_languages(run: Run, locale: Locale) -> None:
+    for deliver in deliveries(run):
+        strictly(deliver, locale)
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def _offered_text(run: Run) -> str:
+    """The text put before the reporter: the command's, trimmed, without what shows nothing
+    (a zero-width space goes, a no-break space becomes a space)."""
+    text: str = run.command.text.strip()
+    if run.step is Step.DRAFT:
+        text = text.replace("\u200b", "").replace("\u00a0", " ")
+    return text
+
+
+def _release(run: Run) -> datetime:
+    """When an approved relay goes: now, at the next batch, or not before a relay that
+    still waits (the first of the case, or the destination's own first)."""
+    assert run.before is not None
+    now = run.context.now
+    if run.command.moment is Moment.BATCH:
+        relayed_at = run.after.case.relayed_at
+        assert relayed_at is not None
+        assert relayed_at >= now + timedelta(minutes=run.context.policy.batch.min_delay_minutes)
+        return relayed_at
+    waiting = [run.before.relayed_at, *(run.before.told_at(d) for d in run.before.destinations)]
+    return max([now, *(at for at in waiting if at is not None)])
+
+
+def _when(run: Run) -> str:
+    release = _release(run)
+    return "now" if release == run.context.now else day(release, AMS)
+
+
+def expected_values(run: Run, deliver: Deliver) -> dict[str, str]:
+    """Every parameter of the message, by what it speaks of."""
+    before, cmd, after = run.before, run.command, run.after.case
+    key = deliver.message.key
+    policy = run.context.policy
+    counsellor = policy.counsellor(after.counsellor_id)
+    assert counsellor is not None
+    case = {"case": CASE}
+    feedback_by = {"feedback_by": day(after.feedback_due, AMS)}
+    table: dict[str, Callable[[], dict[str, str]]] = {
+        "reporter.case_opened": lambda: {
+            "counsellor": counsellor.name,
+            "mode": cmd.mode,
+            "disclosure": cmd.disclosure,
+            "receipt": cmd.receipt,
+        },
+        "counsellor.new_case": lambda: {
+            "mode": cmd.mode,
+            "disclosure": cmd.disclosure,
+            "categories": ", ".join(after.categories),
+        },
+        "counsellor.message": dict,
+        "reporter.minutes_approved": lambda: {"number": str(cmd.number)},
+        "counsellor.minutes_approved": lambda: {"number": str(cmd.number)},
+        "management.relay": lambda: _to_management(run),
+        "management.follow_up": lambda: _to_management(run),
+        "reporter.relay_approved": lambda: {"number": str(cmd.number), "when": _when(run)},
+        "counsellor.relay_approved": lambda: {"number": str(cmd.number), "when": _when(run)},
+        "reporter.rejected": lambda: {"number": str(cmd.number)},
+        "counsellor.rejected": lambda: {"number": str(cmd.number)},
+        "counsellor.rejected_without_reason": lambda: {"number": str(cmd.number)},
+        "reporter.withdrawn": dict,
+        "counsellor.withdrawn": dict,
+        "reporter.contact_stopped": dict,
+        "counsellor.contact_stopped": dict,
+        "reporter.meeting_requested": dict,
+        "counsellor.meeting_requested": lambda: {"due": "2027-03-15"},  # 14 days on
+        "reporter.mode_changed": lambda: {"mode": cmd.mode},
+        "counsellor.mode_changed": lambda: {"mode": cmd.mode},
+        "reporter.disclosure_widened": lambda: {"disclosure": cmd.disclosure},
+        "counsellor.disclosure_widened": lambda: {"disclosure": cmd.disclosure},
+        "reporter.resumed": lambda: {"state": after.state},
+        "counsellor.resumed": dict,
+        "reporter.reply": dict,
+        "reporter.approve_relay": lambda: _offer(run, _names(run)),
+        "reporter.approve_minutes": lambda: _offer(run, ""),
+        "counsellor.offered": lambda: _offered(run),
+        "counsellor.invisible_removed": lambda: {"count": "2"},
+        "counsellor.details_flagged": lambda: {
+            "count": str(len([w for w in cmd.words if w.strip()]))
+        },
+        "counsellor.note_saved": lambda: {"seq": str(_seq(run))},
+        "reporter.referral": lambda: {"body": cmd.body.strip().lower()},
+        "counsellor.referred": lambda: {"body": cmd.body.strip().lower()},
+        "reporter.closed": lambda: {"outcome": cmd.outcome},
+        "counsellor.closed": lambda: {"outcome": cmd.outcome},
+        "management.closed": dict,
+        "counsellor.meeting_held": dict,
+        "reporter.legal_disclosure": lambda: {
+            "body": cmd.requesting_body,
+            "basis": cmd.basis,
+        },
+        "reporter.acknowledged": lambda: feedback_by,
+        "counsellor.acknowledged": lambda: feedback_by,
+        "management.acknowledged": lambda: feedback_by,
+        "counsellor.question": dict,
+        "counsellor.question_contact_stopped": dict,
+        "management.question_sent": dict,
+        "reporter.feedback_given": dict,
+        "counsellor.feedback": lambda: {"action": cmd.feedback.action_kind},
+        "management.feedback_recorded": dict,
+        "reporter.counsellor_changed": lambda: {"counsellor": counsellor.name},
+        "counsellor.handed_over": lambda: {
+            "leaving": before.counsellor_id if before else "",
+            "state": after.state,
+        },
+    }
+    return {k: str(v) for k, v in {**case, **table[key]()}.items()}
+
+
+def _seq(run: Run) -> int:
+    assert run.before is not None
+    return run.before.next_seq
+
+
+def _names(run: Run) -> str:
+    chosen = dict.fromkeys(run.command.destinations or (run.context.policy.destinations[0].id,))
+    # named in the organisation's order, each once
+    return ", ".join(d.name for d in run.context.policy.destinations if d.id in chosen)
+
+
+def _offer(run: Run, to: str) -> dict[str, str]:
+    from intermediary.core import text_digest
+
+    return {
+        "number": str(_seq(run)),
+        "check": text_digest(_offered_text(run))[:12],
+        "to": to,
+    }
+
+
+def _offered(run: Run) -> dict[str, str]:
+    names = _names(run) if run.step is Step.DRAFT else ""
+    return {"number": str(_seq(run)), "to": names or "-"}
+
+
+def _to_management(run: Run) -> dict[str, str]:
+    item = _item(run)
+    after = run.after.case
+    counsellor = run.context.policy.counsellor(after.counsellor_id)
+    assert counsellor is not None
+    due = after.acknowledgement_due
+    assert due is not None
+    return {
+        "counsellor": counsellor.name,
+        "counsellor_kind": counsellor.kind,
+        "categories": ", ".join(after.categories),
+        "acknowledge_by": day(due, AMS),
+        "check": item.digest[:12],  # type: ignore[attr-defined]
+    }
+
+
+@pytest.mark.parametrize("run", RUNS, ids=repr)
+def test_each_message_carries_the_values_it_speaks_of(run: Run) -> None:
+    for deliver in deliveries(run):
+        assert dict(deliver.message.values) == expected_values(run, deliver), deliver.message.key
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+
+def expected_quote(run: Run, key: str) -> str | None:
+    """A party's own words travel only as the quote, and only these."""
+    cmd = run.command
+    if key == "counsellor.message":
+        text = cmd.first_message if run.step is Step.OPEN_CASE else cmd.text
+        return str(text).strip()
+    if key in ("reporter.reply", "counsellor.question", "counsellor.question_contact_stopped"):
+        return str(cmd.text).strip()
+    if key in ("reporter.approve_relay", "reporter.approve_minutes"):
+        return _offered_text(run)
+    if key in ("management.relay", "management.follow_up"):
+        return _item(run).text  # type: ignore[attr-defined, no-any-return]
+    if key == "counsellor.rejected":
+        return str(cmd.reason).strip()
+    if key == "counsellor.feedback":
+        return next(e.text for e in run.after.effects if type(e).__name__ == "RecordEntry")
+    return None
+
+
+@pytest.mark.parametrize("run", RUNS, ids=repr)
+def test_party_words_travel_only_as_the_commands_own_quote(run: Run) -> None:
+    for deliver in deliveries(run):
+        assert deliver.message.quote == expected_quote(run, deliver.message.key)
+
+
+# --- timing and signature --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("run", RUNS, ids=repr)
+def test_relays_are_signed_and_wait_for_their_moment(run: Run) -> None:
+    for deliver in deliveries(run):
+        key = deliver.message.key
+        # management can check a relayed text is unaltered; nothing else is signed
+        assert deliver.signed is (key in ("management.relay", "management.follow_up"))
+        if key in ("management.relay", "management.follow_up"):
+            release = _release(run)
+            assert deliver.not_before == (release if release > run.context.now else None)
+        elif key == "management.closed":
+            # a destination whose first relay still waits hears of the closing after it
+            assert run.before is not None
+            told = run.before.told_at(deliver.recipient.destination_id)  # type: ignore[union-attr]
+            assert told is not None
+            assert deliver.not_before == (told if told > run.context.now else None)
+        else:
+            assert deliver.not_before is None
+
+
+def test_the_scenarios_reach_every_kind_of_message() -> None:
+    """The runs above say every sentence the core can say (so none goes unchecked)."""
+    import re
+    from pathlib import Path
+
+    import intermediary.core as core
+
+    source = "".join(p.read_text("utf-8") for p in Path(core.__file__).parent.glob("*.py"))
+    said = set(re.findall(r'"((?:reporter|counsellor|management)\.[a-z_]+)"', source))
+    # what a refusal still tells (test_refusals.py checks it)
+    said -= {"counsellor.relay_withheld"}
+    reached = {d.message.key for run in RUNS for d in deliveries(run)}
+    assert said <= reached
+    assert {run.step for run in RUNS} == set(Step)
+    assert any(r.before and r.before.disclosure is Disclosure.ANONYMOUS for r in RUNS)
+    assert any(isinstance(r.command, Approve) and r.command.moment is Moment.BATCH for r in RUNS)
+    assert any(getattr(r.command, "mode", None) is Mode.REPORT for r in RUNS)
+    assert any(r.context.now > NOW for r in RUNS)
+    assert any(r.after.case.state is State.CLOSED for r in RUNS)
