@@ -399,22 +399,28 @@ def _actor_for_key(
 def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: str | None) -> None:
     """Decrypt and print a case file with the counsellor's key (audited as an export)."""
 
-    async def go() -> tuple[list[CaseFileEntry], list[int]]:
+    async def go() -> tuple[list[CaseFileEntry], list[int], list[int]]:
         runtime, key, actor = await _counsellor_session(
             config_path, key_path, passphrase_env, _case(case)
         )
         try:
+            # entries the service did not write are left out (and audited as refused)
             entries = await open_case_file(runtime.store, _case(case), key)
+            forged = runtime.service.store.refused_entries.get(_case(case), [])
             # the record is checked (its MAC) before its count of entries is believed
             found = await runtime.store.load_case(_case(case))
             meta = json.loads(found[0].meta) if found is not None else {}
-            gaps = missing_entries(entries, int(meta.get("next_seq", 1)))
+            gaps = [
+                seq
+                for seq in missing_entries(entries, int(meta.get("next_seq", 1)))
+                if seq not in forged
+            ]
             await runtime.service.record_export(actor, _case(case), "case file opened")
-            return entries, gaps
+            return entries, gaps, forged
         finally:
             await runtime.close()
 
-    entries, gaps = _run(go())
+    entries, gaps, forged = _run(go())
     table = Table(title=f"Case file {_case(case)}")
     for column in ("#", "when (UTC)", "who", "what", "text"):
         table.add_column(column)
@@ -423,6 +429,14 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
             str(e.seq), e.created_at.strftime("%Y-%m-%d %H:%M"), e.author, e.kind, Text(e.text)
         )
     _out().print(table)
+    if forged:
+        shown = ", ".join(map(str, forged))
+        click.echo(
+            f"PROBLEM: entries {shown} of this case file were not written by the service "
+            "(forged, edited or moved in the database) and are not shown. Tell the operator; "
+            "'intermediary verify' checks every case.",
+            err=True,
+        )
     if gaps:
         shown = ", ".join(map(str, gaps))
         click.echo(
@@ -430,6 +444,7 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
             "the database. Tell the operator; 'intermediary verify' checks every case.",
             err=True,
         )
+    if forged or gaps:
         sys.exit(1)
 
 

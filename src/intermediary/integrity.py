@@ -18,6 +18,13 @@ it is given to commit and checks every case row it hands out:
 - either way the refusal is logged for the operator and recorded in the audit chain,
   once per row, and ``intermediary verify`` lists every such row.
 
+Case-file entries carry a MAC of their own (over case, number, kind, author and
+ciphertext): they are sealed to the case's public key, which is in the database, so
+without it anyone who can write the database could add an entry that opens like any
+other. An entry that does not verify is left out of what :meth:`GuardedStore.entries`
+returns, named in :attr:`GuardedStore.refused_entries`, logged and audited; ``intermediary
+open`` and ``intermediary verify`` name it.
+
 The other rows the service trusts are authenticated where they are made: pending
 texts, routing, sealed keys, identities and reporter lists are AEAD ciphertext bound
 to their case (or reporter) in the associated data; an outbox item's release moment
@@ -51,7 +58,14 @@ from intermediary.store import (
 )
 from intermediary.vault import KeyVault
 
-__all__ = ["AUTHENTICATED", "TAMPERED", "GuardedStore", "RowGuard", "case_row_bytes"]
+__all__ = [
+    "AUTHENTICATED",
+    "TAMPERED",
+    "GuardedStore",
+    "RowGuard",
+    "case_row_bytes",
+    "entry_row_bytes",
+]
 
 log = logging.getLogger("intermediary.integrity")
 
@@ -91,6 +105,21 @@ def case_row_bytes(row: CaseRow, version: int) -> bytes:
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def entry_row_bytes(entry: StoredEntry) -> bytes:
+    """The canonical bytes a case-file entry's MAC covers. Its time is left out: the
+    moment an entry was written is inside its ciphertext, and the row's own date is
+    only a hint (cut to the day)."""
+    fields = [
+        "intermediary-entry/1",
+        entry.case_id,
+        entry.seq,
+        entry.kind,
+        entry.author,
+        base64.b64encode(entry.blob).decode("ascii"),
+    ]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 class RowGuard:
     """Makes and checks case row MACs with the service's key."""
 
@@ -106,6 +135,17 @@ class RowGuard:
         """Whether ``row`` is exactly as the service stored it (at its version)."""
         return crypto.check_row_mac(self._keys, case_row_bytes(row, row.version), row.mac)
 
+    def sealed_entry(self, entry: StoredEntry) -> StoredEntry:
+        """``entry`` with its MAC."""
+        return replace(entry, mac=self.entry_mac(entry))
+
+    def entry_mac(self, entry: StoredEntry) -> str:
+        return crypto.row_mac(self._keys, entry_row_bytes(entry))
+
+    def entry_authentic(self, entry: StoredEntry) -> bool:
+        """Whether ``entry`` is one the service wrote, for its case and number."""
+        return crypto.check_row_mac(self._keys, entry_row_bytes(entry), entry.mac)
+
 
 class GuardedStore:
     """A :class:`Store` whose case rows are MAC'd on the way in and checked on the way
@@ -118,6 +158,8 @@ class GuardedStore:
         self._link = link
         #: case ids of rows refused since this store was made
         self.tampered: set[str] = set()
+        #: case id -> numbers of its case-file entries refused (not written by the service)
+        self.refused_entries: dict[str, list[int]] = {}
         self._reported: set[tuple[str, str, int, str]] = set()
 
     async def open(self) -> None:
@@ -227,6 +269,7 @@ class GuardedStore:
         if unit.case is not None:
             version = (unit.expected_version or 0) + 1
             unit.case = self.guard.sealed(unit.case, version)
+        unit.entries = [self.guard.sealed_entry(e) for e in unit.entries]
         await self.inner.commit(unit, link)
 
     # --- everything else, unchanged -----------------------------------------------------
@@ -235,7 +278,21 @@ class GuardedStore:
         return await self.inner.reporter_row(lookup)
 
     async def entries(self, case_id: str) -> list[StoredEntry]:
-        return await self.inner.entries(case_id)
+        """The case file's entries the service wrote; any other (forged, edited, moved
+        from another case or number, or stripped of its MAC) is left out, and refused."""
+        kept: list[StoredEntry] = []
+        refused: list[StoredEntry] = []
+        for entry in await self.inner.entries(case_id):
+            (kept if self.guard.entry_authentic(entry) else refused).append(entry)
+        if refused:
+            self.refused_entries[case_id] = [e.seq for e in refused]
+            found = await self.inner.load_case(case_id)
+            if found is not None:
+                for entry in refused:
+                    await self.refuse(found[0], f"case-file entry {entry.seq}")
+        else:
+            self.refused_entries.pop(case_id, None)
+        return kept
 
     async def sealed_keys(self, case_id: str) -> list[SealedKey]:
         return await self.inner.sealed_keys(case_id)

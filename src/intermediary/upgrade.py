@@ -4,7 +4,8 @@ Schema 5 (SQLite; 3 on PostgreSQL) made the stored rows hold against insiders
 (docs/THREAT_MODEL.md). Its columns and tables come with the migration, but what
 fills them needs the service key, which the store never holds:
 
-- every case row gets its MAC (:mod:`intermediary.integrity`);
+- every case row gets its MAC (:mod:`intermediary.integrity`), and so does every
+  entry of its case file;
 - an open case's reporter is known by a tag of that case alone, and listed in their
   sealed list of open cases; a closed case no longer knows its reporter at all;
 - the identifying-word hashes move from their own table into the sealed routing;
@@ -90,6 +91,10 @@ async def _rekeyed(
     """One case's unit of work: its row re-tagged (and MAC'd on commit), its routing
     with its words, its reporter listed, its queued items re-bound."""
     unit = UnitOfWork(case=row, expected_version=row.version)
+    guard = RowGuard(keys)
+    unit.entry_macs = {
+        e.seq: guard.entry_mac(e) for e in await store.entries(row.case_id) if not e.mac
+    }
     if row.state == State.PURGED:
         return unit, 0, 0
     shred = store.vault.get(row.case_id)

@@ -5,7 +5,8 @@ Three layers, each for whoever has what it needs:
 1. **The chain** (anyone with a copy and the *published* verify key): hashes, links and
    signatures; the checkpoints given (``--head``) are still in it, unchanged.
 2. **The records** (the operator, with the service key): every case row carries the
-   service's MAC; no case-file entry is missing from its sequence; every queued outbox
+   service's MAC, and so does every case-file entry (none forged, edited, moved or
+   added beyond the case's count); none is missing from its sequence; every queued outbox
    item still opens as it was written (its release moment unmoved); no row lacks a MAC.
 3. **The two against each other**: the chain must hold the opening of every case, and
    the closing or purge its record shows; a record that shows a case open that the
@@ -151,6 +152,17 @@ async def _check_case(
         problems.append(f"{name}: the chain says closed, its record does not (rolled back)")
     case = load_case(row.meta, None)
     entries = await store.entries(row.case_id)
+    for e in entries:
+        if not e.mac:
+            problems.append(
+                f"{name}: case-file entry {e.seq} has no MAC (stripped, or older than MACs)"
+            )
+        elif not guard.entry_authentic(e):
+            problems.append(
+                f"{name}: case-file entry {e.seq} was written or changed outside the service "
+                "(MAC does not verify)"
+            )
+    entries = [e for e in entries if guard.entry_authentic(e)]
     present = {e.seq for e in entries}
     missing = [seq for seq in range(1, case.next_seq) if seq not in present]
     if missing:

@@ -294,3 +294,14 @@ def test_what_is_remembered_of_an_introduction() -> None:
         "dijk",
         "amvd",
     )
+
+
+def test_a_handle_is_read_and_remembered_without_its_at_sign() -> None:
+    """ "@sjansen" in a draft is the word the reporter's handle "sjansen" was kept as:
+    the sign is dropped wherever words are read (mutation testing found it unchecked)."""
+    assert words("Mail @SJansen now") == ["mail", "sjansen", "now"]
+    assert term_words("@sjansen") == ["sjansen"]
+    assert phrase_forms("@sjansen") == ["sjansen"]
+    found = compared("Ask @SJansen today")
+    assert {"sjansen", "ask sjansen"} <= found
+    assert not any("@" in term for term in found)

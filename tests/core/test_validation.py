@@ -216,3 +216,18 @@ def test_emoji_joined_by_zero_width_joiners_fall_apart_and_are_counted() -> None
     cleaned, changed = without_invisible("👩\u200d💻 ❤\ufe0f 🏴\U000e0067\U000e0062\U000e007f")
     assert cleaned == "👩💻 ❤ 🏴"
     assert changed == 5
+
+
+# mutation testing (issue 14, item 19): the bounds of a word and of a line break
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("\u043effice", ("office", 1)),  # a look-alike as the very first character
+        # a word of look-alikes only is left alone, the mixed word after it is not
+        ("\u0421\u0415\u041e signed the m\u0435mo", ("\u0421\u0415\u041e signed the memo", 1)),
+        ("zo\u0301\u043e", ("z\u00f3o", 1)),  # a combining mark does not end the word
+        ("a\u2028\n\nb", ("a\n\nb", 2)),  # the separator kept is counted, not another
+    ],
+)
+def test_the_edges_of_words_and_lines_are_read_exactly(text: str, plain: tuple[str, int]) -> None:
+    assert without_invisible(text) == plain

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -21,6 +22,7 @@ import pytest
 from intermediary import crypto
 from intermediary.errors import ForeignSchema
 from intermediary.integrity import TAMPERED
+from intermediary.sealing import entry_aad, entry_plaintext
 from intermediary.store.postgres import PostgresStore
 from intermediary.vault import DirectoryVault
 from intermediary.verification import check_records
@@ -251,6 +253,103 @@ def test_verify_names_every_altered_case_and_open_names_a_deleted_entry(tmp_path
     assert f"case {jans}: the service refused its record as altered (audited)" in after.stdout
 
 
+def forged(case_public: bytes, case: str, seq: int, author: str, kind: str, text: str) -> bytes:
+    """An entry as an insider seals it: the case's public key is in the database."""
+    aad = entry_aad(case, seq, author, kind)
+    return crypto.seal_entry(
+        crypto.CasePublicKey(case_public), aad, entry_plaintext(datetime.now(UTC), text)
+    )
+
+
+def test_an_entry_forged_with_the_cases_public_key_is_named_not_shown(tmp_path: Path) -> None:
+    """The case's public key is in its row: an insider seals a "withdrawal" of their own
+    over the reporter's message, and adds a "consent" after the last entry. Neither
+    opens as the reporter's words; `open` and `verify` name both."""
+    config, key = make_installation(tmp_path)
+    opened = cli(
+        "run",
+        "console",
+        "--config",
+        str(config),
+        stdin="@saskia !new mode=report disclosure=confidential category=bullying\n"
+        "@saskia The purple stapler incident.\n@saskia It happened twice.\n",
+    )
+    assert opened.returncode == 0, opened.stderr
+    case = CASE_ID.findall(opened.stdout)[0]
+    db = tmp_path / "case.db"
+    with sqlite3.connect(db) as conn:
+        (public,) = conn.execute(
+            "SELECT case_public FROM cases WHERE case_id = ?", (case,)
+        ).fetchone()
+        kind, author, next_seq = conn.execute(
+            "SELECT kind, author, (SELECT max(seq) + 1 FROM entries WHERE case_id = ?) "
+            "FROM entries WHERE case_id = ? AND seq = 2",
+            (case, case),
+        ).fetchone()
+    withdrawal = forged(public, case, 2, author, kind, "I take it all back, share my name.")
+    write(db, "UPDATE entries SET blob = ? WHERE case_id = ? AND seq = 2", withdrawal, case)
+    consent = forged(public, case, next_seq, author, kind, "You may tell them who I am.")
+    write(
+        db,
+        "INSERT INTO entries (case_id, seq, kind, author, blob, created_at, mac) "
+        "SELECT case_id, ?, kind, author, ?, created_at, mac FROM entries "
+        "WHERE case_id = ? AND seq = 1",
+        next_seq,
+        consent,
+        case,
+    )
+
+    shown = cli(
+        "open", case, "--config", str(config), "--key", str(key), "--passphrase-env", "PASS"
+    )
+    assert shown.returncode == 1
+    assert (
+        f"entries 2, {next_seq} of this case file were not written by the service" in shown.stderr
+    )
+    assert "share my name" not in shown.stdout
+    assert "tell them who I am" not in shown.stdout
+    assert "The purple stapler incident." in shown.stdout  # the genuine one is still shown
+    assert "missing" not in shown.stderr
+
+    checked = cli("verify", "--config", str(config))
+    assert checked.returncode == 1
+    for seq in (2, next_seq):
+        assert (
+            f"case {case}: case-file entry {seq} was written or changed outside" in checked.stdout
+        )
+    assert f"case {case}: the service refused its record as altered (audited)" in checked.stdout
+
+
+async def test_an_entry_moved_to_another_case_or_number_is_refused(tmp_path: Path) -> None:
+    """A genuine entry, MAC and all, copied to another place does not verify there."""
+    h = await make_harness(tmp_path / "case.db")
+    case, _ = await awaiting_approval(h)
+    await h.say("jan", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("jan", "Can we talk?")
+    other = await h.case_of("jan")
+    db = tmp_path / "case.db"
+    write(
+        db,
+        "UPDATE entries SET blob = (SELECT blob FROM entries WHERE case_id = ? AND seq = 1), "
+        "mac = (SELECT mac FROM entries WHERE case_id = ? AND seq = 1) "
+        "WHERE case_id = ? AND seq = 1",
+        case,
+        case,
+        other,
+    )
+    write(
+        db,
+        "UPDATE entries SET mac = (SELECT mac FROM entries WHERE case_id = ? AND seq = 1) "
+        "WHERE case_id = ? AND seq = 2",
+        case,
+        case,
+    )
+    assert await h.service.store.entries(other) == []
+    assert 2 not in [e.seq for e in await h.service.store.entries(case)]
+    assert h.service.store.refused_entries == {other: [1], case: [2]}
+    await h.close()
+
+
 # --- the same on PostgreSQL ---------------------------------------------------------------
 
 
@@ -283,6 +382,33 @@ async def test_postgres_rows_edited_on_the_server_are_refused(
         await conn.close()
     assert h.inbox("management") == []
     await refused_in_audit(h, case)
+    await h.close()
+
+
+async def test_a_postgres_entry_forged_on_the_server_is_refused_and_named(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    store = PostgresStore(postgres_url, vault=DirectoryVault(tmp_path / "vault"))
+    await store.open()
+    h = await make_harness(store=store)
+    case, _ = await awaiting_approval(h)
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        public = await conn.fetchval("SELECT case_public FROM cases WHERE case_id = $1", case)
+        row = await conn.fetchrow(
+            "SELECT kind, author FROM entries WHERE case_id = $1 AND seq = 2", case
+        )
+        blob = forged(public, case, 2, row["author"], row["kind"], "I withdraw everything.")
+        changed = await conn.execute(
+            "UPDATE entries SET blob = $1 WHERE case_id = $2 AND seq = 2", blob, case
+        )
+        assert changed == "UPDATE 1"
+    finally:
+        await conn.close()
+    assert 2 not in [e.seq for e in await h.service.store.entries(case)]
+    assert h.service.store.refused_entries == {case: [2]}
+    report = await check_records(store, h.keys, await store.audit_log())
+    assert any("case-file entry 2 was written or changed outside" in p for p in report.problems)
     await h.close()
 
 

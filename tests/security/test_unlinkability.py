@@ -166,6 +166,13 @@ async def test_after_a_purge_the_log_holds_nothing_of_the_case(tmp_path: Path) -
     await h.close()
 
 
+def _moments_in_meta(db: Path) -> set[str]:
+    """Every moment written in the case rows' metadata (ISO times)."""
+    with sqlite3.connect(db) as conn:
+        metas = " ".join(m for (m,) in conn.execute("SELECT meta FROM cases"))
+    return set(re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*", metas))
+
+
 async def test_no_timeline_of_a_reporters_messages_is_stored(tmp_path: Path) -> None:
     """The reporter writes at 09:00, 09:17 and 14:03. The copy shows on which day the
     case had activity, never at what time: not in the audit chain, the case file's rows,
@@ -174,6 +181,8 @@ async def test_no_timeline_of_a_reporters_messages_is_stored(tmp_path: Path) -> 
     await h.say("saskia", "!new mode=report disclosure=confidential category=bullying")
     await h.say("saskia", "First message.")
     case = await h.case_of("saskia")
+    first = _moments_in_meta(tmp_path / "case.db")
+    assert first  # it was opened, and its deadlines run from then
     for minutes, text in ((17, "Second."), (5 * 60 + 3, "Third.")):
         h.clock.advance(minutes=minutes)
         with h.service.handling(f"console:event-{minutes}"):
@@ -195,6 +204,8 @@ async def test_no_timeline_of_a_reporters_messages_is_stored(tmp_path: Path) -> 
     assert all(str(m).endswith("T00:00:00+00:00") for (m,) in moments), moments
     assert "message" not in kinds
     assert "reply" not in kinds
+    # the case row's moments are its state changes: an ordinary message adds none
+    assert _moments_in_meta(db) == first
     assert len(events) == 2
     assert not any("event-" in e for e in events)
     # the counsellor, opening the file with their key, still sees each exact time

@@ -59,6 +59,8 @@ def test_the_service_refuses_an_old_database_until_it_is_upgraded(tmp_path: Path
     db = config.parent / "case.db"
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM cases WHERE mac IS NULL").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM entries WHERE mac IS NULL").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] > 0
         assert conn.execute("SELECT count(*) FROM identity_terms").fetchone() == (0,)
         # jan, saskia, piet: one sealed list each
         assert conn.execute("SELECT count(*) FROM reporters").fetchone() == (3,)

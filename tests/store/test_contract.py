@@ -168,6 +168,23 @@ async def test_a_row_without_a_mac_is_counted(store: Store) -> None:
     assert loaded[0].mac == ""
 
 
+async def test_an_entry_keeps_its_mac_and_one_without_gets_its_own_once(store: Store) -> None:
+    """What ``intermediary upgrade`` relies on: ``entry_macs`` fills a missing MAC and
+    never replaces one the entry already has."""
+    await new_case(
+        store, entries=[replace(entry("VP-AAAA-AAAA", 1), mac="a" * 64), entry("VP-AAAA-AAAA", 2)]
+    )
+    assert [e.mac for e in await store.entries("VP-AAAA-AAAA")] == ["a" * 64, ""]
+    upgrade = UnitOfWork(
+        case=row(), expected_version=1, entry_macs={1: "x" * 64, 2: "b" * 64, 3: "c" * 64}
+    )
+    await store.commit(upgrade, link)
+    assert [(e.seq, e.mac) for e in await store.entries("VP-AAAA-AAAA")] == [
+        (1, "a" * 64),
+        (2, "b" * 64),
+    ]
+
+
 async def test_a_reporter_list_is_written_only_over_the_version_read(store: Store) -> None:
     first = ReporterRow(lookup="L" * 64, blob=b"one case", version=0)
     await store.commit(UnitOfWork(reporters=[first]), link)

@@ -171,6 +171,11 @@ class MemoryStore:
                 for key, item in list(s.outbox.items()):
                     if item.case_id == case_id and item.status == "pending":
                         del s.outbox[key]
+        if unit.case is not None and unit.entry_macs:
+            s.entries[unit.case.case_id] = [
+                replace(e, mac=e.mac or unit.entry_macs.get(e.seq, ""))
+                for e in s.entries.get(unit.case.case_id, [])
+            ]
         for key, blob in unit.outbox_payloads.items():
             queued = s.outbox.get(key)
             if (

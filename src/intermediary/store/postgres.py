@@ -352,12 +352,17 @@ class PostgresStore:
                         )
             if unit.entries:
                 await conn.executemany(
-                    "INSERT INTO entries (case_id, seq, kind, author, blob, created_at) "
-                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO entries (case_id, seq, kind, author, blob, created_at, mac) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     [
-                        (e.case_id, e.seq, e.kind, e.author, e.blob, e.created_at)
+                        (e.case_id, e.seq, e.kind, e.author, e.blob, e.created_at, e.mac or None)
                         for e in unit.entries
                     ],
+                )
+            if unit.case is not None and unit.entry_macs:
+                await conn.executemany(
+                    "UPDATE entries SET mac = $1 WHERE case_id = $2 AND seq = $3 AND mac IS NULL",
+                    [(mac, unit.case.case_id, seq) for seq, mac in unit.entry_macs.items()],
                 )
             if unit.sealed_keys:
                 await conn.executemany(

@@ -56,6 +56,10 @@ class StoredEntry:
     author: str
     blob: bytes
     created_at: datetime
+    #: the service's MAC over the entry's case, number, kind, author and ciphertext
+    #: (intermediary.integrity): the case's public key is in the database, so anyone who
+    #: can write it could seal an entry of their own; "" for entries made before MACs
+    mac: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,6 +194,9 @@ class UnitOfWork:
     outbox: list[OutboxItem] = field(default_factory=list)
     #: new payloads for queued items of ``case`` (``intermediary upgrade`` re-binds them)
     outbox_payloads: dict[str, bytes] = field(default_factory=dict)
+    #: MACs for case-file entries of ``case`` written before entries had one, by
+    #: number (``intermediary upgrade`` gives them theirs)
+    entry_macs: dict[int, str] = field(default_factory=dict)
     audit: list[AuditDraft] = field(default_factory=list)
     #: the platform event that caused this unit ("matrix:$event"); a second unit
     #: with the same key is refused with :class:`DuplicateEvent`

@@ -44,7 +44,7 @@ CASE_COLUMNS = (
     "case_id, org_id, counsellor_id, reporter_index, state, meta, case_public, "
     "receipt_hash, version, updated_at, mac"
 )
-ENTRY_COLUMNS = "seq, kind, author, blob, created_at"
+ENTRY_COLUMNS = "seq, kind, author, blob, created_at, mac"
 OUTBOX_COLUMNS = (
     "key, case_id, org_id, payload, not_before, created_at, attempts, "
     "next_attempt_at, status, last_error, lane, seq"
@@ -90,6 +90,7 @@ def entry(case_id: str, r: Sequence[Any], moment: Moment) -> StoredEntry:
         author=r[2],
         blob=bytes(r[3]),
         created_at=moment(r[4]),
+        mac=r[5] or "",
     )
 
 

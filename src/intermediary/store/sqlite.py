@@ -330,12 +330,25 @@ class SqliteStore:
             # each call is a hop to the database thread: nothing is sent for nothing
             if unit.entries:
                 await db.executemany(
-                    "INSERT INTO entries (case_id, seq, kind, author, blob, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO entries (case_id, seq, kind, author, blob, created_at, mac) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (e.case_id, e.seq, e.kind, e.author, e.blob, _ts(e.created_at))
+                        (
+                            e.case_id,
+                            e.seq,
+                            e.kind,
+                            e.author,
+                            e.blob,
+                            _ts(e.created_at),
+                            e.mac or None,
+                        )
                         for e in unit.entries
                     ],
+                )
+            if case is not None and unit.entry_macs:
+                await db.executemany(
+                    "UPDATE entries SET mac = ? WHERE case_id = ? AND seq = ? AND mac IS NULL",
+                    [(mac, case.case_id, seq) for seq, mac in unit.entry_macs.items()],
                 )
             if unit.sealed_keys:
                 await db.executemany(
