@@ -108,39 +108,55 @@ class Office:
         destroyed = 0
         if self._next_key_check is None or self.clock >= self._next_key_check:
             destroyed = await self.destroy_dead_keys()
-        checkpoints = await self.post_checkpoint(at_once=await self._sensitive_since())
+        checkpoints = await self.post_checkpoint(sensitive=await self._sensitive_since())
         await self.store.compact()
         return SweepResult(reminders, tuple(purged), destroyed, checkpoints)
 
-    async def _sensitive_since(self) -> bool:
-        """Whether a reveal, a disclosure record or an export of a case file was recorded
-        since the last checkpoint this process sent (at start: since any)."""
+    async def _sensitive_since(self) -> int | None:
+        """The newest reveal, disclosure record or export of a case file recorded since
+        the last checkpoint this process sent (at start: since any), by its chain seq."""
         last = self._checkpointed or 0
-        for kind in SENSITIVE:
-            if any(r.seq > last for r in await self.store.audit_entries(kind=kind)):
-                return True
-        return False
+        newest = [
+            r.seq
+            for kind in SENSITIVE
+            for r in await self.store.audit_entries(kind=kind)
+            if r.seq > last
+        ]
+        return max(newest, default=None)
 
-    async def post_checkpoint(self, *, at_once: bool = False) -> int:
+    async def post_checkpoint(self, *, sensitive: int | None = None) -> int:
         """Every ``checkpoint_hours``, if the audit chain grew, send every counsellor a
         signed checkpoint of its head (:mod:`intermediary.checkpoint`): their chat
         history is out of reach of whoever holds the database, so a chain later cut
         short or rewritten no longer matches what they kept. Once per period however
         many instances run (the period is the event key). Returns how many were queued.
 
-        ``at_once``: right after a reveal, a disclosure record or an export of a case
-        file, whatever the period: the acts an insider would most want to take out of
-        the chain are then held by the counsellors before anyone could."""
+        ``sensitive``: the chain seq of a reveal, a disclosure record or an export of a
+        case file made since: a checkpoint goes out at once, whatever the period, so the
+        acts an insider would most want to take out of the chain are held by the
+        counsellors before anyone could. Once per such entry, however often the service
+        restarts (its seq is the event key), and the period's own checkpoint still goes."""
         hours = self.service.config.service.checkpoint_hours
         if not hours:
             return 0
         head = await self.store.audit_head()
-        if head is None or (head.seq == self._checkpointed and not at_once):
+        if head is None:
             return 0
+        if sensitive is not None:
+            posted = await self._post(head, f"after-{sensitive}")
+            if posted:
+                self._checkpointed = head.seq
+                return posted
+        if head.seq == self._checkpointed:
+            return 0
+        posted = await self._post(head, str(int(self.clock.timestamp() // (hours * 3600))))
+        self._checkpointed = head.seq  # sent now, or by another instance this period
+        return posted
+
+    async def _post(self, head: AuditRecord, period: str) -> int:
+        """One checkpoint of ``head`` to every counsellor, once per ``period`` (the
+        event key): 0 if this period's went out already."""
         now = self.clock
-        period = int(now.timestamp() // (hours * 3600))
-        if at_once:
-            period = -head.seq  # one per head: never the same event key as a daily one
         token = make_checkpoint(self.service.keys, head)
         message = Message.of(
             "counsellor.audit_checkpoint", seq=head.seq, day=head.at.date().isoformat(), token=token
@@ -155,9 +171,7 @@ class Office:
         try:
             await self.service.commit(unit)
         except DuplicateEvent:  # this period's checkpoint went out already
-            self._checkpointed = head.seq
             return 0
-        self._checkpointed = head.seq
         return len(unit.outbox)
 
     async def send_reminders(self, active: Sequence[CaseRow] | None = None) -> int:

@@ -29,6 +29,7 @@ from intermediary.errors import ConfigError
 from intermediary.office import Office, SweepResult
 from intermediary.service import Service, utc_now
 from intermediary.store import Store, open_store
+from intermediary.vault import DirectoryVault
 
 __all__ = [
     "DEMO_COUNSELLOR",
@@ -155,6 +156,10 @@ async def start(
         store = store_of(config)
     await store.open()
     try:
+        if isinstance(store.vault, DirectoryVault):
+            # at start, not at the first new case: a vault that cannot be written would
+            # otherwise let the service run and refuse every case it is asked to open
+            store.vault.ready()
         service = Service(
             store=store,
             keys=keys,

@@ -100,7 +100,9 @@ class DirectoryVault:
         self.folder = Path(folder)
         self._cache: dict[str, bytes] = {}
 
-    def _ready(self) -> None:
+    def ready(self) -> None:
+        """Make the folder if it is missing (its parent must exist: a mistyped path is
+        an error, not a new tree), or say why it cannot be used."""
         try:
             self.folder.mkdir(mode=0o700, exist_ok=True)
         except OSError as error:
@@ -115,7 +117,7 @@ class DirectoryVault:
 
     def put(self, case_id: str, key: bytes) -> None:
         _check(case_id, key)
-        self._ready()
+        self.ready()
         path = self._path(case_id)
         try:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")

@@ -22,8 +22,10 @@ import pytest
 from intermediary import crypto
 from intermediary.audit import GENESIS, linker
 from intermediary.checkpoint import check_checkpoint, make_checkpoint, parse_checkpoint
+from intermediary.core import CounsellorActor, CounsellorId, OrgId
 from intermediary.errors import ConfigError, IntegrityError
-from intermediary.runtime import demo_config
+from intermediary.office import Office
+from intermediary.runtime import DEMO_COUNSELLOR, demo_config
 from intermediary.service import Service
 from intermediary.store import AuditDraft, MemoryStore
 from tests.harness import make_harness, run_whole_case
@@ -180,6 +182,27 @@ async def test_the_service_posts_a_signed_checkpoint_to_every_counsellor_daily(
     problem = check_checkpoint(await h.store.audit_log(), checkpoint)
     assert problem is not None
     assert "newest entries were removed" in problem
+    await h.close()
+
+
+async def test_an_export_gets_its_own_checkpoint_once_however_often_the_service_restarts(
+    tmp_path: Path,
+) -> None:
+    """After a case file is opened (an export), a checkpoint goes out at once; a service
+    restarted four times that day does not post it again (the review saw one per start),
+    and the day's own checkpoint still goes out once."""
+    h = await make_harness(tmp_path / "case.db")
+    case = await run_whole_case(h)
+    daan = CounsellorActor(OrgId("demo"), CounsellorId(DEMO_COUNSELLOR))
+    await h.service.record_export(daan, case, "case file opened")
+    assert (await h.office.sweep()).checkpoints == 1  # at once, for the export
+    assert (await h.office.sweep()).checkpoints == 0  # that head is held already
+    for restart in range(4):
+        await h.say("counsellor", f"!note {case} Filed, {restart}.")
+        # the first start after the chain grew sends the day's own, then nothing
+        assert (await Office(h.service).sweep()).checkpoints == (1 if restart == 0 else 0)
+    await h.worker.run_once()
+    assert len([t for t in h.inbox("counsellor") if "Audit checkpoint" in t]) == 2
     await h.close()
 
 

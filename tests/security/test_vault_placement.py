@@ -136,3 +136,29 @@ async def test_a_library_embedder_is_warned_at_start_up_too(
     else:
         assert len(messages) == 1
         assert warned in messages[0]
+
+
+def test_a_vault_whose_folder_cannot_be_made_stops_the_start_not_every_case(
+    tmp_path: Path,
+) -> None:
+    """A mistyped vault path used to let the service run and refuse each new case with
+    "command failed"; now it does not start, and says which folder and why."""
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    config, _ = make_installation(folder)
+    vault = tmp_path / "keys-dsik" / "vault"  # the parent was never made
+    config.write_text(
+        config.read_text().replace(
+            'database = "case.db"', f'database = "case.db"\nvault = "{vault}"'
+        )
+    )
+    started = cli(
+        "run", "console", "--config", str(config),
+        stdin="@saskia !new mode=consult disclosure=anonymous category=bullying\n",
+    )  # fmt: skip
+    assert started.returncode == 1
+    assert f"The key vault folder {vault} cannot be used" in started.stderr
+    assert not vault.parent.exists()
+    vault.parent.mkdir()
+    assert cli("run", "console", "--config", str(config), stdin="").returncode == 0
+    assert vault.is_dir()
