@@ -40,6 +40,7 @@ __all__ = [
     "TamperedRecord",
     "TransientDeliveryError",
     "UnknownCase",
+    "UpgradeRefused",
     "WrongPassphrase",
     "WrongState",
 ]
@@ -221,6 +222,13 @@ class ForeignSchema(IntegrityError):
     """The database holds triggers, views or rules the service did not create."""
 
     default_key = "errors.foreign_schema"
+
+
+class UpgradeRefused(IntegrityError):
+    """``intermediary upgrade`` found an audit chain that does not verify: it does not
+    seal rows (vouch for them) over a history someone changed."""
+
+    default_key = "errors.upgrade_chain_broken"
 
 
 class StrippedRecords(IntegrityError):

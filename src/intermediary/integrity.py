@@ -56,7 +56,7 @@ from intermediary.store import (
     StoredEntry,
     UnitOfWork,
 )
-from intermediary.vault import KeyVault
+from intermediary.vault import CONTACT, KeyVault
 
 __all__ = [
     "AUTHENTICATED",
@@ -184,7 +184,7 @@ class GuardedStore:
         if foreign:
             raise ForeignSchema(objects=", ".join(foreign))
         count = await self.inner.unauthenticated_cases()
-        if count and await self.authenticated_since():
+        if count and await self.authenticated_once():
             # every row had a MAC once: these lost theirs afterwards
             raise StrippedRecords(count=count)
         if count:
@@ -203,13 +203,26 @@ class GuardedStore:
                     return True
         return False
 
+    async def authenticated_once(self) -> bool:
+        """:meth:`authenticated_since`, or other signs that this store was authenticated:
+        a case row whose MAC verifies, or a contact key in the vault (both exist only
+        from schema 5 on). Deleting the chain's record is then not enough to pass rows an
+        insider edited and stripped for rows from before MACs."""
+        if await self.authenticated_since():
+            return True
+        if any(name.endswith(CONTACT) for name in self.vault.case_ids()):
+            return True
+        return any(row.mac and self.guard.authentic(row) for row in await self.inner.all_cases())
+
     # --- case rows, checked -------------------------------------------------------------
 
     async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None:
         found = await self.inner.load_case(case_id)
         if found is None:
             return None
-        if not self.guard.authentic(found[0]):
+        # a genuine row, but another case's: only a store that was tampered with (an
+        # operator of its own for "=") hands it out
+        if found[0].case_id != case_id or not self.guard.authentic(found[0]):
             await self._refused(found[0])
             raise TamperedRecord(case=found[0].case_id)
         return found

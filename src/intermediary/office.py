@@ -49,7 +49,7 @@ from intermediary.errors import (
 from intermediary.report import Activity, CaseStats, statistics_of
 from intermediary.service import Service
 from intermediary.store import AuditDraft, AuditRecord, CaseRow, SealedKey, Store, UnitOfWork
-from intermediary.vault import case_of_key, contact_name, shred_key
+from intermediary.vault import case_of_key, contact_name, list_names, lookup_of_list, shred_key
 
 __all__ = [
     "ACTIVITY",
@@ -87,6 +87,8 @@ class Office:
         self.service = service
         self.store = service.store
         self._orphans: dict[str, datetime] = {}
+        #: keys of reporter lists that are gone, by name: when first seen so
+        self._orphan_lists: dict[str, datetime] = {}
         #: the chain entry the last checkpoint named (this process)
         self._checkpointed: int | None = None
         #: dead vault keys only come from a crash, so they are looked for at start-up,
@@ -104,6 +106,7 @@ class Office:
         active = await self.store.cases_in_states(ACTIVE)
         reminders = await self.send_reminders(active)
         await self.forget_contacts({r.case_id for r in active})
+        await self.forget_lists()
         purged = await self.purge_due()
         destroyed = 0
         if self._next_key_check is None or self.clock >= self._next_key_check:
@@ -307,6 +310,25 @@ class Office:
         await asyncio.to_thread(self.store.vault.destroy, contact_name(case.case_id))
         await asyncio.to_thread(self.store.vault.destroy, case.case_id)
         log.info("case purged", extra={"case": case.case_id})
+
+    async def forget_lists(self) -> int:
+        """Destroy the key of every reporter list that is gone (its reporter has no open
+        case left), once it has been gone for :data:`ORPHAN_GRACE`: a unit of work makes
+        a list's key just before it commits the list. From then on the list in an older
+        copy of the database opens for nobody, not even with the service key."""
+        now = self.clock
+        destroyed = 0
+        for name in await asyncio.to_thread(list_names, self.store.vault):
+            if await self.store.reporter_row(lookup_of_list(name)) is not None:
+                self._orphan_lists.pop(name, None)
+                continue
+            first_seen = self._orphan_lists.setdefault(name, now)
+            if now - first_seen < ORPHAN_GRACE:
+                continue
+            await asyncio.to_thread(self.store.vault.destroy, name)
+            self._orphan_lists.pop(name, None)
+            destroyed += 1
+        return destroyed
 
     async def forget_contacts(self, active: set[str]) -> int:
         """Destroy the contact key of every closed case with nothing left to deliver:

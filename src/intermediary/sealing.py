@@ -50,7 +50,7 @@ from intermediary.core import (
     Transition,
 )
 from intermediary.core.effects import Message
-from intermediary.errors import InvalidInput
+from intermediary.errors import IntegrityError, InvalidInput
 from intermediary.identifying import identity_terms, phrase_terms
 from intermediary.proof import make_proof
 from intermediary.store import (
@@ -65,7 +65,7 @@ from intermediary.store import (
     UnitOfWork,
 )
 from intermediary.text import Locale
-from intermediary.vault import VaultError, contact_key, shred_key
+from intermediary.vault import KeyVault, VaultError, contact_key, list_name, put_new, shred_key
 
 __all__ = [
     "Sealer",
@@ -121,31 +121,45 @@ class _Lists:
 
     read: dict[str, tuple[int, set[str]]] = field(default_factory=dict)
 
-    def rows(self, keys: crypto.ServiceKeys) -> list[ReporterRow]:
+    def rows(self, keys: crypto.ServiceKeys, vault: KeyVault) -> list[ReporterRow]:
         # sorted: two units that touch the same two lists lock them in the same order
         return [
-            ReporterRow(lookup=lookup, blob=seal_list_of(keys, lookup, ids), version=version)
+            ReporterRow(lookup=lookup, blob=seal_list_of(keys, vault, lookup, ids), version=version)
             for lookup, (version, ids) in sorted(self.read.items())
         ]
 
 
-def seal_list_of(keys: crypto.ServiceKeys, lookup: str, ids: set[str]) -> bytes:
-    """A reporter's list of open cases, sealed to their lookup (empty: delete the row)."""
+def seal_list_of(keys: crypto.ServiceKeys, vault: KeyVault, lookup: str, ids: set[str]) -> bytes:
+    """A reporter's list of open cases, sealed to their lookup (empty: delete the row)
+    and under a key of its own in the vault, made with the list and destroyed by the
+    housekeeping once the list is gone: a copy of the database taken while the list
+    existed then tells nobody, not even with the service key, whose cases it listed."""
     if not ids:
         return b""  # the row goes: nothing stays to say this person reported
     listed = json.dumps(sorted(ids)).encode()
     # padded to a multiple of 256 bytes (16 case ids): the length of the row must not
     # say how many cases this person has open (found by review)
     padded = listed + b" " * (-len(listed) % _LIST_PAD)
-    return crypto.op_encrypt(keys, "reporter", lookup.encode(), padded)
+    key = put_new(vault, list_name(lookup), crypto.new_shred_key())
+    return crypto.op_encrypt(keys, "reporter", lookup.encode(), padded, shred=key)
 
 
 _LIST_PAD = 256
 
 
-def open_list(keys: crypto.ServiceKeys, row: ReporterRow) -> set[str]:
-    """The case ids a reporter row lists (:class:`IntegrityError` if it was altered)."""
-    data = crypto.op_decrypt(keys, "reporter", row.lookup.encode(), row.blob)
+def open_list(keys: crypto.ServiceKeys, vault: KeyVault, row: ReporterRow) -> set[str]:
+    """The case ids a reporter row lists (:class:`IntegrityError` if it was altered, or
+    its key is gone). A list written before lists had keys of their own opens with the
+    service key alone, and gets one when it is next written."""
+    aad = row.lookup.encode()
+    key = vault.get(list_name(row.lookup))
+    try:
+        data = crypto.op_decrypt(keys, "reporter", aad, row.blob, shred=key)
+    except IntegrityError:
+        if key is None:
+            raise
+        # an old list beside a key made for it by a unit that did not commit
+        data = crypto.op_decrypt(keys, "reporter", aad, row.blob)
     return {str(case_id) for case_id in json.loads(data)}
 
 
@@ -193,7 +207,7 @@ class Sealer:
     async def open_cases(self, sender: Sender) -> set[str]:
         """The ids of the cases the reporter at ``sender`` has open."""
         row = await self.store.reporter_row(self.lookup(sender.platform, sender.address))
-        return set() if row is None else open_list(self.keys, row)
+        return set() if row is None else open_list(self.keys, self.store.vault, row)
 
     async def routing(self, case_id: str) -> Routing | None:
         """The case's routing, opened (``None`` once the case closed)."""
@@ -208,7 +222,9 @@ class Sealer:
         if lookup not in lists.read:
             row = await self.store.reporter_row(lookup)
             lists.read[lookup] = (
-                (0, set()) if row is None else (row.version, open_list(self.keys, row))
+                (0, set())
+                if row is None
+                else (row.version, open_list(self.keys, self.store.vault, row))
             )
         return lists.read[lookup][1]
 
@@ -354,7 +370,7 @@ class Sealer:
                 current.model_dump_json().encode(),
                 shred=_required(contact, case.case_id),
             )
-        unit.reporters = lists.rows(self.keys)
+        unit.reporters = lists.rows(self.keys, self.store.vault)
         # a message queued by this unit still reaches the reporter it was written to,
         # even when the unit forgets the routing (the closing notice)
         reach = current or stored

@@ -30,10 +30,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from intermediary import crypto
-from intermediary.audit import linker
+from intermediary.audit import linker, verify_chain
 from intermediary.codec import Envelope, Routing
 from intermediary.core import State
-from intermediary.errors import IntegrityError, StrippedRecords
+from intermediary.errors import IntegrityError, StrippedRecords, UpgradeRefused
 from intermediary.integrity import GuardedStore, RowGuard
 from intermediary.sealing import open_list, outbox_aad, seal_list_of
 from intermediary.store import AuditDraft, CaseRow, ReporterRow, Store, UnitOfWork
@@ -59,7 +59,12 @@ async def upgrade_store(
     now = now or datetime.now(UTC)
     link = linker(keys)
     guarded = GuardedStore(store, RowGuard(keys), link)
-    if await store.unauthenticated_cases() and await guarded.authenticated_since():
+    # sealing vouches for rows: never over a chain someone changed (its record that the
+    # store was authenticated deleted, say), nor for rows stripped of their MACs
+    chain = verify_chain(await store.audit_log(), keys.verify_key)
+    if chain.problems:
+        raise UpgradeRefused(problem=chain.problems[0], count=len(chain.problems))
+    if await store.unauthenticated_cases() and await guarded.authenticated_once():
         raise StrippedRecords(count=await store.unauthenticated_cases())
     done = opened = queued = 0
     missing: list[str] = []
@@ -124,11 +129,11 @@ async def _rekeyed(
         lookup = crypto.reporter_lookup(keys, f"{routing.platform}\n{routing.address}")
         tag = crypto.reporter_tag(keys, lookup, row.case_id, contact)
         found = await store.reporter_row(lookup)
-        ids = set() if found is None else open_list(keys, found)
+        ids = set() if found is None else open_list(keys, store.vault, found)
         unit.reporters = [
             ReporterRow(
                 lookup=lookup,
-                blob=seal_list_of(keys, lookup, ids | {row.case_id}),
+                blob=seal_list_of(keys, store.vault, lookup, ids | {row.case_id}),
                 version=0 if found is None else found.version,
             )
         ]

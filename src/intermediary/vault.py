@@ -32,6 +32,7 @@ from intermediary.errors import KeyFileError
 
 __all__ = [
     "CONTACT",
+    "LIST",
     "DirectoryVault",
     "KeyVault",
     "MemoryVault",
@@ -39,13 +40,19 @@ __all__ = [
     "case_of_key",
     "contact_key",
     "contact_name",
+    "list_name",
+    "list_names",
+    "lookup_of_list",
+    "put_new",
     "shred_key",
     "sibling_vault",
 ]
 
-_NAME = re.compile(r"^VP-[0-9A-Z]{4}-[0-9A-Z]{4}(~contact)?$")
+_NAME = re.compile(r"^(VP-[0-9A-Z]{4}-[0-9A-Z]{4}(~contact)?|~list-[0-9a-f]{64})$")
 #: the suffix of a case's contact key's name
 CONTACT = "~contact"
+#: the prefix of the name of a reporter list's key (followed by the list's lookup)
+LIST = "~list-"
 _KEY = 32
 
 
@@ -87,7 +94,14 @@ class MemoryVault:
         self._keys.pop(case_id, None)
 
     def case_ids(self) -> list[str]:
-        return sorted(self._keys)
+        return sorted(name for name in self._keys if not name.startswith(LIST))
+
+    def put_new(self, name: str, key: bytes) -> bytes:
+        _check(name, key)
+        return self._keys.setdefault(name, bytes(key))
+
+    def list_names(self) -> list[str]:
+        return sorted(name for name in self._keys if name.startswith(LIST))
 
 
 class DirectoryVault:
@@ -136,6 +150,42 @@ class DirectoryVault:
                 "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
             ) from None
         self._cache[case_id] = bytes(key)
+
+    def put_new(self, name: str, key: bytes) -> bytes:
+        """Keep ``key`` under ``name`` unless a key is there already; the key kept.
+        (Two instances making a reporter's list at once must seal it under one key.)"""
+        _check(name, key)
+        self.ready()
+        path = self._path(name)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            try:
+                os.fchmod(fd, 0o600)
+                os.write(fd, key)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, path)  # never over an existing file
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+            _sync_folder(self.folder)
+        except OSError as error:
+            raise VaultError(
+                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+            ) from None
+        self._cache.pop(name, None)
+        kept = self.get(name)
+        if kept is None:  # destroyed in between: very unlikely, and safe to refuse
+            raise VaultError("errors.vault_key_missing", case=name, folder=str(self.folder))
+        return kept
+
+    def list_names(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob(f"{LIST}*.key"))
 
     def get(self, case_id: str) -> bytes | None:
         path = self._path(case_id)
@@ -200,6 +250,37 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def list_name(lookup: str) -> str:
+    """The vault name of the key a reporter's list of open cases is sealed under."""
+    return LIST + lookup
+
+
+def lookup_of_list(name: str) -> str:
+    return name.removeprefix(LIST)
+
+
+def put_new(vault: KeyVault, name: str, key: bytes) -> bytes:
+    """The key under ``name``: ``key`` if there was none (a vault of one's own without
+    ``put_new`` gets a get-then-put, fine for one instance)."""
+    method = getattr(vault, "put_new", None)
+    if callable(method):
+        kept = method(name, key)
+        assert isinstance(kept, bytes)
+        return kept
+    existing = vault.get(name)
+    if existing is not None:
+        return existing
+    vault.put(name, key)
+    return key
+
+
+def list_names(vault: KeyVault) -> list[str]:
+    """The names of the reporter-list keys ``vault`` holds (none, for a vault of one's
+    own that cannot list them: its lists' keys are then not cleaned up)."""
+    method = getattr(vault, "list_names", None)
+    return list(method()) if callable(method) else []
 
 
 def contact_name(case_id: str) -> str:

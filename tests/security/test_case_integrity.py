@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 
 from intermediary import crypto
-from intermediary.errors import ForeignSchema
+from intermediary.errors import ForeignSchema, TamperedRecord
 from intermediary.integrity import TAMPERED
 from intermediary.sealing import entry_aad, entry_plaintext
 from intermediary.store.postgres import PostgresStore
@@ -576,4 +576,68 @@ async def test_a_postgres_trigger_rule_or_policy_keeps_the_service_from_starting
         await conn.execute("DROP TRIGGER IF EXISTS keep_quiet ON audit")
         await conn.execute("DROP FUNCTION IF EXISTS keep_quiet()")
         await conn.close()
+    await h.close()
+
+
+@pytest.mark.parametrize("move", ["a schema named after the role", "the database's search path"])
+async def test_a_trigger_is_not_hidden_by_moving_the_search_path(
+    tmp_path: Path, postgres_url: str, move: str
+) -> None:
+    """The check used to look in whatever schema came first on the search path: a schema
+    named after the service's role (which needs only CREATE on the database), or a
+    search path set on the database, hid a trigger copying every reporter list away.
+    The service now sets its own search path, and the check looks where its tables are."""
+    store = PostgresStore(postgres_url, vault=DirectoryVault(tmp_path / "vault"))
+    await store.open()
+    h = await make_harness(store=store)
+    await h.say("saskia", "!new mode=report disclosure=anonymous category=bullying")
+    await h.close()
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        await conn.execute("CREATE TABLE public.kept_lists (lookup text, blob bytea)")
+        await conn.execute(
+            "CREATE FUNCTION public.keep_lists() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO public.kept_lists VALUES (NEW.lookup, NEW.blob); "
+            "RETURN NEW; END $$"
+        )
+        await conn.execute(
+            "CREATE TRIGGER keep_lists AFTER INSERT OR UPDATE ON public.reporters "
+            "FOR EACH ROW EXECUTE FUNCTION public.keep_lists()"
+        )
+        if move == "a schema named after the role":
+            role = await conn.fetchval("SELECT current_user")
+            await conn.execute(f'CREATE SCHEMA "{role}"')
+        else:
+            database = await conn.fetchval("SELECT current_database()")
+            await conn.execute("CREATE SCHEMA shadow")
+            await conn.execute(f'ALTER DATABASE "{database}" SET search_path = shadow, public')
+    finally:
+        await conn.close()
+    again = PostgresStore(postgres_url, vault=DirectoryVault(tmp_path / "vault"))
+    await again.open()
+    restarted = await make_harness(store=again, keys=h.keys, counsellor_key=h.counsellor_key)
+    with pytest.raises(ForeignSchema) as refused:
+        await restarted.service.store.require_authenticated()
+    assert "trigger keep_lists" in str(refused.value)
+    assert "function keep_lists" in str(refused.value)
+    await restarted.close()
+
+
+async def test_a_genuine_row_of_another_case_is_refused() -> None:
+    """A store that answers for one case with another's row (an operator of its own for
+    "=" in a schema on the search path did): the row's MAC is genuine, its case is not."""
+    h = await make_harness()
+    first, _ = await awaiting_approval(h)
+    await h.say("jan", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("jan", "Can we talk?")
+    other = await h.case_of("jan")
+    inner = h.service.store.inner
+    real = inner.load_case
+
+    async def wrong(case_id: str) -> object:
+        return await real(other if case_id == first else case_id)
+
+    inner.load_case = wrong  # type: ignore[method-assign]
+    with pytest.raises(TamperedRecord):
+        await h.service.store.load_case(first)
     await h.close()

@@ -15,15 +15,18 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from intermediary import crypto
 from intermediary.codec import Envelope, Routing, Sender
 from intermediary.errors import IntegrityError
-from intermediary.sealing import outbox_aad
-from intermediary.store import OutboxItem
-from intermediary.vault import contact_name
+from intermediary.sealing import open_list, outbox_aad
+from intermediary.store import OutboxItem, ReporterRow
+from intermediary.vault import MemoryVault, contact_name, list_name
 from tests.harness import make_harness
 
 COUNSELLOR = Sender(platform="console", address="counsellor")
+SASKIA = Sender(platform="console", address="saskia")
 
 
 def reporter_items(db: Path) -> list[OutboxItem]:
@@ -126,11 +129,68 @@ def test_a_reporters_list_does_not_tell_by_its_length_how_many_cases_they_have()
     from intermediary.store import ReporterRow
 
     keys = crypto.ServiceKeys.generate()
-    one = seal_list_of(keys, "L", {"VP-AAAA-AAAA"})
-    three = seal_list_of(keys, "L", {"VP-AAAA-AAAA", "VP-BBBB-BBBB", "VP-CCCC-CCCC"})
+    vault = MemoryVault()
+    lookup = crypto.reporter_lookup(keys, "console\nsaskia")
+    one = seal_list_of(keys, vault, lookup, {"VP-AAAA-AAAA"})
+    three = seal_list_of(keys, vault, lookup, {"VP-AAAA-AAAA", "VP-BBBB-BBBB", "VP-CCCC-CCCC"})
     assert len(one) == len(three)
-    assert open_list(keys, ReporterRow(lookup="L", blob=three, version=1)) == {
+    assert open_list(keys, vault, ReporterRow(lookup=lookup, blob=three, version=1)) == {
         "VP-AAAA-AAAA",
         "VP-BBBB-BBBB",
         "VP-CCCC-CCCC",
     }
+
+
+async def test_a_reporters_list_in_an_older_copy_opens_for_nobody_once_it_is_gone(
+    tmp_path: Path,
+) -> None:
+    """A backup taken while Saskia's case was open, and the service key: her list
+    named the case (found by review, trying every employee's address). The list is
+    sealed under a key of its own in the vault, destroyed once the list is gone."""
+    h = await make_harness(tmp_path / "case.db")
+    await h.say("saskia", "!new mode=report disclosure=anonymous category=bullying")
+    await h.say("saskia", "A report.")
+    case = await h.case_of("saskia")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in tmp_path.glob("case.db*"):
+        if path.is_file():
+            shutil.copy(path, copy / path.name)
+    lookup = crypto.reporter_lookup(h.keys, "console\nsaskia")
+
+    def listed() -> set[str]:
+        with sqlite3.connect(copy / "case.db") as conn:
+            blob, version = conn.execute(
+                "SELECT blob, version FROM reporters WHERE lookup = ?", (lookup,)
+            ).fetchone()
+        row = ReporterRow(lookup=lookup, blob=bytes(blob), version=version)
+        return open_list(h.keys, h.store.vault, row)
+
+    assert listed() == {case}  # while the list exists, the service reads it
+    await h.say("saskia", "!withdraw")
+    await h.worker.run_once()
+    await h.office.sweep()  # the list is gone: its key waits out the grace period
+    assert listed() == {case}
+    h.clock.advance(minutes=11)
+    await h.office.sweep()
+    assert h.store.vault.get(list_name(lookup)) is None
+    with pytest.raises(IntegrityError):
+        listed()
+    await h.close()
+
+
+async def test_a_list_key_is_kept_while_its_reporter_has_a_case_open(tmp_path: Path) -> None:
+    h = await make_harness(tmp_path / "case.db")
+    for text in ("First.", "Second."):
+        await h.say("saskia", "!new mode=consult disclosure=anonymous category=bullying")
+        await h.say("saskia", text)
+    lookup = crypto.reporter_lookup(h.keys, "console\nsaskia")
+    key = h.store.vault.get(list_name(lookup))
+    assert key is not None
+    first = min(await h.service.sealer.open_cases(SASKIA))
+    await h.say("counsellor", f"!close {first} resolved bullying")
+    h.clock.advance(days=1)
+    await h.office.sweep()
+    assert h.store.vault.get(list_name(lookup)) == key
+    assert len(await h.service.sealer.open_cases(SASKIA)) == 1
+    await h.close()

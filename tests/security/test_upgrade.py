@@ -166,3 +166,38 @@ def test_a_record_stripped_of_its_mac_is_not_sealed_again(tmp_path: Path) -> Non
     assert "carry no MAC" in upgraded.stderr
     with sqlite3.connect(tmp_path / "case.db") as conn:
         assert conn.execute("SELECT count(*) FROM cases WHERE mac IS NULL").fetchone() == (1,)
+
+
+def test_deleting_the_chains_record_does_not_make_an_edit_pass_for_an_old_row(
+    tmp_path: Path,
+) -> None:
+    """The insider also deletes the chain's record that every row had a MAC (and the
+    routing, which the upgrade would fail to open): the service then took the rows for
+    ones from before MACs, and `upgrade` sealed the edit. Now the start names the
+    stripped row (the case's contact key in the vault shows schema 5), and `upgrade`
+    refuses over a chain that does not verify."""
+    config, _ = make_installation(tmp_path)
+    opened = cli(
+        "run",
+        "console",
+        "--config",
+        str(config),
+        stdin="@anna !new mode=report disclosure=anonymous category=bullying\n@anna Hello.\n",
+    )
+    assert opened.returncode == 0, opened.stderr
+    db = tmp_path / "case.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE cases SET mac = NULL, meta = replace(meta, '\"anonymous\"', '\"open\"')"
+        )
+        conn.execute("DELETE FROM audit WHERE kind IN ('store_authenticated', 'store_upgraded')")
+        conn.execute("DELETE FROM routing")
+    refused = cli("run", "console", "--config", str(config), stdin="@anna !status\n")
+    assert refused.returncode == 1
+    assert "carry no MAC, although" in refused.stderr
+    upgraded = cli("upgrade", "--config", str(config))
+    assert upgraded.returncode == 1
+    assert "The audit chain does not verify" in upgraded.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM cases WHERE mac IS NULL").fetchone() == (1,)
+    assert cli("run", "console", "--config", str(config), stdin="").returncode == 1

@@ -75,6 +75,11 @@ MIGRATION_LOCK = 0x1A7E_0001
 AUDIT_LOCK = 0x1A7E_0002
 CLAIM_LOCK = 0x1A7E_0003
 
+#: the schema the service's tables live in, and the only one on its search path: where
+#: pg_catalog is not named, PostgreSQL searches it first, so nothing stands in for a
+#: built-in, and new tables go to this schema
+SCHEMA = "public"
+SEARCH_PATH = SCHEMA
 #: every table of the schema, parents before children (the order to copy them in)
 TABLES = (
     "cases",
@@ -190,7 +195,11 @@ class PostgresStore:
                 min_size=self.min_connections,
                 max_size=self.max_connections,
                 timeout=self.connect_timeout,
-                server_settings={"application_name": "intermediary"},
+                # the search path is the service's, whatever the database or the role
+                # says: a schema earlier in the path (one named after the role, one set
+                # with ALTER DATABASE) would hide a trigger on the real tables from the
+                # check below, and an operator there could change what a query matches
+                server_settings={"application_name": "intermediary", "search_path": SEARCH_PATH},
             )
             async with self._pool.acquire() as conn:
                 await self._migrate(conn)
@@ -309,15 +318,25 @@ class PostgresStore:
         rows = await self._fetch(
             "SELECT 'trigger ' || t.tgname FROM pg_trigger t "
             "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE NOT t.tgisinternal AND n.nspname = current_schema() "
-            "UNION ALL SELECT 'rule ' || rulename FROM pg_rules "
-            "WHERE schemaname = current_schema() "
+            "WHERE NOT t.tgisinternal AND n.nspname = $1 "
+            "UNION ALL SELECT 'rule ' || rulename FROM pg_rules WHERE schemaname = $1 "
             "UNION ALL SELECT 'view ' || table_name FROM information_schema.views "
-            "WHERE table_schema = current_schema() "
+            "WHERE table_schema = $1 "
             "UNION ALL SELECT 'policy ' || p.polname FROM pg_policy p "
             "JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() "
-            "UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger"
+            "WHERE n.nspname = $1 "
+            # functions and operators an extension brought are the DBA's, not a trap
+            "UNION ALL SELECT 'function ' || p.proname FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') "
+            "UNION ALL SELECT 'operator ' || o.oprname FROM pg_operator o "
+            "JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname = $1 "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = o.oid AND d.deptype = 'e') "
+            "UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger "
+            "UNION ALL SELECT 'search path ' || current_setting('search_path') "
+            "WHERE current_setting('search_path') <> $2",
+            SCHEMA,
+            SEARCH_PATH,
         )
         return sorted(str(r[0]) for r in rows)
 
