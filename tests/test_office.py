@@ -297,6 +297,7 @@ async def test_the_annual_report_counts_live_and_purged_cases_and_shows_no_conte
         activities=await h.office.activities("demo"),
         trends="",
         generated_at=h.clock.now,
+        size_band="50-249",
     )
     rows = {row.key: row for table in report.tables for row in table.rows}
     assert rows["contacts.total"].value == 12

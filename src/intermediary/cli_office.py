@@ -8,7 +8,6 @@ key needs the counsellor's key file or the recovery shares.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,12 +36,16 @@ from intermediary.core import PlaceHold, ReleaseHold
 from intermediary.errors import ConfigError, IntegrityError, InvalidInput, OperatorError
 from intermediary.excerpt import case_excerpt, render_excerpt
 from intermediary.handover import hand_over_cases, recover_cases, recovery_key
-from intermediary.intervision import identity_names, summary
-from intermediary.office import ACTIVITY, activities_of, statistics_of_store
+from intermediary.identifying import matching_words
+from intermediary.intervision import Summary, identity_names, summarise
+from intermediary.office import ACTIVITY, activities_of
 from intermediary.proof import check_proof
 from intermediary.recovery import parse_share, split_secret
-from intermediary.report import Activity, build_report, write_report
+from intermediary.report import Activity, write_report
+from intermediary.report.publish import Prepared, prepare, record
+from intermediary.report.trends import identifying_words
 from intermediary.runtime import store_of
+from intermediary.text import render
 
 __all__: list[str] = []
 
@@ -119,65 +122,100 @@ def _year(value: str) -> int:
     "--final",
     is_flag=True,
     help="Declare this year's report final (audited): closed cases of the year may "
-    "then be purged under the default retention.",
+    "then be purged under the default retention. Only once the year is over.",
+)
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Put the trends text in without asking (refused if it holds identifying words).",
 )
 @_friendly
 def report(
-    org_id: str, year_text: str, config_path: Path, trends: Path | None, out: Path, final: bool
+    org_id: str,
+    year_text: str,
+    config_path: Path,
+    trends: Path | None,
+    out: Path,
+    final: bool,
+    yes: bool,
 ) -> None:
     """Write the anonymised annual report of ORG for YEAR (HTML and CSV).
 
-    Computed from statistics only: no counsellor key is needed or used.
+    Computed from statistics only: no counsellor key is needed or used. Each run
+    is recorded (signed, with the service key) so that later reports of the year
+    cannot be set against it; while the year is not over, the report is a draft.
     """
     config = _config(config_path)
     org = _org(config, org_id)
     year = _year(year_text)
     trends_text = _read_text(trends) if trends is not None else ""
 
-    async def go() -> tuple[Path, Path]:
-        now = datetime.now(UTC)
+    def say(key: str, **params: object) -> str:
+        return render(f"report.run.{key}", org.locale, **params)
+
+    async def count() -> Prepared:
         store = store_of(config)
         await store.open()
         try:
-            stats = await statistics_of_store(store, org.id, now)
             # only what the service signed counts (a row written in by hand does not)
             verify_key = _verify_key(config)
             signed = [
                 r for r in await store.audit_entries(kind=ACTIVITY) if authentic(r, verify_key)
             ]
-            activities = activities_of(signed, org.id)
+            return await prepare(
+                store,
+                verify_key,
+                org,
+                year,
+                now=datetime.now(UTC),
+                activities=activities_of(signed, org.id),
+                trends=trends_text,
+                final=final,
+            )
         finally:
             await store.close()
-        built = build_report(
-            org_id=org.id,
-            org_name=org.name,
-            locale=org.locale,
-            min_cell_size=org.min_cell_size,
-            year=year,
-            stats=stats,
-            activities=activities,
-            trends=trends_text,
-            generated_at=now,
-        )
-        paths = write_report(built, out)
-        if final:
-            await _declare_final(config, org.id, year, paths[0])
-        return paths
 
-    html, csv = _run(go())
-    click.echo(f"Annual report written: {html} and {csv}.")
-    if final:
-        click.echo(f"The {year} report of {org.id} is now final (recorded in the audit chain).")
+    prepared = _run(count())
+    if trends is not None and prepared.report.trends:
+        # the counsellors' names (management destinations are teams: "The board")
+        found = identifying_words(trends_text, [c.name for c in org.counsellors])
+        if found and yes:
+            raise InvalidInput(
+                "errors.report_trends_identifying", words=", ".join(found), file=str(trends)
+            )
+        if not yes:
+            click.echo(say("trends_title"))
+            click.echo("\n\n".join(prepared.report.trends))
+            click.echo(
+                say("trends_found", words=", ".join(found)) if found else say("trends_clean")
+            )
+            if not click.confirm(say("trends_confirm"), default=False):
+                click.echo(say("trends_refused"))
+                return
 
+    async def keep() -> None:
+        if prepared.publication is None:
+            return
+        runtime = await _local_runtime(config, _service_keys(config))
+        try:
+            await record(runtime.office, prepared)
+        finally:
+            await runtime.close()
 
-async def _declare_final(config: ServiceConfig, org_id: str, year: int, html: Path) -> None:
-    runtime = await _local_runtime(config, _service_keys(config))
-    try:
-        digest = hashlib.sha256(html.read_bytes()).hexdigest()
-        if not await runtime.office.declare_final(org_id, year, digest):
-            raise InvalidInput("errors.report_final_already", organisation=org_id, year=year)
-    finally:
-        await runtime.close()
+    _run(keep())
+    html, csv = write_report(prepared.report, out)
+    click.echo(say("written", html=html, csv=csv))
+    day = prepared.recorded_on.isoformat() if prepared.recorded_on else ""
+    if prepared.kind == "draft":
+        click.echo(say("draft", year=year, next=year + 1))
+    elif prepared.kind == "reproduced":
+        click.echo(say("reproduced", year=year, date=day))
+    elif prepared.kind == "same":
+        click.echo(say("same", year=year, date=day))
+    if prepared.final:
+        click.echo(say("final", year=year, organisation=org.id))
+    elif prepared.publication is not None:
+        click.echo(say("recorded", year=year))
 
 
 @main.group()
@@ -564,7 +602,7 @@ def intervision(
     if out.exists():
         raise ConfigError(detail=f"{out} exists already; choose another file")
 
-    async def go() -> str:
+    async def go() -> tuple[Summary, Any]:
         runtime, key, actor = await _counsellor_session(
             config_path, key_path, passphrase_env, _case(case)
         )
@@ -576,24 +614,51 @@ def intervision(
             people = (*names, *(identity_names(identity) if identity else ()))
             people += tuple(c.name for c in org.counsellors)
             people += tuple(d.name for d in org.management)
-            text = summary(
+            # the case's flagged words (what the reporter said about themselves, the
+            # counsellor's !flag words) are kept only as keyed hashes, while it is open
+            terms = await runtime.service.identifying_terms(_case(case))
+            keys = runtime.service.keys
+            made = summarise(
                 loaded,
                 entries,
                 names=people,
                 organisations=(org.name, org.id),
                 departments=departments,
+                known=lambda text: matching_words(keys, text, terms),
                 locale=org.locale,
             )
             await runtime.service.record_export(actor, _case(case), "intervision summary")
-            return text
+            return made, org.locale
         finally:
             await runtime.close()
 
-    text = _run(go())
-    click.echo(text)
-    if not yes and not click.confirm(f"Write this summary to {out}?"):
-        click.echo("Nothing was written.")
-        return
+    made, locale = _run(go())
+    click.echo(made.text)
+    if not yes:
+        # the removed words are the identifying details: shown here, never written
+        click.echo(_removed(made, locale))
+        if not click.confirm(render("intervision.confirm", locale, path=out)):
+            click.echo(render("intervision.not_written", locale))
+            return
     out.touch(mode=0o600)
-    out.write_text(text, "utf-8")
-    click.echo(f"Written to {out}.")
+    out.write_text(made.text, "utf-8")
+    click.echo(render("intervision.written", locale, path=out))
+
+
+def _removed(made: Summary, locale: Any) -> str:
+    """What was removed, by placeholder, each once with how often, for the counsellor
+    to check before the summary is written."""
+    if not made.removed:
+        return render("intervision.removed_none", locale)
+    shown: dict[str, dict[str, int]] = {}
+    for removal in made.removed:
+        words = shown.setdefault(removal.placeholder(locale), {})
+        text = " ".join(removal.text.split())
+        words[text] = words.get(text, 0) + 1
+    lines = [render("intervision.removed", locale, count=len(made.removed))]
+    for placeholder, words in shown.items():
+        listed = ", ".join(w if n == 1 else f"{w} ({n}×)" for w, n in words.items())
+        lines.append(
+            render("intervision.removed_line", locale, placeholder=placeholder, words=listed)
+        )
+    return "\n".join(lines)

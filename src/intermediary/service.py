@@ -481,10 +481,10 @@ class Service:
                 if loaded is None:
                     raise UnknownCase(case=_as_typed(case_id))
                 if kind is Draft:
-                    terms = await self._identifying_terms(loaded.case.case_id)
+                    terms = await self.identifying_terms(loaded.case.case_id)
                     fields["identifying"] = matching_words(self.keys, fields.get("text", ""), terms)
                 if kind is Approve and (item := loaded.case.pending_item(fields["number"])):
-                    terms = await self._identifying_terms(loaded.case.case_id)  # G1 again, now
+                    terms = await self.identifying_terms(loaded.case.case_id)  # G1 again, now
                     fields["identifying"] = matching_words(self.keys, item.text, terms)
                 command = kind(actor=actor_for(loaded.case), case_id=loaded.case.case_id, **fields)
                 refused: ApprovalIdentifies | None = None
@@ -615,8 +615,9 @@ class Service:
                 rows.append(found[0])
         return rows
 
-    async def _identifying_terms(self, case_id: str) -> frozenset[str]:
-        """The keyed hashes of the words that would identify the case's reporter."""
+    async def identifying_terms(self, case_id: str) -> frozenset[str]:
+        """The keyed hashes of the words that would identify the case's reporter (empty
+        once the case is closed): what a draft, or an intervision summary, is held to."""
         return await self._sealer.terms(case_id)
 
     def _limit(self, sender: Sender) -> None:

@@ -23,6 +23,7 @@ def build(cases: list[CaseStats], **changes: Any) -> AnnualReport:
         "activities": (),
         "trends": "",
         "generated_at": GENERATED,
+        "size_band": "50-249",
     }
     fields.update(changes)
     return build_report(**fields)
@@ -148,6 +149,8 @@ def test_hand_counted_example_with_a_minimum_of_five() -> None:
     expected = {k: ("< 5" if 0 < int(v) < 5 else v) for k, v in COUNTED.items()}
     # consult "< 5" next to a shown 6 and a shown 10 would give it away: 6 is hidden too
     expected["contacts.report"] = "hidden"
+    # a zero beside "< 5"s in the same sum is hidden like them
+    expected["compliance.ack_pending"] = "< 5"
     assert shown(report) == expected
     assert derivable_cells(report) == []
 
@@ -244,3 +247,47 @@ def test_trends_become_paragraphs() -> None:
 def test_a_minimum_below_one_is_a_bug() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         build(TEN, min_cell_size=0)
+
+
+# --- size bands and the examples ------------------------------------------------
+
+
+def test_two_cases_no_longer_say_that_everyone_made_a_report() -> None:
+    two = [report_case(), report_case()]
+    for band in ("50-249", "10-49"):
+        got = shown(build(two, size_band=band))
+        assert (got["contacts.consult"], got["contacts.report"]) == ("< 5", "< 5"), band
+    tiny = build(two, size_band="<10")
+    assert tiny.notice is not None
+    assert "came to the confidential counsellor" in tiny.notice
+    assert all(t.rows == () for t in tiny.tables)
+    assert [r.key for r in tiny.activities.rows] == [
+        "activities.intervision",
+        "activities.training",
+    ]
+
+
+def test_one_formal_complaint_among_zeros_is_not_shown_as_the_only_outcome() -> None:
+    five = [stats(closed_year=2025, outcome="formal_complaint")] + [stats() for _ in range(4)]
+    got = shown(build(five))
+    outcomes = {k: v for k, v in got.items() if k.startswith("outcomes.")}
+    assert outcomes["outcomes.formal_complaint"] == "< 5"
+    assert set(outcomes.values()) == {"< 5"}  # the zeros beside it read the same
+
+
+def test_the_size_band_decides_the_tables() -> None:
+    medium = build(TEN, size_band="10-49")
+    assert [t.key for t in medium.tables if t.withheld is None] == ["contacts"]
+    assert "10 to 49 people" in (medium.tables[1].withheld or "")
+    unset = build(TEN, size_band=None)
+    assert [t.key for t in unset.tables if t.withheld is None] == ["contacts"]
+    assert "not configured" in (unset.tables[1].withheld or "")
+    assert all(t.withheld is None for t in build(TEN, size_band="250+").tables)
+
+
+def test_configured_categories_are_rows_without_cases() -> None:
+    report = build(TEN, categories=("bullying", "sexual_harassment"), min_cell_size=1)
+    assert report.row("categories.sexual_harassment").shown == "0"  # type: ignore[union-attr]
+    # among small numbers the zero is hidden like them
+    hidden = build(TEN, categories=("bullying", "sexual_harassment"))
+    assert hidden.row("categories.sexual_harassment").shown == "< 5"  # type: ignore[union-attr]

@@ -1,4 +1,4 @@
-"""The CSV file: three columns in the organisation's language, marks as in the HTML."""
+"""The CSV file: four columns in the organisation's language, marks as in the HTML."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ def rows(text: str) -> list[list[str]]:
 def test_header_and_columns_in_the_organisations_language() -> None:
     english = rows(render_csv(build(TEN)))
     dutch = rows(render_csv(build(TEN, locale="nl")))
-    assert english[0] == ["table", "row", "value"]
-    assert dutch[0] == ["tabel", "rij", "waarde"]
-    assert all(len(line) == 3 for line in english + dutch)
-    assert ["Contacten", "Geopende zaken", "10"] in dutch
-    assert ["Over dit verslag", "Kleinste aantal dat wordt getoond", "5"] in dutch
+    assert english[0] == ["table", "row", "value", "status"]
+    assert dutch[0] == ["tabel", "rij", "waarde", "status"]
+    assert all(len(line) == 4 for line in english + dutch)
+    assert ["Contacten", "Geopende zaken", "10", "compleet, niet definitief"] in dutch
+    assert dutch[3][:3] == ["Over dit verslag", "Kleinste aantal dat wordt getoond", "5"]
+    draft = rows(render_csv(build(TEN, status="draft")))
+    assert {line[3] for line in draft[1:]} == {"DRAFT"}
 
 
 def test_hidden_numbers_read_as_in_the_html() -> None:
@@ -36,7 +38,7 @@ def test_hidden_numbers_read_as_in_the_html() -> None:
 
 def test_every_shown_value_of_the_report_is_in_the_csv() -> None:
     report = build(TEN)
-    lines = {tuple(line) for line in rows(render_csv(report))}
+    lines = {tuple(line[:3]) for line in rows(render_csv(report))}
     for table in (*report.tables, report.activities):
         for row in table.rows:
             assert (table.title, row.label, row.shown) in lines

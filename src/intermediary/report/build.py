@@ -15,13 +15,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from intermediary.errors import InvalidInput
-from intermediary.report.model import AnnualReport, Hidden, Row, Table
+from intermediary.report.band import SizeBand, activities_shown, contact_only, left_out
+from intermediary.report.knowledge import Sheet
+from intermediary.report.model import AnnualReport, Hidden, Row, Status, Table
 from intermediary.report.stats import ACTIVITY_KINDS, Activity, CaseStats
-from intermediary.report.suppress import protect, relations_among, table_of
+from intermediary.report.suppress import protect, relations_among, sheet_of, table_of
 from intermediary.report.tables import BREAKDOWNS, Layout, activity_sums, case_tables
 from intermediary.text import Locale, render
 
-__all__ = ["build_report", "format_amount", "paragraphs"]
+__all__ = ["build_report", "build_with_sheet", "format_amount", "paragraphs"]
 
 
 def paragraphs(text: str) -> tuple[str, ...]:
@@ -79,8 +81,60 @@ def build_report(
     activities: Sequence[Activity],
     trends: str,
     generated_at: datetime,
+    size_band: SizeBand | None = None,
+    categories: Sequence[str] = (),
+    bodies: Sequence[str] = (),
+    history: Sequence[Sheet] = (),
+    status: Status = "complete",
 ) -> AnnualReport:
     """The annual report of ``org_id`` for ``year``, suppressed (see :mod:`.suppress`).
+
+    See :func:`build_with_sheet` for the arguments.
+    """
+    return build_with_sheet(
+        org_id=org_id,
+        org_name=org_name,
+        locale=locale,
+        min_cell_size=min_cell_size,
+        year=year,
+        stats=stats,
+        activities=activities,
+        trends=trends,
+        generated_at=generated_at,
+        size_band=size_band,
+        categories=categories,
+        bodies=bodies,
+        history=history,
+        status=status,
+    )[0]
+
+
+def build_with_sheet(
+    *,
+    org_id: str,
+    org_name: str,
+    locale: Locale,
+    min_cell_size: int,
+    year: int,
+    stats: Sequence[CaseStats],
+    activities: Sequence[Activity],
+    trends: str,
+    generated_at: datetime,
+    size_band: SizeBand | None = None,
+    categories: Sequence[str] = (),
+    bodies: Sequence[str] = (),
+    history: Sequence[Sheet] = (),
+    status: Status = "complete",
+) -> tuple[AnnualReport, Sheet]:
+    """The report, and what its reader knows of it (to record with the reports published).
+
+    ``size_band`` decides which tables an organisation gets (:mod:`.band`; not
+    set: as for 10 to 49 people). ``categories`` and ``bodies`` are rows even
+    without cases (the organisation's configured ones and those shown earlier
+    this year). ``history``: the reports of this organisation and year published
+    before, oldest first, which suppression takes as known to the reader.
+    ``status``: ``draft`` while the year is not over, so that the numbers are as
+    they stand now rather than at its end.
 
     Raises :class:`InvalidInput` (``report.no_cases``) when the organisation
     opened no case that year: an empty report would look like a quiet year.
@@ -90,11 +144,19 @@ def build_report(
     mine = [s for s in stats if s.org_id == org_id and s.opened_year == year]
     if not mine:
         raise InvalidInput("report.no_cases", organisation=org_id, year=year)
-    layouts, grid = case_tables(mine, year, locale)
+    layouts, grid = case_tables(mine, year, locale, categories=categories, bodies=bodies)
     too_few = len(mine) < min_cell_size
-    hidden, withheld = protect(grid, min_cell_size, BREAKDOWNS if too_few else ())
+    by_size = left_out(size_band)
+    start = {*by_size, *(BREAKDOWNS if too_few else ())}
+    hidden, withheld = protect(grid, min_cell_size, start, history, year_end=status != "draft")
+    if contact_only(size_band):
+        size_reason = "report.band.small"
+    else:
+        size_reason = "report.band.medium" if size_band else "report.band.unset"
     reason = {
-        name: render("report.too_few", locale, limit=min_cell_size, year=year)
+        name: render(size_reason, locale)
+        if name in by_size
+        else render("report.too_few", locale, limit=min_cell_size, year=year)
         if too_few and name in BREAKDOWNS
         else render("report.withheld", locale)
         for name in withheld
@@ -114,8 +176,9 @@ def build_report(
             value=sums[kind],
         )
         for kind in ACTIVITY_KINDS
+        if kind in activities_shown(size_band)
     )
-    return AnnualReport(
+    report = AnnualReport(
         locale=locale,
         org_id=org_id,
         org_name=org_name,
@@ -132,4 +195,8 @@ def build_report(
         ),
         trends=paragraphs(trends),
         relations=tuple(relations_among(grid.relations, published)),
+        status=status,
+        notice=render("report.contact", locale, year=year) if contact_only(size_band) else None,
     )
+    sheet = sheet_of(grid, hidden, withheld, min_cell_size, year_end=status != "draft")
+    return report, sheet

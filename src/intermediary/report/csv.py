@@ -1,7 +1,9 @@
 """The annual report as CSV, for whoever keeps the figures in a spreadsheet.
 
-Three columns (table, row, value) with a header, all in the organisation's
-language; a hidden number reads exactly as in the HTML ("< 5", "hidden").
+Four columns (table, row, value, status) with a header, all in the
+organisation's language; a hidden number reads exactly as in the HTML ("< 5",
+"hidden"). The status ("DRAFT", "final"...) is on every line, so that no line
+copied or printed on its own passes a draft off as the annual report.
 A cell that starts like a formula (``=``, ``+``, ``-``, ``@``) gets a leading
 apostrophe, so a spreadsheet shows the counsellor's text instead of running it.
 """
@@ -31,16 +33,18 @@ def render_csv(report: AnnualReport) -> str:
     def say(key: str, **params: object) -> str:
         return render(f"report.{key}", locale, **params)
 
-    lines: list[tuple[str, str, str]] = [
-        (say("csv.table"), say("csv.row"), say("csv.value")),
-    ]
+    day = report.generated_on.isoformat()
+    lines: list[tuple[str, str, str]] = []
     about = say("csv.about")
     lines += [
         (about, say("csv.organisation"), report.org_name),
         (about, say("csv.year"), str(report.year)),
         (about, say("csv.min_cell_size"), str(report.min_cell_size)),
-        (about, say("csv.generated"), report.generated_on.isoformat()),
+        (about, say("csv.generated"), day),
+        (about, say("csv.status"), say(f"status.{report.status}", year=report.year, date=day)),
     ]
+    if report.notice:
+        lines.append((about, "", report.notice))
     for table in (*report.tables, report.activities):
         if table.withheld is not None:
             lines.append((table.title, "", table.withheld))
@@ -50,7 +54,10 @@ def render_csv(report: AnnualReport) -> str:
         (trends, say("csv.paragraph", number=number), text)
         for number, text in enumerate(report.trends, start=1)
     ]
+    status = say(f"status.short_{report.status}")
+    header = (say("csv.table"), say("csv.row"), say("csv.value"), say("csv.status"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(tuple(_cell(cell) for cell in line) for line in lines)
+    writer.writerow(header)
+    writer.writerows((*(_cell(cell) for cell in line), status) for line in lines)
     return out.getvalue()

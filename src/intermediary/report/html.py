@@ -39,6 +39,10 @@ svg text { font-size: 12px; fill: #1a1a1a; }
 .hatch { stroke: #555; stroke-width: 1; }
 .box { fill: none; stroke: #555; stroke-dasharray: 3 2; }
 footer { margin-top: 2rem; font-size: 0.85rem; color: #444; }
+.status { font-weight: bold; border: 2px solid #1a1a1a; padding: 0.4rem 0.6rem; }
+.mark { position: fixed; top: 0.3rem; right: 0.6rem; font-weight: bold; letter-spacing: 0.1em;
+  border: 2px solid #1a1a1a; background: #fff; padding: 0.1rem 0.5rem; }
+.notice { font-size: 1.1rem; }
 @media print {
   body { color: #000; background: #fff; max-width: none; margin: 0; font-size: 11pt; }
   .meta, .note, .legend, footer { color: #000; }
@@ -133,14 +137,25 @@ def render_html(report: AnnualReport) -> str:
         legend.append(f'<p class="legend">{say("legend_small", below=limit - 1, limit=limit)}</p>')
         legend.append(f'<p class="legend">{say("legend_hidden", limit=limit)}</p>')
     trends = "".join(f"<p>{_e(p)}</p>" for p in report.trends) or f"<p>{say('trends.none')}</p>"
+    day = report.generated_on.isoformat()
+    status = say(f"status.{report.status}", year=report.year, date=day)
+    title = say("title", year=report.year)
+    # a draft says so on every printed page too: a fixed element repeats on each
+    mark = f'<div class="mark">{say("status.short_draft")}</div>'
+    if report.status == "draft":
+        title = f"{say('status.short_draft')}: {title}"
+    notice = [f'<p class="notice">{_e(report.notice)}</p>'] if report.notice else []
     body = [
+        *([mark] if report.status == "draft" else []),
         "<header>",
-        f"<h1>{say('title', year=report.year)}</h1>",
+        f"<h1>{title}</h1>",
         f'<p class="meta">{say("organisation", name=report.org_name)}</p>',
         f'<p class="meta">{say("period", year=report.year)}</p>',
-        f'<p class="meta">{say("generated", date=report.generated_on.isoformat())}</p>',
+        f'<p class="meta">{say("generated", date=day)}</p>',
+        f'<p class="status">{status}</p>',
         "</header>",
         *legend,
+        *notice,
         *(_section(table, report) for table in (*report.tables, report.activities)),
         f'<section id="trends"><h2>{say("trends.title")}</h2>{trends}</section>',
         f"<footer><p>{say('footer')}</p></footer>",
@@ -149,6 +164,6 @@ def render_html(report: AnnualReport) -> str:
         "<!DOCTYPE html>\n"
         f'<html lang="{_e(locale)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{say('title', year=report.year)} — {_e(report.org_name)}</title>\n"
+        f"<title>{title} — {_e(report.org_name)}</title>\n"
         f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
     )

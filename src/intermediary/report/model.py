@@ -17,11 +17,25 @@ from typing import Literal
 
 from intermediary.text import Locale
 
-__all__ = ["AnnualReport", "AtMost", "Covers", "Hidden", "Relation", "Row", "Sum", "Table"]
+__all__ = [
+    "AnnualReport",
+    "AtMost",
+    "Covers",
+    "Hidden",
+    "Relation",
+    "Row",
+    "Status",
+    "Sum",
+    "Table",
+]
 
 #: why a number is hidden: ``small`` (1 to min − 1, shown as "< min") or
 #: ``neighbour`` (min or more, hidden so that a small one cannot be derived)
 Hidden = Literal["small", "neighbour"]
+#: ``draft``: the year is not over, the numbers are as they stand now; ``complete``:
+#: as they stood at the end of the year, not (yet) declared final; ``final``: the
+#: recorded final report of the year
+Status = Literal["draft", "complete", "final"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,9 @@ class AnnualReport:
     #: the counsellor's trends and (unasked) advice, as paragraphs of plain text
     trends: tuple[str, ...]
     relations: tuple[Relation, ...]
+    status: Status = "complete"
+    #: a sentence instead of the tables (an organisation of fewer than 10 people)
+    notice: str | None = None
 
     def row(self, key: str) -> Row | None:
         """The row called ``key`` in any case table, or ``None``."""

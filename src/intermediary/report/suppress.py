@@ -1,64 +1,65 @@
-"""Small-cell suppression: no small number is shown, and no hidden one can be worked out.
+"""Small-cell suppression: no small number is shown, and no hidden one can be worked out,
+from this report alone or together with the reports of the same year published before.
 
 The LVV norm asks only that nothing in the annual report be traceable to a
 person. The rule below is *our choice* (DOMAIN.md, "Annual report"):
 
 1. **Primary.** Every count ``c`` with ``0 < c < min`` is hidden and shown as
-   "< min". Zero is shown: it says nobody, so it points at nobody.
-2. **Neighbour (secondary).** A reader knows how the tables relate (a total is
-   the sum of its parts, a part is at most its whole: :class:`Sum`,
-   :class:`AtMost`), that "< min" means 1 to min − 1, and that any other hidden
-   number is min or more (else it would have been "< min"). Whenever these
-   facts pin a hidden number to one value, one more number is hidden: of the
-   shown, non-zero numbers that share a relation with it, the smallest whose
-   hiding frees it (or else simply the smallest), and the total only when no
-   part is left. This repeats until nothing is pinned. With one hidden number
-   in a group whose total is shown, this is the classic rule "also hide the
-   smallest other cell", but it also catches, for example, a "< 5" and a
-   hidden 5 that add up to a shown 6.
-3. **Multi-label tables** (categories, referral bodies: a case counts in each
-   of its labels) add up to their whole or more (:class:`Covers`), and the
-   reader knows that. When every case has exactly one label, the reader is
-   assumed to know that too, so the labels then add up to the whole exactly
-   and the table is guarded like any other sum (conservative: an
-   organisation may well use one category per case).
-4. **Relations that follow from configuration** (an insider knows whether the
-   7-day clock starts at the relay or at receipt, and then the cases with a
-   deadline are exactly the relayed cases, or exactly the reports) are
-   assumed known whenever the numbers agree with them.
+   "< min". A **zero** is hidden the same way wherever it shares a sum with a
+   "< min" (a table's rows and their total, a multi-label table's labels and
+   their whole): "Consultations 0, Reports < 5" says that everyone who came
+   forward made a report, and "Formal complaint < 5" with every other outcome 0
+   says what the few all did. So "< min" means 0 to min − 1 there, and 1 to
+   min − 1 elsewhere. Any other zero is shown: it says nobody.
+2. **Neighbour (secondary).** A reader knows how the tables relate, what the
+   marks mean, and what the reports of the same year published before say
+   (the attacker model: :mod:`.knowledge`). Whenever that pins a hidden number
+   to one value, in this report or in an earlier one, one more number of this
+   report is hidden: of the shown numbers that share a relation with the
+   pinned one, the smallest whose hiding frees it (or else simply the
+   smallest), and a total only when no part is left. This repeats until
+   nothing is pinned.
+3. **Multi-label tables** (categories, referral bodies) add up to their whole
+   or more; when every case has exactly one label, the reader is assumed to
+   know that, and they add up exactly.
+4. **Relations that follow from configuration** (the cases with a deadline
+   are the relayed cases, or the reports, depending on when the 7-day clock
+   starts) are assumed known whenever the numbers agree with them.
 5. When hiding more cannot help (a "< 2" can only be 1; four "< 5" parts of
    a "< 5" total must all be 1), the table that pins the number is left out.
-   A table is also left out from the start when the builder says so (an
-   organisation with fewer cases than the minimum shows no breakdown at all).
+   A table is also left out from the start when the builder says so (too few
+   cases, or an organisation too small for it: :mod:`.band`).
 
-"Pinned" is decided by bounds propagation over the relations to a fixed point.
-Every step is a valid deduction, so a pinned number really can be derived; for
-groups of parts that share totals, as here, the bounds are also exact, so
-nothing that subtraction could reveal is missed. What is guarded against is
-exact disclosure: a reader may still learn that a hidden number is, say,
-between 7 and 9.
+"Pinned" is decided in two steps: bounds propagation (fast; every step a valid
+deduction, so what it pins really is derivable) picks the neighbours, and an
+exact search over the integers (:mod:`.solver`) has the last word, so that a
+value only a combination of relations and reports pins is caught too. What is
+guarded against is exact disclosure: a reader may still learn that a hidden
+number is, say, between 7 and 9.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from intermediary.report.knowledge import Sheet, knowledge, name
 from intermediary.report.model import AnnualReport, AtMost, Covers, Hidden, Relation, Sum
+from intermediary.report.solver import Domain, Linear, pinned, propagate
 
 __all__ = [
     "Grid",
-    "bounds",
     "derivable",
     "derivable_cells",
     "hidden_range",
+    "primary",
     "protect",
     "relations_among",
+    "sheet_of",
     "table_of",
 ]
 
-_ROUNDS = 1000  # propagation converges in a few rounds here; the cap only guards a bug
 Range = tuple[float, float]
 
 
@@ -68,8 +69,8 @@ class Grid:
 
     ``relations`` hold for any data (they follow from how the tables are
     defined) and are published with the report; ``assumed`` hold for these
-    numbers and a reader may know them (rule 4), so they are guarded against
-    but not published.
+    numbers and a reader may know them (rules 3 and 4), so they are guarded
+    against but not published.
     """
 
     values: Mapping[str, int]
@@ -82,9 +83,9 @@ def table_of(key: str) -> str:
     return key.split(".", 1)[0]
 
 
-def hidden_range(hidden: Hidden, min_cell_size: int) -> Range:
+def hidden_range(hidden: Hidden, min_cell_size: int, floor: int = 1) -> Range:
     """What a reader knows of a hidden number from its mark alone."""
-    return (1, min_cell_size - 1) if hidden == "small" else (min_cell_size, math.inf)
+    return (floor, min_cell_size - 1) if hidden == "small" else (min_cell_size, math.inf)
 
 
 def _names(relation: Relation) -> tuple[str, ...]:
@@ -101,88 +102,213 @@ def relations_among(relations: Iterable[Relation], cells: Iterable[str]) -> list
     return [r for r in relations if all(name in present for name in _names(r))]
 
 
-def bounds(
-    shown: Mapping[str, float], hidden: Mapping[str, Range], relations: Sequence[Relation]
-) -> dict[str, Range]:
-    """The tightest range of every cell that the relations allow."""
-    lo = {key: float(v) for key, v in shown.items()} | {k: r[0] for k, r in hidden.items()}
-    hi = {key: float(v) for key, v in shown.items()} | {k: r[1] for k, r in hidden.items()}
-
-    def tighten(key: str, low: float, high: float) -> bool:
-        new = (max(lo[key], low), min(hi[key], high))
-        changed = new != (lo[key], hi[key])
-        lo[key], hi[key] = new
-        return changed
-
-    for _ in range(_ROUNDS):
+def primary(grid: Grid, limit: int, withheld: Iterable[str] = ()) -> dict[str, Hidden]:
+    """Rule 1: the small counts, and the zeros that share a sum with a hidden one."""
+    left_out = set(withheld)
+    hidden: dict[str, Hidden] = {
+        k: "small" for k, v in grid.values.items() if 0 < v < limit and table_of(k) not in left_out
+    }
+    groups = _sums(grid, left_out)
+    changed = bool(hidden)
+    while changed:
         changed = False
-        for rel in relations:
-            if isinstance(rel, AtMost):
-                changed |= tighten(rel.small, -math.inf, hi[rel.large])
-                changed |= tighten(rel.large, lo[rel.small], math.inf)
-                continue
-            exact = isinstance(rel, Sum)
-            whole = rel.total if isinstance(rel, Sum) else rel.whole
-            # the whole is at most the sum of the parts, and exactly it for a Sum
-            low = sum(lo[p] for p in rel.parts) if exact else -math.inf
-            changed |= tighten(whole, low, sum(hi[p] for p in rel.parts))
-            for part in rel.parts:
-                others = [p for p in rel.parts if p != part]
-                high = hi[whole] - sum(lo[p] for p in others) if exact else math.inf
-                changed |= tighten(part, lo[whole] - sum(hi[p] for p in others), high)
-        if not changed:
-            break
-    return {key: (lo[key], hi[key]) for key in lo}
+        for cells in groups:
+            if any(hidden.get(k) == "small" for k in cells):
+                for k in cells:
+                    if grid.values[k] == 0 and k not in hidden:
+                        hidden[k] = "small"
+                        changed = True
+    return hidden
 
 
-def _pinned(ranges: Mapping[str, Range], candidates: Iterable[str]) -> list[str]:
-    return [k for k in candidates if ranges[k][0] == ranges[k][1]]
+def _sums(grid: Grid, left_out: set[str]) -> list[tuple[str, ...]]:
+    """The cells of every published sum a reader of the tables not ``left_out`` sees."""
+    cells = [k for k in grid.values if table_of(k) not in left_out]
+    relations = relations_among(grid.relations, cells)
+    return [_names(r) for r in relations if not isinstance(r, AtMost)]
 
 
-def derivable(
-    grid: Grid, hidden: Mapping[str, Hidden], withheld: Iterable[str], min_cell_size: int
-) -> list[str]:
-    """Hidden cells that a reader who knows every relation, assumed ones too, could work out."""
+def _honest(grid: Grid, hidden: Mapping[str, Hidden], left_out: set[str]) -> dict[str, Hidden]:
+    """``hidden`` without the zeros that no longer share a shown sum with a "< min" (a
+    table left out took it away): their mark would say 1 or more."""
+    out = dict(hidden)
+    groups = _sums(grid, left_out)
+    changed = True
+    while changed:
+        changed = False
+        for key in [k for k, mark in out.items() if mark == "small" and grid.values[k] == 0]:
+            if not any(
+                key in cells and any(o != key and out.get(o) == "small" for o in cells)
+                for cells in groups
+            ):
+                del out[key]
+                changed = True
+    return out
+
+
+def sheet_of(
+    grid: Grid,
+    hidden: Mapping[str, Hidden],
+    withheld: Iterable[str],
+    limit: int,
+    *,
+    year_end: bool = False,
+) -> Sheet:
+    """The report these choices make, as its reader sees it."""
     left_out = set(withheld)
     cells = [k for k in grid.values if table_of(k) not in left_out]
-    shown = {k: grid.values[k] for k in cells if k not in hidden}
-    secret = {k: hidden_range(hidden[k], min_cell_size) for k in cells if k in hidden}
-    relations = relations_among((*grid.relations, *grid.assumed), cells)
-    return _pinned(bounds(shown, secret, relations), secret)
+    return Sheet(
+        min_cell_size=limit,
+        shown={k: grid.values[k] for k in cells if k not in hidden},
+        hidden={k: hidden[k] for k in cells if k in hidden},
+        relations=tuple(relations_among(grid.relations, cells)),
+        year_end=year_end,
+        assumed=tuple(relations_among(grid.assumed, cells)),
+    )
 
 
-def _related(grid: Grid, withheld: set[str], key: str) -> list[Relation]:
-    cells = [k for k in grid.values if table_of(k) not in withheld]
-    return [r for r in relations_among((*grid.relations, *grid.assumed), cells) if key in _names(r)]
+@dataclass
+class _Problem:
+    """This report's grid, the reports before it, and what a reader can work out."""
+
+    grid: Grid
+    limit: int
+    history: tuple[Sheet, ...]
+    year_end: bool
+    cap: int = 0
+    #: hidden numbers of earlier reports that those reports already gave away
+    lost: frozenset[str] = frozenset()
+    _near: dict[frozenset[str], dict[str, set[str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        values = list(self.grid.values.values()) or [0]
+        self.cap = 2 * max(values) + 2 * self.limit + 10
+        if self.history:
+            domains, constraints = knowledge(self.history, self.cap)
+            targets = [
+                name(i, k) for i, sheet in enumerate(self.history) for k in sorted(sheet.hidden)
+            ]
+            self.lost = frozenset(pinned(domains, constraints, targets) or ())
+
+    @property
+    def index(self) -> int:
+        return len(self.history)
+
+    def key_of(self, variable: str) -> str | None:
+        """The cell of this report that ``variable`` stands for."""
+        index, key = variable.split("|", 1)
+        return key if int(index) == self.index else None
+
+    def sheets(self, hidden: Mapping[str, Hidden], withheld: set[str]) -> list[Sheet]:
+        mine = sheet_of(self.grid, hidden, withheld, self.limit, year_end=self.year_end)
+        return [*self.history, mine]
+
+    def model(
+        self, hidden: Mapping[str, Hidden], withheld: set[str]
+    ) -> tuple[dict[str, Domain], list[Linear], list[str]]:
+        sheets = self.sheets(hidden, withheld)
+        domains, constraints = knowledge(sheets, self.cap)
+        targets = [
+            name(i, k)
+            for i, sheet in enumerate(sheets)
+            for k in sorted(sheet.hidden)
+            if name(i, k) not in self.lost
+        ]
+        return domains, constraints, targets
+
+    def fast(self, hidden: Mapping[str, Hidden], withheld: set[str]) -> list[str]:
+        """What propagation pins (certainly derivable)."""
+        domains, constraints, targets = self.model(hidden, withheld)
+        ranges = propagate(domains, constraints)
+        if ranges is None and self.history:  # contradicting reports: judge this one alone
+            alone = _Problem(self.grid, self.limit, (), self.year_end)
+            return alone.fast(hidden, withheld)
+        if ranges is None:  # cannot be (the true numbers are a solution): hide more
+            return targets
+        return [t for t in targets if ranges[t][0] == ranges[t][1]]
+
+    def exact(self, hidden: Mapping[str, Hidden], withheld: set[str]) -> list[str]:
+        """Everything that can be pinned, by search (see :mod:`.solver`)."""
+        domains, constraints, targets = self.model(hidden, withheld)
+        truth = {name(self.index, k): v for k, v in self.grid.values.items()}
+        found = pinned(domains, constraints, targets, truth)
+        if found is not None:
+            return found
+        # contradicting reports (data changed under them): each earlier one with this one
+        out: list[str] = []
+        mine = self.sheets(hidden, withheld)[-1]
+        for i, before in enumerate(self.history):
+            domains, constraints = knowledge([before, mine], self.cap)
+            pair_targets = [name(0, k) for k in sorted(before.hidden)]
+            pair_targets += [name(1, k) for k in sorted(mine.hidden)]
+            got = pinned(domains, constraints, pair_targets) or []
+            out += [
+                name(i, v.split("|", 1)[1]) if v.startswith("0|") else name(self.index, v[2:])
+                for v in got
+            ]
+        return [t for t in dict.fromkeys(out) if t not in self.lost]
+
+    def neighbours(
+        self, variable: str, withheld: set[str], hidden: Mapping[str, Hidden]
+    ) -> set[str]:
+        """This report's cells that share a constraint with ``variable``."""
+        frozen = frozenset(withheld)
+        if frozen not in self._near:
+            _, constraints = knowledge(self.sheets(hidden, withheld), self.cap)
+            near: dict[str, set[str]] = {}
+            for c in constraints:
+                names = [n for n, _ in c.terms]
+                mine = {k for n in names if (k := self.key_of(n)) is not None}
+                for n in names:
+                    near.setdefault(n, set()).update(mine)
+            self._near[frozen] = near
+        return self._near[frozen].get(variable, set()) - {self.key_of(variable) or ""}
+
+
+def _hideable(
+    grid: Grid, hidden: Mapping[str, Hidden], key: str, left_out: set[str]
+) -> Hidden | None:
+    """How ``key`` could be hidden now: a non-zero as "hidden"; a zero only as "< min"
+    beside another "< min" in a sum (else its mark would say 1 or more: a lie)."""
+    if key in hidden:
+        return None
+    if grid.values[key] > 0:
+        return "neighbour"
+    beside = any(
+        key in cells and any(o != key and hidden.get(o) == "small" for o in cells)
+        for cells in _sums(grid, left_out)
+    )
+    return "small" if beside else None
 
 
 def _candidates(
-    grid: Grid, hidden: Mapping[str, Hidden], left_out: set[str], key: str
+    problem: _Problem, hidden: Mapping[str, Hidden], left_out: set[str], variable: str
 ) -> list[str]:
-    """Shown, non-zero neighbours of ``key``: parts first, smallest first; totals last."""
-    parts: set[str] = set()
-    totals: set[str] = set()
-    for rel in _related(grid, left_out, key):
-        if isinstance(rel, AtMost):
-            parts.update((rel.small, rel.large))
-        else:
-            parts.update(rel.parts)
-            totals.add(rel.total if isinstance(rel, Sum) else rel.whole)
+    """Shown neighbours that can be hidden: parts first, smallest first; totals last."""
+    grid = problem.grid
+    totals = {
+        r.total if isinstance(r, Sum) else r.whole if isinstance(r, Covers) else r.large
+        for r in grid.relations
+    }
     order = {k: i for i, k in enumerate(grid.values)}
-
-    def usable(k: str) -> bool:
-        return k != key and k not in hidden and grid.values[k] > 0
-
-    ranked = sorted(
-        (k for k in parts - totals if usable(k)), key=lambda k: (grid.values[k], order[k])
-    )
-    return ranked + sorted((k for k in totals if usable(k)), key=order.__getitem__)
+    near = [
+        k
+        for k in problem.neighbours(variable, left_out, hidden)
+        if table_of(k) not in left_out and _hideable(grid, hidden, k, left_out) is not None
+    ]
+    return sorted(near, key=lambda k: (k in totals, grid.values[k], order[k]))
 
 
 def protect(
-    grid: Grid, min_cell_size: int, withheld: Iterable[str] = ()
+    grid: Grid,
+    min_cell_size: int,
+    withheld: Iterable[str] = (),
+    history: Sequence[Sheet] = (),
+    *,
+    year_end: bool = False,
 ) -> tuple[dict[str, Hidden], frozenset[str]]:
-    """Which cells to hide, and which tables to leave out, so that nothing is derivable.
+    """Which cells to hide, and which tables to leave out, so that nothing is derivable
+    from this report and the ``history`` of reports of the same year before it.
 
     Each round hides one more cell or leaves out one more table, so it ends:
 
@@ -191,62 +317,100 @@ def protect(
        hiding cannot help: leave out the table that frees most of them;
     3. else hiding helps only in combination: hide the smallest neighbour and
        look again.
+
+    Rounds use propagation; once it finds nothing, the exact search decides,
+    and what it still finds is treated the same way.
     """
     if min_cell_size < 1:
         raise ValueError("the minimum cell size is at least 1")
     limit = min_cell_size
-    hidden: dict[str, Hidden] = {k: "small" for k, v in grid.values.items() if 0 < v < limit}
+    problem = _Problem(grid, limit, tuple(history), year_end)
     left_out = set(withheld)
-    for _ in range(len(grid.values) + len({table_of(k) for k in grid.values}) + 1):
-        pinned = derivable(grid, hidden, left_out, limit)
-        if not pinned:
-            return hidden, frozenset(left_out)
-        options = {key: _candidates(grid, hidden, left_out, key) for key in pinned}
-        freeing = next(
-            (
-                k
-                for key in pinned
-                for k in options[key]
-                if key not in derivable(grid, {**hidden, k: "neighbour"}, left_out, limit)
-            ),
-            None,
-        )
+    hidden = primary(grid, limit, left_out)
+    rounds = 2 * len(grid.values) + len({table_of(k) for k in grid.values}) + 2
+    for _ in range(rounds):
+        found = problem.fast(hidden, left_out)
+        searched = not found
+        if searched:
+            found = problem.exact(hidden, left_out)
+            if not found:
+                return hidden, frozenset(left_out)
+        options = {v: _candidates(problem, hidden, left_out, v) for v in found}
+        freeing = None
+        if not searched:
+            freeing = next(
+                (
+                    k
+                    for v in found
+                    for k in options[v]
+                    if v not in problem.fast(_with(grid, hidden, k, left_out), left_out)
+                ),
+                None,
+            )
         if freeing is not None:
-            hidden[freeing] = "neighbour"
+            hidden = _with(grid, hidden, freeing, left_out)
             continue
-        everything = hidden | {
-            k: "neighbour"
-            for k, v in grid.values.items()
-            if v > 0 and k not in hidden and table_of(k) not in left_out
-        }
-        stuck = derivable(grid, everything, left_out, limit)
-        key = None if stuck else next((k for k in pinned if options[k]), None)
-        if key is None:
-            left_out.add(_culprit(grid, everything, left_out, limit, stuck or pinned))
+        everything = dict(hidden)
+        for k in grid.values:
+            if table_of(k) not in left_out and (mark := _hideable(grid, everything, k, left_out)):
+                everything[k] = mark
+        stuck = problem.fast(everything, left_out)
+        choice = None if stuck else next((v for v in found if options[v]), None)
+        if choice is None:
+            left_out.add(_culprit(problem, everything, left_out, stuck or found))
+            hidden = _honest(grid, hidden, left_out)
         else:
-            hidden[options[key][0]] = "neighbour"
+            hidden = _with(grid, hidden, options[choice][0], left_out)
     raise AssertionError("suppression did not settle")  # pragma: no cover
 
 
+def _with(
+    grid: Grid, hidden: Mapping[str, Hidden], key: str, left_out: set[str]
+) -> dict[str, Hidden]:
+    mark = _hideable(grid, hidden, key, left_out)
+    assert mark is not None, key
+    return {**hidden, key: mark}
+
+
 def _culprit(
-    grid: Grid, hidden: Mapping[str, Hidden], left_out: set[str], limit: int, stuck: list[str]
+    problem: _Problem, hidden: Mapping[str, Hidden], left_out: set[str], stuck: list[str]
 ) -> str:
-    """The table whose leaving out frees the most of the ``stuck`` cells.
+    """The table of this report whose leaving out frees the most of the ``stuck`` cells.
 
     Candidates are the stuck cells' own tables and those related to them; on a
     tie, the later table goes (the first ones, such as the contacts, matter most).
     """
+    grid = problem.grid
     order = {table: i for i, table in enumerate(dict.fromkeys(map(table_of, grid.values)))}
-    tables = {
-        table_of(name)
-        for key in stuck
-        for rel in _related(grid, left_out, key)
-        for name in _names(rel)
-    } | {table_of(key) for key in stuck}
+    tables = set()
+    for variable in stuck:
+        own = problem.key_of(variable)
+        if own is not None:
+            tables.add(table_of(own))
+        tables.update(table_of(k) for k in problem.neighbours(variable, left_out, hidden))
+    tables -= left_out
+    if not tables:  # an earlier report's number, pinned by this one as a whole
+        tables = {table_of(k) for k in grid.values} - left_out
     return min(
         tables,
-        key=lambda t: (len(derivable(grid, hidden, left_out | {t}, limit)), -order[t]),
+        key=lambda t: (len(problem.fast(hidden, left_out | {t})), -order[t]),
     )
+
+
+def derivable(
+    grid: Grid,
+    hidden: Mapping[str, Hidden],
+    withheld: Iterable[str],
+    min_cell_size: int,
+    history: Sequence[Sheet] = (),
+    *,
+    year_end: bool = False,
+) -> list[str]:
+    """Hidden cells that a reader who knows every relation, assumed ones too, and the
+    ``history``, could work out: this report's as keys, earlier ones as ``index|key``."""
+    problem = _Problem(grid, min_cell_size, tuple(history), year_end)
+    found = problem.exact(hidden, set(withheld))
+    return [problem.key_of(v) or v for v in found]
 
 
 def derivable_cells(report: AnnualReport) -> list[str]:
@@ -259,7 +423,11 @@ def derivable_cells(report: AnnualReport) -> list[str]:
     limit = report.min_cell_size
     rows = [row for table in report.tables for row in table.rows]
     small = [r.key for r in rows if r.value is not None and 0 < r.value < limit]
-    shown = {r.key: r.value for r in rows if r.value is not None}
-    secret = {r.key: hidden_range(r.hidden, limit) for r in rows if r.hidden is not None}
-    relations = relations_among(report.relations, [r.key for r in rows])
-    return small + _pinned(bounds(shown, secret, relations), secret)
+    shown = {r.key: int(r.value) for r in rows if r.value is not None}
+    marks = {r.key: r.hidden for r in rows if r.hidden is not None}
+    relations = tuple(relations_among(report.relations, [r.key for r in rows]))
+    sheet = Sheet(limit, shown, marks, relations)
+    cap = 4 * sum(shown.values()) + 10 * limit + 100
+    domains, constraints = knowledge([sheet], cap)
+    found = pinned(domains, constraints, [name(0, k) for k in marks]) or []
+    return small + [v.split("|", 1)[1] for v in found]

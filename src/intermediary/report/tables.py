@@ -50,9 +50,13 @@ class Layout:
     rows: tuple[RowSpec, ...]
 
 
-def _ordered(counts: Counter[str], known: Sequence[str]) -> list[str]:
-    """Slugs with a count: the directory's order first, then unknown ones alphabetically."""
-    return [s for s in known if counts[s]] + sorted(s for s in counts if s not in known)
+def _ordered(counts: Counter[str], known: Sequence[str], always: Sequence[str]) -> list[str]:
+    """The rows of a multi-label table: every slug in ``always`` (configured for the
+    organisation, or shown earlier this year) and every slug with a count, the
+    directory's order first, then unknown ones alphabetically. A row never vanishes
+    because its count went to zero: that would say which label a case lost."""
+    wanted = set(always) | {s for s in counts if counts[s]}
+    return [s for s in known if s in wanted] + sorted(s for s in wanted if s not in known)
 
 
 @dataclass
@@ -63,6 +67,9 @@ class _Sheet:
     values: dict[str, int] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     layouts: list[Layout] = field(default_factory=list)
+    #: category and referral body slugs that are rows even without cases
+    categories: Sequence[str] = ()
+    bodies: Sequence[str] = ()
 
     def add(self, key: str, value: int) -> str:
         self.values[key] = value
@@ -106,7 +113,7 @@ def _categories(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
 
     rows = [
         RowSpec(sheet.add(f"categories.{slug}", counts[slug]), name(slug))
-        for slug in _ordered(counts, directory.slugs)
+        for slug in _ordered(counts, (*directory.slugs, _NONE), (*sheet.categories, _NONE))
     ]
     sheet.relations.append(Covers(_TOTAL, tuple(r.key for r in rows)))
     sheet.relations.extend(AtMost(r.key, _TOTAL) for r in rows)
@@ -145,7 +152,7 @@ def _referrals(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
 
     rows = [
         RowSpec(sheet.add(f"referrals.{slug}", counts[slug]), name(slug))
-        for slug in _ordered(counts, bodies.slugs)
+        for slug in _ordered(counts, bodies.slugs, sheet.bodies)
     ]
     sheet.relations.append(Covers(cases, tuple(r.key for r in rows)))
     sheet.relations.extend(AtMost(r.key, cases) for r in rows)
@@ -174,15 +181,23 @@ def _compliance(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
         group = [sheet.add(f"compliance.{prefix}_{st}", statuses[st]) for st in _SHOWN_STATUSES]
         sheet.relations.append(Sum(cases, tuple(group)))
         rows += [RowSpec(key, sheet.say(key)) for key in group]
+    # a pending acknowledgement means a pending feedback (feedback in the 7 days acknowledges)
+    sheet.relations.append(AtMost("compliance.ack_pending", "compliance.feedback_pending"))
     sheet.relations.append(AtMost(cases, _TOTAL))
     sheet.table("compliance", rows)
 
 
 def case_tables(
-    stats: Sequence[CaseStats], year: int, locale: Locale
+    stats: Sequence[CaseStats],
+    year: int,
+    locale: Locale,
+    *,
+    categories: Sequence[str] = (),
+    bodies: Sequence[str] = (),
 ) -> tuple[tuple[Layout, ...], Grid]:
-    """The case tables of ``stats`` (already one organisation's cases of ``year``)."""
-    sheet = _Sheet(locale)
+    """The case tables of ``stats`` (already one organisation's cases of ``year``), with a
+    row for every slug in ``categories`` and ``bodies`` whether or not it has cases."""
+    sheet = _Sheet(locale, categories=tuple(categories), bodies=tuple(bodies))
     _contacts(sheet, stats)
     _categories(sheet, stats)
     _outcomes(sheet, stats, year)
@@ -204,12 +219,12 @@ def _assumed(values: dict[str, int], relations: Sequence[Relation]) -> tuple[Rel
     out: list[Relation] = [
         Sum(r.whole, r.parts)
         for r in relations
-        if isinstance(r, Covers) and values[r.whole] == sum(values[p] for p in r.parts)
+        if isinstance(r, Covers) and r.parts and values[r.whole] == sum(values[p] for p in r.parts)
     ]
     for small, large in ((_RELAYED, _DEADLINES), (_DEADLINES, _REPORTS), (_RELAYED, _REPORTS)):
         if values[small] <= values[large]:
             out.append(AtMost(small, large))
-    for one, other in ((_DEADLINES, _RELAYED), (_DEADLINES, _REPORTS)):
+    for one, other in ((_DEADLINES, _RELAYED), (_DEADLINES, _REPORTS), (_RELAYED, _REPORTS)):
         if values[one] == values[other]:
             out.append(Sum(one, (other,)))
     return tuple(out)
