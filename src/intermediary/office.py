@@ -47,6 +47,7 @@ from intermediary.errors import (
     UnknownCase,
 )
 from intermediary.report import Activity, CaseStats, statistics_of
+from intermediary.report.yearend import live_stats
 from intermediary.service import Service
 from intermediary.store import AuditDraft, AuditRecord, CaseRow, SealedKey, Store, UnitOfWork
 from intermediary.vault import case_of_key, contact_name, list_names, lookup_of_list, shred_key
@@ -301,7 +302,9 @@ class Office:
             assert unit.case is not None
             unit.case = replace(
                 unit.case,
-                meta=statistics_of(case, now).to_json(),
+                # as the case stood at the end of its year (or now, within it): the
+                # year's report must not change with a purge after it (found by review)
+                meta=live_stats(case, now).to_json(),
                 reporter_index="",
                 receipt_hash="",
             )

@@ -131,11 +131,16 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+#: letters with no accent to take off that people type as a plain letter ("yilmaz" for
+#: "Yılmaz", "orsted" for "Ørsted"): one for one, so that spans carry over (found by review)
+_PLAIN = str.maketrans("ıøđðłæœßþħŧŀ", "iodd" + "laosthtl")
+
+
 @cache
 def _fold_char(char: str) -> str:
     base = unicodedata.normalize("NFD", char)[0]
     low = base.lower()
-    return low if len(low) == 1 else base
+    return (low if len(low) == 1 else base).translate(_PLAIN)
 
 
 def _fold(text: str) -> str:

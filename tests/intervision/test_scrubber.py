@@ -118,3 +118,22 @@ def test_the_removed_spans_are_given_with_what_they_were() -> None:
     assert done.render("nl") == "Bel [naam] op [telefoon] sinds 1e kwartaal 2026."
     for removal in done.removals:
         assert done.text[removal.start : removal.end] == removal.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("gesprek met yilmaz.", "Oğuz Yılmaz"),
+        ("met soren orsted gesproken", "Søren Ørsted"),
+        ("dorde dukic belde", "Đorđe Ðukić"),
+        ("lukasz was er ook", "Łukasz Nowak"),
+    ],
+)
+def test_a_given_name_typed_without_its_own_letters_is_removed(typed: str, name: str) -> None:
+    """ı, ø, đ, ł have no accent to take off: "yilmaz" is how a Dutch keyboard types
+    "Yılmaz", in lower case too (found by review)."""
+    shown = scrub_case([typed], names=[name])[0].render("nl")
+    assert "[naam]" in shown
+    for part in name.split():
+        folded = part.lower().translate(str.maketrans("ıøđðł", "iodd" + "l"))
+        assert folded not in shown.lower()

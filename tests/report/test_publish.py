@@ -139,6 +139,16 @@ async def test_drafts_the_final_record_and_its_reproduction(tmp_path: Path) -> N
     assert changed.value.key == "errors.report_record_changed"
     assert f"audit entry {seq}" in str(changed.value)
     await h.close()
+    # or deletes it, to declare the year final again with other numbers: the chain
+    # has a gap, and no report is made over it (found by review)
+    with sqlite3.connect(db) as raw:
+        raw.execute("DELETE FROM audit WHERE seq = ?", (seq,))
+    h = await make_harness(db, keys=h.keys, config=h.service.config, clock=Clock(NEXT_YEAR))
+    with pytest.raises(IntegrityError) as gone:
+        await run(h, datetime(2027, 1, 2, tzinfo=UTC), final=True)
+    assert gone.value.key == "errors.report_chain_broken"
+    assert "intermediary verify" in gone.value.message("en")
+    await h.close()
 
 
 async def test_the_records_are_kept_on_postgresql_too(postgres_url: str, tmp_path: Path) -> None:
@@ -153,4 +163,39 @@ async def test_the_records_are_kept_on_postgresql_too(postgres_url: str, tmp_pat
     assert later.report.tables == final.report.tables
     kinds = [r.kind for r in await store.audit_log() if r.kind in (PUBLISHED, FINAL_REPORT)]
     assert kinds == [PUBLISHED, FINAL_REPORT]
+    await h.close()
+
+
+async def test_a_purge_after_the_year_does_not_change_its_report(tmp_path: Path) -> None:
+    """Six reports relayed and acknowledged in November, feedback due in 2026. After the
+    year: feedback, closing, three purged early. A purge kept the deadline statuses of
+    its own day, so the year's report changed, and told what became of those cases
+    (found by review); the purged keep them as they stood at the end of their year."""
+    h = await make_harness(tmp_path / "case.db", clock=Clock(IN_2025))
+    await open_cases(h, 8)
+    h.clock.now = datetime(2025, 11, 20, 9, tzinfo=UTC)
+    reports = []
+    for n in range(6):
+        name = f"reporter{n}"
+        await h.say(name, "!new mode=report disclosure=anonymous category=work_pressure")
+        await h.say(name, "Something is wrong.")
+        case = await h.case_of(name)
+        reports.append(case)
+        await h.say("counsellor", f"!draft {case} An employee reports a matter.")
+        await h.say(name, f"!approve {await h.pending(name)}")
+        await h.say("management", f"!ack {case}")
+    first = await run(h, datetime(2026, 1, 5, tzinfo=UTC))
+    assert first.kind == "new"
+    h.clock.now = datetime(2026, 1, 20, 9, tzinfo=UTC)
+    for case in reports:
+        await h.say("management", f"!feedback {case}")
+        for answer in ("Confirmed.", "1", "A warning.", "Code.", "2"):
+            await h.say("management", answer)
+        await h.say("counsellor", f"!close {case} resolved work_pressure")
+    h.clock.now = datetime(2026, 3, 25, 9, tzinfo=UTC)
+    for case in reports[:3]:
+        await h.office.purge(case)
+    again = await run(h, datetime(2026, 4, 1, tzinfo=UTC))
+    assert again.kind == "same"
+    assert shown(again) == shown(first)
     await h.close()

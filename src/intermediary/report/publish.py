@@ -29,7 +29,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from intermediary import crypto
-from intermediary.audit import authentic
+from intermediary.audit import authentic, verify_chain
 from intermediary.codec import load_case
 from intermediary.config import OrganisationConfig
 from intermediary.core import Role
@@ -137,6 +137,14 @@ async def prepare(
         raise InvalidInput("errors.report_final_draft", year=year, next=year + 1)
     entries = [*await store.audit_entries(kind=PUBLISHED), *await store.audit_entries(kind=FINAL)]
     records = _signed(entries, key, org.id, year)
+    # the earlier reports are constraints, and the final one is the year's report: a
+    # record deleted from the chain (each one was checked on its own just now) would let
+    # a year be declared final twice, or drop a draft from what suppression must respect
+    chain = verify_chain(await store.audit_log(), key)
+    if chain.problems:
+        raise IntegrityError(
+            "errors.report_chain_broken", count=len(chain.problems), problem=chain.problems[0]
+        )
     finals = [r for r in records if r.kind == FINAL]
     if finals and final:
         raise InvalidInput("errors.report_final_already", organisation=org.id, year=year)
