@@ -130,30 +130,27 @@ class DirectoryVault:
         return self.folder / f"{case_id}.key"
 
     def put(self, case_id: str, key: bytes) -> None:
-        _check(case_id, key)
-        self.ready()
-        path = self._path(case_id)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            try:
-                os.fchmod(fd, 0o600)
-                os.write(fd, key)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-            _sync_folder(self.folder)
-        except OSError as error:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
-            raise VaultError(
-                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
-            ) from None
+        self._store(case_id, key, over=True)
         self._cache[case_id] = bytes(key)
 
     def put_new(self, name: str, key: bytes) -> bytes:
         """Keep ``key`` under ``name`` unless a key is there already; the key kept.
         (Two instances making a reporter's list at once must seal it under one key.)"""
+        self._store(name, key, over=False)
+        self._cache.pop(name, None)
+        kept = self.get(name)
+        if kept is None:  # destroyed in between: very unlikely, and safe to refuse
+            raise VaultError("errors.vault_key_missing", case=name, folder=str(self.folder))
+        return kept
+
+    def list_names(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob(f"{LIST}*.key"))
+
+    def _store(self, name: str, key: bytes, *, over: bool) -> None:
+        """Write ``key`` to a temporary file, fsynced, then put it in place: over an
+        existing key (``over``) or never (a hard link fails if the name is taken)."""
         _check(name, key)
         self.ready()
         path = self._path(name)
@@ -165,27 +162,19 @@ class DirectoryVault:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            try:
-                os.link(tmp, path)  # never over an existing file
-            except FileExistsError:
-                pass
-            finally:
+            if over:
+                os.replace(tmp, path)
+            else:
+                with contextlib.suppress(FileExistsError):
+                    os.link(tmp, path)
                 os.unlink(tmp)
             _sync_folder(self.folder)
         except OSError as error:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
             raise VaultError(
                 "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
             ) from None
-        self._cache.pop(name, None)
-        kept = self.get(name)
-        if kept is None:  # destroyed in between: very unlikely, and safe to refuse
-            raise VaultError("errors.vault_key_missing", case=name, folder=str(self.folder))
-        return kept
-
-    def list_names(self) -> list[str]:
-        if not self.folder.is_dir():
-            return []
-        return sorted(p.stem for p in self.folder.glob(f"{LIST}*.key"))
 
     def get(self, case_id: str) -> bytes | None:
         path = self._path(case_id)
