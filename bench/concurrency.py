@@ -19,9 +19,9 @@ from pathlib import Path
 
 from bench.common import Figure, percentile
 from bench.core_throughput import TEXT, open_cases, service_for
-from intermediary.codec import Sender
 from intermediary.core import SendMessage
-from intermediary.service import Service
+from intermediary.service.codec import Sender
+from intermediary.service.facade import Service
 
 __all__ = ["run"]
 

@@ -23,10 +23,10 @@ import aiosqlite
 
 from bench.common import Figure, figure
 from intermediary import crypto
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.core import SendMessage
 from intermediary.runtime import demo_config
-from intermediary.service import Service
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.facade import Service
 from intermediary.store import SqliteStore
 
 __all__ = ["run", "service_for"]

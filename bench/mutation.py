@@ -6,7 +6,8 @@ function; a mutant no test notices is a rule nothing checks. Targets:
 
 - ``core`` (default): the protocol core, against tests/core/ without the random fuzzer,
   exactly as ``[tool.mutmut]`` in pyproject.toml says (a plain ``mutmut run`` does the same);
-- ``crypto``: crypto.py and audit.py, against tests/test_crypto.py and tests/test_audit.py;
+- ``crypto``: crypto/recipes.py and service/audit.py, against tests/crypto/test_recipes.py
+  and tests/service/test_audit.py;
 - ``sealing``: sealing.py, against the service-level tests (slower: each mutant runs the
   service tests that reach it, up to about 20 seconds of them).
 
@@ -62,16 +63,16 @@ def _core() -> Target:
 TARGETS: dict[str, Target] = {
     "core": _core(),
     "crypto": Target(
-        ("src/intermediary/crypto.py", "src/intermediary/audit.py"),
-        ("tests/test_crypto.py", "tests/test_audit.py"),
+        ("src/intermediary/crypto/recipes.py", "src/intermediary/service/audit.py"),
+        ("tests/crypto/test_recipes.py", "tests/service/test_audit.py"),
     ),
     "sealing": Target(
-        ("src/intermediary/sealing.py",),
+        ("src/intermediary/service/sealing.py",),
         (
-            "tests/test_service.py",
+            "tests/service/test_facade.py",
             "tests/test_guarantees.py",
-            "tests/test_authorization.py",
-            "tests/test_handover.py",
+            "tests/service/test_authorization.py",
+            "tests/office/test_handover.py",
         ),
     ),
 }

@@ -29,14 +29,14 @@ from bench.common import Figure, percentile
 from bench.concurrency import MESSAGES
 from bench.core_throughput import TEXT, open_cases
 from intermediary import crypto
-from intermediary.codec import Sender
 from intermediary.config import ServiceConfig
 from intermediary.core import SendMessage
+from intermediary.crypto.vault import DirectoryVault
 from intermediary.runtime import demo_config
-from intermediary.service import Service
+from intermediary.service.codec import Sender
+from intermediary.service.facade import Service
 from intermediary.store import SqliteStore, Store
 from intermediary.store.postgres import PostgresStore
-from intermediary.vault import DirectoryVault
 
 __all__ = ["run"]
 

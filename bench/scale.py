@@ -43,8 +43,6 @@ from typing import Any
 
 from bench.common import Figure, figure
 from intermediary import crypto
-from intermediary.coarse import to_the_day
-from intermediary.codec import Sender, dump_case
 from intermediary.config import (
     CounsellorConfig,
     DestinationConfig,
@@ -67,8 +65,10 @@ from intermediary.core import (
     ReporterIndex,
     State,
 )
-from intermediary.integrity import RowGuard
-from intermediary.sealing import entry_plaintext
+from intermediary.service.coarse import to_the_day
+from intermediary.service.codec import Sender, dump_case
+from intermediary.service.integrity import RowGuard
+from intermediary.service.sealing import entry_plaintext
 from intermediary.store import CaseRow
 from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS
 
@@ -326,9 +326,9 @@ def _rss_mib() -> float:
 
 
 async def _measure(path: Path, repeats: int) -> dict[str, Any]:
-    from intermediary.office import ACTIVITY, Office, activities_of, statistics_of_store
-    from intermediary.report import build_report
-    from intermediary.service import Service
+    from intermediary.office.keeper import ACTIVITY, Office, activities_of, statistics_of_store
+    from intermediary.office.report import build_report
+    from intermediary.service.facade import Service
     from intermediary.store import SqliteStore
 
     _reset_peak()

@@ -13,7 +13,6 @@ from collections import defaultdict
 from pathlib import Path
 
 from intermediary import crypto
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.config import (
     CounsellorConfig,
     DestinationConfig,
@@ -21,8 +20,9 @@ from intermediary.config import (
     ServiceConfig,
 )
 from intermediary.core import Acknowledge, Approve, CounsellorKind, Disclosure, Draft, Mode
-from intermediary.delivery import OutgoingMessage
 from intermediary.runtime import start
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.delivery import OutgoingMessage
 
 PLATFORM = "intranet"
 

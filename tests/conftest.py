@@ -35,9 +35,9 @@ from nio import AsyncClient
 
 from intermediary import errors
 from intermediary.chat import ChatFrontEnd
-from intermediary.codec import Sender
-from intermediary.delivery import OutgoingMessage
-from intermediary.service import Service
+from intermediary.service.codec import Sender
+from intermediary.service.delivery import OutgoingMessage
+from intermediary.service.facade import Service
 from tests.matrix.people import Person
 from tests.postgres import PostgresServer, PostgresUnavailable, start_server
 from tests.slack.standin import StandIn

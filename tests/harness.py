@@ -14,7 +14,6 @@ from pathlib import Path
 
 from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.config import (
     CounsellorConfig,
     DestinationConfig,
@@ -23,10 +22,11 @@ from intermediary.config import (
     ServiceSection,
 )
 from intermediary.core import CounsellorKind
-from intermediary.delivery import DeliveryWorker, OutgoingMessage
-from intermediary.office import Office
+from intermediary.office.keeper import Office
 from intermediary.runtime import demo_config
-from intermediary.service import Service
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.delivery import DeliveryWorker, OutgoingMessage
+from intermediary.service.facade import Service
 from intermediary.store import MemoryStore, SqliteStore, Store
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from intermediary import crypto
-from intermediary.audit import verify_chain
-from intermediary.casefile import open_case_file, open_identity
-from intermediary.codec import Sender
 from intermediary.core import Approve
 from intermediary.errors import IntegrityError
+from intermediary.service.audit import verify_chain
+from intermediary.service.casefile import open_case_file, open_identity
+from intermediary.service.codec import Sender
 from intermediary.store import SqliteStore
 from intermediary.store.rows import AUDIT_COLUMNS, audit_record
 from tests.harness import PLANTED, PLANTED_TEXT, make_harness, run_whole_case

@@ -73,17 +73,17 @@ def test_a_target_folder_links_the_tree_and_configures_mutmut_for_the_target(
     written = tomllib.loads((folder / "pyproject.toml").read_text("utf-8"))
     assert written["tool"]["mutmut"]["only_mutate"] == list(mutation.TARGETS["crypto"].mutate)
     assert written["tool"]["mutmut"]["pytest_add_cli_args_test_selection"] == [
-        "tests/test_crypto.py",
-        "tests/test_audit.py",
+        "tests/crypto/test_recipes.py",
+        "tests/service/test_audit.py",
     ]
     assert written["tool"]["pytest"]["ini_options"]["asyncio_mode"] == "auto"
     (folder / "left-over").write_text("x")
     narrowed = mutation._prepare(
-        "crypto", mutation.TARGETS["crypto"], ["src/intermediary/audit.py"], keep=False
+        "crypto", mutation.TARGETS["crypto"], ["src/intermediary/service/audit.py"], keep=False
     )
     assert not (narrowed / "left-over").exists()  # a run starts afresh
     written = tomllib.loads((narrowed / "pyproject.toml").read_text("utf-8"))
-    assert written["tool"]["mutmut"]["only_mutate"] == ["src/intermediary/audit.py"]
+    assert written["tool"]["mutmut"]["only_mutate"] == ["src/intermediary/service/audit.py"]
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,12 @@ The pure protocol lives in :mod:`intermediary.core`; this package's top level
 names what an embedder needs to run it (see ``docs/EMBEDDING.md``).
 """
 
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.config import ServiceConfig, load_config
-from intermediary.delivery import DeliveryWorker, OutgoingMessage, Transport
 from intermediary.errors import Fault, IntermediaryError
 from intermediary.runtime import Runtime, start
-from intermediary.service import Service
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.delivery import DeliveryWorker, OutgoingMessage, Transport
+from intermediary.service.facade import Service
 
 __all__ = [
     "DeliveryWorker",

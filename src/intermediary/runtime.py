@@ -24,12 +24,12 @@ from intermediary.config import (
     ServiceSection,
 )
 from intermediary.core import ClockAnchor, CounsellorKind
-from intermediary.delivery import DeliveryWorker, Transport
+from intermediary.crypto.vault import DirectoryVault
 from intermediary.errors import ConfigError
-from intermediary.office import Office, SweepResult
-from intermediary.service import Service, utc_now
+from intermediary.office.keeper import Office, SweepResult
+from intermediary.service.delivery import DeliveryWorker, Transport
+from intermediary.service.facade import Service, utc_now
 from intermediary.store import Store, open_store
-from intermediary.vault import DirectoryVault
 
 __all__ = [
     "DEMO_COUNSELLOR",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intermediary.codec import Sender
+from intermediary.service.codec import Sender
 from tests.harness import make_harness
 
 

@@ -235,8 +235,8 @@ async def test_case_rooms_are_neutral_and_strangers_there_are_ignored(world: Wor
 
 async def test_a_room_the_bot_is_not_in_is_a_clean_retry(world: World) -> None:
     from intermediary.core.effects import Message
-    from intermediary.delivery import OutgoingMessage
     from intermediary.errors import TransientDeliveryError
+    from intermediary.service.delivery import OutgoingMessage
 
     async with running_bot(world) as bot:
         message = OutgoingMessage(

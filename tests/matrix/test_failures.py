@@ -6,10 +6,10 @@ import asyncio
 from datetime import timedelta
 from urllib.parse import quote
 
-from intermediary.codec import Sender
 from intermediary.core import Reply
-from intermediary.delivery import OutgoingMessage
 from intermediary.errors import TransientDeliveryError
+from intermediary.service.codec import Sender
+from intermediary.service.delivery import OutgoingMessage
 from tests.matrix.conftest import World, open_case
 from tests.matrix.test_case_over_matrix import running_bot
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 
-from intermediary.delivery import OutgoingMessage
 from intermediary.errors import TransientDeliveryError
+from intermediary.service.delivery import OutgoingMessage
 from tests.matrix.conftest import World
 from tests.matrix.test_case_over_matrix import running_bot
 

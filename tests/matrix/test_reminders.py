@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from intermediary.service import utc_now
+from intermediary.service.facade import utc_now
 from tests.matrix.conftest import World
 from tests.matrix.test_case_over_matrix import CASE, running_bot
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from intermediary.casefile import open_case_file
+from intermediary.service.casefile import open_case_file
 from intermediary.store import SqliteStore
 from tests.matrix.conftest import PLANTED_NAME, World, open_case
 from tests.matrix.test_case_over_matrix import running_bot

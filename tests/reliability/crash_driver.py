@@ -19,11 +19,11 @@ import sys
 from pathlib import Path
 
 from intermediary import crypto
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.core import Approve, Draft, Mode, SendMessage
-from intermediary.delivery import OutgoingMessage
 from intermediary.errors import IntermediaryError
 from intermediary.runtime import demo_config, start
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.delivery import OutgoingMessage
 from intermediary.store import SqliteStore
 
 REPORTERS = 6

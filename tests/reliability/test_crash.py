@@ -20,8 +20,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from intermediary.audit import verify_chain
-from intermediary.casefile import open_case_file
+from intermediary.service.audit import verify_chain
+from intermediary.service.casefile import open_case_file
 from intermediary.store import SqliteStore
 from tests.reliability.crash_driver import keys
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from intermediary.audit import verify_chain
-from intermediary.casefile import open_case_file
+from intermediary.service.audit import verify_chain
+from intermediary.service.casefile import open_case_file
 from tests.harness import make_harness
 
 

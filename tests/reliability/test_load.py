@@ -56,8 +56,6 @@ from nio import MatrixRoom, MegolmEvent, RoomMessageNotice, RoomMessageText, Roo
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary import crypto
-from intermediary.audit import verify_chain
-from intermediary.casefile import open_case_file
 from intermediary.config import (
     CounsellorConfig,
     DestinationConfig,
@@ -67,6 +65,8 @@ from intermediary.config import (
 )
 from intermediary.core import CounsellorKind
 from intermediary.runtime import start
+from intermediary.service.audit import verify_chain
+from intermediary.service.casefile import open_case_file
 from intermediary.store import SqliteStore, Store
 from tests.matrix.conftest import PASSPHRASE, PLANTED_NAME, World, write_config
 from tests.matrix.people import Person

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from intermediary.codec import Sender
+from intermediary.service.codec import Sender
 from tests.harness import make_harness
 
 SASKIA = Sender(platform="console", address="saskia")

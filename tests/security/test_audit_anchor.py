@@ -20,16 +20,16 @@ from pathlib import Path
 import pytest
 
 from intermediary import crypto
-from intermediary.audit import GENESIS, linker
-from intermediary.checkpoint import check_checkpoint, make_checkpoint, parse_checkpoint
 from intermediary.core import CounsellorActor, CounsellorId, OrgId
 from intermediary.errors import ConfigError, IntegrityError
-from intermediary.office import Office
+from intermediary.office.keeper import Office
 from intermediary.runtime import DEMO_COUNSELLOR, demo_config
-from intermediary.service import Service
+from intermediary.service.audit import GENESIS, linker
+from intermediary.service.checkpoint import check_checkpoint, make_checkpoint, parse_checkpoint
+from intermediary.service.facade import Service
 from intermediary.store import AuditDraft, MemoryStore
+from tests.cli.test_commands import CASE_ID, PASSPHRASE, WHOLE_CASE, cli, make_installation
 from tests.harness import make_harness, run_whole_case
-from tests.test_cli import CASE_ID, PASSPHRASE, WHOLE_CASE, cli, make_installation
 
 TOKEN = re.compile(r"IAH1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 

@@ -20,14 +20,14 @@ import asyncpg
 import pytest
 
 from intermediary import crypto
+from intermediary.crypto.vault import DirectoryVault
 from intermediary.errors import ForeignSchema, TamperedRecord
-from intermediary.integrity import TAMPERED
-from intermediary.sealing import entry_aad, entry_plaintext
+from intermediary.service.integrity import TAMPERED
+from intermediary.service.sealing import entry_aad, entry_plaintext
+from intermediary.service.verification import check_records
 from intermediary.store.postgres import PostgresStore
-from intermediary.vault import DirectoryVault
-from intermediary.verification import check_records
+from tests.cli.test_commands import CASE_ID, cli, make_installation
 from tests.harness import Harness, make_harness
-from tests.test_cli import CASE_ID, cli, make_installation
 
 MALLORYS_PHRASE = "MALL-0RY0-KN0W-1T00"
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from intermediary import crypto
-from intermediary.codec import Envelope, Routing, Sender
+from intermediary.crypto.vault import MemoryVault, contact_name, list_name
 from intermediary.errors import IntegrityError
-from intermediary.sealing import open_list, outbox_aad
+from intermediary.service.codec import Envelope, Routing, Sender
+from intermediary.service.sealing import open_list, outbox_aad
 from intermediary.store import OutboxItem, ReporterRow
-from intermediary.vault import MemoryVault, contact_name, list_name
 from tests.harness import make_harness
 
 COUNSELLOR = Sender(platform="console", address="counsellor")
@@ -125,7 +125,7 @@ async def test_an_open_case_keeps_its_contact_key_and_a_withdrawn_one_loses_it(
 
 
 def test_a_reporters_list_does_not_tell_by_its_length_how_many_cases_they_have() -> None:
-    from intermediary.sealing import open_list, seal_list_of
+    from intermediary.service.sealing import open_list, seal_list_of
     from intermediary.store import ReporterRow
 
     keys = crypto.ServiceKeys.generate()

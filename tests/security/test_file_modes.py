@@ -28,11 +28,11 @@ from rich.console import Console
 
 from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
+from intermediary.cli.console import ConsoleTransport, Printer, run_lines
 from intermediary.config import load_config
-from intermediary.console import ConsoleTransport, Printer, run_lines
 from intermediary.runtime import start
+from tests.cli.test_commands import CASE_ID, PASSPHRASE, cli, make_installation
 from tests.matrix.synapse import Synapse, free_port
-from tests.test_cli import CASE_ID, PASSPHRASE, cli, make_installation
 
 #: what the tests themselves write (the operator's own files), never judged
 OPERATORS_OWN = {"config.toml", "reports", "trends.txt"}

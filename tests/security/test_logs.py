@@ -15,7 +15,7 @@ from pathlib import Path
 from intermediary_matrix.redact import install
 from intermediary_slack.logs import install as install_slack
 
-from tests.test_cli import cli, make_installation
+from tests.cli.test_commands import cli, make_installation
 
 
 def test_the_most_verbose_log_holds_no_stored_secret(tmp_path: Path) -> None:

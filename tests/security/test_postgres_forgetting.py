@@ -13,9 +13,9 @@ from pathlib import Path
 
 import asyncpg
 
-from intermediary.codec import Sender
+from intermediary.crypto.vault import DirectoryVault
+from intermediary.service.codec import Sender
 from intermediary.store.postgres import PostgresStore
-from intermediary.vault import DirectoryVault
 from tests.harness import make_harness
 from tests.postgres import PostgresServer
 

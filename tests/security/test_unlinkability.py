@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from intermediary import crypto
-from intermediary.casefile import open_case_file
-from intermediary.codec import Sender
 from intermediary.core import SendMessage
-from intermediary.proof import check_proof
+from intermediary.service.casefile import open_case_file
+from intermediary.service.codec import Sender
+from intermediary.service.proof import check_proof
 from tests.harness import Harness, make_harness
 
 SASKIA = Sender(platform="console", address="saskia")

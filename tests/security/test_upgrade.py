@@ -18,8 +18,8 @@ from pathlib import Path
 from intermediary import crypto
 from intermediary.config import load_config
 from intermediary.runtime import start
+from tests.cli.test_commands import cli, make_installation
 from tests.harness import Clock, RecordingTransport
-from tests.test_cli import cli, make_installation
 
 DATA = Path(__file__).parent / "data" / "legacy-0004"
 PASSPHRASE = "legacy fixture passphrase for tests"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from intermediary.crypto.vault import DirectoryVault
 from intermediary.store import SqliteStore
-from intermediary.vault import DirectoryVault
-from tests.test_cli import CASE_ID, cli, make_installation
+from tests.cli.test_commands import CASE_ID, cli, make_installation
 
 INSIDE = "is inside the database's folder"
 BESIDE = "are in the same parent folder"

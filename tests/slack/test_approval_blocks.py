@@ -22,7 +22,7 @@ from intermediary_slack.views import home_view
 from intermediary.core import OrgId, text_digest
 from intermediary.core.effects import Message
 from intermediary.core.policy import OrgPolicy
-from intermediary.delivery import OutgoingMessage
+from intermediary.service.delivery import OutgoingMessage
 from intermediary.text import Locale
 from intermediary.text.messages import render_message
 

@@ -28,8 +28,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.config import ServiceConfig
 from intermediary.core.effects import Message
-from intermediary.delivery import OutgoingMessage
 from intermediary.errors import ConfigError, PermanentDeliveryError
+from intermediary.service.delivery import OutgoingMessage
 from intermediary.store import OutboxItem
 from tests.matrix.synapse import free_port
 from tests.slack.conftest import SECRET, SlackWorld, write_config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from intermediary.casefile import open_case_file
+from intermediary.service.casefile import open_case_file
 from tests.slack.conftest import SlackWorld
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from intermediary.service import utc_now
+from intermediary.service.facade import utc_now
 from tests.slack.conftest import SlackWorld
 from tests.slack.test_home_and_intake import submission
 from tests.slack.test_whole_case import CASE, buttons, press, step

@@ -131,7 +131,7 @@ async def test_posts_to_one_channel_are_spaced(slack: SlackWorld) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from intermediary.core.effects import Message
-    from intermediary.delivery import OutgoingMessage
+    from intermediary.service.delivery import OutgoingMessage
 
     transport = SlackTransport(
         AsyncWebClient(token="x", base_url=slack.standin.base_url),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from intermediary.crypto.vault import DirectoryVault
 from intermediary.errors import ConcurrentUpdate, DuplicateEvent
 from intermediary.store import (
     AuditDraft,
@@ -27,7 +28,6 @@ from intermediary.store import (
     UnitOfWork,
 )
 from intermediary.store.postgres import PostgresStore
-from intermediary.vault import DirectoryVault
 from tests.postgres import PostgresServer
 
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)

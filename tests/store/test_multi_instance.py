@@ -34,15 +34,15 @@ from typing import Any
 import pytest
 
 from intermediary import crypto
-from intermediary.audit import verify_chain
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.config import ServiceConfig
 from intermediary.core import Approve, Close, Draft, Mode, Outcome, SendMessage
-from intermediary.delivery import OutgoingMessage
+from intermediary.crypto.vault import DirectoryVault
 from intermediary.errors import ConcurrentUpdate, TransientDeliveryError
 from intermediary.runtime import Runtime, demo_config, start
+from intermediary.service.audit import verify_chain
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.delivery import OutgoingMessage
 from intermediary.store.postgres import PostgresStore
-from intermediary.vault import DirectoryVault
 from tests.harness import START, Clock
 
 REPORTERS = 12

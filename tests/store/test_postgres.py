@@ -15,14 +15,15 @@ from typing import Any
 import pytest
 
 from intermediary import crypto
-from intermediary.audit import linker, verify_chain
-from intermediary.casefile import open_case_file
 from intermediary.chat import ChatFrontEnd
 from intermediary.config import load_config
-from intermediary.delivery import DeliveryWorker
+from intermediary.crypto.vault import DirectoryVault
 from intermediary.errors import ConfigError, StorageError, TransientDeliveryError
 from intermediary.runtime import demo_config, start
-from intermediary.service import Service
+from intermediary.service.audit import linker, verify_chain
+from intermediary.service.casefile import open_case_file
+from intermediary.service.delivery import DeliveryWorker
+from intermediary.service.facade import Service
 from intermediary.store import (
     AuditDraft,
     MemoryStore,
@@ -34,7 +35,7 @@ from intermediary.store import (
     open_store,
 )
 from intermediary.store.postgres import PostgresStore, migrations
-from intermediary.vault import DirectoryVault
+from tests.cli.test_commands import PASSPHRASE, cli
 from tests.harness import (
     PLANTED,
     PLANTED_TEXT,
@@ -46,7 +47,6 @@ from tests.harness import (
 )
 from tests.postgres import PostgresServer
 from tests.store.test_contract import NOW, link, new_case, outbox, row
-from tests.test_cli import PASSPHRASE, cli
 
 
 def pg(url: str, tmp_path: Path) -> PostgresStore:

@@ -55,11 +55,11 @@ from nio.exceptions import SendRetryError
 
 from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
-from intermediary.codec import ReporterProfile, Sender
-from intermediary.delivery import OutgoingMessage
+from intermediary.crypto.files import private_folder, tighten, write_private
 from intermediary.errors import DuplicateEvent, PermanentDeliveryError, TransientDeliveryError
-from intermediary.files import private_folder, tighten, write_private
 from intermediary.runtime import Runtime
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.delivery import OutgoingMessage
 from intermediary.store.records import UnitOfWork
 from intermediary.text import Locale, render
 from intermediary_matrix.crosssign import bootstrap

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from intermediary import crypto
-from intermediary.files import write_private
+from intermediary.crypto.files import write_private
 
 __all__ = ["CrossSigningError", "bootstrap", "canonical_json", "signable", "unpadded"]
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from nio import AsyncClient, MatrixRoom, RoomMessageText
 
 from intermediary.chat import ChatFrontEnd
-from intermediary.codec import Sender
 from intermediary.config import OrganisationConfig
 from intermediary.errors import TransientDeliveryError
-from intermediary.service import Service
+from intermediary.service.codec import Sender
+from intermediary.service.facade import Service
 from intermediary.text import Locale, render
 from intermediary_matrix.sessions import SessionGuard
 from intermediary_matrix.settings import MatrixSettings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-from intermediary.redaction import RedactingFilter
+from intermediary.service.redaction import RedactingFilter
 
 __all__ = ["MatrixIdFilter", "install", "quiet_libraries"]
 

@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from intermediary.files import private_folder
+from intermediary.crypto.files import private_folder
 
 __all__ = ["BotState"]
 

@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from intermediary import crypto
+from intermediary.crypto.files import private_folder
 from intermediary.errors import IntegrityError
-from intermediary.files import private_folder
 from intermediary_matrix.crosssign import signable
 
 __all__ = [

@@ -20,7 +20,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.chat import ChatFrontEnd
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.core import (
     Acknowledge,
     ActionKind,
@@ -39,7 +38,8 @@ from intermediary.core import (
     Role,
 )
 from intermediary.errors import IntermediaryError
-from intermediary.service import Service
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.facade import Service
 from intermediary.text import render
 from intermediary_slack.blocks import (
     ACK,

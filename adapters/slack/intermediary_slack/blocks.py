@@ -39,8 +39,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from intermediary.core import ActionKind, OrgPolicy, Outcome, text_digest
-from intermediary.delivery import OutgoingMessage
 from intermediary.directory import load_categories, load_referrals
+from intermediary.service.delivery import OutgoingMessage
 from intermediary.text import Locale, render
 from intermediary.text.split import split_by_cost
 

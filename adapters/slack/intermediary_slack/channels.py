@@ -42,9 +42,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.config import ServiceConfig
 from intermediary.core import SystemActor
-from intermediary.delivery import OutgoingMessage
 from intermediary.errors import IntermediaryError, PermanentDeliveryError, TransientDeliveryError
-from intermediary.service import Service
+from intermediary.service.delivery import OutgoingMessage
+from intermediary.service.facade import Service
 from intermediary.text import Locale, render
 
 __all__ = ["ChannelGuard", "Destination", "Problem", "Seen", "Verdict", "destinations", "judge"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from intermediary.redaction import RedactingFilter
+from intermediary.service.redaction import RedactingFilter
 
 __all__ = ["SlackIdFilter", "bolt_logger", "install", "quiet_libraries"]
 

@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from intermediary.files import private_folder
+from intermediary.crypto.files import private_folder
 
 __all__ = ["ThreadBook"]
 

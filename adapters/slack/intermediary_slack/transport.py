@@ -21,8 +21,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ContextBlock, PlainTextObject
 from slack_sdk.web.async_client import AsyncWebClient
 
-from intermediary.delivery import OutgoingMessage
 from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
+from intermediary.service.delivery import OutgoingMessage
 from intermediary.text import Locale
 from intermediary_slack.blocks import Post, message_posts
 from intermediary_slack.channels import ChannelGuard

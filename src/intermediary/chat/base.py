@@ -17,7 +17,7 @@ from intermediary.core import (
     State,
 )
 from intermediary.errors import InvalidInput
-from intermediary.service import Service
+from intermediary.service.facade import Service
 from intermediary.text import Locale, render
 
 __all__ = ["CLOSED", "FrontEndBase", "catalog_keys", "choice"]

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 
 from intermediary.chat.base import CLOSED, FrontEndBase, choice
 from intermediary.chat.parse import Line
-from intermediary.codec import Sender
 from intermediary.core import (
     Case,
     Close,
@@ -24,6 +23,7 @@ from intermediary.core import (
 from intermediary.core.building import day
 from intermediary.directory import load_referrals
 from intermediary.errors import InvalidInput
+from intermediary.service.codec import Sender
 from intermediary.text import Locale, render
 
 __all__ = ["CounsellorCommands"]

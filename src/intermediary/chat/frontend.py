@@ -15,12 +15,12 @@ from intermediary.chat.forms import Form
 from intermediary.chat.management import ManagementCommands
 from intermediary.chat.parse import parse_line
 from intermediary.chat.reporter import ReporterCommands
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.core import (
     Role,
 )
 from intermediary.errors import DuplicateEvent, Fault, IntermediaryError, InvalidInput
-from intermediary.service import refuse_broken_text
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.facade import refuse_broken_text
 from intermediary.text import DEFAULT_LOCALE, Locale, render
 
 __all__ = ["ChatFrontEnd"]

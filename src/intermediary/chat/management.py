@@ -5,7 +5,6 @@ from __future__ import annotations
 from intermediary.chat.base import FrontEndBase
 from intermediary.chat.forms import Form, Question
 from intermediary.chat.parse import Line
-from intermediary.codec import Sender
 from intermediary.core import (
     Acknowledge,
     ActionKind,
@@ -17,6 +16,7 @@ from intermediary.core import (
 )
 from intermediary.core.building import day
 from intermediary.errors import InvalidInput
+from intermediary.service.codec import Sender
 from intermediary.text import Locale, render
 
 __all__ = ["ManagementCommands"]

@@ -7,7 +7,6 @@ from typing import Any
 from intermediary.chat.base import CLOSED, FrontEndBase, catalog_keys, choice
 from intermediary.chat.forms import Form, Question
 from intermediary.chat.parse import Line
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.core import (
     Approve,
     Case,
@@ -27,6 +26,7 @@ from intermediary.core import (
 from intermediary.core.building import day
 from intermediary.directory import load_categories
 from intermediary.errors import InvalidInput
+from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.text import Locale, render
 
 __all__ = ["ReporterCommands"]

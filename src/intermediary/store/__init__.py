@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from intermediary.crypto.vault import DirectoryVault, KeyVault
 from intermediary.errors import ConfigError
 from intermediary.store.base import Store
 from intermediary.store.memory import MemoryStore
@@ -21,7 +22,6 @@ from intermediary.store.records import (
     UnitOfWork,
 )
 from intermediary.store.sqlite import SqliteStore
-from intermediary.vault import DirectoryVault, KeyVault
 
 __all__ = [
     "AuditDraft",

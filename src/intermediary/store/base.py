@@ -27,6 +27,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from intermediary.crypto.vault import KeyVault
 from intermediary.store.records import (
     AuditRecord,
     CaseRow,
@@ -38,7 +39,6 @@ from intermediary.store.records import (
     StoredEntry,
     UnitOfWork,
 )
-from intermediary.vault import KeyVault
 
 __all__ = ["Store"]
 

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from intermediary.crypto.vault import KeyVault, MemoryVault
 from intermediary.errors import ConcurrentUpdate, DuplicateEvent
 from intermediary.store.claims import LocalClaims
 from intermediary.store.records import (
@@ -22,7 +23,6 @@ from intermediary.store.records import (
     UnitOfWork,
     new_version,
 )
-from intermediary.vault import KeyVault, MemoryVault
 
 __all__ = ["MemoryStore"]
 

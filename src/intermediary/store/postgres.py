@@ -34,6 +34,7 @@ from typing import Any
 
 import asyncpg
 
+from intermediary.crypto.vault import KeyVault
 from intermediary.errors import (
     ConcurrentUpdate,
     DiskFull,
@@ -54,7 +55,6 @@ from intermediary.store.records import (
     new_version,
 )
 from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS, ENTRY_COLUMNS, OUTBOX_COLUMNS
-from intermediary.vault import KeyVault
 
 __all__ = [
     "AUDIT_LOCK",

@@ -24,6 +24,9 @@ from typing import Any
 
 import aiosqlite
 
+from intermediary.crypto.files import private_database
+from intermediary.crypto.placement import warn_about_vault
+from intermediary.crypto.vault import KeyVault, sibling_vault
 from intermediary.errors import (
     ConcurrentUpdate,
     DatabaseLocked,
@@ -32,8 +35,6 @@ from intermediary.errors import (
     DuplicateEvent,
     StorageError,
 )
-from intermediary.files import private_database
-from intermediary.placement import warn_about_vault
 from intermediary.store import rows as decode
 from intermediary.store.claims import LocalClaims
 from intermediary.store.records import (
@@ -49,7 +50,6 @@ from intermediary.store.records import (
     new_version,
 )
 from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS, ENTRY_COLUMNS, OUTBOX_COLUMNS
-from intermediary.vault import KeyVault, sibling_vault
 
 __all__ = ["SqliteStore", "migrations"]
 

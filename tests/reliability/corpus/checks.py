@@ -6,9 +6,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from intermediary import crypto
-from intermediary.audit import verify_chain
+from intermediary.service.audit import verify_chain
 from intermediary.store import Store
-from tests.test_authorization import snapshot
+from tests.service.test_authorization import snapshot
 
 
 async def state_of(store: Store, keys: crypto.ServiceKeys) -> tuple[Any, ...]:

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from intermediary.casefile import open_case_file
-from intermediary.console import Printer, run_lines
+from intermediary.cli.console import Printer, run_lines
 from intermediary.runtime import Runtime
+from intermediary.service.casefile import open_case_file
 from tests.harness import PLANTED_TEXT, Harness, RecordingTransport, make_harness, profile_of
 from tests.reliability.corpus.cases import (
     BROKEN_TEXTS,

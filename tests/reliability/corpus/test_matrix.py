@@ -30,8 +30,6 @@ from nio import MatrixRoom
 from nio.events.room_events import Event
 
 from intermediary import crypto
-from intermediary.casefile import open_case_file
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.config import (
     CounsellorConfig,
     DestinationConfig,
@@ -41,6 +39,8 @@ from intermediary.config import (
 )
 from intermediary.core import Acknowledge, Approve, CounsellorKind, Disclosure, Draft, Mode
 from intermediary.runtime import Runtime, start
+from intermediary.service.casefile import open_case_file
+from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.store import SqliteStore
 from tests.harness import RecordingTransport
 from tests.reliability.corpus.cases import (

@@ -27,8 +27,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from intermediary.codec import ReporterProfile, Sender
 from intermediary.core import Acknowledge, Approve, Disclosure, Draft, Mode
+from intermediary.service.codec import ReporterProfile, Sender
 from tests.reliability.corpus.cases import (
     BROKEN_REFUSAL,
     BROKEN_TEXTS,
@@ -914,7 +914,7 @@ MARKUP = [Item("markup", f"dm_{n}", t) for n, t in MARKUP_TEXTS.items()]
 @pytest.mark.parametrize("item", MARKUP, ids=ids(MARKUP))
 async def test_markup_in_a_dm(world: World, item: Item) -> None:
     """Stored as typed; the counsellor's copy cannot ping, link or mark up."""
-    from intermediary.casefile import open_case_file
+    from intermediary.service.casefile import open_case_file
 
     runtime = world.slack.runtime
     board, before = world.standin.posts("CBOARD"), len(world.standin.posts("UDAAN"))

@@ -1,0 +1,126 @@
+"""The terminal front end: one person plays every party, line by line.
+
+A line ``@name text`` is said by ``name``; whatever a party receives is
+printed with that party's name in front. It reads standard input, so a whole
+case can be scripted (``intermediary console < case.txt``). Lines starting
+with ``#`` are comments; empty lines are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+
+from rich.console import Console
+from rich.text import Text
+
+from intermediary.chat import ChatFrontEnd
+from intermediary.errors import PermanentDeliveryError
+from intermediary.runtime import Runtime
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.delivery import OutgoingMessage
+
+__all__ = ["ConsoleTransport", "Printer", "run_lines"]
+
+PLATFORM = "console"
+#: who says a line: a console address, shown as a label in front of every answer
+_NAME = re.compile(r"[\w.-]{1,64}")
+
+_STYLES = {"reporter": "bold cyan", "counsellor": "bold green", "management": "bold magenta"}
+
+
+class Printer:
+    """Prints what a party sees, each line prefixed with its name.
+
+    Party text is printed as plain :class:`rich.text.Text`, never as markup,
+    so nothing a party types can restyle the terminal.
+    """
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False, soft_wrap=True)
+
+    def show(self, name: str, text: str, style: str = "bold") -> None:
+        width = max(12, len(name) + 2)
+        for i, line in enumerate(text.splitlines() or [""]):
+            label = f"{name} ▸" if i == 0 else ""
+            row = Text(label.rjust(width) + " ", style=style)
+            row.append(line)
+            self.console.print(row)
+
+    def say(self, name: str, text: str) -> None:
+        row = Text(f"@{name} ", style="dim")
+        row.append(text, style="dim")
+        self.console.print(row)
+
+    def note(self, text: str) -> None:
+        self.console.print(Text(text, style="yellow"))
+
+
+class ConsoleTransport:
+    """Delivers by printing. Remembers idempotency keys: a repeated key is not
+    printed twice (the way a Matrix transaction id behaves)."""
+
+    def __init__(self, printer: Printer) -> None:
+        self.printer = printer
+        self.seen: set[str] = set()
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if message.platform != PLATFORM:
+            raise PermanentDeliveryError(detail=f"not a console address ({message.platform})")
+        if message.idempotency_key in self.seen:
+            return
+        self.seen.add(message.idempotency_key)
+        self.printer.show(message.address, message.text, _STYLES.get(message.recipient, "bold"))
+
+
+def profile_for(name: str) -> ReporterProfile:
+    """In the console a name is the handle; its capitalised form the display name."""
+    return ReporterProfile(display_name=name.capitalize(), handle=name)
+
+
+async def run_lines(
+    runtime: Runtime,
+    front: ChatFrontEnd,
+    lines: Iterable[str] | AsyncIterator[str],
+    printer: Printer,
+    *,
+    echo: bool = False,
+    profile: Callable[[str], ReporterProfile] = profile_for,
+) -> int:
+    """Feed lines through the front end; returns how many were not understood."""
+    problems = 0
+
+    async def one(raw: str) -> None:
+        nonlocal problems
+        line = raw.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            return
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by _stdin_lines
+            printer.note("That line is not valid UTF-8 text and was ignored. Type it again.")
+            problems += 1
+            return
+        name, _, text = line[1:].partition(" ")
+        if not line.startswith("@") or " " not in line or not _NAME.fullmatch(name):
+            printer.note(
+                "Write '@name text', for example: @saskia hello "
+                "(a name is up to 64 letters, digits, '.', '-' or '_')"
+            )
+            problems += 1
+            return
+        if echo:
+            printer.say(name, text)
+        sender = Sender(platform=PLATFORM, address=name)
+        for reply in await front.handle(sender, text, profile=profile(name)):
+            printer.show(name, reply, "bold")
+        await runtime.housekeeping()
+        await runtime.worker.run_once()
+
+    if isinstance(lines, AsyncIterator):
+        async for raw in lines:
+            await one(raw)
+    else:
+        for raw in lines:
+            await one(raw)
+    return problems

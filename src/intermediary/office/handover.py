@@ -1,0 +1,184 @@
+"""Moving case keys between holders: a counsellor's handover, and the recovery quorum.
+
+Runs where a private key is: the leaving counsellor's machine, or the table
+where the recovery share holders meet. Each case key is opened there and
+sealed to the successor's *configured* public key, so the service never sees
+a case key and a handover can only go to someone the configuration names as
+a counsellor of that organisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intermediary import crypto
+from intermediary.config import CounsellorConfig, ServiceConfig
+from intermediary.core import CounsellorActor, CounsellorId, OrgId, Role, State
+from intermediary.core.states import ACTIVE
+from intermediary.crypto.recovery import WrongShare, combine_shares
+from intermediary.crypto.vault import shred_key
+from intermediary.errors import IntegrityError, InvalidInput
+from intermediary.office.keeper import Office
+from intermediary.service.casefile import unlock_case
+from intermediary.service.facade import RECOVERY_HOLDER, sealed_case_key
+from intermediary.store import CaseRow, Store
+
+__all__ = ["HandoverResult", "hand_over_cases", "recover_cases", "recovery_key", "successor_of"]
+
+
+@dataclass(frozen=True)
+class HandoverResult:
+    #: cases now with the successor (or re-sealed to the new key)
+    moved: tuple[str, ...]
+    #: closed cases that stay where they are
+    kept: tuple[str, ...]
+    #: cases opened before a recovery key was configured (recovery only)
+    unrecoverable: tuple[str, ...] = ()
+
+
+def successor_of(config: ServiceConfig, org_id: str, who: str) -> CounsellorConfig:
+    """The configured counsellor ``who`` (an id or a public key) of ``org_id``."""
+    org = config.organisation(org_id)
+    assert org is not None
+    for counsellor in org.counsellors:
+        if who in (counsellor.id, counsellor.public_key):
+            return counsellor
+    raise InvalidInput(
+        "errors.handover_not_counsellor",
+        who=who if len(who) <= 24 else who[:24] + "…",
+        organisation=org_id,
+        choices=", ".join(c.id for c in org.counsellors),
+    )
+
+
+def _counsellor_of_key(
+    config: ServiceConfig, key: crypto.CounsellorKey
+) -> list[tuple[str, CounsellorConfig]]:
+    public = key.public.encode()
+    return [
+        (org.id, c)
+        for org in config.organisations
+        for c in org.counsellors
+        if c.public_key == public
+    ]
+
+
+async def hand_over_cases(
+    office: Office, config: ServiceConfig, key: crypto.CounsellorKey, successor: str
+) -> HandoverResult:
+    """Hand every open case of the counsellor holding ``key`` to ``successor``."""
+    mine = _counsellor_of_key(config, key)
+    if not mine:
+        raise IntegrityError("errors.not_a_counsellor_key", case="-")
+    moved: list[str] = []
+    kept: list[str] = []
+    for org_id, leaving in mine:
+        target = successor_of(config, org_id, successor)
+        if target.id == leaving.id:
+            raise InvalidInput("errors.handover_same", counsellor=target.id)
+        rows = await office.store.cases_for_counsellor(org_id, leaving.id)
+        actor = CounsellorActor(OrgId(org_id), CounsellorId(leaving.id))
+        for row in rows:
+            if row.state not in ACTIVE:
+                kept += [row.case_id] if row.state == State.CLOSED else []
+                continue
+            secret = await unlock_case(office.store, row.case_id, key)
+            await _move(office, actor, row, secret, target)
+            moved.append(row.case_id)
+    if not moved:
+        org_id, leaving = mine[0]
+        raise InvalidInput("errors.handover_nothing", counsellor=leaving.id, organisation=org_id)
+    return HandoverResult(tuple(moved), tuple(kept))
+
+
+async def _move(
+    office: Office,
+    actor: CounsellorActor,
+    row: CaseRow,
+    secret: crypto.CaseSecret,
+    target: CounsellorConfig,
+) -> None:
+    shred = shred_key(office.store.vault, row.case_id)
+    sealed = sealed_case_key(shred, secret, row.case_id, f"counsellor:{target.id}", target.box_key)
+    await office.hand_over(actor, row.case_id, target.id, sealed)
+
+
+def recovery_key(config: ServiceConfig, shares: list[str]) -> crypto.CounsellorKey:
+    """The recovery private key from ``shares``, checked against the configured one."""
+    configured = config.service.recovery_public_key
+    if not configured:
+        raise InvalidInput("errors.no_recovery_key")
+    public = crypto.BoxPublicKey.decode(configured)
+    raw = combine_shares(shares, fingerprint=public.fingerprint())
+    key = crypto.CounsellorKey.from_secret_bytes(raw)
+    if key.public.encode() != public.encode():
+        raise WrongShare("recovery.wrong_share")
+    return key
+
+
+async def _recovery_secret(
+    store: Store, case_id: str, key: crypto.CounsellorKey
+) -> crypto.CaseSecret | None:
+    sealed = {k.holder: k for k in await store.sealed_keys(case_id)}
+    held = sealed.get(RECOVERY_HOLDER)
+    if held is None:
+        return None
+    inner = crypto.shred_open(shred_key(store.vault, case_id), "case-key", case_id, held.blob)
+    return crypto.open_case_secret(inner, case_id, key)
+
+
+async def recover_cases(
+    office: Office,
+    config: ServiceConfig,
+    key: crypto.CounsellorKey,
+    *,
+    org_id: str,
+    counsellor: str,
+    successor: str | None = None,
+) -> HandoverResult:
+    """With the recovery key: re-seal the cases of ``counsellor`` to the key now in the
+    configuration for them (a lost key replaced), or, with ``successor``, hand their
+    open cases over (a counsellor who left without doing it)."""
+    if config.organisation(org_id) is None:
+        raise InvalidInput(
+            "errors.unknown_organisation",
+            organisation=org_id,
+            choices=", ".join(o.id for o in config.organisations),
+        )
+    current = successor_of(config, org_id, counsellor)
+    target = successor_of(config, org_id, successor) if successor else current
+    if successor and target.id == current.id:
+        raise InvalidInput("errors.handover_same", counsellor=target.id)
+    rows = await office.store.cases_for_counsellor(org_id, current.id)
+    if not rows:
+        raise InvalidInput("errors.recovery_no_cases", counsellor=current.id, organisation=org_id)
+    actor = CounsellorActor(OrgId(org_id), CounsellorId(current.id))
+    moved: list[str] = []
+    kept: list[str] = []
+    lost: list[str] = []
+    for row in rows:
+        if row.state == State.PURGED or (successor and row.state not in ACTIVE):
+            kept += [row.case_id] if row.state == State.CLOSED else []
+            continue
+        secret = await _recovery_secret(office.store, row.case_id, key)
+        if secret is None:
+            lost.append(row.case_id)
+            continue
+        if successor:
+            await _move(office, actor, row, secret, target)
+        else:
+            shred = shred_key(office.store.vault, row.case_id)
+            sealed = sealed_case_key(
+                shred, secret, row.case_id, f"counsellor:{target.id}", target.box_key
+            )
+            await office.reseal(row.case_id, sealed, reason="recovery")
+        moved.append(row.case_id)
+    await office.record(
+        org_id,
+        "recovery_used",
+        Role.COUNSELLOR,
+        counsellor=current.id,
+        successor=target.id,
+        cases=len(moved),
+    )
+    return HandoverResult(tuple(moved), tuple(kept), tuple(lost))

@@ -1,0 +1,1 @@
+"""Anonymised case summaries for intervision (peer consultation, *intervisie*)."""

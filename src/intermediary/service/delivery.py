@@ -1,0 +1,235 @@
+"""The delivery worker: sends what the outbox holds, at least once, never lost,
+and to each recipient about each case in the order it was committed.
+
+An item leaves the outbox only after the transport accepted it. A crash
+between "sent" and "marked delivered" sends it again with the *same*
+idempotency key, so a platform that honours keys (Matrix transaction ids)
+shows it once, and any transport can detect the repeat. Failures back off
+exponentially; nothing is ever dropped.
+
+Several workers (one per service instance) may share one database: each takes
+only what it has claimed (:meth:`Store.claim_outbox`), so an item is sent by
+one of them; if that one dies holding claims, the others take them over when
+the lease ends (docs/POSTGRES.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from intermediary import crypto
+from intermediary.core.effects import Message
+from intermediary.crypto.vault import KeyVault, contact_key, shred_key
+from intermediary.errors import IntegrityError, PermanentDeliveryError, TransientDeliveryError
+from intermediary.service.coarse import to_the_day
+from intermediary.service.codec import Envelope
+from intermediary.service.sealing import outbox_aad
+from intermediary.store import OutboxItem, Store
+from intermediary.text import render
+from intermediary.text.messages import render_message
+
+__all__ = ["DeliveryWorker", "OutgoingMessage", "Transport"]
+
+log = logging.getLogger("intermediary.delivery")
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message for one recipient, rendered in their language."""
+
+    idempotency_key: str
+    platform: str
+    address: str
+    recipient: str  #: reporter | counsellor | management
+    case_id: str
+    text: str
+    #: the structured form, for adapters that build richer layouts
+    message: Message
+    signature: str | None = None
+    #: the recipient's language, for adapters that add their own words (buttons)
+    locale: str = "en"
+
+
+class Transport(Protocol):
+    """Hands a message to a platform. Raise :class:`TransientDeliveryError` to
+    retry later, :class:`PermanentDeliveryError` when retrying cannot help."""
+
+    async def send(self, message: OutgoingMessage) -> None: ...
+
+
+def _due(item: OutboxItem, now: datetime) -> bool:
+    return item.not_before <= now and (item.next_attempt_at is None or item.next_attempt_at <= now)
+
+
+def open_payload(keys: crypto.ServiceKeys, vault: KeyVault, item: OutboxItem) -> bytes:
+    """An outbox item's envelope, opened: bound to its key and release moment, under its
+    case's shred key, or its contact key when it goes to the reporter (which one is not
+    written anywhere: the rows must not tell which messages went to the reporter).
+    :class:`IntegrityError` if neither opens it."""
+    aad = outbox_aad(item.key, item.not_before)
+    if item.case_id is None:
+        return crypto.op_decrypt(keys, "outbox", aad, item.payload)
+    shred = vault.get(item.case_id)
+    contact = contact_key(vault, item.case_id)
+    for key in (k for k in (shred, contact) if k is not None):
+        try:
+            return crypto.op_decrypt(keys, "outbox", aad, item.payload, shred=key)
+        except IntegrityError:
+            continue
+    if shred is None:
+        shred_key(vault, item.case_id)  # raises VaultError: where the key should be
+    raise IntegrityError(what="outbox")
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        store: Store,
+        keys: crypto.ServiceKeys,
+        transport: Transport,
+        *,
+        clock: Callable[[], datetime],
+        base_backoff: float = 2.0,
+        max_backoff: float = 900.0,
+        instance: str | None = None,
+        lease: float = 300.0,
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.transport = transport
+        self.clock = clock
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        #: this worker's name in outbox claims; unique per worker unless given
+        self.instance = instance or f"worker-{secrets.token_hex(6)}"
+        #: how long a claim keeps other instances off an item: longer than a batch
+        #: takes to send, short enough that a dead instance's items are not held up long
+        self.lease = timedelta(seconds=lease)
+
+    def outgoing(self, item: OutboxItem) -> OutgoingMessage:
+        """Open and render one outbox item."""
+        envelope = Envelope.model_validate_json(open_payload(self.keys, self.store.vault, item))
+        text = render_message(envelope.message, envelope.locale)
+        if envelope.signature:
+            text += "\n" + render(
+                "management.signature", envelope.locale, signature=envelope.signature
+            )
+        return OutgoingMessage(
+            idempotency_key=item.key,
+            platform=envelope.platform,
+            address=envelope.address,
+            recipient=envelope.recipient,
+            case_id=envelope.case_id,
+            text=text,
+            message=envelope.message,
+            signature=envelope.signature,
+            locale=envelope.locale,
+        )
+
+    async def run_once(self, limit: int = 100) -> int:
+        """Deliver everything due now; returns how many were delivered."""
+        return (await self._round(limit))[1]
+
+    async def _round(self, limit: int) -> tuple[int, int]:
+        """One claim, delivered: (how many were claimed, how many delivered).
+
+        The claim holds each lane's items in the order they were committed; the first
+        failure in a lane stops that lane for this round (the items after it keep
+        their place, and go once it is delivered), and only that lane.
+
+        The claim is ours until its lease ends; then another instance takes over what
+        is left of it, as it would a dead one's. So no send begins after half the lease:
+        the one begun last has the other half to finish and be marked, and the rest wait
+        for the next claim (which renews ours); the round counts as full, so that
+        :meth:`run_forever` goes straight on. Sending on to the end of a batch that took
+        longer than the lease sent its rest twice, by both instances (issue 14, item 17).
+        """
+        delivered = 0
+        now = self.clock()
+        claimed = await self.store.claim_outbox(
+            now, instance=self.instance, lease=self.lease, limit=limit
+        )
+        stopped: set[str] = set()
+        for item in claimed:
+            if self.clock() >= now + self.lease / 2:
+                return max(len(claimed), limit), delivered
+            if item.lane is not None and item.lane in stopped:
+                continue
+            if not _due(item, now):
+                # the store's query found it due, its own moments say not: a row written
+                # to look due (an offset that sorts earlier as text). Not sent before its
+                # moment; it keeps its place and holds back its lane until then.
+                log.error(
+                    "an outbox item looks due but is not; held", extra={"outbox_key": item.key}
+                )
+                if item.lane is not None:
+                    stopped.add(item.lane)
+                continue
+            try:
+                await self.transport.send(self.outgoing(item))
+            except Exception as error:  # TransientDeliveryError, PermanentDeliveryError,
+                # an unopenable item, or a transport's own bug: kept, retried with
+                # backoff, visible to an operator, and holding back its lane meanwhile
+                await self._retry(item, error)
+                if item.lane is not None:
+                    stopped.add(item.lane)
+                continue
+            await self.store.mark_delivered(item.key, to_the_day(self.clock()))
+            delivered += 1
+        if delivered:
+            await self.store.compact()  # what was delivered leaves the files soon too
+        return len(claimed), delivered
+
+    async def _retry(self, item: OutboxItem, error: Exception) -> None:
+        delay = min(self.max_backoff, self.base_backoff * (2**item.attempts))
+        if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        # a permanent failure is recorded as a retry too (nothing is dropped): it keeps
+        # its place at the head of its lane, so the recipient's later messages wait
+        # behind it until an operator has fixed the cause (docs/RELIABILITY.md)
+        if isinstance(error, IntegrityError):
+            # its payload does not open as written: edited, moved forward or swapped in
+            # the database. It is never sent; it keeps its place, holding back its lane
+            log.error(
+                "an outbox item failed its integrity check and is not sent",
+                extra={"outbox_key": item.key, "attempt": item.attempts + 1},
+            )
+        (log.error if isinstance(error, PermanentDeliveryError) else log.warning)(
+            "delivery failed, will retry",
+            extra={
+                "outbox_key": item.key,
+                "attempt": item.attempts + 1,
+                "error": type(error).__name__,
+                "retry_in": delay,
+            },
+        )
+        await self.store.mark_retry(
+            item.key, self.clock() + timedelta(seconds=delay), type(error).__name__
+        )
+
+    async def run_forever(
+        self, wake: asyncio.Event, stop: asyncio.Event, poll: float = 5.0, limit: int = 100
+    ) -> None:
+        """Deliver until ``stop`` is set; ``wake`` cuts the wait short.
+
+        A full batch goes straight on to the next: more is likely due already, and no
+        commit would wake the loop for it (under load the rest waited ``poll`` seconds
+        for every ``limit`` messages; found by tests/reliability/test_load.py).
+        """
+        while not stop.is_set():
+            wake.clear()
+            claimed, _ = await self._round(limit)
+            if claimed >= limit:
+                continue
+            waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
+            _, pending = await asyncio.wait(
+                waiters, timeout=poll, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
