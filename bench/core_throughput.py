@@ -73,7 +73,7 @@ async def open_cases(service: Service, count: int) -> list[tuple[Sender, str]]:
 async def _service_round(service: Service, sender: Sender, case_id: str, count: int) -> float:
     start = time.perf_counter()
     for _ in range(count):
-        await service.act(sender, case_id, SendMessage, text=TEXT)
+        await service.act(sender, case_id, SendMessage(text=TEXT))
     return count / (time.perf_counter() - start)
 
 

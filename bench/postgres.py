@@ -55,7 +55,7 @@ def _config() -> ServiceConfig:
 async def _reporter(service: Service, sender: Sender, case_id: str, out: list[float]) -> None:
     for _ in range(MESSAGES):
         start = time.perf_counter()
-        await service.act(sender, case_id, SendMessage, text=TEXT)
+        await service.act(sender, case_id, SendMessage(text=TEXT))
         out.append(time.perf_counter() - start)
 
 

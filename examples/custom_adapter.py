@@ -79,9 +79,9 @@ async def main(folder: Path) -> Mailboxes:
         first_message="Invoices from one supplier are paid twice.",
     )
     # 2. the counsellor drafts, the employee approves, management acknowledges
-    case = await service.act(daan, case.case_id, Draft, text="Duplicate supplier payments.")
-    await service.act(employee, case.case_id, Approve, number=case.pending[0].number)
-    await service.act(board, case.case_id, Acknowledge)
+    case = await service.act(daan, case.case_id, Draft(text="Duplicate supplier payments."))
+    await service.act(employee, case.case_id, Approve(number=case.pending[0].number))
+    await service.act(board, case.case_id, Acknowledge())
     # 3. reminders and purges, then deliver everything queued (a real adapter runs
     #    runtime.keep_house and worker.run_forever as tasks)
     await runtime.housekeeping()

@@ -136,7 +136,7 @@ async def test_g4_crash_between_commit_and_delivery_delivers_exactly_once(tmp_pa
     await h.say("counsellor", f"!draft {case} the report")
     number = await h.pending("saskia")
     # the approval commits, then the process dies before the worker runs
-    await h.service.act(Sender(platform="console", address="saskia"), case, Approve, number=number)
+    await h.service.act(Sender(platform="console", address="saskia"), case, Approve(number=number))
     assert h.inbox("management") == []
     await h.close()
     # restart on the same file, with the same keys and configuration

@@ -22,7 +22,7 @@ async def test_homeserver_restart_mid_conversation(world: World) -> None:
         counsellor = Sender(platform="matrix", address=world.person("daan").user_id)
         await asyncio.to_thread(world.synapse.stop)
         try:
-            await bot.service.act(counsellor, case.case_id, Reply, text="said while it was down")
+            await bot.service.act(counsellor, case.case_id, Reply(text="said while it was down"))
             await asyncio.sleep(3)  # the bot tries, fails, backs off
             later = bot.service.clock() + timedelta(days=1)
             queued = await bot.runtime.store.due_outbox(later)
@@ -60,7 +60,7 @@ async def test_rate_limits_are_waited_out(world: World) -> None:
         bot.send = recording  # type: ignore[method-assign]
         counsellor = Sender(platform="matrix", address=world.person("daan").user_id)
         for n in range(4):
-            await bot.service.act(counsellor, case.case_id, Reply, text=f"burst {n}")
+            await bot.service.act(counsellor, case.case_id, Reply(text=f"burst {n}"))
         for n in range(4):
             await saskia.wait_for(f"burst {n}", dm, timeout=90)
         await asyncio.sleep(1)

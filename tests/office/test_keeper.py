@@ -212,7 +212,7 @@ async def test_only_closed_cases_are_purged_and_a_purged_case_cannot_be_held() -
     await h.say("counsellor", f"!close {case} resolved bullying")
     await h.office.purge(case)
     with pytest.raises(CasePurged, match="destroyed"):
-        await h.service.act_as(COUNSELLOR, case, PlaceHold, reason="court case")
+        await h.service.act_as(COUNSELLOR, case, PlaceHold(reason="court case"))
     with pytest.raises(CasePurged):
         await h.office.purge(case)
     await h.close()
@@ -224,7 +224,7 @@ async def test_automatic_purge_after_n_days_unless_held() -> None:
     h = await make_harness(config=config, counsellor_key=key)
     kept = await relayed_case(h)
     await h.say("counsellor", f"!close {kept} resolved bullying")
-    await h.service.act_as(COUNSELLOR, kept, PlaceHold, reason="court case 113")
+    await h.service.act_as(COUNSELLOR, kept, PlaceHold(reason="court case 113"))
     await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
     await h.say("anna", "just talking")
     gone = await h.case_of("anna")
@@ -340,12 +340,12 @@ async def test_retention_counts_from_closing_even_when_the_case_changed_later() 
     h = await make_harness(config=config, counsellor_key=key)
     case = await relayed_case(h)
     await h.say("counsellor", f"!close {case} resolved bullying")
-    await h.service.act_as(COUNSELLOR, case, PlaceHold, reason="court case")
+    await h.service.act_as(COUNSELLOR, case, PlaceHold(reason="court case"))
     h.clock.advance(days=29)
     await h.say("counsellor", f"!note {case} Court case ended today.")
     from intermediary.core import ReleaseHold
 
-    await h.service.act_as(COUNSELLOR, case, ReleaseHold, reason="the court case ended")
+    await h.service.act_as(COUNSELLOR, case, ReleaseHold(reason="the court case ended"))
     h.clock.advance(days=1)
     assert (await h.office.sweep()).purged == (case,)
     await h.close()

@@ -106,16 +106,16 @@ async def load(folder: Path, seed: int) -> None:
             if case.pending and roll < 0.3:
                 item = case.pending[-1]
                 if rng.random() < 0.8:
-                    await service.act(reporter, case.case_id, Approve, number=item.number)
+                    await service.act(reporter, case.case_id, Approve(number=item.number))
                     accepted.write(kind="approved", case=case.case_id, text=item.text)
                 continue
             if roll < 0.45:
                 text = f"relay {token}"
-                await service.act(counsellor, case.case_id, Draft, text=text)
+                await service.act(counsellor, case.case_id, Draft(text=text))
                 accepted.write(kind="drafted", case=case.case_id, text=text)
                 continue
             text = f"message {token}"
-            await service.act(reporter, case.case_id, SendMessage, text=text)
+            await service.act(reporter, case.case_id, SendMessage(text=text))
             accepted.write(kind="message", case=case.case_id, text=text)
         except IntermediaryError as error:  # a refusal the script walked into: fine
             accepted.write(kind="refused", error=error.key)

@@ -186,7 +186,7 @@ async def test_no_timeline_of_a_reporters_messages_is_stored(tmp_path: Path) -> 
     for minutes, text in ((17, "Second."), (5 * 60 + 3, "Third.")):
         h.clock.advance(minutes=minutes)
         with h.service.handling(f"console:event-{minutes}"):
-            await h.service.act(SASKIA, case, SendMessage, text=text)
+            await h.service.act(SASKIA, case, SendMessage(text=text))
         await h.worker.run_once()
     db = copy_files(tmp_path, tmp_path / "copy")
     with sqlite3.connect(db) as conn:
@@ -267,8 +267,7 @@ async def test_no_table_of_a_copy_keeps_the_order_rows_were_written_in(tmp_path:
     await h.service.act(
         Sender(platform="console", address="jan"),
         cases["jan"],
-        Approve,
-        number=await h.pending("jan"),
+        Approve(number=await h.pending("jan")),
     )
     await h.say("counsellor", f"!draft {cases['carla']} An employee reports threats.")
     await h.worker.run_once()
@@ -288,7 +287,7 @@ async def test_no_table_of_a_copy_keeps_the_order_rows_were_written_in(tmp_path:
         h.clock.advance(minutes=3)
         with h.service.handling(event):
             await h.service.act(
-                Sender(platform="console", address=name), case, SendMessage, text="More."
+                Sender(platform="console", address=name), case, SendMessage(text="More.")
             )
         written.append(case)
     later = h.clock.now + timedelta(days=30)  # what waits for its batch time too

@@ -268,7 +268,7 @@ class World:
 
 
 async def act(h: Harness, role: str, case_id: str, kind: type[Any], **fields: Any) -> Case:
-    return await h.service.act(SENDERS[role], case_id, kind, **fields)
+    return await h.service.act(SENDERS[role], case_id, kind(**fields))
 
 
 async def _open(h: Harness, who: str, org: str, counsellor: str, text: str) -> str:
@@ -308,9 +308,9 @@ async def build(scenario: str, kind: Step | None = None) -> World:
     dirk = Sender(platform="console", address="dirk")
     globex = await _open(h, "dirk", "globex", "gert", "At Globex, too.")
     gert = Sender(platform="console", address="gert")
-    await h.service.act(gert, globex, Draft, text="A Globex report.", destinations=("gboard",))
+    await h.service.act(gert, globex, Draft(text="A Globex report.", destinations=("gboard",)))
     number = await _pending(h, dirk, globex, ApprovalKind.RELAY)
-    await h.service.act(dirk, globex, Approve, number=number)
+    await h.service.act(dirk, globex, Approve(number=number))
 
     case_id = await _open(h, "anna", "acme", "daan", "My lead keeps shouting.")
     await act(h, "reporter", case_id, RequestMeeting)
@@ -342,7 +342,7 @@ async def build(scenario: str, kind: Step | None = None) -> World:
         await act(h, "counsellor", case_id, Draft, text="A follow-up.", destinations=("board",))
     if kind is Step.RELEASE_HOLD:  # a hold can only be released where one was placed
         daan = CounsellorActor(OrgId("acme"), CounsellorId("daan"))
-        await h.service.act_as(daan, case_id, PlaceHold, reason="a court case")
+        await h.service.act_as(daan, case_id, PlaceHold(reason="a court case"))
     world = World(h, case_id)
     got = await world.case()
     assert got.state is s.state
@@ -396,7 +396,7 @@ async def refused(
 ) -> ProtocolError:
     before = await snapshot(h)
     with pytest.raises(ProtocolError) as info:
-        await h.service.act(sender, case_id, kind, **fields)
+        await h.service.act(sender, case_id, kind(**fields))
     assert await snapshot(h) == before, "a refused command changed something"
     return info.value
 
@@ -433,7 +433,7 @@ async def test_row(scenario: str, kind: Step) -> None:
     for role in allowed:
         before = await world.case()
         audit = len(await h.store.audit_log())
-        after = await h.service.act(SENDERS[role], case_id, cls, **fields)
+        after = await h.service.act(SENDERS[role], case_id, cls(**fields))
         target = SPEC[kind][SCENARIOS[scenario].state]
         assert after.state is (target or before.state)
         rows = {r.case_id: r for r in await h.store.all_cases()}
@@ -505,8 +505,8 @@ async def test_resume_needs_the_phrase_and_answers_alike_for_every_role() -> Non
         )
         await h.service.resume(SENDERS[role], case.case_id, phrase)
         with pytest.raises(UnknownCase):  # the old account has lost the case
-            await h.service.act(anna, case.case_id, SendMessage, text="still me?")
-        await h.service.act(SENDERS[role], case.case_id, SendMessage, text="it is me")
+            await h.service.act(anna, case.case_id, SendMessage(text="still me?"))
+        await h.service.act(SENDERS[role], case.case_id, SendMessage(text="it is me"))
         await h.close()
 
 
@@ -560,7 +560,7 @@ async def test_act_as_a_counsellor_proven_by_key(kind: Step) -> None:
     ):
         before = await snapshot(h)
         with pytest.raises(ProtocolError) as info:
-            await h.service.act_as(actor, case_id, cls, **fields)
+            await h.service.act_as(actor, case_id, cls(**fields))
         assert type(info.value) is want, actor
         assert await snapshot(h) == before
     if kind is Step.HANDOVER:
@@ -568,7 +568,7 @@ async def test_act_as_a_counsellor_proven_by_key(kind: Step) -> None:
         assert case_id in result.moved
     else:
         daan = CounsellorActor(OrgId("acme"), CounsellorId("daan"))
-        await h.service.act_as(daan, case_id, cls, **fields)
+        await h.service.act_as(daan, case_id, cls(**fields))
     await h.close()
 
 
@@ -581,10 +581,10 @@ async def test_only_the_service_itself_purges() -> None:
     ):
         before = await snapshot(h)
         with pytest.raises(ProtocolError) as info:
-            await h.service.act_as(actor, case_id, Purge)
+            await h.service.act_as(actor, case_id, Purge())
         assert type(info.value) is want
         assert await snapshot(h) == before
-    await h.service.act_as(SystemActor(), case_id, Purge)
+    await h.service.act_as(SystemActor(), case_id, Purge())
     loaded = await h.store.load_case(case_id)
     assert loaded is not None
     assert loaded[0].state == S.PURGED

@@ -208,14 +208,14 @@ async def test_unknown_case_and_typed_api() -> None:
     h = await make_harness()
     sender = Sender(platform="console", address="saskia")
     with pytest.raises(UnknownCase):
-        await h.service.act(sender, "VP-0000-0000", SendMessage, text="x")
+        await h.service.act(sender, "VP-0000-0000", SendMessage(text="x"))
     case, receipt = await h.service.open_case(
         sender, ReporterProfile(display_name="S"), org_id="demo", counsellor_id="counsellor"
     )
     assert len(receipt.replace("-", "")) == 16
     with pytest.raises(UnknownCase):  # a reporter is not the counsellor of their own case
         await h.service.act(
-            Sender(platform="console", address="stranger"), case.case_id, Reply, text="x"
+            Sender(platform="console", address="stranger"), case.case_id, Reply(text="x")
         )
     await h.close()
 
@@ -280,7 +280,7 @@ async def test_a_reporter_can_read_in_their_own_language() -> None:
         "Reporter ("
     )  # the counsellor keeps the organisation's English
     await h.service.act(
-        Sender(platform="console", address="counsellor"), case.case_id, Reply, text="Dank je."
+        Sender(platform="console", address="counsellor"), case.case_id, Reply(text="Dank je.")
     )
     await h.worker.run_once()
     assert h.last("joost").startswith("Je vertrouwenspersoon")
@@ -330,7 +330,7 @@ async def test_many_reporters_at_once_share_one_sqlite_connection(tmp_path: Path
 
     async def talk(sender: Sender, case: str) -> None:
         for n in range(5):
-            await h.service.act(sender, case, SendMessage, text=f"{sender.address} says {n}")
+            await h.service.act(sender, case, SendMessage(text=f"{sender.address} says {n}"))
 
     async def deliver_meanwhile() -> None:
         for _ in range(20):

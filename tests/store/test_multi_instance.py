@@ -209,24 +209,22 @@ async def test_two_instances_deliver_once_remind_once_purge_once_and_keep_one_ch
         )
         for m in range(MESSAGES):
             await retrying(
-                lambda m=m: any_service().act(me, case.case_id, SendMessage, text=f"m{m}")
+                lambda m=m: any_service().act(me, case.case_id, SendMessage(text=f"m{m}"))
             )
         if relayed:
             await retrying(
-                lambda: any_service().act(COUNSELLOR, case.case_id, Draft, text=f"report {n}")
+                lambda: any_service().act(COUNSELLOR, case.case_id, Draft(text=f"report {n}"))
             )
             pending = (await any_service().case_for(me, case.case_id)).pending
             await retrying(
-                lambda: any_service().act(me, case.case_id, Approve, number=pending[-1].number)
+                lambda: any_service().act(me, case.case_id, Approve(number=pending[-1].number))
             )
             return case.case_id, "relayed"
         await retrying(
             lambda: any_service().act(
                 COUNSELLOR,
                 case.case_id,
-                Close,
-                outcome=Outcome.CONSULT_ONLY,
-                categories=("bullying",),
+                Close(outcome=Outcome.CONSULT_ONLY, categories=("bullying",)),
             )
         )
         return case.case_id, "closed"
@@ -352,9 +350,9 @@ async def test_a_message_on_its_way_when_another_instance_purges_its_case_goes_o
         mode=Mode.CONSULT,
         first_message="hello",
     )
-    await service.act(me, case.case_id, SendMessage, text="m0")
+    await service.act(me, case.case_id, SendMessage(text="m0"))
     await service.act(
-        COUNSELLOR, case.case_id, Close, outcome=Outcome.CONSULT_ONLY, categories=("bullying",)
+        COUNSELLOR, case.case_id, Close(outcome=Outcome.CONSULT_ONLY, categories=("bullying",))
     )
     store = database(first.runtime)
     of_case = "SELECT key FROM outbox WHERE case_id = $1 ORDER BY seq"
@@ -427,7 +425,7 @@ async def test_a_batch_that_outlasts_its_lease_is_not_sent_on_by_two_instances(
         mode=Mode.CONSULT,
         first_message="hello",
     )
-    await service.act(me, case.case_id, SendMessage, text="m0")
+    await service.act(me, case.case_id, SendMessage(text="m0"))
     store = database(first.runtime)
     of_case = "SELECT key, status FROM outbox WHERE case_id = $1 ORDER BY seq"
     queued = [r["key"] for r in await store.pool.fetch(of_case, case.case_id)]

@@ -275,7 +275,7 @@ def build_app(
     ) -> str | None:
         """Give a command; a refusal is told to the person who pressed the button."""
         try:
-            await service.act(sender, case, kind, **fields)
+            await service.act(sender, case, kind(**fields))
         except IntermediaryError as error:
             message = error.message(front.locale_of(sender))
             await tell(user, channel, message)
@@ -378,7 +378,7 @@ def build_app(
             await ack(response_action="errors", errors={error_block: NOT_YOURS})
             return
         try:
-            await service.act(sender, case, kind, **fields)
+            await service.act(sender, case, kind(**fields))
         except IntermediaryError as error:
             await ack(
                 response_action="errors",
@@ -447,7 +447,7 @@ def build_app(
         user = _text(payload, "user", "id")
         sender = Sender(platform=PLATFORM, address=user)
         try:
-            await service.act(sender, _text(view, "private_metadata"), kind, **fields)
+            await service.act(sender, _text(view, "private_metadata"), kind(**fields))
         except IntermediaryError as error:
             await ack(
                 response_action="errors", errors={block: error.message(front.locale_of(sender))}

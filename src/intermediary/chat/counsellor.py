@@ -9,6 +9,7 @@ from intermediary.chat.parse import Line
 from intermediary.core import (
     Case,
     Close,
+    DestinationId,
     Draft,
     FlagDetails,
     MeetingHeld,
@@ -40,7 +41,7 @@ class CounsellorCommands(FrontEndBase):
         if command is None:
             if room_case is None:
                 raise self._missing("!reply", "CASE", "!reply VP-7KQ3-M2XD …")
-            await service.act(sender, room_case, Reply, text=line.raw)
+            await service.act(sender, room_case, Reply(text=line.raw))
             return []
         if command == "help":
             return [render("counsellor.help", locale)]
@@ -60,31 +61,29 @@ class CounsellorCommands(FrontEndBase):
         else:
             case_id, skip = room_case, 0
         handlers: dict[str, Callable[[str], Awaitable[Case]]] = {
-            "reply": lambda c: service.act(sender, c, Reply, text=line.rest(skip)),
+            "reply": lambda c: service.act(sender, c, Reply(text=line.rest(skip))),
             "draft": lambda c: service.act(
-                sender, c, Draft, text=line.rest(skip), destinations=self._destinations(line)
+                sender, c, Draft(text=line.rest(skip), destinations=self._destinations(line))
             ),
             "draft!": lambda c: service.act(
                 sender,
                 c,
-                Draft,
-                text=line.rest(skip),
-                destinations=self._destinations(line),
-                confirmed=True,
+                Draft(text=line.rest(skip), destinations=self._destinations(line), confirmed=True),
             ),
-            "minutes": lambda c: service.act(sender, c, Minutes, text=line.rest(skip)),
+            "minutes": lambda c: service.act(sender, c, Minutes(text=line.rest(skip))),
             "flag": lambda c: service.act(
-                sender, c, FlagDetails, words=tuple(p.strip() for p in line.rest(skip).split(","))
+                sender, c, FlagDetails(words=tuple(p.strip() for p in line.rest(skip).split(",")))
             ),
-            "note": lambda c: service.act(sender, c, Note, text=line.rest(skip)),
-            "refer": lambda c: service.act(sender, c, Refer, body=self._word(line, skip, "BODY")),
-            "met": lambda c: service.act(sender, c, MeetingHeld),
+            "note": lambda c: service.act(sender, c, Note(text=line.rest(skip))),
+            "refer": lambda c: service.act(sender, c, Refer(body=self._word(line, skip, "BODY"))),
+            "met": lambda c: service.act(sender, c, MeetingHeld()),
             "close": lambda c: service.act(
                 sender,
                 c,
-                Close,
-                outcome=choice(Outcome, self._word(line, skip, "OUTCOME"), "outcome"),
-                categories=tuple(self._word(line, skip + 1, "CATEGORY").split(",")),
+                Close(
+                    outcome=choice(Outcome, self._word(line, skip, "OUTCOME"), "outcome"),
+                    categories=tuple(self._word(line, skip + 1, "CATEGORY").split(",")),
+                ),
             ),
         }
         handler = handlers.get(command)
@@ -98,9 +97,9 @@ class CounsellorCommands(FrontEndBase):
         return []
 
     @staticmethod
-    def _destinations(line: Line) -> tuple[str, ...]:
+    def _destinations(line: Line) -> tuple[DestinationId, ...]:
         value = line.options.get("to", "")
-        return tuple(v for v in value.split(",") if v)
+        return tuple(DestinationId(v) for v in value.split(",") if v)
 
     def _word(self, line: Line, index: int, what: str) -> str:
         if len(line.words) <= index:

@@ -66,20 +66,10 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
                 return [error.message(locale)]
 
     def locale_of(self, sender: Sender, profile: ReporterProfile | None = None) -> Locale:
-        config = self.service.config
-        for c in self.service.counsellor_roles(sender):
-            org = config.organisation(c.org_id)
-            assert org is not None
-            found = next(x for x in org.counsellors if x.id == c.counsellor_id)
-            return found.locale or org.locale
-        for m in self.service.management_roles(sender):
-            org = config.organisation(m.org_id)
-            assert org is not None
-            dest = next(x for x in org.management if x.id == m.destination_id)
-            return dest.locale or org.locale
-        if profile is not None and profile.locale is not None:
+        who = self.service.who(sender)
+        if who.is_reporter and profile is not None and profile.locale is not None:
             return profile.locale
-        return config.organisations[0].locale
+        return who.locale
 
     async def _handle(
         self,

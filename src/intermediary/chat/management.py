@@ -43,10 +43,10 @@ class ManagementCommands(FrontEndBase):
             )
         case_id = line.words[0]
         if command == "ack":
-            await service.act(sender, case_id, Acknowledge)
+            await service.act(sender, case_id, Acknowledge())
             return []
         if command == "ask":
-            await service.act(sender, case_id, Ask, text=line.rest(1))
+            await service.act(sender, case_id, Ask(text=line.rest(1)))
             return []
         case = await service.case_for(sender, case_id)  # refuse early, before the form
         key = (sender.platform, sender.address)
@@ -90,5 +90,5 @@ class ManagementCommands(FrontEndBase):
             grounds=a.get("grounds", ""),
             more_to_follow=a["more"] == "yes",
         )
-        await self.service.act(sender, form.case_id, GiveFeedback, feedback=feedback)
+        await self.service.act(sender, form.case_id, GiveFeedback(feedback=feedback))
         return []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from intermediary.chat.base import CLOSED, FrontEndBase, catalog_keys, choice
 from intermediary.chat.forms import Form, Question
 from intermediary.chat.parse import Line
@@ -11,6 +9,7 @@ from intermediary.core import (
     Approve,
     Case,
     ChangeMode,
+    Command,
     Disclosure,
     Mode,
     Moment,
@@ -53,7 +52,7 @@ class ReporterCommands(FrontEndBase):
             if not cases:
                 return self._notice(key, locale, force=True)
             case_id = self._pick(key, cases)
-            await service.act(sender, case_id, SendMessage, text=line.raw, profile=profile)
+            await service.act(sender, case_id, SendMessage(text=line.raw), profile=profile)
             return []
         if command == "help":
             return [*self._notice(key, locale), render("reporter.help", locale)]
@@ -80,14 +79,13 @@ class ReporterCommands(FrontEndBase):
             case_id = self._case_of_approval(line, cases)
         else:
             case_id = self._pick(key, cases)
-        simple: dict[str, tuple[type[Any], dict[str, Any]]] = {
-            "withdraw": (Withdraw, {}),
-            "stop-contact": (StopContact, {}),
-            "meeting": (RequestMeeting, {}),
+        simple: dict[str, Command] = {
+            "withdraw": Withdraw(),
+            "stop-contact": StopContact(),
+            "meeting": RequestMeeting(),
         }
         if command in simple:
-            kind, fields = simple[command]
-            await service.act(sender, case_id, kind, **fields)
+            await service.act(sender, case_id, simple[command])
             return []
         if command == "status":
             return [self._status(await service.case_for(sender, case_id), locale)]
@@ -104,18 +102,18 @@ class ReporterCommands(FrontEndBase):
                     sender, case_id, number, checks, line.options.get("digest")
                 )
                 await service.act(
-                    sender, case_id, Approve, number=number, moment=moment, digest=digest
+                    sender, case_id, Approve(number=number, moment=moment, digest=digest)
                 )
             else:
-                await service.act(sender, case_id, Reject, number=number, reason=line.rest(1))
+                await service.act(sender, case_id, Reject(number=number, reason=line.rest(1)))
             return []
         if command == "mode":
             mode = choice(Mode, line.words[0] if line.words else "", "mode")
-            await service.act(sender, case_id, ChangeMode, mode=mode)
+            await service.act(sender, case_id, ChangeMode(mode=mode))
             return []
         if command == "disclosure":
             level = choice(Disclosure, line.words[0] if line.words else "", "disclosure")
-            await service.act(sender, case_id, WidenDisclosure, disclosure=level, profile=profile)
+            await service.act(sender, case_id, WidenDisclosure(disclosure=level), profile=profile)
             return []
         raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
 

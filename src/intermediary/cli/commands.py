@@ -32,6 +32,7 @@ from intermediary.chat import ChatFrontEnd
 from intermediary.config import ServiceConfig, load_config
 from intermediary.core import (
     CONSCIENCE_CONDITIONS,
+    Command,
     ConditionAnswer,
     CounsellorActor,
     CounsellorId,
@@ -344,8 +345,7 @@ async def _as_counsellor(
     key_path: Path,
     passphrase_env: str | None,
     case: str,
-    kind: type[Any],
-    **fields: Any,
+    command: Command,
 ) -> Identity | None:
     """Give one command as the counsellor who holds ``key_path``; a reveal returns
     the identity it opened."""
@@ -353,8 +353,9 @@ async def _as_counsellor(
         config_path, key_path, passphrase_env, _case(case)
     )
     try:
-        await runtime.service.act_as(actor, _case(case), kind, **fields)
-        return await open_identity(runtime.store, _case(case), key) if kind is Reveal else None
+        await runtime.service.act_as(actor, _case(case), command)
+        reveal = isinstance(command, Reveal)
+        return await open_identity(runtime.store, _case(case), key) if reveal else None
     finally:
         await runtime.close()
 
@@ -466,7 +467,7 @@ def reveal(
 ) -> None:
     """Show the reporter's identity, after recording why (audited)."""
     identity = _run(
-        _as_counsellor(config_path, key_path, passphrase_env, case, Reveal, ground=ground)
+        _as_counsellor(config_path, key_path, passphrase_env, case, Reveal(ground=ground))
     )
     if identity is None:
         click.echo("No identity was kept for this case.")
@@ -517,12 +518,13 @@ def disclose_legal(
             key_path,
             passphrase_env,
             case,
-            RecordLegalDisclosure,
-            basis=basis,
-            requesting_body=requesting_body,
-            proportionality=proportionality,
-            inform_reporter=not reason_not_informed.strip(),
-            reason_not_informed=reason_not_informed,
+            RecordLegalDisclosure(
+                basis=basis,
+                requesting_body=requesting_body,
+                proportionality=proportionality,
+                inform_reporter=not reason_not_informed.strip(),
+                reason_not_informed=reason_not_informed,
+            ),
         )
     )
     click.echo("Recorded in the case file and the audit chain.")
@@ -548,9 +550,7 @@ def disclose_conscience(
             key_path,
             passphrase_env,
             case,
-            RecordConscienceDisclosure,
-            recipient=recipient,
-            answers=tuple(answers),
+            RecordConscienceDisclosure(recipient=recipient, answers=tuple(answers)),
         )
     )
     click.echo("Recorded in the case file and the audit chain.")

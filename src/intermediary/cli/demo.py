@@ -162,7 +162,7 @@ async def run_demo(console: Console | None = None, *, workdir: Path | None = Non
             )
             ground = "demo: showing that only the counsellor's key opens the identity"
             actor = CounsellorActor(OrgId("demo"), CounsellorId(DEMO_COUNSELLOR))
-            await runtime.service.act_as(actor, case_id, Reveal, ground=ground)
+            await runtime.service.act_as(actor, case_id, Reveal(ground=ground))
             identity = await open_identity(store, case_id, counsellor_key)
             if identity is not None:
                 console.print(

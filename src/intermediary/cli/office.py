@@ -335,11 +335,11 @@ def hold(
         )
         try:
             if release:
-                await runtime.service.act_as(actor, _case(case), ReleaseHold, reason=reason)
+                await runtime.service.act_as(actor, _case(case), ReleaseHold(reason=reason))
                 return
             org = runtime.config.organisation(actor.org_id)
             until = _hold_until(until_text, org.timezone)
-            await runtime.service.act_as(actor, _case(case), PlaceHold, reason=reason, until=until)
+            await runtime.service.act_as(actor, _case(case), PlaceHold(reason=reason, until=until))
         finally:
             await runtime.close()
 

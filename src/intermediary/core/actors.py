@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from intermediary.core.ids import CounsellorId, DestinationId, OrgId, ReporterIndex
 from intermediary.core.vocabulary import Role
 
-__all__ = ["Actor", "CounsellorActor", "ManagementActor", "ReporterActor", "SystemActor"]
+__all__ = [
+    "NOBODY_COUNSELLOR",
+    "NOBODY_MANAGEMENT",
+    "NOBODY_REPORTER",
+    "Actor",
+    "CounsellorActor",
+    "ManagementActor",
+    "ReporterActor",
+    "SystemActor",
+]
 
 
 @dataclass(frozen=True)
@@ -41,3 +50,13 @@ class SystemActor:
 
 
 Actor = ReporterActor | CounsellorActor | ManagementActor | SystemActor
+
+
+#: The actor of a command not yet addressed. A front end builds a command from what a
+#: person typed (``Reply(text=...)``) without knowing who they are to the case; the
+#: service fills in the actor it has authenticated and the case it loaded. Each of these
+#: is nobody (an empty index or organisation is never a party), so a command that
+#: reaches the core unaddressed is refused as a case that does not exist.
+NOBODY_REPORTER = ReporterActor(ReporterIndex(""))
+NOBODY_COUNSELLOR = CounsellorActor(OrgId(""), CounsellorId(""))
+NOBODY_MANAGEMENT = ManagementActor(OrgId(""), DestinationId(""))

@@ -1,17 +1,23 @@
 """Commands: what a party asks the protocol to do. Frozen values, no behaviour.
 
 Each command names its case (except :class:`OpenCase`, which brings a fresh
-id) and its actor. Texts arrive as the party typed them; the protocol
+id) and its actor. A front end builds a command without either (``Reply(text=...)``):
+they default to nobody, and the service addresses the command to the actor it has
+authenticated and the case it loaded (``Service.act``), so the core never acts on a
+front end's word for who someone is. Texts arrive as the party typed them; the protocol
 validates them. Anything random (case ids, receipt phrases, jitter) is
 chosen outside the core and passed in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from intermediary.core.actors import (
+    NOBODY_COUNSELLOR,
+    NOBODY_MANAGEMENT,
+    NOBODY_REPORTER,
     CounsellorActor,
     ManagementActor,
     ReporterActor,
@@ -20,7 +26,11 @@ from intermediary.core.actors import (
 from intermediary.core.ids import CaseId, CounsellorId, DestinationId
 from intermediary.core.vocabulary import ActionKind, Disclosure, Mode, Moment, Outcome
 
+#: the case of a command not yet addressed (see :data:`NOBODY_REPORTER`)
+NO_CASE = CaseId("")
+
 __all__ = [
+    "NO_CASE",
     "Acknowledge",
     "Approve",
     "Ask",
@@ -60,8 +70,8 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class OpenCase:
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
     counsellor_id: CounsellorId
     mode: Mode = Mode.CONSULT
     disclosure: Disclosure = Disclosure.ANONYMOUS
@@ -75,8 +85,8 @@ class OpenCase:
 class SendMessage:
     """Conversation from the reporter to their counsellor."""
 
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
     text: str
 
 
@@ -84,8 +94,8 @@ class SendMessage:
 class Approve:
     """The reporter approves pending text ``number`` exactly as shown."""
 
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
     number: int
     #: the digest the reporter was shown; when given it must match
     digest: str | None = None
@@ -98,41 +108,41 @@ class Approve:
 
 @dataclass(frozen=True, kw_only=True)
 class Reject:
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
     number: int
     reason: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Withdraw:
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
 
 
 @dataclass(frozen=True, kw_only=True)
 class StopContact:
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
 
 
 @dataclass(frozen=True, kw_only=True)
 class RequestMeeting:
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChangeMode:
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
     mode: Mode
 
 
 @dataclass(frozen=True, kw_only=True)
 class WidenDisclosure:
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
     disclosure: Disclosure
 
 
@@ -144,8 +154,8 @@ class Resume:
     compute) and sets ``receipt_verified``; the core re-binds the case.
     """
 
-    actor: ReporterActor
-    case_id: CaseId
+    actor: ReporterActor = NOBODY_REPORTER
+    case_id: CaseId = NO_CASE
     receipt_verified: bool
 
 
@@ -156,8 +166,8 @@ class Resume:
 class Reply:
     """Conversation from the counsellor to the case's reporter."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     text: str
 
 
@@ -165,8 +175,8 @@ class Reply:
 class Draft:
     """A proposed relay to management, for the reporter to approve."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     text: str
     destinations: tuple[DestinationId, ...] = ()
     #: words of the draft the service recognised as identifying the reporter (their
@@ -184,8 +194,8 @@ class FlagDetails:
     rare job title): a later draft containing them is held back like one
     containing the reporter's name."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     words: tuple[str, ...]
 
 
@@ -193,45 +203,45 @@ class FlagDetails:
 class Minutes:
     """Minutes of a conversation, offered to the reporter to check and approve."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     text: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class Note:
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     text: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class Refer:
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     body: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class Close:
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     outcome: Outcome
     categories: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
 class MeetingHeld:
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
 
 
 @dataclass(frozen=True, kw_only=True)
 class Reveal:
     """The counsellor opens the sealed identity, on their own machine."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     ground: str
 
 
@@ -239,8 +249,8 @@ class Reveal:
 class RecordLegalDisclosure:
     """Identity disclosed under a legal obligation (Dir. 2019/1937 Art. 16(2))."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     basis: str
     requesting_body: str
     proportionality: str
@@ -261,8 +271,8 @@ class ConditionAnswer:
 class RecordConscienceDisclosure:
     """Confidentiality broken in a crisis of conscience (gewetensnood, LVV 2016)."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     recipient: str
     answers: tuple[ConditionAnswer, ...]
 
@@ -271,8 +281,8 @@ class RecordConscienceDisclosure:
 class PlaceHold:
     """A legal hold: keep the case past its retention (an investigation, a court case)."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     #: why; kept sealed in the case file, only "a hold" enters the audit chain
     reason: str
     #: when the hold ends by itself; ``None`` keeps it until it is released
@@ -281,8 +291,8 @@ class PlaceHold:
 
 @dataclass(frozen=True, kw_only=True)
 class ReleaseHold:
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     reason: str
 
 
@@ -290,8 +300,8 @@ class ReleaseHold:
 class Handover:
     """The case moves to another counsellor of the organisation (the one leaving acts)."""
 
-    actor: CounsellorActor
-    case_id: CaseId
+    actor: CounsellorActor = NOBODY_COUNSELLOR
+    case_id: CaseId = NO_CASE
     successor: CounsellorId
 
 
@@ -300,16 +310,16 @@ class Handover:
 
 @dataclass(frozen=True, kw_only=True)
 class Acknowledge:
-    actor: ManagementActor
-    case_id: CaseId
+    actor: ManagementActor = NOBODY_MANAGEMENT
+    case_id: CaseId = NO_CASE
 
 
 @dataclass(frozen=True, kw_only=True)
 class Ask:
     """A question from management; it goes to the counsellor, never the reporter."""
 
-    actor: ManagementActor
-    case_id: CaseId
+    actor: ManagementActor = NOBODY_MANAGEMENT
+    case_id: CaseId = NO_CASE
     text: str
 
 
@@ -326,8 +336,8 @@ class Feedback:
 
 @dataclass(frozen=True, kw_only=True)
 class GiveFeedback:
-    actor: ManagementActor
-    case_id: CaseId
+    actor: ManagementActor = NOBODY_MANAGEMENT
+    case_id: CaseId = NO_CASE
     feedback: Feedback
 
 
@@ -336,8 +346,8 @@ class GiveFeedback:
 
 @dataclass(frozen=True, kw_only=True)
 class Purge:
-    actor: SystemActor
-    case_id: CaseId
+    actor: SystemActor = field(default_factory=SystemActor)
+    case_id: CaseId = NO_CASE
 
 
 Command = (

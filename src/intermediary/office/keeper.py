@@ -315,7 +315,7 @@ class Office:
                 receipt_hash="",
             )
 
-        case = await self.service.act_as(SystemActor(), case_id, Purge, finish=only_statistics)
+        case = await self.service.act_as(SystemActor(), case_id, Purge(), finish=only_statistics)
         await asyncio.to_thread(self.store.vault.destroy, contact_name(case.case_id))
         await asyncio.to_thread(self.store.vault.destroy, case.case_id)
         log.info("case purged", extra={"case": case.case_id})
@@ -412,7 +412,7 @@ class Office:
     ) -> Case:
         """Move an open case to ``successor`` with its key ``sealed`` to them."""
         return await self.service.act_as(
-            actor, case_id, Handover, successor=CounsellorId(successor), transfer=sealed
+            actor, case_id, Handover(successor=CounsellorId(successor)), transfer=sealed
         )
 
     async def reseal(self, case_id: str, sealed: SealedKey, *, reason: str) -> None:

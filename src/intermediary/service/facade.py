@@ -21,10 +21,10 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass, is_dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypeVar
 
 from intermediary import crypto
 from intermediary.config import ServiceConfig
@@ -85,6 +85,7 @@ from intermediary.service.codec import (
 )
 from intermediary.service.identifying import matching_words
 from intermediary.service.integrity import GuardedStore, RowGuard
+from intermediary.service.parties import Counsellor, Parties, Who
 from intermediary.service.proof import make_proof
 from intermediary.service.ratelimit import RateLimiter
 from intermediary.service.sealing import Sealer
@@ -95,6 +96,7 @@ from intermediary.store import (
     Store,
     UnitOfWork,
 )
+from intermediary.text import Locale
 
 __all__ = ["RECOVERY_HOLDER", "Service", "refuse_broken_text", "sealed_case_key", "utc_now"]
 
@@ -120,6 +122,9 @@ def refuse_broken_text(*values: object) -> None:
 
 
 log = logging.getLogger("intermediary.service")
+
+#: any command, kept as its own type through ``act``
+C = TypeVar("C", bound=Command)
 
 #: commands only a counsellor holding their own key gives, on their own machine
 #: (``act_as``, from the command line); ``act`` takes a chat address, which proves no
@@ -194,6 +199,7 @@ class Service:
         #: the store as the service sees it: case rows MAC'd in, checked out
         self.store = GuardedStore(store, RowGuard(keys), self._link)
         self._sealer = Sealer(keys, config, self.store, platform)
+        self._parties = Parties(config, platform)
         #: what a receipt is checked against when the case does not exist, so that the
         #: answer takes as long as for one that does (a case's existence stays unknown)
         self._dummy_receipt = crypto.hash_receipt(
@@ -264,6 +270,35 @@ class Service:
             if sender.platform == self.platform
             and self._address(d.addresses, d.id) == sender.address
         ]
+
+    @property
+    def parties(self) -> Parties:
+        """Who is who on this service's platform (the configured counsellors and
+        management places): what a front end asks instead of reading configuration."""
+        return self._parties
+
+    def who(self, sender: Sender) -> Who:
+        """Everything ``sender`` is to this service, in one answer."""
+        counsellor = tuple(self.counsellor_roles(sender))
+        management = tuple(self.management_roles(sender))
+        locale: Locale = self.config.organisations[0].locale
+        if counsellor:
+            found = self._parties.counsellor(counsellor[0].org_id, counsellor[0].counsellor_id)
+            locale = found.locale if found else locale
+        elif management:
+            place = self._parties.place_of(management[0])
+            locale = place.locale if place else locale
+        return Who(counsellor, management, locale)
+
+    async def counsellor_of(self, case_id: str) -> Counsellor | None:
+        """The counsellor of ``case_id`` as this platform reaches them (for notices the
+        service itself sends: no sender's rights are checked, and nothing of the case
+        but who counsels it is given)."""
+        try:
+            case = await self.case_as(SystemActor(), case_id)
+        except UnknownCase:
+            return None
+        return self._parties.counsellor(case.org_id, case.counsellor_id)
 
     def role_of(self, sender: Sender) -> Role:
         """The sender's role in general: configured parties, else a reporter."""
@@ -395,14 +430,19 @@ class Service:
         self,
         sender: Sender,
         case_id: str,
-        kind: type[Any],
+        command: C,
         /,
         *,
         profile: ReporterProfile | None = None,
-        **fields: Any,
     ) -> Case:
-        """Give command ``kind`` on ``case_id`` as ``sender``; the role comes from the case."""
-        refuse_broken_text(sender.address, case_id, fields)
+        """Give ``command`` on ``case_id`` as ``sender``; the role comes from the case.
+
+        ``command`` is built unaddressed (``Reply(text=...)``): whatever actor and case it
+        names are replaced by the actor this service authenticates ``sender`` as and the
+        case it loads, so a front end cannot speak for someone else.
+        """
+        kind = type(command)
+        refuse_broken_text(sender.address, case_id, command)
         self._limit(sender)
         if kind is OpenCase:  # cases are opened by ``open_case``, with a fresh id; an
             raise UnknownCase(case=_as_typed(case_id))  # existing id must not answer differently
@@ -411,23 +451,12 @@ class Service:
             raise NotAllowed("errors.needs_receipt", case=case_id)
         if kind in _NEEDS_KEY:  # holding the counsellor's key is the proof: ``act_as``
             raise NotAllowed("errors.needs_key", command=_NEEDS_KEY[kind])
-        return await self._act(sender, case_id, kind, profile, fields)
-
-    async def _act(
-        self,
-        sender: Sender,
-        case_id: str,
-        kind: type[Any],
-        profile: ReporterProfile | None,
-        fields: dict[str, Any],
-    ) -> Case:
         return await self._run(
             case_id,
             lambda case: self._actor(sender, case),
-            kind,
+            command,
             sender,
             profile,
-            fields,
             knew=self._counsels(sender),
         )
 
@@ -435,12 +464,11 @@ class Service:
         self,
         actor: CounsellorActor | SystemActor,
         case_id: str,
-        kind: type[Any],
+        command: C,
         /,
         *,
         transfer: SealedKey | None = None,
         finish: Callable[[UnitOfWork, Case], None] | None = None,
-        **fields: Any,
     ) -> Case:
         """Give a command as a counsellor proven by other means (holding their key
         on their own machine: reveal, disclosure records, holds, handover), or as
@@ -450,10 +478,9 @@ class Service:
         return await self._run(
             case_id,
             lambda case: actor,
-            kind,
+            command,
             Sender(platform="local", address=address),
             None,
-            fields,
             transfer=transfer,
             finish=finish,
             knew=self._is_counsellor_of(actor),
@@ -463,15 +490,15 @@ class Service:
         self,
         case_id: str,
         actor_for: Callable[[Case], Actor],
-        kind: type[Any],
+        given: Command,
         sender: Sender,
         profile: ReporterProfile | None,
-        fields: dict[str, Any],
         *,
         transfer: SealedKey | None = None,
         finish: Callable[[UnitOfWork, Case], None] | None = None,
         knew: Callable[[CaseRow], bool] | None = None,
     ) -> Case:
+        kind = type(given)
         async with self._lock(case_id):
             for attempt in range(3):
                 # the party is checked first (the core checks it again): a resume is proven
@@ -480,13 +507,7 @@ class Service:
                 loaded = await self._load(case_id, knew, party)
                 if loaded is None:
                     raise UnknownCase(case=_as_typed(case_id))
-                if kind is Draft:
-                    terms = await self.identifying_terms(loaded.case.case_id)
-                    fields["identifying"] = matching_words(self.keys, fields.get("text", ""), terms)
-                if kind is Approve and (item := loaded.case.pending_item(fields["number"])):
-                    terms = await self.identifying_terms(loaded.case.case_id)  # G1 again, now
-                    fields["identifying"] = matching_words(self.keys, item.text, terms)
-                command = kind(actor=actor_for(loaded.case), case_id=loaded.case.case_id, **fields)
+                command = await self._addressed(given, actor_for(loaded.case), loaded.case)
                 refused: ApprovalIdentifies | None = None
                 try:
                     transition = self._step(loaded.case, command, self.policy(loaded.case.org_id))
@@ -514,6 +535,21 @@ class Service:
                 return transition.case
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _addressed(self, command: Command, actor: Actor, case: Case) -> Command:
+        """``command`` from ``actor`` on ``case``, with what the service knows filled in:
+        the words that identify the reporter, for a draft and (G1 again, now) for the text
+        an approval names."""
+        addressed: Command = replace(command, actor=actor, case_id=case.case_id)  # type: ignore[arg-type]
+        if isinstance(addressed, Draft):
+            terms = await self.identifying_terms(case.case_id)
+            addressed = replace(
+                addressed, identifying=matching_words(self.keys, addressed.text, terms)
+            )
+        if isinstance(addressed, Approve) and (item := case.pending_item(addressed.number)):
+            terms = await self.identifying_terms(case.case_id)
+            addressed = replace(addressed, identifying=matching_words(self.keys, item.text, terms))
+        return addressed
+
     async def resume(
         self, sender: Sender, case_id: str, passphrase: str, profile: ReporterProfile | None = None
     ) -> Case:
@@ -531,8 +567,13 @@ class Service:
         )
         if not ok or loaded is None:
             raise InvalidInput("errors.receipt_mismatch")
-        return await self._act(
-            sender, loaded.case.case_id, Resume, profile, {"receipt_verified": True}
+        return await self._run(
+            loaded.case.case_id,
+            lambda case: self._actor(sender, case),
+            Resume(receipt_verified=True),
+            sender,
+            profile,
+            knew=self._counsels(sender),
         )
 
     async def proof(self, sender: Sender, case_id: str) -> str:

@@ -60,6 +60,7 @@ from intermediary.service.codec import (
     dump_pending,
 )
 from intermediary.service.identifying import identity_terms, phrase_terms
+from intermediary.service.parties import platform_address
 from intermediary.service.proof import make_proof
 from intermediary.store import (
     AuditDraft,
@@ -198,7 +199,7 @@ class Sealer:
 
     def address(self, addresses: dict[str, str], fallback: str) -> str | None:
         """A configured party's address on this platform (the console uses ids)."""
-        return addresses.get(self.platform, fallback if self.platform == "console" else None)
+        return platform_address(addresses, fallback, self.platform)
 
     def lookup(self, platform: str, address: str) -> str:
         """Where the reporter at ``address`` finds their open cases."""

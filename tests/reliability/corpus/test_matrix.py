@@ -147,10 +147,10 @@ async def matrix(tmp_path: Path) -> AsyncIterator[World]:
         first_message="My lead keeps shouting.",
     )
     cid = case.case_id
-    drafted = await service.act(daan, cid, Draft, text="The lead shouts.", destinations=("board",))
-    await service.act(saskia, cid, Approve, number=max(p.number for p in drafted.pending))
-    await service.act(Sender(platform="matrix", address="!board:example.org"), cid, Acknowledge)
-    drafted = await service.act(daan, cid, Draft, text="Weekly.", destinations=("board",))
+    drafted = await service.act(daan, cid, Draft(text="The lead shouts.", destinations=("board",)))
+    await service.act(saskia, cid, Approve(number=max(p.number for p in drafted.pending)))
+    await service.act(Sender(platform="matrix", address="!board:example.org"), cid, Acknowledge())
+    drafted = await service.act(daan, cid, Draft(text="Weekly.", destinations=("board",)))
     await runtime.worker.run_once()
     bot.state.case_rooms[cid] = "!case:example.org"
     rooms = {

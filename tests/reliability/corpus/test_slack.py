@@ -81,10 +81,10 @@ async def world(slack: SlackWorld) -> World:
         first_message="My lead keeps shouting.",
     )
     cid = case.case_id
-    drafted = await service.act(daan, cid, Draft, text="The lead shouts.", destinations=("board",))
-    await service.act(saskia, cid, Approve, number=max(p.number for p in drafted.pending))
-    await service.act(Sender(platform="slack", address="CBOARD"), cid, Acknowledge)
-    drafted = await service.act(daan, cid, Draft, text="Weekly.", destinations=("board",))
+    drafted = await service.act(daan, cid, Draft(text="The lead shouts.", destinations=("board",)))
+    await service.act(saskia, cid, Approve(number=max(p.number for p in drafted.pending)))
+    await service.act(Sender(platform="slack", address="CBOARD"), cid, Acknowledge())
+    drafted = await service.act(daan, cid, Draft(text="Weekly.", destinations=("board",)))
     other, _ = await service.open_case(
         Sender(platform="slack", address="UBRAM"),
         ReporterProfile(),
@@ -983,7 +983,7 @@ async def relayed_by_button(world: World, case: str, text: str, reporter: str) -
     daan = Sender(platform="slack", address="UDAAN")
     service = world.slack.runtime.service
     # the handles in some markup are contact details: daan saw the warning, sends it anyway
-    await service.act(daan, case, Draft, text=text, destinations=("board",), confirmed=True)
+    await service.act(daan, case, Draft(text=text, destinations=("board",), confirmed=True))
     await world.slack.deliver()  # the text, with its Approve button, reaches saskia
     payload = filled(press("forged", "x").value, world)
     payload["user"] = {"id": reporter}
