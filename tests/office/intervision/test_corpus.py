@@ -79,7 +79,7 @@ def test_deduce_is_loaded_once_and_leaves_logging_alone() -> None:
     # deduce calls logging.basicConfig(DEBUG, stdout) when imported: a fresh process
     # that loads it must keep Python's default logging
     probe = (
-        "import logging; from intermediary.lexicon import lexicon; lexicon(); "
+        "import logging; from intermediary.office.intervision.lexicon import lexicon; lexicon(); "
         "root = logging.getLogger(); print(len(root.handlers), root.level)"
     )
     ran = subprocess.run(

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from intermediary.office.report import derivable_cells
+from intermediary.office.report.grid import Grid
 from intermediary.office.report.model import AnnualReport, AtMost, Covers, Hidden, Row, Sum, Table
-from intermediary.office.report.suppress import Grid, derivable, protect
+from intermediary.office.report.suppress import derivable, protect
 
 
 def grid(values: dict[str, int], *relations: Sum | Covers | AtMost) -> Grid:

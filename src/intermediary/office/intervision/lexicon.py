@@ -10,7 +10,7 @@ Two libraries, both offline, both with their own lists:
   healthcare institutions are left out: building them takes a minute and a half, and
   cached they are an 80 MB pickle that takes seven seconds to read on every start.
   Streets are still found by deduce's own street pattern (``…straat 12``, ``…weg``,
-  ``…laan``) and by :mod:`intermediary.scrubber`'s address rules. What is left builds
+  ``…laan``) and by the scrubber's street rules (:mod:`.streets`). What is left builds
   in about a second, in a temporary folder that is deleted right after: nothing is
   written to the installation or read back from a cache.
 - **zxcvbn** (already used to judge passphrases), whose frequency lists give the

@@ -3,7 +3,7 @@
 Cases are discussed with peers only anonymised (DOMAIN.md, requirement 11).
 :func:`summarise` turns a case and its opened case file into plain text with
 generalised facts only, and says what it removed; the texts of the case file are
-scrubbed together by :func:`intermediary.scrubber.scrub_case` (what it removes, and
+scrubbed together by :func:`.scrubber.scrub_case` (what it removes, and
 how, is described there and in docs/OFFICE.md, "Intervision"), so that a word removed
 in one entry is removed in all. Pure: the caller shows the result and the removed
 spans to the counsellor and writes it only after they confirm it.
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intermediary.directory import CategoryList, ReferralDirectory, load_categories, load_referrals
-from intermediary.office.intervision.scrubber import Removal, scrub, scrub_case
+from intermediary.office.intervision.removal import Removal
+from intermediary.office.intervision.scrubber import scrub, scrub_case
 from intermediary.text import DEFAULT_LOCALE, Locale, catalog, render
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ __all__ = ["Entry", "Summary", "identity_names", "scrub", "summarise", "summary"
 
 class Entry(Protocol):
     """What :func:`summary` reads of a case-file record
-    (:class:`~intermediary.casefile.CaseFileEntry` has it)."""
+    (:class:`~intermediary.service.casefile.CaseFileEntry` has it)."""
 
     @property
     def seq(self) -> int: ...
@@ -146,7 +147,7 @@ def summarise(
     year of opening, the duration in whole weeks, how many entries, the state,
     the outcome and referrals. Each entry follows in order, labelled by author,
     kind and week since opening, its text scrubbed with all the others
-    (:func:`~intermediary.scrubber.scrub_case`): ``names``, ``organisations`` and
+    (:func:`.scrubber.scrub_case`): ``names``, ``organisations`` and
     ``departments`` are removed as such, ``flagged`` words (the case's flagged words)
     wherever they occur, and ``known`` says which words of a text the case's flagged
     words are when only their keyed hashes are kept. No case id, counsellor,

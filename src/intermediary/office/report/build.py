@@ -16,10 +16,11 @@ from datetime import datetime
 
 from intermediary.errors import InvalidInput
 from intermediary.office.report.band import SizeBand, activities_shown, contact_only, left_out
+from intermediary.office.report.grid import relations_among, sheet_of, table_of
 from intermediary.office.report.knowledge import Sheet
 from intermediary.office.report.model import AnnualReport, Hidden, Row, Status, Table
 from intermediary.office.report.stats import ACTIVITY_KINDS, Activity, CaseStats
-from intermediary.office.report.suppress import protect, relations_among, sheet_of, table_of
+from intermediary.office.report.suppress import protect
 from intermediary.office.report.tables import BREAKDOWNS, Layout, activity_sums, case_tables
 from intermediary.text import Locale, render
 

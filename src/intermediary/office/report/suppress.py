@@ -36,70 +36,22 @@ exact search over the integers (:mod:`.solver`) has the last word, so that a
 value only a combination of relations and reports pins is caught too. What is
 guarded against is exact disclosure: a reader may still learn that a hidden
 number is, say, between 7 and 9.
+
+The counts and relations it works on, and the sheet a reader sees of them once cells
+are hidden, are :mod:`.grid`'s.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from intermediary.office.report.grid import Grid, cells_of, relations_among, sheet_of, table_of
 from intermediary.office.report.knowledge import Sheet, knowledge, name
-from intermediary.office.report.model import AnnualReport, AtMost, Covers, Hidden, Relation, Sum
+from intermediary.office.report.model import AnnualReport, AtMost, Covers, Hidden, Sum
 from intermediary.office.report.solver import Domain, Linear, pinned, propagate
 
-__all__ = [
-    "Grid",
-    "derivable",
-    "derivable_cells",
-    "hidden_range",
-    "primary",
-    "protect",
-    "relations_among",
-    "sheet_of",
-    "table_of",
-]
-
-Range = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Every count of a report before suppression, keyed ``<table>.<row>``.
-
-    ``relations`` hold for any data (they follow from how the tables are
-    defined) and are published with the report; ``assumed`` hold for these
-    numbers and a reader may know them (rules 3 and 4), so they are guarded
-    against but not published.
-    """
-
-    values: Mapping[str, int]
-    relations: tuple[Relation, ...]
-    assumed: tuple[Relation, ...] = ()
-
-
-def table_of(key: str) -> str:
-    """The table a cell key belongs to."""
-    return key.split(".", 1)[0]
-
-
-def hidden_range(hidden: Hidden, min_cell_size: int, floor: int = 1) -> Range:
-    """What a reader knows of a hidden number from its mark alone."""
-    return (floor, min_cell_size - 1) if hidden == "small" else (min_cell_size, math.inf)
-
-
-def _names(relation: Relation) -> tuple[str, ...]:
-    if isinstance(relation, AtMost):
-        return (relation.small, relation.large)
-    if isinstance(relation, Covers):
-        return (relation.whole, *relation.parts)
-    return (relation.total, *relation.parts)
-
-
-def relations_among(relations: Iterable[Relation], cells: Iterable[str]) -> list[Relation]:
-    """The relations that name only ``cells`` (the others involve a left-out table)."""
-    present = set(cells)
-    return [r for r in relations if all(name in present for name in _names(r))]
+__all__ = ["derivable", "derivable_cells", "primary", "protect"]
 
 
 def primary(grid: Grid, limit: int, withheld: Iterable[str] = ()) -> dict[str, Hidden]:
@@ -125,7 +77,7 @@ def _sums(grid: Grid, left_out: set[str]) -> list[tuple[str, ...]]:
     """The cells of every published sum a reader of the tables not ``left_out`` sees."""
     cells = [k for k in grid.values if table_of(k) not in left_out]
     relations = relations_among(grid.relations, cells)
-    return [_names(r) for r in relations if not isinstance(r, AtMost)]
+    return [cells_of(r) for r in relations if not isinstance(r, AtMost)]
 
 
 def _honest(grid: Grid, hidden: Mapping[str, Hidden], left_out: set[str]) -> dict[str, Hidden]:
@@ -144,27 +96,6 @@ def _honest(grid: Grid, hidden: Mapping[str, Hidden], left_out: set[str]) -> dic
                 del out[key]
                 changed = True
     return out
-
-
-def sheet_of(
-    grid: Grid,
-    hidden: Mapping[str, Hidden],
-    withheld: Iterable[str],
-    limit: int,
-    *,
-    year_end: bool = False,
-) -> Sheet:
-    """The report these choices make, as its reader sees it."""
-    left_out = set(withheld)
-    cells = [k for k in grid.values if table_of(k) not in left_out]
-    return Sheet(
-        min_cell_size=limit,
-        shown={k: grid.values[k] for k in cells if k not in hidden},
-        hidden={k: hidden[k] for k in cells if k in hidden},
-        relations=tuple(relations_among(grid.relations, cells)),
-        year_end=year_end,
-        assumed=tuple(relations_among(grid.assumed, cells)),
-    )
 
 
 @dataclass

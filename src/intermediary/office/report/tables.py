@@ -1,7 +1,7 @@
 """Counting: from case statistics to the true count of every table cell.
 
 Each table is laid out as rows (a key, a label in the reader's language,
-whether it is a total) over one :class:`~intermediary.report.suppress.Grid` of
+whether it is a total) over one :class:`~intermediary.office.report.grid.Grid` of
 true counts and the relations between them. Nothing here decides what is
 shown; :mod:`.suppress` does that, and :mod:`.build` turns the result into the
 published :class:`~intermediary.report.model.Table`.
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from intermediary.core.vocabulary import Mode, Outcome
 from intermediary.directory import load_categories, load_referrals
+from intermediary.office.report.grid import Grid
 from intermediary.office.report.model import AtMost, Covers, Relation, Sum
 from intermediary.office.report.stats import ACTIVITY_KINDS, Activity, CaseStats, DeadlineStatus
-from intermediary.office.report.suppress import Grid
 from intermediary.text import Locale, render
 
 __all__ = ["BREAKDOWNS", "Layout", "RowSpec", "activity_sums", "case_tables"]
