@@ -12,6 +12,7 @@ person (DOMAIN.md, "Annual report"). Pure, apart from :func:`write_report` and
 - :mod:`.tables`: the true counts of every table;
 - :mod:`.band`: how much an organisation of its size gets;
 - :mod:`.knowledge`, :mod:`.solver`: what a reader of the year's reports can work out;
+- :mod:`.grid`: the counts before suppression and the sheet a reader sees;
 - :mod:`.suppress`: which counts to hide, so that none can be derived;
 - :mod:`.build`: the report of one organisation and year (:func:`build_report`);
 - :mod:`.record`, :mod:`.publish`: each run recorded, signed; the final one reproduced;
