@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from intermediary.config import (
     ServiceSection,
 )
 from intermediary.core import CounsellorKind
+from intermediary.crypto.vault import sibling_vault
 from intermediary.runtime import Runtime, start
 from intermediary.store import SqliteStore
 from tests.slack.standin import StandIn
@@ -181,6 +183,15 @@ async def slack(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator
     config = ServiceConfig(
         service=ServiceSection(rate_burst=1000, rate_per_minute=6000), organisations=[org]
     )
+    async with open_world(tmp_path, standin, config, key) as world:
+        yield world
+
+
+@asynccontextmanager
+async def open_world(
+    tmp_path: Path, standin: StandIn, config: ServiceConfig, key: crypto.CounsellorKey
+) -> AsyncIterator[SlackWorld]:
+    """The real Bolt app over HTTP for ``config``, against the started ``standin``."""
     client = AsyncWebClient(token="xoxb-test", base_url=standin.base_url)
     threads = ThreadBook()
     guard = ChannelGuard.from_config(client, config)

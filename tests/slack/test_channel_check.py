@@ -21,9 +21,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from intermediary_slack.channels import Destination, Problem, Seen, Verdict, judge
 from intermediary_slack.settings import SlackSettings
 from intermediary_slack.transport import SlackTransport
+from intermediary_slack.verdict import Destination, Problem, Seen, Verdict, judge
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.config import ServiceConfig

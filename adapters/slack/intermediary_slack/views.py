@@ -8,6 +8,8 @@ history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -17,6 +19,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     Option,
+    OptionGroup,
     PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
@@ -25,7 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from intermediary.core import Case, Disclosure, Mode, OrgPolicy
+from intermediary.core import Case, CounsellorInfo, Disclosure, Mode, OrgPolicy
 from intermediary.directory import load_categories
 from intermediary.text import Locale, render
 from intermediary_slack.blocks import SECTION_LIMIT, split_text
@@ -50,10 +53,19 @@ def _sections(text: str) -> list[Block]:
     ]
 
 
-def home_view(policy: OrgPolicy, cases: list[Case], locale: Locale, notice: str) -> View:
-    blocks: list[Block] = [
-        HeaderBlock(text=_plain(policy.name)),
-        *_sections(notice),
+def home_view(
+    policy: OrgPolicy,
+    cases: list[Case],
+    locale: Locale,
+    notice: str,
+    others: Sequence[tuple[OrgPolicy, str]] = (),
+) -> View:
+    """The Home tab: each organisation offered (``policy`` and ``others``) with its
+    notice, one button for the intake form, and the reporter's cases."""
+    blocks: list[Block] = []
+    for organisation, words in ((policy, notice), *others):
+        blocks += [HeaderBlock(text=_plain(organisation.name)), *_sections(words)]
+    blocks += [
         ActionsBlock(
             elements=[
                 ButtonElement(
@@ -78,8 +90,34 @@ def home_view(policy: OrgPolicy, cases: list[Case], locale: Locale, notice: str)
     return view
 
 
-def intake_modal(policy: OrgPolicy, locale: Locale) -> View:
+def _counsellors(policies: Sequence[OrgPolicy], locale: Locale) -> StaticSelectElement:
+    """The counsellors to choose from. Of one organisation, a counsellor's value is their
+    id; of several, grouped per organisation, ``org/counsellor``."""
+
+    def option(c: CounsellorInfo, value: str) -> Option:
+        kind = render(f"words.counsellor_kind.{c.kind}", locale)
+        return Option(value=value, text=_plain(f"{c.name} ({kind})"))
+
+    if len(policies) == 1:
+        only = policies[0]
+        return StaticSelectElement(
+            action_id="value", options=[option(c, c.id) for c in only.counsellors]
+        )
+    groups = [
+        OptionGroup(
+            label=_plain(p.name),
+            options=[option(c, f"{p.id}/{c.id}") for c in p.counsellors][:100],
+        )
+        for p in policies
+    ]
+    return StaticSelectElement(action_id="value", option_groups=groups[:100])
+
+
+def intake_modal(policies: Sequence[OrgPolicy], locale: Locale) -> View:
+    """The intake form, offering the counsellors of ``policies`` (the organisations the
+    person may report to) and the categories of them all."""
     categories = load_categories()
+    slugs = list(dict.fromkeys(slug for p in policies for slug in p.categories))
 
     def choice(value: str, label: str) -> Option:
         return Option(value=value, text=_plain(label))
@@ -88,13 +126,7 @@ def intake_modal(policy: OrgPolicy, locale: Locale) -> View:
         InputBlock(
             block_id="counsellor",
             label=_plain(render("reporter.ask_counsellor", locale)),
-            element=StaticSelectElement(
-                action_id="value",
-                options=[
-                    choice(c.id, f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})")
-                    for c in policy.counsellors
-                ],
-            ),
+            element=_counsellors(policies, locale),
         ),
         InputBlock(
             block_id="mode",
@@ -124,7 +156,7 @@ def intake_modal(policy: OrgPolicy, locale: Locale) -> View:
                     choice(
                         slug, found.name.get(locale) if (found := categories.get(slug)) else slug
                     )
-                    for slug in policy.categories
+                    for slug in slugs
                 ][:100],
             ),
         ),

@@ -1,0 +1,201 @@
+"""Doing what a translated request asks: the service decides, Slack is told.
+
+:mod:`intermediary_slack.translate` has read the payload; here the sender becomes who
+the service says they are (``service.who`` and ``service.parties``: a counsellor, a
+member of a management channel, a reporter), the command is given, and the answer
+goes back through :class:`~intermediary_slack.deliver.Deliver`. Nothing here reads the
+configuration or the store, and every sentence comes from the text catalogue, in the
+language of the person (or the management channel) it is for.
+"""
+
+from __future__ import annotations
+
+import json
+
+from intermediary.chat import ChatFrontEnd
+from intermediary.core import OrgPolicy
+from intermediary.errors import IntermediaryError
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.facade import Service
+from intermediary.text import Locale, render
+from intermediary_slack.blocks import (
+    ASK,
+    FEEDBACK,
+    REJECT,
+    ask_modal,
+    counsellor_modal,
+    feedback_modal,
+    reject_modal,
+)
+from intermediary_slack.deliver import Deliver
+from intermediary_slack.state import ThreadBook
+from intermediary_slack.translate import (
+    NOT_YOURS,
+    PLATFORM,
+    Act,
+    ChatLine,
+    HomeOpened,
+    Intake,
+    Intent,
+    OpenForm,
+    Refusal,
+    SlashCommand,
+)
+from intermediary_slack.views import OPEN_INTAKE, home_view, intake_modal
+
+__all__ = ["Dispatch", "FormErrors"]
+
+#: what a form shows under its inputs (block id -> text); ``None``: it was accepted
+FormErrors = dict[str, str] | None
+
+
+def _sender(address: str) -> Sender:
+    return Sender(platform=PLATFORM, address=address)
+
+
+class Dispatch:
+    """One call per request: ``await dispatch(intent)``."""
+
+    def __init__(self, service: Service, deliver: Deliver, threads: ThreadBook) -> None:
+        self.service = service
+        self.deliver = deliver
+        self.threads = threads
+        self.front = ChatFrontEnd(service)
+
+    def locale(self, address: str) -> Locale:
+        return self.front.locale_of(_sender(address))
+
+    async def __call__(self, intent: Intent | None) -> FormErrors:
+        """Do what ``intent`` asks; a form's refusal is returned, any other is told."""
+        match intent:
+            case Refusal():
+                return await self.refuse(intent)
+            case ChatLine():
+                await self.chat(intent)
+            case SlashCommand():
+                await self.command(intent)
+            case HomeOpened():
+                await self.home(intent)
+            case OpenForm():
+                await self.open_form(intent)
+            case Act():
+                return await self.act(intent)
+            case Intake():
+                return await self.intake(intent)
+        return None
+
+    async def refuse(self, refusal: Refusal) -> FormErrors:
+        text = render(refusal.key, self.locale(refusal.user), **refusal.params)
+        if refusal.block is not None:
+            return {refusal.block: text}
+        await self.deliver.tell(refusal.user, refusal.channel, text)
+        return None
+
+    def offered(self, user: str) -> list[OrgPolicy]:
+        """The organisations ``user`` may report to: those naming them, else all."""
+        theirs = set(self.service.parties.organisations_of(user))
+        policies = self.service.policies
+        return [p for p in policies if p.id in theirs] or list(policies)
+
+    def member(self, user: str, channel: str | None) -> bool:
+        """Whether ``user`` is set up to act for the management channel ``channel``."""
+        place = self.service.parties.management_places().get(channel or "")
+        return place is not None and user in place.members
+
+    # --- chat ---------------------------------------------------------------------------
+
+    async def chat(self, line: ChatLine) -> None:
+        sender, key = _sender(line.user), line.event_key
+        case = self.threads.case_of(line.thread) if line.thread else None
+        if case is not None:  # a counsellor answering in a case's thread
+            replies = await self.front.handle(sender, line.text, room_case=case, event_key=key)
+        else:
+            profile = ReporterProfile()
+            replies = await self.front.handle(sender, line.text, profile=profile, event_key=key)
+        await self.deliver.answer(line.user, replies)
+
+    async def command(self, command: SlashCommand) -> None:
+        user, channel = command.user, command.channel
+        if channel not in self.service.parties.management_places():
+            replies = await self.front.handle(
+                _sender(user), command.text, profile=ReporterProfile()
+            )
+            return await self.deliver.answer(user, replies)
+        if not self.member(user, channel):
+            text = render("slack.not_yours_command", self.locale(user))
+            return await self.deliver.tell(user, channel, text)
+        replies = await self.front.handle(_sender(channel), command.text)
+        await self.deliver.in_channel(channel, user, replies)
+
+    async def home(self, opened: HomeOpened) -> None:
+        sender = _sender(opened.user)
+        locale = self.front.locale_of(sender)
+        cases = await self.service.cases_of(sender) if self.service.who(sender).is_reporter else []
+        policies = self.service.policies
+        notices = {p.id: n for p, n in zip(policies, self.front.notices(locale), strict=True)}
+        shown = [(p, notices[p.id]) for p in self.offered(opened.user)]
+        (first, notice), *others = shown
+        view = home_view(first, cases, locale, notice, others)
+        await self.deliver.home(opened.user, view)
+
+    # --- forms and buttons --------------------------------------------------------------
+
+    async def open_form(self, press: OpenForm) -> None:
+        user, locale = press.user, self.locale(press.user)
+        if press.form == OPEN_INTAKE:
+            modal = intake_modal(self.offered(user), locale)
+        elif press.form == REJECT:
+            modal = reject_modal(press.case, locale)
+        elif press.form in (ASK, FEEDBACK):
+            if not self.member(user, press.channel):
+                await self.refuse(Refusal(user, NOT_YOURS, channel=press.channel))
+                return
+            locale = self.locale(str(press.channel))  # the channel's language
+            metadata = json.dumps({"case": press.case, "channel": press.channel})
+            modal = (ask_modal if press.form == ASK else feedback_modal)(metadata, locale)
+        else:
+            try:  # only the case's counsellor gets the form
+                case = await self.service.case_for(_sender(user), press.case)
+            except IntermediaryError as error:
+                return await self.deliver.tell(user, None, error.message(locale))
+            policy = self.service.policy(case.org_id)
+            modal = counsellor_modal(press.form, case.case_id, policy, locale)
+        await self.deliver.open_form(press.trigger, user, modal, locale)
+
+    async def act(self, act: Act) -> FormErrors:
+        """A command from a button or a form; a management one for the channel's members."""
+        if act.management and not self.member(act.user, act.channel):
+            return await self.refuse(Refusal(act.user, NOT_YOURS, {}, act.block, act.channel))
+        sender = _sender(str(act.channel) if act.management else act.user)
+        try:
+            await self.service.act(sender, act.case, act.command)
+        except IntermediaryError as error:
+            text = error.message(self.front.locale_of(sender))
+            if act.block is not None:
+                return {act.block: text}
+            await self.deliver.tell(act.user, act.channel, text)
+        return None
+
+    async def intake(self, form: Intake) -> FormErrors:
+        """The intake form opens a case with the organisation its counsellor is of."""
+        sender, offered = _sender(form.user), self.offered(form.user)
+        org = form.org_id or (offered[0].id if len(offered) == 1 else None)
+        if org is None:  # several organisations, and a value naming none: forged
+            return await self.refuse(
+                Refusal(form.user, "errors.invalid_input", {"detail": "counsellor"}, "counsellor")
+            )
+        try:
+            async with self.front.turn(PLATFORM, form.user):  # not beside their DMs
+                await self.service.open_case(
+                    sender,
+                    ReporterProfile(),
+                    org_id=org,
+                    counsellor_id=form.counsellor_id,
+                    mode=form.mode,
+                    disclosure=form.disclosure,
+                    categories=[form.category],
+                    first_message=form.message,
+                )
+        except IntermediaryError as error:
+            return {"message": error.message(self.front.locale_of(sender))}
+        return None
