@@ -6,7 +6,8 @@ function; a mutant no test notices is a rule nothing checks. Targets:
 
 - ``core`` (default): the protocol core, against tests/core/ without the random fuzzer,
   exactly as ``[tool.mutmut]`` in pyproject.toml says (a plain ``mutmut run`` does the same);
-- ``crypto``: crypto/recipes.py and service/audit.py, against tests/crypto/test_recipes.py
+- ``crypto``: the recipe modules of crypto/ (keys, casefile, operational, receipts, signing,
+  keyfiles, kdf, primitives) and service/audit.py, against their test files in tests/crypto/
   and tests/service/test_audit.py;
 - ``sealing``: sealing.py, against the service-level tests (slower: each mutant runs the
   service tests that reach it, up to about 20 seconds of them).
@@ -63,8 +64,27 @@ def _core() -> Target:
 TARGETS: dict[str, Target] = {
     "core": _core(),
     "crypto": Target(
-        ("src/intermediary/crypto/recipes.py", "src/intermediary/service/audit.py"),
-        ("tests/crypto/test_recipes.py", "tests/service/test_audit.py"),
+        (
+            "src/intermediary/crypto/keys.py",
+            "src/intermediary/crypto/casefile.py",
+            "src/intermediary/crypto/operational.py",
+            "src/intermediary/crypto/receipts.py",
+            "src/intermediary/crypto/signing.py",
+            "src/intermediary/crypto/keyfiles.py",
+            "src/intermediary/crypto/kdf.py",
+            "src/intermediary/crypto/primitives.py",
+            "src/intermediary/service/audit.py",
+        ),
+        (
+            "tests/crypto/test_keys.py",
+            "tests/crypto/test_casefile.py",
+            "tests/crypto/test_operational.py",
+            "tests/crypto/test_receipts.py",
+            "tests/crypto/test_signing.py",
+            "tests/crypto/test_keyfiles.py",
+            "tests/crypto/test_stored_formats.py",
+            "tests/service/test_audit.py",
+        ),
     ),
     "sealing": Target(
         ("src/intermediary/service/sealing.py",),

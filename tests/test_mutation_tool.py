@@ -73,7 +73,13 @@ def test_a_target_folder_links_the_tree_and_configures_mutmut_for_the_target(
     written = tomllib.loads((folder / "pyproject.toml").read_text("utf-8"))
     assert written["tool"]["mutmut"]["only_mutate"] == list(mutation.TARGETS["crypto"].mutate)
     assert written["tool"]["mutmut"]["pytest_add_cli_args_test_selection"] == [
-        "tests/crypto/test_recipes.py",
+        "tests/crypto/test_keys.py",
+        "tests/crypto/test_casefile.py",
+        "tests/crypto/test_operational.py",
+        "tests/crypto/test_receipts.py",
+        "tests/crypto/test_signing.py",
+        "tests/crypto/test_keyfiles.py",
+        "tests/crypto/test_stored_formats.py",
         "tests/service/test_audit.py",
     ]
     assert written["tool"]["pytest"]["ini_options"]["asyncio_mode"] == "auto"

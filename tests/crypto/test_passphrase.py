@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from intermediary import crypto
-from intermediary.cli.commands import main
+from intermediary.cli import main
 from intermediary.crypto.passphrase import MIN_GUESSES_LOG10, WeakPassphrase, check_new_passphrase
 from intermediary.text import catalog
 

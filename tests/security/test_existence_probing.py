@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from intermediary import crypto
+from intermediary.crypto import receipts
 from tests.harness import make_harness, two_board_config
 
 
@@ -52,13 +53,13 @@ async def test_a_receipt_is_checked_alike_for_a_case_that_does_not_exist(
     await h.say("saskia", "!skip")
     case = await h.case_of("saskia")
     checked: list[int] = []
-    original = crypto._check_argon2
+    original = receipts._check_argon2
 
     def counting(stored: str, password: bytes) -> bool:
         checked.append(len(stored))
         return original(stored, password)
 
-    monkeypatch.setattr(crypto, "_check_argon2", counting)
+    monkeypatch.setattr(receipts, "_check_argon2", counting)
     wrong = "AAAA-BBBB-CCCC-DDDD"
     existing = await h.say("mallory", f"!resume {case} {wrong}")
     assert len(checked) == 1

@@ -1,0 +1,64 @@
+"""The formats of what is stored, pinned by known answers: a database written by one
+version must open in the next."""
+
+from __future__ import annotations
+
+import pytest
+
+from intermediary import crypto
+from intermediary.errors import IntegrityError
+
+# A mutation test (issue 14, item 19) changed how the operational subkeys, the keyed
+# hashes and the associated data are made, and every round trip still passed: encrypt
+# and decrypt changed together. A database written by one version must open in the next:
+# these values were made once, with fixed keys, and must never change.
+
+
+def test_stored_ciphertexts_of_a_fixed_key_still_open() -> None:
+    from tests.service.test_audit import KEYS
+
+    shred = bytes(range(64, 96))
+    routing = bytes.fromhex(
+        "7e39493d7a57b4a5f513e600a80fd17a1573d345adfc21a9b921414a9534b1a9"
+        "666cad1c79055feba6f005045340f1f92edf5d273f7c6a"
+    )
+    assert crypto.op_decrypt(KEYS, "routing", b"VP-AAAA-AAAA", routing) == b"known plaintext"
+    queued = bytes.fromhex(
+        "c6cf75d690617f91c4d361219df1699692410b9158131c3a27f6124fd2cddb9f"
+        "5a61b604a360978e6ef42f0787d9"
+    )
+    aad = b"key|2027-03-01T00:00:00+00:00"
+    assert crypto.op_decrypt(KEYS, "outbox", aad, queued, shred=shred) == b"queued"
+    with pytest.raises(IntegrityError):
+        crypto.op_decrypt(KEYS, "outbox", aad, queued)  # the shred key is part of it
+    sealed = bytes.fromhex(
+        "062a7637a517e8baf66d977b348b6be2aaea2e88cd01e5e1b4ebd6d9056e7582"
+        "06b3f58e61858136daf9ea235fded72a85578a85"
+    )
+    assert crypto.shred_open(shred, "identity", "VP-AAAA-AAAA", sealed) == b"sealed inner"
+
+
+def test_keyed_hashes_of_a_fixed_key_are_what_they_were() -> None:
+    from tests.service.test_audit import KEYS
+
+    shred = bytes(range(32))
+    assert crypto.reporter_lookup(KEYS, "console\nsaskia") == (
+        "0856c1654ce0c5c6376f557f1ca73d48873f8c144a33f2652fc50f4f1f9c1658"
+    )
+    assert crypto.reporter_tag(KEYS, "ab" * 32, "VP-AAAA-AAAA", shred) == (
+        "d0cff58a31c9ae5235cc7ef4afc3516f46af0562b9f07b0a1ff33352ba99e298"
+    )
+    assert crypto.lane_index(KEYS, "VP-AAAA-AAAA", "reporter") == (
+        "b826db64c8c236aae88e3bb9f7e7993f"
+    )
+    assert crypto.event_index(KEYS, "matrix:$e1") == (
+        "73e3f6af199ecfa9e6b7fb506fe41dcaa6343f0c3db968fd033138253034df95"
+    )
+    assert crypto.term_index(KEYS, "Saskia") == (
+        "9b455562d6ac82386e24697bb2b8cf65db364bb4cd1854b0a3a84f8902128912"
+    )
+    assert crypto.row_mac(KEYS, b"row") == (
+        "fedad56a4b44fa1a0179f7666e725236661d31f4dc36a059524a9c05a8d48dca"
+    )
+    assert crypto.check_row_mac(KEYS, b"row", crypto.row_mac(KEYS, b"row"))
+    assert not crypto.check_row_mac(KEYS, b"row!", crypto.row_mac(KEYS, b"row"))
