@@ -87,7 +87,12 @@ TARGETS: dict[str, Target] = {
         ),
     ),
     "sealing": Target(
-        ("src/intermediary/service/sealing.py",),
+        (
+            "src/intermediary/service/sealing.py",
+            "src/intermediary/service/entries.py",
+            "src/intermediary/service/reporters.py",
+            "src/intermediary/service/outbound.py",
+        ),
         (
             "tests/service/test_facade.py",
             "tests/test_guarantees.py",

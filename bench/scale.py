@@ -67,8 +67,8 @@ from intermediary.core import (
 )
 from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import Sender, dump_case
+from intermediary.service.entries import entry_plaintext
 from intermediary.service.integrity import RowGuard
-from intermediary.service.sealing import entry_plaintext
 from intermediary.store import CaseRow
 from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS
 
@@ -193,10 +193,11 @@ def _cases(count: int, rng: random.Random) -> list[Case]:
 
 def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> dict[str, Any]:
     """Write the database at ``path`` (schema by the real store); return what was written."""
+    from intermediary.crypto.vault import sibling_vault
     from intermediary.store import SqliteStore
 
     async def schema() -> None:
-        store = SqliteStore(path)
+        store = SqliteStore(path, vault=sibling_vault(path))
         await store.open()
         await store.close()
 
@@ -326,6 +327,7 @@ def _rss_mib() -> float:
 
 
 async def _measure(path: Path, repeats: int) -> dict[str, Any]:
+    from intermediary.crypto.vault import sibling_vault
     from intermediary.office.keeper import ACTIVITY, Office, activities_of, statistics_of_store
     from intermediary.office.report import build_report
     from intermediary.service.facade import Service
@@ -333,7 +335,7 @@ async def _measure(path: Path, repeats: int) -> dict[str, Any]:
 
     _reset_peak()
     idle = _rss_mib()
-    store = SqliteStore(path)
+    store = SqliteStore(path, vault=sibling_vault(path))
     await store.open()
     service = Service(store=store, keys=KEYS, config=config(), platform="console")
     raw = sqlite3.connect(path)

@@ -1,5 +1,5 @@
 """``python -m intermediary`` is the ``intermediary`` command."""
 
-from intermediary.cli.commands import main
+from intermediary.cli import main
 
 main()

@@ -22,8 +22,8 @@ import pytest
 from intermediary import crypto
 from intermediary.crypto.vault import DirectoryVault
 from intermediary.errors import ForeignSchema, TamperedRecord
+from intermediary.service.entries import entry_aad, entry_plaintext
 from intermediary.service.integrity import TAMPERED
-from intermediary.service.sealing import entry_aad, entry_plaintext
 from intermediary.service.verification import check_records
 from intermediary.store.postgres import PostgresStore
 from tests.cli.test_commands import CASE_ID, cli, make_installation

@@ -21,7 +21,8 @@ from intermediary import crypto
 from intermediary.crypto.vault import MemoryVault, contact_name, list_name
 from intermediary.errors import IntegrityError
 from intermediary.service.codec import Envelope, Routing, Sender
-from intermediary.service.sealing import open_list, outbox_aad
+from intermediary.service.outbound import outbox_aad
+from intermediary.service.reporters import open_list
 from intermediary.store import OutboxItem, ReporterRow
 from tests.harness import make_harness
 
@@ -125,7 +126,7 @@ async def test_an_open_case_keeps_its_contact_key_and_a_withdrawn_one_loses_it(
 
 
 def test_a_reporters_list_does_not_tell_by_its_length_how_many_cases_they_have() -> None:
-    from intermediary.service.sealing import open_list, seal_list_of
+    from intermediary.service.reporters import open_list, seal_list_of
     from intermediary.store import ReporterRow
 
     keys = crypto.ServiceKeys.generate()

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from intermediary import crypto
-from intermediary.cli.commands import main
+from intermediary.cli import main
 from intermediary.errors import WrongPassphrase
 
 #: what an attacker tries first against a Dutch organisation's counsellor "Daan de Vries"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from intermediary.crypto.vault import sibling_vault
 from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
 from intermediary.service.codec import Sender
 from intermediary.service.delivery import DeliveryWorker, OutgoingMessage
@@ -190,7 +191,7 @@ async def test_a_transient_failure_does_not_let_later_messages_overtake(
     worker = h.worker
     if path is not None:  # a restart: a new store and worker on the same file
         await h.store.close()
-        store = SqliteStore(path)
+        store = SqliteStore(path, vault=sibling_vault(path))
         await store.open()
         worker = DeliveryWorker(store, h.keys, transport, clock=h.clock)
         h.store = store

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 
 from intermediary import crypto
-from intermediary.config import ServiceSection
 from intermediary.core import Reply, SendMessage
-from intermediary.errors import ConfigError, RateLimited, UnknownCase
-from intermediary.runtime import demo_config
+from intermediary.errors import RateLimited, UnknownCase
 from intermediary.service.casefile import open_case_file
 from intermediary.service.codec import ReporterProfile, Sender
-from intermediary.service.facade import Service
 from intermediary.service.proof import check_proof
-from intermediary.store import MemoryStore
 from tests.harness import PLANTED, Clock, make_harness, two_board_config
 
 
@@ -114,24 +107,6 @@ async def test_rate_limit_error_names_the_wait() -> None:
     await h.close()
 
 
-async def test_resume_from_another_account_needs_the_receipt() -> None:
-    h = await make_harness()
-    await h.say("saskia", "!new mode=consult disclosure=anonymous category=bullying")
-    await h.say("saskia", "hello")
-    case = await h.case_of("saskia")
-    receipt_message = next(t for t in h.inbox("saskia") if "receipt phrase" in t)
-    phrase = receipt_message.split("receipt phrase is: ")[1].split("\n")[0].strip()
-    wrong = await h.say("new-account", f"!resume {case} AAAA-BBBB-CCCC-DDDD")
-    assert "do not match" in wrong[0]
-    unknown = await h.say("new-account", f"!resume VP-0000-0000 {phrase}")
-    assert unknown == wrong  # no hint whether the case exists
-    assert await h.say("new-account", f"!resume {case} {phrase.lower()}") == []
-    await h.say("counsellor", f"!reply {case} Welcome back.")
-    assert "Welcome back." in h.last("new-account")
-    assert not any("Welcome back." in t for t in h.inbox("saskia"))
-    await h.close()
-
-
 async def test_proof_of_report_verifies_and_carries_no_content() -> None:
     h = await make_harness()
     await h.say("saskia", "!new mode=report disclosure=anonymous category=bullying")
@@ -192,18 +167,6 @@ async def test_counsellor_in_a_case_room_replies_with_plain_text() -> None:
     await h.close()
 
 
-async def test_service_refuses_a_configuration_without_addresses() -> None:
-    key = crypto.CounsellorKey.generate()
-    config = two_board_config(key, key)
-    with pytest.raises(ConfigError, match="no address for platform 'matrix'"):
-        Service(
-            store=MemoryStore(),
-            keys=crypto.ServiceKeys.generate(),
-            config=config,
-            platform="matrix",
-        )
-
-
 async def test_unknown_case_and_typed_api() -> None:
     h = await make_harness()
     sender = Sender(platform="console", address="saskia")
@@ -242,28 +205,6 @@ async def test_flagged_details_hold_back_a_draft_and_survive_a_resume() -> None:
     await h.close()
 
 
-async def test_a_locked_database_is_explained_and_nothing_is_lost(tmp_path: Path) -> None:
-    h = await make_harness(tmp_path / "case.db")
-    h.store.busy_timeout = 0.2  # type: ignore[attr-defined]
-    await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
-    await h.say("anna", "first")
-    other = sqlite3.connect(tmp_path / "case.db", timeout=0)
-    other.execute("BEGIN EXCLUSIVE")
-    try:
-        answer = await h.say("anna", "second")
-    finally:
-        other.rollback()
-        other.close()
-    assert "The database is busy" in answer[0]
-    assert "Nothing was changed" in answer[0]
-    assert await h.say("anna", "second, again") == []
-    texts = [
-        e.text for e in await open_case_file(h.store, await h.case_of("anna"), h.counsellor_key)
-    ]
-    assert texts == ["first", "second, again"]
-    await h.close()
-
-
 async def test_a_reporter_can_read_in_their_own_language() -> None:
     h = await make_harness()
     sender = Sender(platform="console", address="joost")
@@ -284,67 +225,4 @@ async def test_a_reporter_can_read_in_their_own_language() -> None:
     )
     await h.worker.run_once()
     assert h.last("joost").startswith("Je vertrouwenspersoon")
-    await h.close()
-
-
-async def test_a_redelivered_event_is_applied_once(tmp_path: Path) -> None:
-    h = await make_harness(tmp_path / "case.db")
-    sender = Sender(platform="console", address="anna")
-    await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
-    await h.say("anna", "hello")
-    for _ in range(2):
-        answer = await h.front.handle(sender, "only once", event_key="console:$ev1")
-        assert answer == []
-    await h.worker.run_once()
-    texts = [
-        e.text for e in await open_case_file(h.store, await h.case_of("anna"), h.counsellor_key)
-    ]
-    assert texts == ["hello", "only once"]
-    assert sum("only once" in t for t in h.inbox("counsellor")) == 1
-    await h.close()
-
-
-async def test_many_reporters_at_once_share_one_sqlite_connection(tmp_path: Path) -> None:
-    """Found by the concurrency benchmark: two commands committing at the same moment
-    used to start a transaction inside another one ("cannot start a transaction within
-    a transaction"). Every message of every reporter must arrive, once."""
-    import asyncio
-
-    from intermediary.core import SendMessage
-
-    key = crypto.CounsellorKey.generate()
-    config = demo_config(key.public)
-    config = config.model_copy(
-        update={"service": ServiceSection(rate_burst=10**6, rate_per_minute=10**6)}
-    )
-    h = await make_harness(tmp_path / "case.db", config=config, counsellor_key=key)
-    senders = [Sender(platform="console", address=f"employee{n}") for n in range(40)]
-    cases = [
-        (
-            await h.service.open_case(
-                s, ReporterProfile(), org_id="demo", counsellor_id="counsellor"
-            )
-        )[0].case_id
-        for s in senders
-    ]
-
-    async def talk(sender: Sender, case: str) -> None:
-        for n in range(5):
-            await h.service.act(sender, case, SendMessage(text=f"{sender.address} says {n}"))
-
-    async def deliver_meanwhile() -> None:
-        for _ in range(20):
-            await h.worker.run_once()
-            await asyncio.sleep(0)
-
-    await asyncio.gather(
-        *(talk(s, c) for s, c in zip(senders, cases, strict=True)), deliver_meanwhile()
-    )
-    await h.worker.run_once()
-    for case in cases:
-        assert len(await h.store.entries(case)) == 5
-    texts = h.inbox("counsellor")
-    for sender in senders:
-        for n in range(5):
-            assert sum(f"{sender.address} says {n}" in t for t in texts) == 1
     await h.close()

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
+from intermediary import crypto
 from intermediary.config import ServiceConfig
 from intermediary.core import CounsellorActor, ManagementActor
+from intermediary.crypto.vault import MemoryVault
+from intermediary.errors import ConfigError
+from intermediary.service.facade import Service
 from intermediary.service.parties import Parties
+from intermediary.store import MemoryStore
+from tests.harness import two_board_config
 from tests.service.test_authorization import SENDERS, build, two_org_config
 
 
@@ -54,3 +62,15 @@ async def test_who_a_sender_is_in_one_answer() -> None:
     assert counsellor.counsellor_id == "daan"
     assert await service.counsellor_of("VP-0000-0000") is None
     await world.h.close()
+
+
+async def test_service_refuses_a_configuration_without_addresses() -> None:
+    key = crypto.CounsellorKey.generate()
+    config = two_board_config(key, key)
+    with pytest.raises(ConfigError, match="no address for platform 'matrix'"):
+        Service(
+            store=MemoryStore(vault=MemoryVault()),
+            keys=crypto.ServiceKeys.generate(),
+            config=config,
+            platform="matrix",
+        )

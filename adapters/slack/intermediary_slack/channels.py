@@ -39,7 +39,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.config import ServiceConfig
-from intermediary.core import SystemActor
 from intermediary.errors import IntermediaryError, PermanentDeliveryError, TransientDeliveryError
 from intermediary.service.delivery import OutgoingMessage
 from intermediary.service.facade import Service
@@ -297,23 +296,8 @@ class ChannelGuard:
         self._told.add(told)
 
     async def _counsellor(self, case_id: str) -> tuple[str, Locale] | None:
-        """The Slack address and language of the case's counsellor, if known.
-
-        Read from ``service.config`` as it is now, not from ``service.parties`` (built
-        once, with the service): a configuration swapped on a running service (a
-        counsellor's language changed) must be followed.
-        """
-        service = self._service
-        if service is None or not case_id:
+        """The Slack address and language of the case's counsellor, if known."""
+        if self._service is None or not case_id:
             return None
-        try:
-            case = await service.case_as(SystemActor(), case_id)
-        except IntermediaryError:
-            return None
-        org = service.config.organisation(case.org_id)
-        counsellor = next(
-            (c for c in (org.counsellors if org else []) if c.id == case.counsellor_id), None
-        )
-        if org is None or counsellor is None or not counsellor.addresses.get(PLATFORM):
-            return None
-        return counsellor.addresses[PLATFORM], counsellor.locale or org.locale
+        counsellor = await self._service.counsellor_of(case_id)
+        return (counsellor.address, counsellor.locale) if counsellor else None

@@ -25,6 +25,7 @@ __all__ = ["run"]
 
 
 async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
+    """The Slack app: Socket Mode by default, HTTP if configured (needs the 'slack' extra)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

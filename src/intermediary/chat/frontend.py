@@ -20,7 +20,7 @@ from intermediary.core import (
 )
 from intermediary.errors import DuplicateEvent, Fault, IntermediaryError, InvalidInput
 from intermediary.service.codec import ReporterProfile, Sender
-from intermediary.service.facade import refuse_broken_text
+from intermediary.service.hygiene import refuse_broken_text
 from intermediary.text import DEFAULT_LOCALE, Locale, render
 
 __all__ = ["ChatFrontEnd"]

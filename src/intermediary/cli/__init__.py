@@ -1,5 +1,9 @@
-"""The ``intermediary`` command."""
+"""The ``intermediary`` command (:data:`main`), a package of subcommand modules.
 
-from intermediary.cli.commands import main
+:mod:`.app` assembles the click group; :mod:`.common` and :mod:`.session` hold what
+the subcommands share; each other module is one subcommand or group of them.
+"""
+
+from intermediary.cli.app import main
 
 __all__ = ["main"]

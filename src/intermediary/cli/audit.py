@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from intermediary import crypto
-from intermediary.cli.commands import _friendly, _run, main
+from intermediary.cli.common import friendly, run_async, service_keys
 from intermediary.config import ServiceConfig, load_config
 from intermediary.errors import ConfigError
 
@@ -25,7 +25,7 @@ __all__ = ["audit_group", "upgrade", "verify"]
 T = TypeVar("T")
 
 
-@main.command()
+@click.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
 @click.option(
     "--verify-key",
@@ -45,7 +45,7 @@ T = TypeVar("T")
     is_flag=True,
     help="Check only the audit chain (no service passphrase needed).",
 )
-@_friendly
+@friendly
 def verify(
     config_path: Path, verify_key: str | None, heads: tuple[str, ...], chain_only: bool
 ) -> None:
@@ -59,27 +59,25 @@ def verify(
     problems: list[str] = []
     published, source = _published_key(config, verify_key, problems)
     checkpoints = [parse_checkpoint(h, published) for h in heads]
-    service_keys: crypto.ServiceKeys | None = None
+    unlocked: crypto.ServiceKeys | None = None
     if not chain_only:
         try:
             passphrase = service_passphrase(config)
         except ConfigError:
             passphrase = None
         if passphrase is not None:
-            service_keys = crypto.load_service_keys(
-                config.path(config.service.key_file), passphrase
-            )
+            unlocked = crypto.load_service_keys(config.path(config.service.key_file), passphrase)
 
     async def check(store: Any) -> tuple[Any, Any]:
         problems.extend(await foreign_objects(store))
         chain = await store.audit_log()
         report = verify_audit(chain, published, checkpoints)
         records = None
-        if service_keys is not None:
-            records = await check_records(store, service_keys, chain)
+        if unlocked is not None:
+            records = await check_records(store, unlocked, chain)
         return report, records
 
-    report, records = _run(_with_store(config, check))
+    report, records = run_async(_with_store(config, check))
     problems += list(report.problems)
     if records is not None:
         problems += list(records.problems)
@@ -144,14 +142,6 @@ def _published_key(
     return in_file, "from the service key file (NOT a published key)"
 
 
-def _service_keys(config: ServiceConfig) -> crypto.ServiceKeys:
-    from intermediary.runtime import service_passphrase
-
-    return crypto.load_service_keys(
-        config.path(config.service.key_file), service_passphrase(config)
-    )
-
-
 async def _with_store(config: ServiceConfig, work: Callable[[Any], Awaitable[T]]) -> T:
     """``work`` on the configured store as it lies (no service: nothing is checked or
     written by the service's rules), opened and closed around it."""
@@ -165,21 +155,21 @@ async def _with_store(config: ServiceConfig, work: Callable[[Any], Awaitable[T]]
         await store.close()
 
 
-@main.group("audit")
+@click.group("audit")
 def audit_group() -> None:
     """The audit chain's checkpoints."""
 
 
 @audit_group.command("head")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
-@_friendly
+@friendly
 def audit_head(config_path: Path) -> None:
     """Print a signed checkpoint of the chain's newest entry, to keep elsewhere."""
     from intermediary.service.checkpoint import make_checkpoint
 
     config = load_config(config_path)
-    keys = _service_keys(config)
-    head = _run(_with_store(config, lambda store: store.audit_head()))
+    keys = service_keys(config)
+    head = run_async(_with_store(config, lambda store: store.audit_head()))
     if head is None:
         click.echo("The audit chain is empty.")
         return
@@ -191,16 +181,16 @@ def audit_head(config_path: Path) -> None:
     )
 
 
-@main.command()
+@click.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
-@_friendly
+@friendly
 def upgrade(config_path: Path) -> None:
     """Authenticate and re-key a database from before schema 5 (once, service stopped)."""
     from intermediary.service.upgrade import upgrade_store
 
     config = load_config(config_path)
-    keys = _service_keys(config)
-    done = _run(_with_store(config, lambda store: upgrade_store(store, keys)))
+    keys = service_keys(config)
+    done = run_async(_with_store(config, lambda store: upgrade_store(store, keys)))
     click.echo(
         f"{done.cases} case records authenticated ({done.open_cases} open, their reporters "
         f"listed anew; {done.queued_items} queued messages re-bound)."

@@ -3,24 +3,31 @@
 A line ``@name text`` is said by ``name``; whatever a party receives is
 printed with that party's name in front. It reads standard input, so a whole
 case can be scripted (``intermediary console < case.txt``). Lines starting
-with ``#`` are comments; empty lines are ignored.
+with ``#`` are comments; empty lines are ignored. :func:`run` is the front end
+``intermediary run console`` finds through its entry point, like any other.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
+from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
+from intermediary.config import load_config
 from intermediary.errors import PermanentDeliveryError
-from intermediary.runtime import Runtime
+from intermediary.runtime import Runtime, demo_config, service_passphrase, start
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.delivery import OutgoingMessage
 
-__all__ = ["ConsoleTransport", "Printer", "run_lines"]
+__all__ = ["ConsoleTransport", "Printer", "play", "run", "run_lines"]
 
 PLATFORM = "console"
 #: who says a line: a console address, shown as a label in front of every answer
@@ -124,3 +131,58 @@ async def run_lines(
         for raw in lines:
             await one(raw)
     return problems
+
+
+async def run(config_path: Path) -> None:
+    """The console front end on a configured organisation (SQLite, key files)."""
+    await play(config_path, not sys.stdin.isatty())
+
+
+async def play(config_path: Path | None, echo: bool) -> None:
+    """Standard input through the console front end, until it ends: on the configured
+    organisation, or without ``config_path`` on a demo organisation kept in memory."""
+    from intermediary.crypto.vault import MemoryVault
+    from intermediary.store import MemoryStore
+
+    printer = Printer(Console(highlight=False, soft_wrap=True))
+    transport = ConsoleTransport(printer)
+    if config_path is None:
+        config = demo_config(crypto.CounsellorKey.generate().public)
+        runtime = await start(
+            config,
+            crypto.ServiceKeys.generate(),
+            transport,
+            platform="console",
+            store=MemoryStore(vault=MemoryVault()),
+            receipt_limits=crypto.MIN,
+        )
+        printer.note(
+            "Demo organisation (nothing is kept): 'counsellor' is the counsellor, "
+            "'management' is management, any other name is an employee. "
+            "Example: @saskia !new"
+        )
+    else:
+        config = load_config(config_path)
+        keys = crypto.load_service_keys(
+            config.path(config.service.key_file), service_passphrase(config)
+        )
+        runtime = await start(config, keys, transport, platform="console")
+    front = ChatFrontEnd(runtime.service)
+    try:
+        await runtime.worker.run_once()
+        await run_lines(runtime, front, _stdin_lines(), printer, echo=echo)
+    finally:
+        await runtime.close()
+
+
+async def _stdin_lines() -> AsyncIterator[str]:
+    """Lines of standard input; bytes that are not UTF-8 arrive as surrogates, which
+    :func:`run_lines` refuses with a note instead of stopping with a traceback."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        yield line

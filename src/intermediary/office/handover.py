@@ -20,7 +20,7 @@ from intermediary.crypto.vault import shred_key
 from intermediary.errors import IntegrityError, InvalidInput
 from intermediary.office.keeper import Office
 from intermediary.service.casefile import unlock_case
-from intermediary.service.facade import RECOVERY_HOLDER, sealed_case_key
+from intermediary.service.casekeys import RECOVERY_HOLDER, sealed_case_key
 from intermediary.store import CaseRow, Store
 
 __all__ = ["HandoverResult", "hand_over_cases", "recover_cases", "recovery_key", "successor_of"]

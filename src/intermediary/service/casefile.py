@@ -13,7 +13,7 @@ from intermediary import crypto
 from intermediary.crypto.vault import shred_key
 from intermediary.errors import CasePurged, IntegrityError, UnknownCase
 from intermediary.service.codec import Identity
-from intermediary.service.sealing import entry_aad, read_entry_plaintext
+from intermediary.service.entries import entry_aad, read_entry_plaintext
 from intermediary.store import Store
 
 __all__ = ["CaseFileEntry", "missing_entries", "open_case_file", "open_identity", "unlock_case"]

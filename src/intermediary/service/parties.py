@@ -5,18 +5,41 @@ knows from its configuration which of them are counsellors and management, and i
 which organisation and language. An adapter asks here instead of reading the
 configuration or the store, so that who-may-do-what is decided in one place and a
 front end works the same for one organisation or many.
+
+The service asks here too: which roles a sender holds (:meth:`Parties.counsellor_roles`,
+:meth:`Parties.management_roles`), and whether they counsel a stored case, so that a
+purged case is told apart only to its own counsellor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from intermediary.config import OrganisationConfig, ServiceConfig
-from intermediary.core import CounsellorActor, CounsellorId, DestinationId, ManagementActor, OrgId
+from intermediary.core import (
+    Actor,
+    CounsellorActor,
+    CounsellorId,
+    DestinationId,
+    ManagementActor,
+    OrgId,
+    Role,
+    SystemActor,
+)
+from intermediary.errors import ConfigError
+from intermediary.service.codec import Sender
+from intermediary.store import CaseRow
 from intermediary.text import Locale
 
-__all__ = ["Counsellor", "ManagementPlace", "Parties", "Who", "platform_address"]
+__all__ = [
+    "Counsellor",
+    "ManagementPlace",
+    "Parties",
+    "Who",
+    "is_counsellor_of",
+    "platform_address",
+]
 
 
 def platform_address(addresses: dict[str, str], fallback: str, platform: str) -> str | None:
@@ -134,3 +157,72 @@ class Parties:
     def allow_unencrypted_dm(self) -> bool:
         """Whether every organisation allows reporters to write unencrypted."""
         return all(o.allow_unencrypted_dm for o in self._config.organisations)
+
+    # --- the roles of one sender ------------------------------------------------------
+
+    def check_addresses(self) -> None:
+        """Refuse a configuration naming a party with no address on this platform: they
+        could never be reached, nor recognised when they write."""
+        for org in self._config.organisations:
+            parties = [(c.id, c.addresses) for c in org.counsellors]
+            parties += [(d.id, d.addresses) for d in org.management]
+            for party_id, addresses in parties:
+                if platform_address(addresses, party_id, self.platform) is None:
+                    raise ConfigError(
+                        detail=f"{org.id}: {party_id} has no address for platform {self.platform!r}"
+                    )
+
+    def counsellor_roles(self, sender: Sender) -> list[CounsellorActor]:
+        """The organisations ``sender`` counsels for (by configuration)."""
+        return [
+            CounsellorActor(OrgId(o.id), CounsellorId(c.id))
+            for o in self._config.organisations
+            for c in o.counsellors
+            if sender.platform == self.platform
+            and platform_address(c.addresses, c.id, self.platform) == sender.address
+        ]
+
+    def management_roles(self, sender: Sender) -> list[ManagementActor]:
+        """The management destinations ``sender`` is (by configuration)."""
+        return [
+            ManagementActor(OrgId(o.id), DestinationId(d.id))
+            for o in self._config.organisations
+            for d in o.management
+            if sender.platform == self.platform
+            and platform_address(d.addresses, d.id, self.platform) == sender.address
+        ]
+
+    def role_of(self, sender: Sender) -> Role:
+        """The sender's role in general: configured parties, else a reporter."""
+        if self.counsellor_roles(sender):
+            return Role.COUNSELLOR
+        if self.management_roles(sender):
+            return Role.MANAGEMENT
+        return Role.REPORTER
+
+    def who(self, sender: Sender) -> Who:
+        """Everything ``sender`` is to this platform's parties, in one answer."""
+        counsellor = tuple(self.counsellor_roles(sender))
+        management = tuple(self.management_roles(sender))
+        locale: Locale = self._config.organisations[0].locale
+        if counsellor:
+            found = self.counsellor(counsellor[0].org_id, counsellor[0].counsellor_id)
+            locale = found.locale if found else locale
+        elif management:
+            place = self.place_of(management[0])
+            locale = place.locale if place else locale
+        return Who(counsellor, management, locale)
+
+    def counsels(self, sender: Sender) -> Callable[[CaseRow], bool]:
+        """Whether ``sender`` is (by configuration) the counsellor of a case row."""
+        mine = {(c.org_id, c.counsellor_id) for c in self.counsellor_roles(sender)}
+        return lambda row: (row.org_id, row.counsellor_id) in mine
+
+
+def is_counsellor_of(actor: Actor) -> Callable[[CaseRow], bool]:
+    """Whether ``actor`` counsels a case row (the service itself: every one)."""
+    if isinstance(actor, SystemActor):
+        return lambda row: True
+    if isinstance(actor, CounsellorActor):
+        return lambda row: (row.org_id, row.counsellor_id) == (actor.org_id, actor.counsellor_id)
+    return lambda row: False

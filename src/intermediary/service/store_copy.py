@@ -18,9 +18,10 @@ from typing import Any
 from intermediary import crypto
 from intermediary.errors import StorageError
 from intermediary.service.audit import verify_chain
-from intermediary.store.postgres import TABLES, Fetch, PostgresStore
+from intermediary.store.postgres import Fetch, PostgresStore
 from intermediary.store.records import AuditRecord
 from intermediary.store.rows import AUDIT_COLUMNS, audit_record
+from intermediary.store.schema import TABLES
 from intermediary.store.sqlite import SqliteStore
 
 __all__ = ["Migrated", "copy_sqlite_to_postgres"]

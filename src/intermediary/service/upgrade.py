@@ -36,7 +36,8 @@ from intermediary.errors import IntegrityError, StrippedRecords, UpgradeRefused
 from intermediary.service.audit import linker, verify_chain
 from intermediary.service.codec import Envelope, Routing
 from intermediary.service.integrity import GuardedStore, RowGuard
-from intermediary.service.sealing import open_list, outbox_aad, seal_list_of
+from intermediary.service.outbound import outbox_aad
+from intermediary.service.reporters import open_list, seal_list_of
 from intermediary.store import AuditDraft, CaseRow, ReporterRow, Store, UnitOfWork
 
 __all__ = ["Upgraded", "upgrade_store"]

@@ -20,7 +20,7 @@ from intermediary_matrix.settings import MatrixSettings
 from intermediary_slack.settings import SlackSettings
 
 from intermediary import crypto
-from intermediary.cli.commands import main
+from intermediary.cli import main
 from intermediary.config import load_config
 from intermediary.errors import ConfigError
 from tests.reliability.corpus.cases import CONTROL_CHARS, INVALID_UTF8, Item, ids

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from nacl.pwhash import argon2id
 
 from intermediary import crypto
-from intermediary.cli.commands import main
+from intermediary.cli import main
 from intermediary.errors import CorruptKeyFile, KeyFileError, WrongPassphrase
 from tests.reliability.corpus.cases import INVALID_UTF8, Item, ids
 

@@ -1,0 +1,175 @@
+"""``intermediary keys``: key files, a counsellor's handover, the recovery quorum.
+
+``keys new`` makes a counsellor's or the service's key pair under a passphrase;
+``keys handover`` moves a leaving counsellor's open cases to a successor (it needs
+their key file); ``keys recovery`` makes the recovery key and splits it among people
+outside management, so no one person can open a case without its counsellor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from intermediary import crypto
+from intermediary.cli.common import CONFIG, ask_passphrase, friendly, run_async, service_keys
+from intermediary.cli.session import local_runtime
+from intermediary.config import load_config
+from intermediary.crypto.passphrase import new_passphrase
+from intermediary.crypto.recovery import split_secret
+from intermediary.errors import ConfigError
+from intermediary.office.handover import HandoverResult, hand_over_cases
+
+__all__ = ["keys"]
+
+_KDF = {
+    "sensitive": crypto.SENSITIVE,
+    "moderate": crypto.MODERATE,
+    "interactive": crypto.INTERACTIVE,
+}
+
+
+@click.group()
+def keys() -> None:
+    """Create key files."""
+
+
+@keys.command("new")
+@click.option(
+    "--kind", type=click.Choice(["counsellor", "service"]), default="counsellor", show_default=True
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the key file (must not exist).",
+)
+@click.option("--label", default="", help="A name to recognise the key by.")
+@click.option(
+    "--kdf",
+    type=click.Choice(list(_KDF)),
+    default=None,
+    help="argon2id cost (default: sensitive for counsellors, moderate for the service).",
+)
+@click.option(
+    "--passphrase-env",
+    default=None,
+    help="Read the passphrase from this environment variable instead of prompting.",
+)
+@friendly
+def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: str | None) -> None:
+    """Make a new key pair, wrapped under a passphrase with argon2id."""
+    if out.exists():
+        raise ConfigError(detail=f"{out} exists already; choose another path")
+    # refused below a strength floor, stricter for counsellors (crypto/passphrase.py)
+    passphrase = new_passphrase(
+        "counsellor" if kind == "counsellor" else "service",
+        env=passphrase_env,
+        context=(label, out.stem),
+    )
+    if kind == "counsellor":
+        key = crypto.CounsellorKey.generate()
+        crypto.save_counsellor_key(
+            out, key, passphrase, label=label or "counsellor", limits=_KDF[kdf or "sensitive"]
+        )
+        click.echo(f"Counsellor key written to {out}.")
+        click.echo(f"Public key (put it in the configuration): {key.public.encode()}")
+        click.echo(
+            f"Fingerprint (compare it when someone configures it): {key.public.fingerprint()}"
+        )
+    else:
+        made = crypto.ServiceKeys.generate()
+        crypto.save_service_keys(
+            out, made, passphrase, label=label or "service", limits=_KDF[kdf or "moderate"]
+        )
+        click.echo(f"Service key written to {out}.")
+        click.echo(
+            f"Verify key (publish it; relays, proofs and the audit chain are signed "
+            f"with it): {made.verify_key.encode()}"
+        )
+
+
+@keys.command("handover")
+@CONFIG
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The leaving counsellor's key file.",
+)
+@click.option(
+    "--to",
+    "successor",
+    required=True,
+    help="The successor: a counsellor id (or public key) from the configuration.",
+)
+@click.option(
+    "--passphrase-env", default=None, help="Environment variable with the key file's passphrase."
+)
+@friendly
+def keys_handover(
+    config_path: Path, key_path: Path, successor: str, passphrase_env: str | None
+) -> None:
+    """Hand your open cases to a successor (closed cases stay sealed to you)."""
+    config = load_config(config_path)
+    key = crypto.load_counsellor_key(key_path, ask_passphrase(passphrase_env, "Passphrase"))
+
+    async def go() -> HandoverResult:
+        runtime = await local_runtime(config, service_keys(config))
+        try:
+            return await hand_over_cases(runtime.office, config, key, successor)
+        finally:
+            await runtime.close()
+
+    result = run_async(go())
+    click.echo(f"Handed over {len(result.moved)} open case(s): {', '.join(result.moved)}.")
+    click.echo("Each reporter will be told their counsellor changed; the handover is audited.")
+    if result.kept:
+        click.echo(
+            f"{len(result.kept)} closed case(s) stay sealed to you: {', '.join(result.kept)}."
+        )
+
+
+@keys.command("recovery")
+@click.option(
+    "--shares", "count", type=int, default=5, show_default=True, help="How many people get a share."
+)
+@click.option(
+    "--threshold", type=int, default=3, show_default=True, help="How many shares rebuild the key."
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Write each share to its own file in this (new) folder instead of printing.",
+)
+@friendly
+def keys_recovery(count: int, threshold: int, out: Path | None) -> None:
+    """Make the recovery key and split it among people outside management."""
+    key = crypto.CounsellorKey.generate()
+    shares = split_secret(
+        key.secret_bytes(), threshold=threshold, shares=count, fingerprint=key.public.fingerprint()
+    )
+    if out is not None:
+        if out.exists():
+            raise ConfigError(detail=f"{out} exists already; choose a new folder")
+        out.mkdir(mode=0o700, parents=True)
+        for number, share in enumerate(shares, 1):
+            path = out / f"share-{number}-of-{count}.txt"
+            path.touch(mode=0o600)
+            path.write_text(share + "\n", "utf-8")
+    click.echo(f"Recovery public key (service.recovery_public_key): {key.public.encode()}")
+    click.echo(f"Fingerprint: {key.public.fingerprint()}")
+    click.echo(
+        f"Any {threshold} of these {count} shares rebuild the private key; fewer reveal nothing. "
+        "Give each to a different person outside management, on paper; keep no copy."
+    )
+    if out is not None:
+        click.echo(f"The shares are in {out}, one file each.")
+        return
+    for number, share in enumerate(shares, 1):
+        click.echo(f"\nShare {number} of {count}:\n{share}")

@@ -1,0 +1,98 @@
+"""Records for others, readable without any key: proofs of report and audit excerpts.
+
+A reporter's proof of report is checked offline against the service's published
+verify key (``proof verify``; ``check-proof`` is the older form, kept for scripts);
+an audit excerpt lists the events of one case and their days, with no content, for
+an inspector or a court (``audit-excerpt``).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from intermediary import crypto
+from intermediary.cli.common import CONFIG, case_code, friendly, read_text, run_async, verify_key
+from intermediary.config import load_config
+from intermediary.errors import IntegrityError
+from intermediary.office.excerpt import AuditExcerpt, case_excerpt, render_excerpt
+from intermediary.runtime import store_of
+from intermediary.service.proof import check_proof
+
+__all__ = ["audit_excerpt", "check_proof_command", "proof"]
+
+_TOKEN = re.compile(r"IVP1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+@click.group()
+def proof() -> None:
+    """Proofs of report."""
+
+
+@proof.command("verify")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--verify-key", "verify_key_text", default=None, help="The service's published verify key."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Or take the verify key from this installation's configuration.",
+)
+@friendly
+def proof_verify(file: Path, verify_key_text: str | None, config_path: Path | None) -> None:
+    """Check the proof of report in FILE, offline, and print what it states."""
+    if verify_key_text is None and config_path is None:
+        raise click.UsageError("give --verify-key (the published key) or --config")
+    key = (
+        crypto.ServiceVerifyKey.decode(verify_key_text)
+        if verify_key_text
+        else verify_key(load_config(config_path))  # type: ignore[arg-type]
+    )
+    found = _TOKEN.search(read_text(file))
+    if found is None:
+        raise IntegrityError(what="proof of report")
+    claims = check_proof(found.group(0), key)
+    click.echo(f"The proof is valid: signed with {key.encode()}.")
+    for name, value in claims.items():
+        click.echo(f"{name}: {value or '-'}")
+
+
+@click.command("check-proof", hidden=True)
+@click.argument("token")
+@click.option("--verify-key", required=True, help="The service's published verify key.")
+@friendly
+def check_proof_command(token: str, verify_key: str) -> None:
+    """Check a proof given as text (kept for scripts; see ``proof verify``)."""
+    claims = check_proof(token, crypto.ServiceVerifyKey.decode(verify_key))
+    for name, value in claims.items():
+        click.echo(f"{name}: {value or '-'}")
+
+
+@click.command("audit-excerpt")
+@click.argument("case")
+@CONFIG
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@friendly
+def audit_excerpt(case: str, config_path: Path, as_json: bool) -> None:
+    """The events of CASE and their times, from the audit chain, without any content."""
+    config = load_config(config_path)
+    published = verify_key(config)
+
+    async def go() -> AuditExcerpt:
+        store = store_of(config)
+        await store.open()
+        try:
+            return case_excerpt(await store.audit_log(), case_code(case), published)
+        finally:
+            await store.close()
+
+    excerpt = run_async(go())
+    click.echo(excerpt.to_json() if as_json else render_excerpt(excerpt), nl=False)
+    if not excerpt.chain_verifies:
+        sys.exit(1)

@@ -1,0 +1,120 @@
+"""Retention on the command line: ``purge`` cases now, ``hold`` one past its time.
+
+A purge destroys a closed case for good (crypto-shredding: only its statistics stay);
+the running service does the same for every case past its retention. A legal hold,
+placed or released by the case's counsellor with their key, keeps a case past it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from intermediary.cli.common import (
+    CONFIG,
+    case_code,
+    friendly,
+    organisation,
+    run_async,
+    service_keys,
+)
+from intermediary.cli.session import counsellor_options, counsellor_session, local_runtime
+from intermediary.config import load_config
+from intermediary.core import PlaceHold, ReleaseHold
+from intermediary.errors import InvalidInput
+
+__all__ = ["hold", "purge"]
+
+
+@click.command()
+@click.argument("cases", nargs=-1)
+@CONFIG
+@click.option(
+    "--due", is_flag=True, help="Purge every case past its retention, as the service does."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@friendly
+def purge(cases: tuple[str, ...], config_path: Path, due: bool, yes: bool) -> None:
+    """Destroy closed CASES now (or, with --due, all past retention); only statistics remain."""
+    if not cases and not due:
+        raise click.UsageError("name the cases to purge, or give --due")
+    config = load_config(config_path)
+    named = [case_code(c) for c in cases]
+    if named and not yes:
+        click.confirm(
+            f"This destroys {', '.join(named)} for good; not even the counsellor's key "
+            "will open it again. Continue?",
+            abort=True,
+        )
+
+    async def go() -> list[str]:
+        runtime = await local_runtime(config, service_keys(config))
+        try:
+            done = []
+            for case in named:
+                await runtime.office.purge(case)
+                done.append(case)
+            if due:
+                done += await runtime.office.purge_due()
+                await runtime.office.destroy_dead_keys()
+            return done
+        finally:
+            await runtime.close()
+
+    done = run_async(go())
+    click.echo(f"Purged: {', '.join(done)}." if done else "Nothing to purge.")
+
+
+def _hold_until(value: str | None, timezone: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput("errors.hold_date", value=value) from None
+    # "until 2030-01-31" keeps the case through that whole day, in local time
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(timezone))
+
+
+@click.command()
+@counsellor_options
+@click.option("--reason", prompt="Why must the case be kept (court case, investigation)?")
+@click.option("--until", "until_text", default=None, help="Keep it through this date (YYYY-MM-DD).")
+@click.option("--release", is_flag=True, help="Release the hold instead of placing one.")
+@friendly
+def hold(
+    case: str,
+    config_path: Path,
+    key_path: Path,
+    passphrase_env: str | None,
+    reason: str,
+    until_text: str | None,
+    release: bool,
+) -> None:
+    """Place (or --release) a legal hold: the case is kept past its retention."""
+
+    async def go() -> None:
+        runtime, _, actor = await counsellor_session(
+            config_path, key_path, passphrase_env, case_code(case)
+        )
+        try:
+            if release:
+                await runtime.service.act_as(actor, case_code(case), ReleaseHold(reason=reason))
+                return
+            org = organisation(runtime.config, actor.org_id)
+            until = _hold_until(until_text, org.timezone)
+            await runtime.service.act_as(
+                actor, case_code(case), PlaceHold(reason=reason, until=until)
+            )
+        finally:
+            await runtime.close()
+
+    run_async(go())
+    if release:
+        click.echo(f"The legal hold on {case_code(case)} is released (recorded).")
+    else:
+        end = f" through {until_text}" if until_text else " until it is released"
+        click.echo(f"{case_code(case)} is on legal hold{end} (recorded).")

@@ -1,0 +1,44 @@
+"""What a chat address may ask: the proof each command needs, demanded by the shell.
+
+The lifecycle table (:func:`intermediary.core.proof_of`) says what proves who gives a
+step; the core cannot see a chat address or a key, so the service demands it here,
+*before* the case is looked up: the answer is then the same for every case code,
+existing or not. A chat address proves only that someone is a party to a case; the
+other proofs come through their own doors (``open_case``, ``resume``, ``act_as``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from intermediary.core import Proof, Step, proof_of, step_of
+from intermediary.errors import NotAllowed, UnknownCase
+from intermediary.service.hygiene import as_typed
+
+__all__ = ["KEY_COMMANDS", "refuse_unproven"]
+
+#: the command line that gives each step proven by the counsellor's own key (the
+#: words a refusal names, so a counsellor who typed it in chat knows where to go)
+KEY_COMMANDS: Final[Mapping[Step, str]] = {
+    Step.REVEAL: "intermediary reveal",
+    Step.LEGAL_DISCLOSURE: "intermediary disclose legal",
+    Step.CONSCIENCE_DISCLOSURE: "intermediary disclose conscience",
+    Step.HOLD: "intermediary hold",
+    Step.RELEASE_HOLD: "intermediary hold --release",
+    Step.HANDOVER: "intermediary keys handover",
+}
+
+
+def refuse_unproven(kind: type, case_id: str) -> None:
+    """Refuse a command of type ``kind`` given by a chat address when the table wants a
+    proof a chat address cannot give (for ``case_id``, as typed)."""
+    match proof_of(kind):
+        case Proof.FRESH_CASE:  # cases are opened by ``open_case``, with a fresh id: an
+            raise UnknownCase(case=as_typed(case_id))  # existing id must not answer otherwise
+        case Proof.RECEIPT:  # the receipt phrase is the proof: ``resume`` checks it
+            raise NotAllowed("errors.needs_receipt", case=case_id)
+        case Proof.KEY:  # holding the counsellor's key is the proof: ``act_as``
+            raise NotAllowed("errors.needs_key", command=KEY_COMMANDS[step_of(kind)])
+        case Proof.PARTY | Proof.SERVICE:  # the party check, and the core, decide
+            return

@@ -1,0 +1,163 @@
+"""Messages going out, sealed: one outbox item per delivery, bound to its key and moment.
+
+Each item is an envelope (who, where, in which language, which text) sealed under the
+operational key and, beyond it, under a key of the case: the contact key when it goes
+to the reporter (it names their address, and closing destroys it), else the shred key
+(purge destroys it). The payload is bound to its key and release moment, so a relay
+moved forward in the database never opens before its time; a relay to management is
+signed, so management can check it is the text the reporter approved.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import UTC, datetime
+
+from intermediary import crypto
+from intermediary.config import ServiceConfig
+from intermediary.core import Case, Deliver, ToCounsellor, ToManagement, ToReporter
+from intermediary.core.effects import Message
+from intermediary.service.coarse import to_the_day
+from intermediary.service.codec import Envelope, Routing
+from intermediary.service.parties import platform_address
+from intermediary.service.reporters import Reporters
+from intermediary.store import OutboxItem
+from intermediary.text import Locale
+
+__all__ = ["Outbound", "outbox_aad", "relay_statement"]
+
+log = logging.getLogger("intermediary.service")
+
+
+def outbox_aad(key: str, not_before: datetime) -> bytes:
+    """An outbox payload is bound to its key and its release moment: moving a relay
+    that waits for its batch forward (a database edit) makes it fail to open, so it
+    is never delivered before the agreed moment."""
+    return f"{key}|{not_before.astimezone(UTC).isoformat()}".encode()
+
+
+def relay_statement(case_id: str, text: str, counsellor_id: str) -> bytes:
+    """What the service signs for a relay: management can check it is unaltered."""
+    return f"intermediary-relay/1|{case_id}|{counsellor_id}|{crypto.digest(text.encode())}".encode()
+
+
+class Outbound:
+    """Seals deliveries into outbox items for this service's platform."""
+
+    def __init__(
+        self, keys: crypto.ServiceKeys, config: ServiceConfig, reporters: Reporters, platform: str
+    ) -> None:
+        self.keys = keys
+        self.config = config
+        self.reporters = reporters
+        self.platform = platform
+
+    def address(self, addresses: dict[str, str], fallback: str) -> str | None:
+        """A configured party's address on this platform (the console uses ids)."""
+        return platform_address(addresses, fallback, self.platform)
+
+    async def item(
+        self,
+        case: Case,
+        deliver: Deliver,
+        key: str,
+        new_routing: Routing | None,
+        now: datetime,
+        shred: bytes,
+        contact: bytes | None = None,
+    ) -> OutboxItem | None:
+        """One delivery as an outbox item, sealed: under the case's contact key when it
+        goes to the reporter (it names their address), else under its shred key."""
+        org = self.config.organisation(case.org_id)
+        assert org is not None
+        locale: Locale = org.locale
+        signature = None
+        match deliver.recipient:
+            case ToReporter():
+                routing = new_routing or await self.reporters.routing_under(case.case_id, contact)
+                if routing is None or contact is None:
+                    log.warning(
+                        "no route to the reporter; message dropped",
+                        extra={"case": case.case_id, "text_key": deliver.message.key},
+                    )
+                    return None
+                platform, address, locale = (
+                    routing.platform,
+                    routing.address,
+                    routing.locale or locale,
+                )
+                recipient, party = "reporter", "reporter"
+            case ToCounsellor(counsellor_id=cid):
+                c = next(c for c in org.counsellors if c.id == cid)
+                platform, address = self.platform, self.address(c.addresses, c.id) or ""
+                locale, recipient = c.locale or locale, "counsellor"
+                party = f"counsellor:{cid}"
+            case ToManagement(destination_id=did):
+                d = next(d for d in org.management if d.id == did)
+                platform, address = self.platform, self.address(d.addresses, d.id) or ""
+                locale, recipient = d.locale or locale, "management"
+                party = f"management:{did}"
+                if deliver.signed and deliver.message.quote is not None:
+                    raw = crypto.sign(
+                        self.keys,
+                        relay_statement(case.case_id, deliver.message.quote, case.counsellor_id),
+                    )
+                    signature = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        envelope = Envelope(
+            platform=platform,
+            address=address,
+            locale=locale,
+            recipient=recipient,
+            case_id=case.case_id,
+            key=deliver.message.key,
+            params=deliver.message.values,
+            quote=deliver.message.quote,
+            signature=signature,
+        )
+        not_before = deliver.not_before or now
+        return OutboxItem(
+            key=key,
+            case_id=case.case_id,
+            org_id=case.org_id,
+            payload=crypto.op_encrypt(
+                self.keys,
+                "outbox",
+                outbox_aad(key, not_before),
+                envelope.model_dump_json().encode(),
+                shred=contact if recipient == "reporter" else shred,
+            ),
+            not_before=not_before,
+            created_at=to_the_day(now),
+            # one lane per recipient and case: delivered in the order committed
+            lane=crypto.lane_index(self.keys, case.case_id, party),
+        )
+
+    def counsellor_notice(
+        self, org_id: str, counsellor_id: str, message: Message, key: str, now: datetime
+    ) -> OutboxItem:
+        """A message to one counsellor about no case (an audit checkpoint), in their
+        language, on this service's platform."""
+        org = self.config.organisation(org_id)
+        assert org is not None
+        counsellor = next(c for c in org.counsellors if c.id == counsellor_id)
+        envelope = Envelope(
+            platform=self.platform,
+            address=self.address(counsellor.addresses, counsellor.id) or "",
+            locale=counsellor.locale or org.locale,
+            recipient="counsellor",
+            case_id="",
+            key=message.key,
+            params=message.values,
+            quote=message.quote,
+        )
+        return OutboxItem(
+            key=key,
+            case_id=None,
+            org_id=org_id,
+            payload=crypto.op_encrypt(
+                self.keys, "outbox", outbox_aad(key, now), envelope.model_dump_json().encode()
+            ),
+            not_before=now,
+            created_at=to_the_day(now),
+        )
