@@ -24,6 +24,7 @@ import aiosqlite
 from bench.common import Figure, figure
 from intermediary import crypto
 from intermediary.core import SendMessage
+from intermediary.crypto.vault import sibling_vault
 from intermediary.runtime import demo_config
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.facade import Service
@@ -47,7 +48,7 @@ async def service_for(folder: Path) -> tuple[Service, SqliteStore]:
             )
         }
     )
-    store = SqliteStore(folder / "bench.db")
+    store = SqliteStore(folder / "bench.db", vault=sibling_vault(folder / "bench.db"))
     await store.open()
     service = Service(
         store=store,

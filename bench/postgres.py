@@ -31,7 +31,7 @@ from bench.core_throughput import TEXT, open_cases
 from intermediary import crypto
 from intermediary.config import ServiceConfig
 from intermediary.core import SendMessage
-from intermediary.crypto.vault import DirectoryVault
+from intermediary.crypto.vault import DirectoryVault, sibling_vault
 from intermediary.runtime import demo_config
 from intermediary.service.codec import Sender
 from intermediary.service.facade import Service
@@ -92,7 +92,8 @@ async def _burst(stores: list[Store], reporters: int) -> tuple[float, list[float
 
 async def _sqlite(reporters: int) -> tuple[float, list[float]]:
     with tempfile.TemporaryDirectory(prefix="intermediary-bench-") as tmp:
-        return await _burst([SqliteStore(Path(tmp) / "bench.db")], reporters)
+        db = Path(tmp) / "bench.db"
+        return await _burst([SqliteStore(db, vault=sibling_vault(db))], reporters)
 
 
 async def _postgres(

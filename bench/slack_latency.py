@@ -65,6 +65,7 @@ from intermediary.config import (
     ServiceSection,
 )
 from intermediary.core import CounsellorKind
+from intermediary.crypto.vault import sibling_vault
 from intermediary.runtime import Runtime, start
 from intermediary.store import SqliteStore
 
@@ -246,7 +247,7 @@ async def _intermediary(stack: AsyncExitStack, standin: StandIn, folder: Path) -
         crypto.ServiceKeys.generate(),
         SlackTransport(client, per_channel_interval=0, threads=threads),
         platform="slack",
-        store=SqliteStore(folder / "slack.db"),
+        store=SqliteStore(folder / "slack.db", vault=sibling_vault(folder / "slack.db")),
         receipt_limits=crypto.MIN,
     )
     stack.push_async_callback(runtime.close)

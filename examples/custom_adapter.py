@@ -12,7 +12,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from intermediary import crypto
+from intermediary import OutgoingMessage, ReporterProfile, Sender, crypto, start
 from intermediary.config import (
     CounsellorConfig,
     DestinationConfig,
@@ -20,9 +20,6 @@ from intermediary.config import (
     ServiceConfig,
 )
 from intermediary.core import Acknowledge, Approve, CounsellorKind, Disclosure, Draft, Mode
-from intermediary.runtime import start
-from intermediary.service.codec import ReporterProfile, Sender
-from intermediary.service.delivery import OutgoingMessage
 
 PLATFORM = "intranet"
 

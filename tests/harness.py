@@ -22,6 +22,7 @@ from intermediary.config import (
     ServiceSection,
 )
 from intermediary.core import CounsellorKind
+from intermediary.crypto.vault import MemoryVault, sibling_vault
 from intermediary.office.keeper import Office
 from intermediary.runtime import demo_config
 from intermediary.service.codec import ReporterProfile, Sender
@@ -134,7 +135,11 @@ async def make_harness(
     keys = keys or crypto.ServiceKeys.generate()
     clock = clock or Clock()
     if store is None:
-        store = SqliteStore(db) if db is not None else MemoryStore()
+        store = (
+            SqliteStore(db, vault=sibling_vault(db))
+            if db is not None
+            else MemoryStore(vault=MemoryVault())
+        )
         await store.open()
     service = Service(
         store=store,

@@ -10,6 +10,7 @@ import pytest
 
 from intermediary import crypto
 from intermediary.core import Approve
+from intermediary.crypto.vault import sibling_vault
 from intermediary.errors import IntegrityError
 from intermediary.service.audit import verify_chain
 from intermediary.service.casefile import open_case_file, open_identity
@@ -84,7 +85,7 @@ async def test_g3_swapped_ciphertexts_fail_loudly(tmp_path: Path) -> None:
     db.execute("UPDATE entries SET blob = ? WHERE case_id = ? AND seq = 2", (a, case))
     db.commit()
     db.close()
-    store = SqliteStore(tmp_path / "case.db")
+    store = SqliteStore(tmp_path / "case.db", vault=sibling_vault(tmp_path / "case.db"))
     await store.open()
     with pytest.raises(IntegrityError, match="integrity"):
         await open_case_file(store, case, h.counsellor_key)
@@ -101,7 +102,7 @@ async def test_g3_truncated_ciphertext_fails_loudly(tmp_path: Path) -> None:
     )
     db.commit()
     db.close()
-    store = SqliteStore(tmp_path / "case.db")
+    store = SqliteStore(tmp_path / "case.db", vault=sibling_vault(tmp_path / "case.db"))
     await store.open()
     with pytest.raises(IntegrityError):
         await open_case_file(store, case, h.counsellor_key)
@@ -247,7 +248,7 @@ async def test_g6_audit_chain_detects_edit_removal_and_reordering(tmp_path: Path
         "UPDATE audit SET seq = CASE seq WHEN -3 THEN 4 WHEN -4 THEN 3 ELSE seq END",
     )
     assert any("does not follow" in p for p in reordered)
-    store = SqliteStore(tmp_path / "case.db")
+    store = SqliteStore(tmp_path / "case.db", vault=sibling_vault(tmp_path / "case.db"))
     await store.open()
     log = await store.audit_log()
     head = verify_chain(log, verify_key).head

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from intermediary import crypto
 from intermediary.config import (
@@ -24,12 +25,12 @@ from intermediary.config import (
     ServiceSection,
 )
 from intermediary.core import ClockAnchor, CounsellorKind
-from intermediary.crypto.vault import DirectoryVault
+from intermediary.crypto.vault import DirectoryVault, KeyVault, sibling_vault
 from intermediary.errors import ConfigError
 from intermediary.office.keeper import Office, SweepResult
 from intermediary.service.delivery import DeliveryWorker, Transport
 from intermediary.service.facade import Service, utc_now
-from intermediary.store import Store, open_store
+from intermediary.store import Store, is_postgres_url, open_store
 
 __all__ = [
     "DEMO_COUNSELLOR",
@@ -39,6 +40,7 @@ __all__ = [
     "service_passphrase",
     "start",
     "store_of",
+    "vault_for",
 ]
 
 DEMO_COUNSELLOR = "counsellor"
@@ -96,9 +98,25 @@ def service_passphrase(config: ServiceConfig) -> str:
 log = logging.getLogger("intermediary.runtime")
 
 
+def vault_for(database: str | Path, folder: Path | None) -> KeyVault:
+    """Where the per-case shred keys of ``database`` live: ``folder`` (``service.vault``),
+    else, for a SQLite file, a folder next to it (``x.db.vault``). A PostgreSQL database
+    has none by default: its vault must stay out of the database and its backups. Chosen
+    here, where the configuration is read, and handed to the store, which never chooses."""
+    if folder is not None:
+        return DirectoryVault(folder)
+    if is_postgres_url(database):
+        raise ConfigError(
+            detail="a PostgreSQL database needs service.vault: the folder of the "
+            "per-case shred keys, kept out of the database (docs/POSTGRES.md)"
+        )
+    return sibling_vault(Path(database))
+
+
 def store_of(config: ServiceConfig) -> Store:
-    """The store the configuration names (SQLite file or PostgreSQL URL), unopened."""
-    return open_store(config.database, vault=config.vault_folder)
+    """The store the configuration names (SQLite file or PostgreSQL URL), unopened, with
+    the vault it names."""
+    return open_store(config.database, vault=vault_for(config.database, config.vault_folder))
 
 
 @dataclass

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from intermediary import crypto
 from intermediary.core import Approve, Draft, Mode, SendMessage
+from intermediary.crypto.vault import sibling_vault
 from intermediary.errors import IntermediaryError
 from intermediary.runtime import demo_config, start
 from intermediary.service.codec import ReporterProfile, Sender
@@ -77,7 +78,7 @@ async def load(folder: Path, seed: int) -> None:
         service_keys,
         JournallingTransport(received),
         platform="console",
-        store=SqliteStore(folder / "crash.db"),
+        store=SqliteStore(folder / "crash.db", vault=sibling_vault(folder / "crash.db")),
         receipt_limits=crypto.MIN,
     )
     service = runtime.service
@@ -131,7 +132,7 @@ async def drain(folder: Path) -> None:
         service_keys,
         JournallingTransport(Journal(folder / "received.jsonl")),
         platform="console",
-        store=SqliteStore(folder / "crash.db"),
+        store=SqliteStore(folder / "crash.db", vault=sibling_vault(folder / "crash.db")),
         receipt_limits=crypto.MIN,
     )
     try:

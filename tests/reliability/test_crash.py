@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from intermediary.crypto.vault import sibling_vault
 from intermediary.service.audit import verify_chain
 from intermediary.service.casefile import open_case_file
 from intermediary.store import SqliteStore
@@ -73,7 +74,7 @@ def test_killed_at_random_nothing_is_lost_duplicated_or_unapproved(tmp_path: Pat
     counsellor_key, service_keys = keys(tmp_path)
 
     async def stored() -> tuple[Counter[str], Counter[str], bool]:
-        store = SqliteStore(tmp_path / "crash.db")
+        store = SqliteStore(tmp_path / "crash.db", vault=sibling_vault(tmp_path / "crash.db"))
         await store.open()
         try:
             texts: Counter[str] = Counter()

@@ -64,6 +64,7 @@ from intermediary.config import (
     ServiceSection,
 )
 from intermediary.core import CounsellorKind
+from intermediary.crypto.vault import sibling_vault
 from intermediary.runtime import start
 from intermediary.service.audit import verify_chain
 from intermediary.service.casefile import open_case_file
@@ -411,7 +412,7 @@ async def slack_load(tmp_path: Path) -> AsyncIterator[SlackWorld]:
         # counsellor's 2,200 posts take 37 minutes, and measure nothing of ours
         SlackTransport(client, per_channel_interval=0, threads=threads, channels=guard),
         platform="slack",
-        store=SqliteStore(tmp_path / "slack.db"),
+        store=SqliteStore(tmp_path / "slack.db", vault=sibling_vault(tmp_path / "slack.db")),
         receipt_limits=crypto.MIN,
     )
     guard.attach(runtime.service)

@@ -21,6 +21,7 @@ import pytest
 
 from intermediary import crypto
 from intermediary.core import CounsellorActor, CounsellorId, OrgId
+from intermediary.crypto.vault import MemoryVault
 from intermediary.errors import ConfigError, IntegrityError
 from intermediary.office.keeper import Office
 from intermediary.runtime import DEMO_COUNSELLOR, demo_config
@@ -241,9 +242,11 @@ async def test_a_key_file_that_is_not_the_published_one_does_not_start() -> None
     )
     with pytest.raises(ConfigError, match="was the key file replaced"):
         Service(
-            store=MemoryStore(),
+            store=MemoryStore(vault=MemoryVault()),
             keys=crypto.ServiceKeys.generate(),
             config=config,
             platform="console",
         )
-    Service(store=MemoryStore(), keys=published, config=config, platform="console")
+    Service(
+        store=MemoryStore(vault=MemoryVault()), keys=published, config=config, platform="console"
+    )

@@ -357,6 +357,7 @@ async def test_an_old_database_keeps_no_order_once_opened(tmp_path: Path) -> Non
     delivered outbox items go, and their bytes are gone from the files, log included."""
     import pytest
 
+    from intermediary.crypto.vault import sibling_vault
     from intermediary.store import SqliteStore
     from tests.security.test_upgrade import DATA
 
@@ -368,7 +369,8 @@ async def test_an_old_database_keeps_no_order_once_opened(tmp_path: Path) -> Non
         (waiting,) = conn.execute("SELECT key FROM outbox WHERE status = 'pending'").fetchone()
     assert len(delivered) > 30
     assert all(k.encode() in db.read_bytes() for k in delivered)
-    store = SqliteStore(db)  # what `intermediary run` or `upgrade` does first
+    # what `intermediary run` or `upgrade` does first
+    store = SqliteStore(db, vault=sibling_vault(db))
     await store.open()
     await store.close()
     with sqlite3.connect(db) as conn:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from intermediary.crypto.vault import DirectoryVault
+from intermediary.crypto.vault import DirectoryVault, sibling_vault
 from intermediary.store import SqliteStore
 from tests.cli.test_commands import CASE_ID, cli, make_installation
 
@@ -126,7 +126,7 @@ async def test_a_library_embedder_is_warned_at_start_up_too(
     db.parent.mkdir(parents=True)
     if vault is not None:
         (tmp_path / vault).parent.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(db, vault=DirectoryVault(tmp_path / vault) if vault else None)
+    store = SqliteStore(db, vault=DirectoryVault(tmp_path / vault) if vault else sibling_vault(db))
     with caplog.at_level(logging.WARNING, logger="intermediary.vault"):
         await store.open()
     await store.close()

@@ -200,7 +200,7 @@ async def open_world(
         crypto.ServiceKeys.generate(),
         SlackTransport(client, per_channel_interval=0, threads=threads, channels=guard),
         platform="slack",
-        store=SqliteStore(tmp_path / "slack.db"),
+        store=SqliteStore(tmp_path / "slack.db", vault=sibling_vault(tmp_path / "slack.db")),
         receipt_limits=crypto.MIN,
     )
     guard.attach(runtime.service)

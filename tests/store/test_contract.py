@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from intermediary.crypto.vault import DirectoryVault
+from intermediary.crypto.vault import DirectoryVault, MemoryVault, sibling_vault
 from intermediary.errors import ConcurrentUpdate, DuplicateEvent
 from intermediary.store import (
     AuditDraft,
@@ -116,9 +116,9 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     url: str | None = None
     made: Store
     if request.param == "memory":
-        made = MemoryStore()
+        made = MemoryStore(vault=MemoryVault())
     elif request.param == "sqlite":
-        made = SqliteStore(tmp_path / "t.db")
+        made = SqliteStore(tmp_path / "t.db", vault=sibling_vault(tmp_path / "t.db"))
     else:
         server: PostgresServer = request.getfixturevalue("postgres_server")
         url = await server.database()

@@ -17,16 +17,15 @@ import pytest
 from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
 from intermediary.config import load_config
-from intermediary.crypto.vault import DirectoryVault
+from intermediary.crypto.vault import DirectoryVault, MemoryVault, sibling_vault
 from intermediary.errors import ConfigError, StorageError, TransientDeliveryError
-from intermediary.runtime import demo_config, start
+from intermediary.runtime import demo_config, start, vault_for
 from intermediary.service.audit import linker, verify_chain
 from intermediary.service.casefile import open_case_file
 from intermediary.service.delivery import DeliveryWorker
 from intermediary.service.facade import Service
 from intermediary.store import (
     AuditDraft,
-    MemoryStore,
     ReporterRow,
     SqliteStore,
     Store,
@@ -34,7 +33,8 @@ from intermediary.store import (
     is_postgres_url,
     open_store,
 )
-from intermediary.store.postgres import PostgresStore, migrations
+from intermediary.store.postgres import PostgresStore
+from intermediary.store.schema import migrations
 from tests.cli.test_commands import PASSPHRASE, cli
 from tests.harness import (
     PLANTED,
@@ -67,12 +67,14 @@ async def two(postgres_url: str, tmp_path: Path) -> AsyncIterator[list[PostgresS
 
 
 async def test_instances_starting_together_migrate_once(postgres_url: str, tmp_path: Path) -> None:
-    numbers = [n for n, _, _ in migrations()]
+    numbers = [m.number for m in migrations("postgres")]
     assert numbers == list(range(1, len(numbers) + 1))
     stores = [pg(postgres_url, tmp_path) for _ in range(4)]
     await asyncio.gather(*(s.open() for s in stores))  # the advisory lock serialises them
     rows = await stores[0].pool.fetch("SELECT number, name FROM schema_migrations ORDER BY 1")
-    assert [(r["number"], r["name"]) for r in rows] == [(n, name) for n, name, _ in migrations()]
+    assert [(r["number"], r["name"]) for r in rows] == [
+        (n, name) for n, name, _ in migrations("postgres")
+    ]
     for s in stores:
         await s.close()
     again = pg(postgres_url, tmp_path)  # reopening runs nothing again
@@ -88,12 +90,15 @@ def test_the_database_setting_chooses_the_store(tmp_path: Path) -> None:
     assert is_postgres_url("postgresql://u@db.example/intermediary")
     assert is_postgres_url("postgres://u@db.example/intermediary")
     assert not is_postgres_url("intermediary.db")
-    made = open_store("postgresql://u@db.example/x", vault=tmp_path / "vault")
+    made = open_store("postgresql://u@db.example/x", vault=DirectoryVault(tmp_path / "vault"))
     assert isinstance(made, PostgresStore)
     assert isinstance(made.vault, DirectoryVault)
-    assert isinstance(open_store(tmp_path / "x.db"), SqliteStore)
+    assert isinstance(open_store(tmp_path / "x.db", vault=made.vault), SqliteStore)
+    # the vault is the caller's choice (the runtime's, from service.vault), never the store's
+    assert vault_for("postgresql://u@db.example/x", tmp_path / "v").folder == tmp_path / "v"
+    assert vault_for(tmp_path / "x.db", None).folder == tmp_path / "x.db.vault"
     with pytest.raises(ConfigError, match=r"service\.vault"):
-        open_store("postgresql://u@db.example/x")  # no vault: refused, never a default
+        vault_for("postgresql://u@db.example/x", None)  # no vault: refused, never a default
     assert "secret" not in repr(PostgresStore("postgresql://u:secret@h/x", vault=made.vault))
 
 
@@ -187,7 +192,7 @@ async def test_a_server_that_refuses_writes_is_reported(two: list[PostgresStore]
     name = await two[0].pool.fetchval("SELECT current_database()")
     async with two[0].pool.acquire() as conn:
         await conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
-    readonly = PostgresStore(two[0].url, vault=MemoryStore().vault)
+    readonly = PostgresStore(two[0].url, vault=MemoryVault())
     await readonly.open()  # a migrated database opens read-only (a replica: verify, report)
     try:
         assert await readonly.all_cases() == []
@@ -244,7 +249,7 @@ async def test_migrate_store_copies_sqlite_verbatim_and_refuses_a_second_time(
         chain = await runtime.store.audit_log()
         assert chain[: len(old_chain)] == old_chain
         assert [r.kind for r in chain[len(old_chain) :]] == ["store_authenticated"]
-        copied = SqliteStore(tmp_path / "old.db")
+        copied = SqliteStore(tmp_path / "old.db", vault=sibling_vault(tmp_path / "old.db"))
         await copied.open()
         assert [c.case_id for c in await runtime.store.all_cases()] == [
             c.case_id for c in await copied.all_cases()
@@ -278,7 +283,7 @@ async def test_migrate_store_refuses_a_sqlite_destination(tmp_path: Path) -> Non
 async def test_a_copy_that_does_not_match_is_not_kept(
     tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from intermediary.store import migrate
+    from intermediary.service import store_copy
 
     h = await make_harness(tmp_path / "old.db")
     await run_whole_case(h)
@@ -294,12 +299,13 @@ async def test_a_copy_that_does_not_match_is_not_kept(
         await real(self, damaged, check)
 
     monkeypatch.setattr(PostgresStore, "import_rows", lossy)
-    source, dest = SqliteStore(tmp_path / "old.db"), pg(postgres_url, tmp_path)
+    source = SqliteStore(tmp_path / "old.db", vault=sibling_vault(tmp_path / "old.db"))
+    dest = pg(postgres_url, tmp_path)
     await source.open()
     await dest.open()
     try:
         with pytest.raises(StorageError, match="sealed_keys: the copied rows differ"):
-            await migrate.copy_sqlite_to_postgres(source, dest)
+            await store_copy.copy_sqlite_to_postgres(source, dest)
         assert set((await dest.row_counts()).values()) == {0}  # nothing was kept
     finally:
         await source.close()
@@ -392,15 +398,15 @@ async def test_housekeeping_rewrites_reporter_lists_and_routing_in_key_order(
         await store.close()
 
 
-async def test_migration_4_drops_delivered_items_and_the_counts_of_list_changes(
+async def test_migration_6_drops_delivered_items_and_the_counts_of_list_changes(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A database written before migration 4 kept delivered outbox items (emptied, with
+    """A database written before migration 6 kept delivered outbox items (emptied, with
     their case and their seq) and counted each list's changes in its version."""
-    import intermediary.store.postgres as module
+    import intermediary.store.schema as module
 
-    every = module.migrations()
-    monkeypatch.setattr(module, "migrations", lambda: [m for m in every if m[0] < 4])
+    every = module.migrations("postgres")
+    monkeypatch.setattr(module, "migrations", lambda engine: [m for m in every if m.number < 6])
     old = pg(postgres_url, tmp_path)
     await old.open()
     await new_case(old, outbox=[outbox("done"), outbox("waiting", delay=60)])
@@ -409,7 +415,7 @@ async def test_migration_4_drops_delivered_items_and_the_counts_of_list_changes(
     )
     await old.pool.execute("INSERT INTO reporters VALUES ('L', 'x'::bytea, 7)")
     await old.close()
-    monkeypatch.setattr(module, "migrations", lambda: every)
+    monkeypatch.setattr(module, "migrations", lambda engine: every)
     store = pg(postgres_url, tmp_path)
     await store.open()
     try:

@@ -7,14 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from intermediary.crypto.vault import sibling_vault
 from intermediary.errors import DatabaseLocked, DatabaseReadOnly, StorageError
 from intermediary.store import SqliteStore, UnitOfWork
-from intermediary.store.sqlite import migrations
+from intermediary.store.schema import migrations
 from tests.store.test_contract import NOW, audit, link, outbox, row
 
 
+def sqlite(path: Path, busy_timeout: float = 5.0) -> SqliteStore:
+    """A store on ``path`` with the vault the runtime gives a file by default."""
+    return SqliteStore(path, vault=sibling_vault(path), busy_timeout=busy_timeout)
+
+
 async def test_pragmas_protect_the_file(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "x.db")
+    store = sqlite(tmp_path / "x.db")
     await store.open()
     try:
 
@@ -28,23 +34,23 @@ async def test_pragmas_protect_the_file(tmp_path: Path) -> None:
         assert await pragma("secure_delete") == 1
         assert await pragma("synchronous") == 2  # FULL
         assert await pragma("foreign_keys") == 1
-        assert await pragma("user_version") == migrations()[-1][0]
+        assert await pragma("user_version") == migrations("sqlite")[-1].number
     finally:
         await store.close()
 
 
 async def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
-    numbers = [n for n, _ in migrations()]
+    numbers = [m.number for m in migrations("sqlite")]
     assert numbers == list(range(1, len(numbers) + 1))
     for _ in range(2):  # reopening does not re-run migrations
-        store = SqliteStore(tmp_path / "x.db")
+        store = sqlite(tmp_path / "x.db")
         await store.open()
         await store.close()
 
 
 async def test_a_locked_database_is_reported_and_nothing_is_lost(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
-    store = SqliteStore(path, busy_timeout=0.2)
+    store = sqlite(path, busy_timeout=0.2)
     await store.open()
     await store.commit(UnitOfWork(case=row(), audit=[audit("opened")]), link)
     other = sqlite3.connect(path, timeout=0)
@@ -65,7 +71,7 @@ async def test_a_locked_database_is_reported_and_nothing_is_lost(tmp_path: Path)
 
 
 async def test_a_read_only_database_is_reported(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "x.db")
+    store = sqlite(tmp_path / "x.db")
     await store.open()
     await store.db.execute("PRAGMA query_only = ON")  # what a read-only file answers
     with pytest.raises(DatabaseReadOnly, match="permissions"):
@@ -74,13 +80,13 @@ async def test_a_read_only_database_is_reported(tmp_path: Path) -> None:
 
 
 async def test_a_missing_folder_is_reported(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "no" / "such" / "x.db")
+    store = sqlite(tmp_path / "no" / "such" / "x.db")
     with pytest.raises(StorageError):
         await store.open()
 
 
 async def test_a_closed_store_says_so(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "x.db")
+    store = sqlite(tmp_path / "x.db")
     with pytest.raises(StorageError, match="not open"):
         await store.load_case("VP-AAAA-AAAA")
 
@@ -89,7 +95,7 @@ async def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StorageError, match="database"):
-        await SqliteStore(path).open()
+        await sqlite(path).open()
 
 
 async def test_outbox_rows_from_before_lanes_keep_their_old_behaviour(tmp_path: Path) -> None:
@@ -98,7 +104,7 @@ async def test_outbox_rows_from_before_lanes_keep_their_old_behaviour(tmp_path: 
     its seq is the order it was inserted in, and new rows are numbered after it."""
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)
-    for number, sql in migrations():
+    for number, _, sql in migrations("sqlite"):
         if number <= 3:
             old.executescript(sql)
     old.execute(
@@ -109,7 +115,7 @@ async def test_outbox_rows_from_before_lanes_keep_their_old_behaviour(tmp_path: 
     old.execute("PRAGMA user_version = 3")
     old.commit()
     old.close()
-    store = SqliteStore(path)
+    store = sqlite(path)
     await store.open()
     try:
         await store.commit(UnitOfWork(outbox=[outbox("new.1", case_id=None, lane="L")]), link)
@@ -122,13 +128,13 @@ async def test_outbox_rows_from_before_lanes_keep_their_old_behaviour(tmp_path: 
 async def test_an_error_never_quotes_what_is_stored(tmp_path: Path) -> None:
     """A blob column edited to hold text that is not UTF-8: SQLite's error quotes the
     stored bytes; the error the service shows (and logs) names only its kind."""
-    store = SqliteStore(tmp_path / "x.db")
+    store = sqlite(tmp_path / "x.db")
     await store.open()
     await store.commit(UnitOfWork(case=row(), routing=b"sealed"), link)
     await store.close()
     with sqlite3.connect(tmp_path / "x.db") as conn:
         conn.execute("UPDATE cases SET meta = CAST(x'ff53454352455446ff' AS TEXT)")
-    store = SqliteStore(tmp_path / "x.db")
+    store = sqlite(tmp_path / "x.db")
     await store.open()
     with pytest.raises(StorageError) as info:
         await store.load_case("VP-AAAA-AAAA")

@@ -1,15 +1,9 @@
 """The async facade: the one class an adapter talks to.
 
-The service is the only place where the pure core meets keys, storage and
-time. For each command it:
-
-1. checks the sender's rate limit,
-2. loads the case and works out the sender's role *for that case*,
-3. lets the core decide (a refusal raises before anything is written),
-4. seals every durable text to the case's public key (it cannot read them
-   back), keeps routing and pending work under its operational key,
-5. commits case, entries, outbox items and audit links in one transaction,
-6. wakes the delivery worker.
+The service is the only place where the pure core meets keys, storage and time:
+per command it rate-limits the sender, loads the case, works out the sender's role
+*for that case*, lets the core decide, seals what is kept, commits it in one
+transaction and wakes the delivery worker (docs/ARCHITECTURE.md follows one message).
 
 :class:`Service` decides *who* asks and *which proof* a command needs; its parts do
 the rest: :mod:`~intermediary.service.parties` (who is who),
@@ -158,8 +152,7 @@ class Service:
         return self._config
 
     @config.setter
-    def config(self, config: ServiceConfig) -> None:
-        """A new configuration (a reload) changes who is who at once."""
+    def config(self, config: ServiceConfig) -> None:  # a reload: who is who follows at once
         self._config = config
         self._parties = Parties(config, self.platform)
 
@@ -184,9 +177,8 @@ class Service:
         return self._parties.who(sender)
 
     async def counsellor_of(self, case_id: str) -> Counsellor | None:
-        """The counsellor of ``case_id`` as this platform reaches them (for notices the
-        service itself sends: no sender's rights are checked, and nothing of the case
-        but who counsels it is given)."""
+        """Who counsels ``case_id``, as this platform reaches them (for the service's own
+        notices: no sender is checked, and nothing else of the case is given)."""
         try:
             case = await self.case_as(SystemActor(), case_id)
         except UnknownCase:
@@ -194,9 +186,8 @@ class Service:
         return self._parties.counsellor(case.org_id, case.counsellor_id)
 
     def reporter_tag(self, sender: Sender, case_id: str) -> ReporterIndex:
-        """Who ``sender`` is to one case if they are its reporter: a value of that case
-        alone (:func:`crypto.reporter_tag`), so nothing stored links their cases; nobody
-        once the case's contact key is destroyed (it closed)."""
+        """Who ``sender`` is to one case if its reporter: a value of that case alone, so
+        nothing stored links their cases; nobody once the contact key is gone (closed)."""
         contact = contact_key(self.store.vault, case_id)
         if contact is None:
             return ReporterIndex("")

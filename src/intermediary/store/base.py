@@ -44,7 +44,8 @@ __all__ = ["Store"]
 
 
 class Store(Protocol):
-    #: where the per-case shred keys live: never inside the database itself
+    #: where the per-case shred keys live: never inside the database itself; handed in
+    #: by whoever makes the store, which never chooses it
     vault: KeyVault
 
     async def open(self) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from intermediary.crypto.vault import KeyVault, MemoryVault
+from intermediary.crypto.vault import KeyVault
 from intermediary.errors import ConcurrentUpdate, DuplicateEvent
 from intermediary.store.claims import LocalClaims
 from intermediary.store.records import (
@@ -46,10 +46,10 @@ class _State:
 
 
 class MemoryStore:
-    def __init__(self, vault: KeyVault | None = None) -> None:
+    def __init__(self, *, vault: KeyVault) -> None:
         self._s = _State()
-        #: the shred keys; for a memory store, kept in memory too
-        self.vault: KeyVault = vault if vault is not None else MemoryVault()
+        #: the shred keys, handed in (a ``MemoryVault`` where nothing is kept)
+        self.vault: KeyVault = vault
         self._lock = asyncio.Lock()
         self._claims = LocalClaims()
 
