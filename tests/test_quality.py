@@ -55,7 +55,7 @@ def imports_of(path: Path) -> set[str]:
     ("package", "allowed"),
     [
         ("aiosqlite", {"store/sqlite.py"}),
-        ("asyncpg", {"store/postgres.py"}),
+        ("asyncpg", {"store/postgres.py", "store/postgres_dialect.py"}),
         ("nacl", {"crypto/"}),
         ("slack_bolt", set()),
         ("slack_sdk", set()),

@@ -19,7 +19,7 @@ from intermediary.errors import (
 )
 from intermediary.store.commit import STEPS
 from intermediary.store.dialect import Dialect, numbered
-from intermediary.store.postgres import PostgresDialect
+from intermediary.store.postgres_dialect import PostgresDialect
 from intermediary.store.sqlite import SqliteDialect
 
 SQLITE = SqliteDialect(busy_seconds=0.5, folder=Path("/srv/data"))
