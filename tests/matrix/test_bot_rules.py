@@ -196,8 +196,8 @@ async def test_unknown_and_malformed_events_are_ignored(world: World) -> None:
 async def test_start_up_fails_loudly_without_the_encryption_machine(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from intermediary_matrix.bot import MatrixSetupError
     from intermediary_matrix.runner import build
+    from intermediary_matrix.startup import MatrixSetupError
     from nio import AsyncClient
 
     monkeypatch.setattr(AsyncClient, "load_store", lambda self: None)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from intermediary.crypto.vault import sibling_vault
 from intermediary.service.casefile import open_case_file
 from intermediary.store import SqliteStore
 from tests.matrix.conftest import PLANTED_NAME, World, open_case
@@ -78,7 +79,8 @@ async def test_restarts_lose_nothing_and_repeat_nothing(world: World) -> None:
     for n in range(6):
         assert sum(f"message {n}" in b for b in bodies) == 1, (n, bodies)
     assert sum("reply after restarts" in b for b in saskia.said_by(world.bot_user, dm)) == 1
-    store = SqliteStore(Path(world.folder) / "bot.db")
+    db = Path(world.folder) / "bot.db"
+    store = SqliteStore(db, vault=sibling_vault(db))
     await store.open()
     texts = [e.text for e in await open_case_file(store, case, world.counsellor_key)]
     await store.close()

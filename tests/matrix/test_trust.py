@@ -8,8 +8,8 @@ import json
 import re
 
 import pytest
-from intermediary_matrix.bot import MatrixSetupError
 from intermediary_matrix.runner import build
+from intermediary_matrix.startup import MatrixSetupError
 
 from intermediary import crypto
 from tests.matrix.conftest import PASSPHRASE, World, bot_knows, open_case, relay

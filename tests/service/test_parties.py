@@ -12,7 +12,8 @@ from intermediary.errors import ConfigError
 from intermediary.service.facade import Service
 from intermediary.service.parties import Parties
 from intermediary.store import MemoryStore
-from tests.harness import two_board_config
+from tests.harness import make_harness, two_board_config
+from tests.office.test_keeper import relayed_case
 from tests.service.test_authorization import SENDERS, build, two_org_config
 
 
@@ -74,3 +75,18 @@ async def test_service_refuses_a_configuration_without_addresses() -> None:
             config=config,
             platform="matrix",
         )
+
+
+async def test_the_counsellor_of_a_purged_case_is_still_known() -> None:
+    """A counsellor writing in a purged case's room is answered "purged", not "not
+    yours": who counselled it outlives its content."""
+    h = await make_harness()
+    case = await relayed_case(h)
+    await h.say("counsellor", f"!close {case} resolved bullying")
+    await h.office.purge(case)
+    counsellor = await h.service.counsellor_of(case)
+    assert counsellor is not None
+    assert counsellor.counsellor_id == (await h.store.load_case(case))[0].counsellor_id  # type: ignore[index]
+    assert await h.service.counsellor_of(case.lower()) == counsellor
+    assert await h.service.counsellor_of("not a case") is None
+    await h.close()

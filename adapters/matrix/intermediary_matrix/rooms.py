@@ -42,19 +42,19 @@ from intermediary import crypto
 from intermediary.errors import TransientDeliveryError
 from intermediary.runtime import Runtime
 from intermediary.text import render
-from intermediary_matrix.membership import Membership, Notice
+from intermediary_matrix.notices import Notice, Notices
+from intermediary_matrix.translate import RoomKind
 
-__all__ = ["Rooms"]
+__all__ = ["STRANGER", "UNENCRYPTED_ROOM", "Rooms"]
 
-PLATFORM = "matrix"
 log = logging.getLogger("intermediary.matrix")
 
 UNENCRYPTED_ROOM = "unencrypted"
 STRANGER = "stranger"
 
 
-class Rooms(Membership):
-    """Mixin: needs the bot's runtime, ``dm_rooms``, and what :class:`Membership` needs."""
+class Rooms(Notices):
+    """Mixin: needs the bot's runtime, ``dm_rooms``, and what :class:`Notices` needs."""
 
     runtime: Runtime
     dm_rooms: dict[str, str]
@@ -62,7 +62,7 @@ class Rooms(Membership):
     _rooms_logged: set[str]
 
     def _unencrypted_allowed(self) -> bool:
-        return all(o.allow_unencrypted_dm for o in self.service.config.organisations)
+        return self.service.parties.allow_unencrypted_dm()
 
     # --- reporters' direct rooms --------------------------------------------------------
 
@@ -70,7 +70,7 @@ class Rooms(Membership):
         """The reporter whose direct chat ``room`` can be; None if it cannot be anyone's.
 
         ``joined``: the reporter must have joined (not only been invited)."""
-        if self._room_kind(room) != "dm" or self.client.user_id not in room.users:
+        if self._room_kind(room) is not RoomKind.DM or self.client.user_id not in room.users:
             return None
         if not room.encrypted and not self._unencrypted_allowed():
             return None
@@ -136,34 +136,34 @@ class Rooms(Membership):
     async def _check_room(self, room: MatrixRoom) -> None:
         """Raise :class:`TransientDeliveryError` unless only ``room``'s people can read it."""
         kind = self._room_kind(room)
-        if not room.encrypted and not (kind == "dm" and self._unencrypted_allowed()):
+        if not room.encrypted and not (kind is RoomKind.DM and self._unencrypted_allowed()):
             await self._refuse_room(room, kind, UNENCRYPTED_ROOM)
             raise TransientDeliveryError(detail="the room is not end-to-end encrypted")
         me = self.client.user_id
-        expected = await self._expected_members(room)
+        expected = await self._expected_members(room, kind)
         strangers = sorted(u for u in room.users if u != me and u not in expected)
-        if kind == "other" or strangers:
+        if kind is RoomKind.OTHER or strangers:
             await self._refuse_room(room, kind, STRANGER, strangers)
             raise TransientDeliveryError(detail="someone who does not belong is in the room")
 
     async def _check_management_rooms(self) -> None:
         """At start-up: say at once that a management room is not encrypted."""
-        for room_id, (org, destination) in self._management_rooms().items():
+        for room_id, place in self._management_rooms().items():
             room = self.client.rooms.get(room_id)
             if room is not None and not room.encrypted:
                 log.warning(
                     "the management room of %s/%s is not end-to-end encrypted: nothing will "
                     "be sent there, and no command from there taken, until it is replaced "
                     "by an encrypted room",
-                    org,
-                    destination,
+                    place.org_id,
+                    place.destination_id,
                 )
-                await self._refuse_room(room, "management", UNENCRYPTED_ROOM, logged=False)
+                await self._refuse_room(room, RoomKind.MANAGEMENT, UNENCRYPTED_ROOM, logged=False)
 
     async def _refuse_room(
         self,
         room: MatrixRoom,
-        kind: str,
+        kind: RoomKind,
         why: str,
         strangers: Sequence[str] = (),
         *,
@@ -177,8 +177,9 @@ class Rooms(Membership):
         if logged and token not in self._rooms_logged:
             self._rooms_logged.add(token)
             where = f"{kind} room"
-            if kind == "management":
-                where = "management room of {}/{}".format(*self._destination_of(room.room_id))
+            if kind is RoomKind.MANAGEMENT:
+                place = self._management_rooms()[room.room_id]
+                where = f"management room of {place.org_id}/{place.destination_id}"
             if why == UNENCRYPTED_ROOM:
                 log.error(
                     "the %s is not end-to-end encrypted: nothing is sent there and no command "
@@ -195,7 +196,7 @@ class Rooms(Membership):
         if not told or not self.guard.pins.tell_once(token):
             return
         for counsellor, name in told:
-            locale = self._locale_of_counsellor(counsellor)
+            locale = self._locale_of(counsellor)
             if why == UNENCRYPTED_ROOM:
                 text = render("matrix.room_unencrypted", locale, name=name, room=room.room_id)
             else:
@@ -208,19 +209,14 @@ class Rooms(Membership):
                 )
             self.notices.append(Notice(text, counsellor=counsellor))
 
-    async def _told_about(self, room: MatrixRoom, kind: str) -> list[tuple[str, str]]:
+    async def _told_about(self, room: MatrixRoom, kind: RoomKind) -> list[tuple[str, str]]:
         """Which counsellors are told about a refused ``room``, and its name for them:
         a management room's destination, a case room's case code. Nobody for a direct
         chat (a reporter's: nothing about it is told) or a notices room (told there)."""
-        if kind == "management":
-            org_id, destination = self._destination_of(room.room_id)
-            org = self.service.config.organisation(org_id)
-            assert org is not None
-            name = next(d.name for d in org.management if d.id == destination)
-            return [
-                (c.addresses[PLATFORM], name) for c in org.counsellors if PLATFORM in c.addresses
-            ]
-        if kind == "case":
+        if kind is RoomKind.MANAGEMENT:
+            place = self._management_rooms()[room.room_id]
+            return [(c.address, place.name) for c in self.service.parties.counsellors(place.org_id)]
+        if kind is RoomKind.CASE:
             case_id = self.state.room_case(room.room_id)
             counsellor = await self._counsellor_of(case_id)
             return [(counsellor, case_id or "")] if counsellor else []

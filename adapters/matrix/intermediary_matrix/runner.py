@@ -11,8 +11,9 @@ from intermediary import crypto
 from intermediary.config import load_config
 from intermediary.runtime import service_passphrase, start
 from intermediary_matrix import redact
-from intermediary_matrix.bot import PLATFORM, MatrixBot
+from intermediary_matrix.bot import MatrixBot
 from intermediary_matrix.settings import MatrixSettings
+from intermediary_matrix.translate import PLATFORM
 
 __all__ = ["build", "run"]
 
