@@ -38,6 +38,7 @@ from intermediary.config import (
     ServiceSection,
 )
 from intermediary.core import Acknowledge, Approve, CounsellorKind, Disclosure, Draft, Mode
+from intermediary.crypto.vault import sibling_vault
 from intermediary.runtime import Runtime, start
 from intermediary.service.casefile import open_case_file
 from intermediary.service.codec import ReporterProfile, Sender
@@ -121,7 +122,7 @@ async def matrix(tmp_path: Path) -> AsyncIterator[World]:
         crypto.ServiceKeys.generate(),
         transport,
         platform="matrix",
-        store=SqliteStore(tmp_path / "bot.db"),
+        store=SqliteStore(tmp_path / "bot.db", vault=sibling_vault(tmp_path / "bot.db")),
         receipt_limits=crypto.MIN,
     )
     # the shape of events is tested here, without a homeserver and so without sessions:
