@@ -52,6 +52,7 @@ async def build(config_path: Path) -> MatrixBot:
 
 
 async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
+    """The end-to-end encrypted Matrix bot (needs the 'matrix' extra)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
