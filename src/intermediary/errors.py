@@ -1,5 +1,10 @@
 """Errors are types that say whose fault it is and what to do about it.
 
+This is the public module of every error the library raises. The protocol's own
+refusals (and the base types) live in :mod:`intermediary.core.errors`, so that the
+core depends on nothing of the shell; they are re-exported here. The operator's,
+the platform's and tampering errors are the shell's and live here.
+
 Every error carries a text key (see :mod:`intermediary.text`) and parameters,
 so it can be shown to the person who caused it in their own language. The
 English rendering is the exception's ``str``. No error ever carries a
@@ -8,10 +13,17 @@ reporter's identity or a message text: only case ids, roles and limits.
 
 from __future__ import annotations
 
-import enum
-from typing import ClassVar
-
-from intermediary.text import DEFAULT_LOCALE, Locale, render
+# importing the catalogue registers it as the renderer of every error (core ones too)
+import intermediary.text  # noqa: F401
+from intermediary.core.errors import (
+    Fault,
+    IntermediaryError,
+    InvalidInput,
+    NotAllowed,
+    ProtocolError,
+    UnknownCase,
+    WrongState,
+)
 
 __all__ = [
     "CasePurged",
@@ -46,79 +58,13 @@ __all__ = [
 ]
 
 
-class Fault(enum.Enum):
-    """Who has to act to get past the error."""
-
-    SENDER = "sender"  #: whoever sent the command (wrong role, bad input, wrong state)
-    OPERATOR = "operator"  #: configuration, key files, disk, database
-    PLATFORM = "platform"  #: the messenger or the network
-    TAMPERING = "tampering"  #: stored data was altered or damaged
-
-
-class IntermediaryError(Exception):
-    """Base of every error this library raises on purpose."""
-
-    fault: ClassVar[Fault] = Fault.OPERATOR
-    default_key: ClassVar[str] = "errors.internal"
-
-    def __init__(self, key: str | None = None, /, **params: object) -> None:
-        self.key = key or self.default_key
-        self.params = params
-        super().__init__(self.message())
-
-    def message(self, locale: Locale = DEFAULT_LOCALE) -> str:
-        """The sentence for a person, in ``locale``."""
-        return render(self.key, locale, **self.params)
-
-
-# --- the sender's fault: the command is refused and nothing changes --------------------
-
-
-class ProtocolError(IntermediaryError):
-    """A command was refused by the protocol; the sender can fix it."""
-
-    fault = Fault.SENDER
-    default_key = "errors.refused"
-
-
-class NotAllowed(ProtocolError):
-    """The sender's role may not give this command for this case."""
-
-    default_key = "errors.not_allowed"
-
-
-class UnknownCase(ProtocolError):
-    """No case by that id that this sender may see (foreign cases look the same)."""
-
-    default_key = "errors.unknown_case"
-
-    #: a case code is 12 characters; what was typed instead is echoed no longer than this
-    #: (found by the bad-input corpus: "!switch" and 5,000 characters echoed all of them)
-    ECHO_LIMIT = 40
-
-    def __init__(self, key: str | None = None, /, **params: object) -> None:
-        case = params.get("case")
-        if isinstance(case, str) and len(case) > self.ECHO_LIMIT:
-            params["case"] = case[: self.ECHO_LIMIT - 1] + "…"
-        super().__init__(key, **params)
+# --- the sender's fault: the core's refusals are in intermediary.core.errors -----------
 
 
 class CasePurged(UnknownCase):
     """The case was crypto-shredded on schedule; only statistics remain."""
 
     default_key = "errors.case_purged"
-
-
-class WrongState(ProtocolError):
-    """The command does not fit the case's current state."""
-
-    default_key = "errors.wrong_state"
-
-
-class InvalidInput(ProtocolError):
-    """The command's text or fields are malformed, empty, too long or unsafe."""
-
-    default_key = "errors.invalid_input"
 
 
 class RateLimited(ProtocolError):

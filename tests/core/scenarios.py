@@ -11,8 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from intermediary.core import (
-    ROLE,
-    TRANSITIONS,
+    LIFECYCLE,
     ActionKind,
     Approve,
     Case,
@@ -92,7 +91,7 @@ def _cell(kind: Step, state: State) -> Run:
     before = None if state is State.NEW else case_in(state)
     if kind is Step.RELEASE_HOLD and before is not None:
         before = replace(before, on_hold=True)
-    command = command_for(kind, actor_for(ROLE[kind], before))
+    command = command_for(kind, actor_for(LIFECYCLE[kind].role, before))
     return _run(f"{kind}-from-{state}", kind, before, command, ctx())
 
 
@@ -100,9 +99,9 @@ def _c(**fields: Any) -> dict[str, Any]:
     return {"case_id": CASE, **fields}
 
 
-REPORTER = actor_for(ROLE[Step.MESSAGE])
-COUNSELLOR_ACTOR = actor_for(ROLE[Step.NOTE])
-BOARD_ACTOR = actor_for(ROLE[Step.ACKNOWLEDGE])
+REPORTER = actor_for(LIFECYCLE[Step.MESSAGE].role)
+COUNSELLOR_ACTOR = actor_for(LIFECYCLE[Step.NOTE].role)
+BOARD_ACTOR = actor_for(LIFECYCLE[Step.ACKNOWLEDGE].role)
 LATER = NOW + timedelta(days=20)
 
 
@@ -427,13 +426,13 @@ def _variants() -> list[Run]:
             "purge-after-a-hold-ended",
             Step.PURGE,
             case_in(State.CLOSED, on_hold=True, hold_until=NOW),
-            command_for(Step.PURGE, actor_for(ROLE[Step.PURGE])),
+            command_for(Step.PURGE, actor_for(LIFECYCLE[Step.PURGE].role)),
             ctx(),
         ),
     ]
 
 
 RUNS: list[Run] = [
-    *(_cell(kind, state) for kind, states in TRANSITIONS.items() for state in states),
+    *(_cell(kind, state) for kind, rule in LIFECYCLE.items() for state in rule.moves),
     *_variants(),
 ]

@@ -29,7 +29,7 @@ from intermediary.core import (
 )
 from intermediary.core.building import day
 from intermediary.core.case import Told
-from intermediary.core.states import SAME
+from intermediary.core.lifecycle import SAME
 from intermediary.errors import InvalidInput
 from intermediary.text import LOCALES, catalog, placeholders
 from intermediary.text.messages import render_message

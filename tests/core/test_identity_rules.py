@@ -7,15 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from intermediary.core.identity_text import (
-    candidates,
-    contact_spans,
-    contact_term,
-    contacts,
-    phrase_forms,
-    telling,
-    term_words,
-)
+from intermediary.core.contacts import contact_spans, contact_term, contacts
+from intermediary.core.identity_text import candidates, phrase_forms, telling, term_words
 from intermediary.core.introductions import self_introduced
 
 # --- what a reporter gives as their own --------------------------------------------------

@@ -7,17 +7,10 @@ import unicodedata
 
 import pytest
 
-from intermediary.core.identity_text import (
-    FOLDS,
-    candidates,
-    contact_term,
-    contacts,
-    phrase_forms,
-    skeleton,
-    term_words,
-    words,
-)
+from intermediary.core.contacts import contact_term, contacts
+from intermediary.core.identity_text import candidates, phrase_forms, term_words, words
 from intermediary.core.introductions import remembered, self_introduced
+from intermediary.core.skeleton import FOLDS, skeleton
 from intermediary.core.validation import LOOKALIKES
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intermediary.core import ROLE, TRANSITIONS, Role, State, Step, step
-from intermediary.core.states import SAME, next_state
+from intermediary.core import LIFECYCLE, SAME, Role, State, Step, next_state, step
 from intermediary.errors import NotAllowed, UnknownCase, WrongState
 from tests.helpers import actor_for, case_in, command_for, ctx
 
@@ -103,11 +102,11 @@ SPEC_ROLE = {
 
 def test_table_matches_the_protocol() -> None:
     as_spec = {
-        s: {state: (None if target is SAME else target) for state, target in row.items()}
-        for s, row in TRANSITIONS.items()
+        s: {state: (None if target is SAME else target) for state, target in rule.moves.items()}
+        for s, rule in LIFECYCLE.items()
     }
     assert as_spec == SPEC
-    assert dict(ROLE) == SPEC_ROLE
+    assert {s: rule.role for s, rule in LIFECYCLE.items()} == SPEC_ROLE
 
 
 def _party(role: Role, state: State) -> bool:
@@ -129,11 +128,11 @@ def test_cell(state: State, kind: Step, role: Role) -> None:
     target = next_state(kind, state)
     if kind is Step.OPEN_CASE:
         expected_error: type[Exception] | None = (
-            WrongState if case is not None else None if role is ROLE[kind] else NotAllowed
+            WrongState if case is not None else None if role is LIFECYCLE[kind].role else NotAllowed
         )
     elif case is None or (not _party(role, state) and kind is not Step.RESUME):
         expected_error = UnknownCase
-    elif role is not ROLE[kind]:
+    elif role is not LIFECYCLE[kind].role:
         expected_error = NotAllowed
     elif target is None:
         expected_error = WrongState

@@ -44,7 +44,7 @@ from intermediary.core import (
     text_digest,
 )
 from intermediary.core.case import Told
-from intermediary.core.states import next_state
+from intermediary.core.lifecycle import next_state
 from tests.core.scenarios import RUNS, Run
 from tests.helpers import CASE, NOW
 

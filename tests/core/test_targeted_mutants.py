@@ -416,7 +416,8 @@ def test_a_draft_without_a_destination_shows_one_that_exists() -> None:
     draft = Draft(actor=daan, case_id=CASE, text="x")
     with pytest.raises(InvalidInput) as refused:
         step(case_in(State.OPEN), draft, ctx())
-    assert refused.value.params["example"] == f"!draft {CASE} to=board …"
+    assert refused.value.params["destination"] == "board"
+    assert str(refused.value).endswith(f"Example: !draft {CASE} to=board …")
 
 
 def test_a_new_draft_remembers_the_newest_32_it_replaced() -> None:

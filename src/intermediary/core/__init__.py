@@ -14,6 +14,7 @@ from intermediary.core.context import Context
 from intermediary.core.counsellor_steps import DraftIdentifies, DraftMayIdentify
 from intermediary.core.effects import *  # noqa: F403
 from intermediary.core.effects import __all__ as _effects
+from intermediary.core.guards import Guard
 from intermediary.core.ids import (
     CaseId,
     CounsellorId,
@@ -22,6 +23,15 @@ from intermediary.core.ids import (
     ReporterIndex,
     new_case_id,
     parse_case_id,
+)
+from intermediary.core.lifecycle import (
+    LIFECYCLE,
+    SAME,
+    Proof,
+    Rule,
+    next_state,
+    proof_of,
+    step_of,
 )
 from intermediary.core.policy import (
     BatchPolicy,
@@ -36,15 +46,16 @@ from intermediary.core.protocol import Transition, is_party, step
 from intermediary.core.reminders import Reminder, ReminderKind, due_reminders
 from intermediary.core.reporter_steps import ApprovalIdentifies
 from intermediary.core.retention import purge_due, report_year
-from intermediary.core.states import ROLE, TRANSITIONS, State, Step
+from intermediary.core.states import ACTIVE, State, Step
 from intermediary.core.validation import CONSCIENCE_CONDITIONS, checked_text, text_digest
 from intermediary.core.vocabulary import *  # noqa: F403
 from intermediary.core.vocabulary import __all__ as _vocabulary
 
 __all__ = [
+    "ACTIVE",
     "CONSCIENCE_CONDITIONS",
-    "ROLE",
-    "TRANSITIONS",
+    "LIFECYCLE",
+    "SAME",
     "Actor",
     "BatchPolicy",
     "Case",
@@ -57,11 +68,13 @@ __all__ = [
     "DestinationInfo",
     "DraftIdentifies",
     "DraftMayIdentify",
+    "Guard",
     "ApprovalIdentifies",
     "ManagementActor",
     "OrgId",
     "OrgPolicy",
     "PendingApproval",
+    "Proof",
     "Reminder",
     "ReminderKind",
     "ReminderPolicy",
@@ -69,6 +82,7 @@ __all__ = [
     "ReporterIndex",
     "RetentionPolicy",
     "RetentionRule",
+    "Rule",
     "State",
     "Step",
     "SystemActor",
@@ -76,11 +90,14 @@ __all__ = [
     "checked_text",
     "due_reminders",
     "is_party",
+    "next_state",
     "new_case_id",
     "parse_case_id",
+    "proof_of",
     "purge_due",
     "report_year",
     "step",
+    "step_of",
     "text_digest",
     *_commands,
     *_effects,

@@ -1,10 +1,15 @@
 """Steps the counsellor takes: reply, draft, minutes, notes, referrals, closing,
-and the records of a reveal or a disclosure."""
+and the records of a reveal or a disclosure.
+
+Whether a step may be taken (the party, the role, the state, the named guards: a
+draft only in report mode, no reply after stop-contact, no reveal of an anonymous
+reporter...) is checked before the handler, from :mod:`intermediary.core.lifecycle`;
+a handler refuses only input that is not well-formed, and the words of a draft."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -23,9 +28,10 @@ from intermediary.core.commands import (
     Reply,
     Reveal,
 )
+from intermediary.core.contacts import contact_term, contacts
 from intermediary.core.context import Context
 from intermediary.core.effects import Audit, Effect, ForgetRouting, RememberTerms
-from intermediary.core.identity_text import contact_term, contacts
+from intermediary.core.errors import InvalidInput, ProtocolError
 from intermediary.core.ids import DestinationId, ReporterIndex
 from intermediary.core.reporter_steps import checked_categories
 from intermediary.core.states import Step
@@ -35,8 +41,7 @@ from intermediary.core.validation import (
     text_digest,
     without_invisible,
 )
-from intermediary.core.vocabulary import ApprovalKind, Disclosure, EntryKind, Mode, Role
-from intermediary.errors import InvalidInput, ProtocolError
+from intermediary.core.vocabulary import ApprovalKind, Disclosure, EntryKind, Role
 
 __all__ = ["HANDLERS", "DraftIdentifies", "DraftMayIdentify"]
 
@@ -84,8 +89,6 @@ def _check_identifying(case: Case, cmd: Draft, text: str) -> None:
 
 def reply(case: Case, cmd: Reply, ctx: Context) -> Result:
     text = checked_text(cmd.text, ctx.policy.text_limit)
-    if case.contact_stopped:
-        raise InvalidInput("errors.contact_stopped", case=case.case_id)
     case, record = entry(case, EntryKind.REPLY, Role.COUNSELLOR, text)
     # no audit entry, as for the reporter's messages: conversation is not a state change
     return case, [record, to_reporter(case, "reporter.reply", text)]
@@ -98,10 +101,10 @@ def _destinations(cmd: Draft, ctx: Context) -> tuple[DestinationId, ...]:
         if len(known) == 1:
             return (known[0].id,)
         raise InvalidInput(
-            "errors.missing_argument",
-            command="!draft",
-            what="to=DESTINATION",
-            example=f"!draft {cmd.case_id} to={known[0].id if known else '…'} …",
+            "errors.draft_needs_destination",
+            command=Step.DRAFT,
+            case=cmd.case_id,
+            destination=known[0].id if known else "…",
         )
     for destination in cmd.destinations:
         if ctx.policy.destination(destination) is None:
@@ -154,8 +157,6 @@ def _offer(
 
 
 def draft(case: Case, cmd: Draft, ctx: Context) -> Result:
-    if case.mode is not Mode.REPORT:
-        raise InvalidInput("errors.wrong_mode", case=case.case_id)
     # invisible characters could carry a copied document's per-recipient watermark to
     # management: they are taken out before the reporter approves the text, and said so
     text, invisible = without_invisible(checked_text(cmd.text, ctx.policy.text_limit))
@@ -240,18 +241,11 @@ def close(case: Case, cmd: Close, ctx: Context) -> Result:
 
 
 def meeting_held(case: Case, _: MeetingHeld, ctx: Context) -> Result:
-    if case.meeting_due is None:
-        raise InvalidInput("errors.no_meeting", case=case.case_id)
     case = replace(case, meeting_due=None)
     return case, [
         Audit.of("meeting_held", case=case.case_id),
         to_counsellor(case, "counsellor.meeting_held"),
     ]
-
-
-def _require_identity(case: Case) -> None:
-    if case.disclosure is Disclosure.ANONYMOUS:
-        raise InvalidInput("errors.reveal_anonymous", case=case.case_id)
 
 
 def _required(text: str, refusal: str, ctx: Context) -> str:
@@ -261,14 +255,12 @@ def _required(text: str, refusal: str, ctx: Context) -> str:
 
 
 def reveal(case: Case, cmd: Reveal, ctx: Context) -> Result:
-    _require_identity(case)
     ground = _required(cmd.ground, "errors.ground_required_reveal", ctx)
     case, record = entry(case, EntryKind.REVEAL, Role.COUNSELLOR, ground)
     return case, [record, Audit.of("reveal", case=case.case_id, seq=record.seq)]
 
 
 def legal_disclosure(case: Case, cmd: RecordLegalDisclosure, ctx: Context) -> Result:
-    _require_identity(case)
     fields = {
         "basis": _required(cmd.basis, _DISCLOSURE, ctx),
         "requesting_body": _required(cmd.requesting_body, _DISCLOSURE, ctx),
@@ -304,7 +296,6 @@ def legal_disclosure(case: Case, cmd: RecordLegalDisclosure, ctx: Context) -> Re
 
 
 def conscience_disclosure(case: Case, cmd: RecordConscienceDisclosure, ctx: Context) -> Result:
-    _require_identity(case)
     recipient = _required(cmd.recipient, _DISCLOSURE, ctx)
     answers = {a.condition: a for a in cmd.answers}
     unmet = [
@@ -329,16 +320,17 @@ def conscience_disclosure(case: Case, cmd: RecordConscienceDisclosure, ctx: Cont
     return case, [record, Audit.of("conscience_disclosure", case=case.case_id, seq=record.seq)]
 
 
-HANDLERS: dict[type, tuple[Step, Any]] = {
-    Reply: (Step.REPLY, reply),
-    Draft: (Step.DRAFT, draft),
-    FlagDetails: (Step.FLAG_DETAILS, flag_details),
-    Minutes: (Step.MINUTES, minutes),
-    Note: (Step.NOTE, note),
-    Refer: (Step.REFER, refer),
-    Close: (Step.CLOSE, close),
-    MeetingHeld: (Step.MEETING_HELD, meeting_held),
-    Reveal: (Step.REVEAL, reveal),
-    RecordLegalDisclosure: (Step.LEGAL_DISCLOSURE, legal_disclosure),
-    RecordConscienceDisclosure: (Step.CONSCIENCE_DISCLOSURE, conscience_disclosure),
+#: what each step builds; whether it may be taken is the lifecycle table's business
+HANDLERS: dict[Step, Callable[[Any, Any, Context], Result]] = {
+    Step.REPLY: reply,
+    Step.DRAFT: draft,
+    Step.FLAG_DETAILS: flag_details,
+    Step.MINUTES: minutes,
+    Step.NOTE: note,
+    Step.REFER: refer,
+    Step.CLOSE: close,
+    Step.MEETING_HELD: meeting_held,
+    Step.REVEAL: reveal,
+    Step.LEGAL_DISCLOSURE: legal_disclosure,
+    Step.CONSCIENCE_DISCLOSURE: conscience_disclosure,
 }

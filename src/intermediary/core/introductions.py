@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import re
 
-from intermediary.core.identity_text import contact_spans, plain, term_words
+from intermediary.core.contacts import contact_spans
+from intermediary.core.identity_text import term_words
+from intermediary.core.skeleton import plain
 
 __all__ = ["remembered", "self_introduced"]
 

@@ -1,8 +1,11 @@
-"""Steps management takes: acknowledge, ask, give feedback. And the purge."""
+"""Steps management takes: acknowledge, ask, give feedback. And the purge.
+
+No feedback after final feedback, and no purge under a legal hold: those are guards of
+the lifecycle table (:mod:`intermediary.core.lifecycle`), checked before these run."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -11,10 +14,10 @@ from intermediary.core.case import Case
 from intermediary.core.commands import Acknowledge, Ask, GiveFeedback, Purge
 from intermediary.core.context import Context
 from intermediary.core.effects import Audit, Effect, Shred
-from intermediary.core.states import State, Step
+from intermediary.core.errors import InvalidInput
+from intermediary.core.states import Step
 from intermediary.core.validation import checked_text
 from intermediary.core.vocabulary import ActionKind, EntryKind, Role
-from intermediary.errors import InvalidInput, WrongState
 
 __all__ = ["HANDLERS"]
 
@@ -54,8 +57,6 @@ def ask(case: Case, cmd: Ask, ctx: Context) -> Result:
 
 
 def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
-    if case.state is State.FEEDBACK_GIVEN and not case.more_to_follow:
-        raise WrongState("errors.feedback_final", case=case.case_id)
     fb = cmd.feedback
     limit = ctx.policy.text_limit
     assessment = checked_text(fb.assessment, limit)
@@ -106,15 +107,14 @@ def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
 
 
 def purge(case: Case, _: Purge, ctx: Context) -> Result:
-    if case.held(ctx.now):
-        raise WrongState("errors.on_hold", case=case.case_id)
     case = replace(case, pending=())
     return case, [Shred(), Audit.of("purged", case=case.case_id)]
 
 
-HANDLERS: dict[type, tuple[Step, Any]] = {
-    Acknowledge: (Step.ACKNOWLEDGE, acknowledge),
-    Ask: (Step.ASK, ask),
-    GiveFeedback: (Step.FEEDBACK, give_feedback),
-    Purge: (Step.PURGE, purge),
+#: what each step builds; whether it may be taken is the lifecycle table's business
+HANDLERS: dict[Step, Callable[[Any, Any, Context], Result]] = {
+    Step.ACKNOWLEDGE: acknowledge,
+    Step.ASK: ask,
+    Step.FEEDBACK: give_feedback,
+    Step.PURGE: purge,
 }

@@ -4,22 +4,27 @@
 than they may know:
 
 1. the actor is a party to the case (otherwise :class:`UnknownCase`, exactly
-   as for a case that does not exist);
+   as for a case that does not exist); a step proven otherwise has no party to
+   check: opening a case (a fresh one: an existing one is :class:`WrongState`),
+   resuming one (the receipt phrase, checked by the service and then by a guard);
 2. the step belongs to the actor's role (:class:`NotAllowed`);
-3. the table in :mod:`intermediary.core.states` allows it from the current
-   state (:class:`WrongState`);
-4. the step's own rules (texts, choices, approvals).
+3. an approval's or rejection's text number is pending (:class:`InvalidInput`);
+4. the table in :mod:`intermediary.core.lifecycle` allows the step from the
+   current state (:class:`WrongState`, or the row's own sentence for that state);
+5. the row's named guards, in their order;
+6. the step's handler, which refuses only input that is not well-formed.
 
 Any refusal raises before anything is built, and the input case is immutable,
-so a failed command changes nothing.
+so a failed command changes nothing. Refusals name the step (``command=Step.DRAFT``);
+the shell shows it in the reader's words (the chat command ``!draft``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from intermediary.core import counsellor_steps, management_steps, office_steps, reporter_steps
 from intermediary.core.actors import (
@@ -30,20 +35,21 @@ from intermediary.core.actors import (
     SystemActor,
 )
 from intermediary.core.case import Case
-from intermediary.core.commands import Approve, Command, OpenCase, Reject, Resume
+from intermediary.core.commands import Approve, Command, Reject
 from intermediary.core.context import Context
 from intermediary.core.effects import Effect
-from intermediary.core.states import AFTER_RELAY, ROLE, State, Step, next_state
-from intermediary.core.vocabulary import ApprovalKind
-from intermediary.errors import (
+from intermediary.core.errors import (
     InvalidInput,
     NotAllowed,
     ProtocolError,
     UnknownCase,
     WrongState,
 )
+from intermediary.core.lifecycle import LIFECYCLE, Proof, Rule, rule_for
+from intermediary.core.states import State, Step
+from intermediary.core.vocabulary import ApprovalKind
 
-__all__ = ["Transition", "command_step", "step"]
+__all__ = ["HANDLERS", "Transition", "command_step", "is_party", "step"]
 
 
 @dataclass(frozen=True)
@@ -56,55 +62,18 @@ class Transition:
 
 Handler = Callable[[Any, Any, Context], tuple[Case, Sequence[Effect]]]
 
-_STEPS: dict[type, tuple[Step, Handler]] = {
+#: what each step builds, once the table and its guards have let it through
+HANDLERS: Final[Mapping[Step, Handler]] = {
     **reporter_steps.HANDLERS,
     **counsellor_steps.HANDLERS,
     **management_steps.HANDLERS,
     **office_steps.HANDLERS,
 }
 
-#: command words as people type them, for error messages
-_COMMAND_WORDS: dict[Step, str] = {
-    Step.OPEN_CASE: "!new",
-    Step.MESSAGE: "a message",
-    Step.APPROVE_RELAY: "!approve",
-    Step.APPROVE_MINUTES: "!approve",
-    Step.REJECT_RELAY: "!reject",
-    Step.REJECT_MINUTES: "!reject",
-    Step.WITHDRAW: "!withdraw",
-    Step.STOP_CONTACT: "!stop-contact",
-    Step.REQUEST_MEETING: "!meeting",
-    Step.CHANGE_MODE: "!mode",
-    Step.WIDEN_DISCLOSURE: "!disclosure",
-    Step.RESUME: "!resume",
-    Step.REPLY: "!reply",
-    Step.DRAFT: "!draft",
-    Step.FLAG_DETAILS: "!flag",
-    Step.MINUTES: "!minutes",
-    Step.NOTE: "!note",
-    Step.REFER: "!refer",
-    Step.CLOSE: "!close",
-    Step.MEETING_HELD: "!met",
-    Step.REVEAL: "reveal",
-    Step.LEGAL_DISCLOSURE: "disclose",
-    Step.CONSCIENCE_DISCLOSURE: "disclose",
-    Step.ACKNOWLEDGE: "!ack",
-    Step.ASK: "!ask",
-    Step.FEEDBACK: "!feedback",
-    Step.PURGE: "purge",
-    Step.HOLD: "hold",
-    Step.RELEASE_HOLD: "hold release",
-    Step.HANDOVER: "keys handover",
-}
-
-
-def command_word(kind: Step) -> str:
-    return _COMMAND_WORDS[kind]
-
 
 def command_step(case: Case | None, command: Command) -> Step:
-    """Which row of the transition table a command is (approvals depend on the text)."""
-    kind, _ = _STEPS[type(command)]
+    """Which row of the lifecycle a command is (approvals depend on the text)."""
+    kind = rule_for(type(command)).step
     if isinstance(command, Approve | Reject) and case is not None:
         item = case.pending_item(command.number)
         if item is None:
@@ -118,32 +87,43 @@ def command_step(case: Case | None, command: Command) -> Step:
 
 def step(case: Case | None, command: Command, ctx: Context) -> Transition:
     """Apply ``command`` to ``case`` (``None`` for a new case) at ``ctx.now``."""
-    if isinstance(command, OpenCase):
-        if case is not None:
-            raise WrongState(case=case.case_id, state=case.state, command="!new")
-    else:
-        if case is None or case.case_id != command.case_id:
-            raise UnknownCase(case=command.case_id)
-        if not isinstance(command, Resume) and not is_party(case, command.actor, ctx.now):
-            raise UnknownCase(case=command.case_id)
+    named = rule_for(type(command))
+    _check_party(named, case, command, ctx)
     # the role check comes before an approval's pending number is looked up, so that a
     # party of another role learns "not yours", not which numbers are pending (found by
     # the protocol fuzzer); approving and rejecting are the reporter's either way
-    role = ROLE[_STEPS[type(command)][0]]
-    if command.actor.role is not role:
-        raise NotAllowed(role=role, command=command_word(_STEPS[type(command)][0]))
-    kind = command_step(case, command)
-    assert ROLE[kind] is role
+    if command.actor.role is not named.role:
+        raise NotAllowed(role=named.role, command=named.step)
+    rule = LIFECYCLE[command_step(case, command)]
+    assert rule.role is named.role
     current = case.state if case is not None else State.NEW
-    target = next_state(kind, current)
+    target = rule.target(current)
     if target is None:
-        if kind is Step.WITHDRAW and current in AFTER_RELAY and case is not None:
-            raise WrongState("errors.withdraw_after_relay", case=case.case_id)
+        special = rule.special_refusal(current)
+        if special is not None and case is not None:
+            raise WrongState(special.key, case=case.case_id)
         # a new case always opens, so a refusal here is about an existing case
-        raise WrongState(case=command.case_id, state=current, command=command_word(kind))
-    _, handler = _STEPS[type(command)]
-    new_case, effects = handler(case, command, ctx)
+        raise WrongState(case=command.case_id, state=current, command=rule.step)
+    if case is not None:
+        for guard in rule.guards:
+            if not guard.holds(case, command, ctx):
+                raise guard.refusal(case, command, ctx)
+    new_case, effects = HANDLERS[rule.step](case, command, ctx)
     return Transition(replace(new_case, state=target), tuple(effects))
+
+
+def _check_party(rule: Rule, case: Case | None, command: Command, ctx: Context) -> None:
+    """Refuse a command on a case its actor may not know exists (or, opening one, on a
+    case that does exist)."""
+    if rule.proof is Proof.FRESH_CASE:
+        if case is not None:
+            raise WrongState(case=case.case_id, state=case.state, command=rule.step)
+        return
+    if case is None or case.case_id != command.case_id:
+        raise UnknownCase(case=command.case_id)
+    # the receipt phrase proves the actor, not an account the case knows
+    if rule.proof is not Proof.RECEIPT and not is_party(case, command.actor, ctx.now):
+        raise UnknownCase(case=command.case_id)
 
 
 def is_party(case: Case, actor: Actor, now: datetime) -> bool:

@@ -1,8 +1,13 @@
-"""Steps the reporter takes: open a case, talk, approve, withdraw, and more."""
+"""Steps the reporter takes: open a case, talk, approve, withdraw, and more.
+
+Each handler builds what its step does; whether the step may be taken at all (the
+party, the role, the state, the named guards) is checked before it, from the table in
+:mod:`intermediary.core.lifecycle`. A handler refuses only input that is not
+well-formed (see :mod:`intermediary.core.guards` for where that line runs)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -31,6 +36,7 @@ from intermediary.core.effects import (
     Reroute,
     SealIdentity,
 )
+from intermediary.core.errors import InvalidInput, ProtocolError
 from intermediary.core.ids import ReporterIndex
 from intermediary.core.introductions import remembered, self_introduced
 from intermediary.core.states import State, Step
@@ -44,9 +50,8 @@ from intermediary.core.vocabulary import (
     Outcome,
     Role,
 )
-from intermediary.errors import InvalidInput, ProtocolError
 
-__all__ = ["HANDLERS", "ApprovalIdentifies", "checked_categories"]
+__all__ = ["HANDLERS", "ApprovalIdentifies", "checked_categories", "withheld"]
 
 Result = tuple[Case, Sequence[Effect]]
 
@@ -159,26 +164,24 @@ def send_message(case: Case, cmd: SendMessage, ctx: Context) -> Result:
     return case, effects
 
 
+def withheld(case: Case, cmd: Approve, ctx: Context) -> ApprovalIdentifies:
+    """The refusal of an approved relay that now identifies the reporter (the guard
+    ``nothing_identifying``): checked again at approval, because the draft may be older
+    than what made these words known; the counsellor is told, and it is on the record."""
+    return ApprovalIdentifies(
+        (
+            Audit.of("relay_withheld", case=case.case_id, number=cmd.number),
+            to_counsellor(case, "counsellor.relay_withheld", number=cmd.number),
+        ),
+        case=case.case_id,
+        number=cmd.number,
+        words=", ".join(cmd.identifying[:12]) + (", …" if len(cmd.identifying) > 12 else ""),
+    )
+
+
 def approve(case: Case, cmd: Approve, ctx: Context) -> Result:
     item = case.pending_item(cmd.number)
     assert item is not None  # command_step already refused a missing number
-    if cmd.digest is not None and cmd.digest != item.digest:
-        raise InvalidInput("errors.digest_mismatch")
-    if (
-        item.kind is ApprovalKind.RELAY
-        and cmd.identifying
-        and case.disclosure is not Disclosure.OPEN
-    ):
-        # checked again now: the draft may be older than what made these words known
-        raise ApprovalIdentifies(
-            (
-                Audit.of("relay_withheld", case=case.case_id, number=item.number),
-                to_counsellor(case, "counsellor.relay_withheld", number=item.number),
-            ),
-            case=case.case_id,
-            number=item.number,
-            words=", ".join(cmd.identifying[:12]) + (", …" if len(cmd.identifying) > 12 else ""),
-        )
     rest = tuple(p for p in case.pending if p.number != item.number)
     case, record = entry(
         case,
@@ -317,8 +320,6 @@ def request_meeting(case: Case, _: RequestMeeting, ctx: Context) -> Result:
 
 
 def change_mode(case: Case, cmd: ChangeMode, ctx: Context) -> Result:
-    if cmd.mode is case.mode:
-        raise InvalidInput("errors.mode_unchanged", mode=cmd.mode)
     received = case.received_at
     if cmd.mode is Mode.REPORT and received is None:
         received = ctx.now
@@ -331,10 +332,6 @@ def change_mode(case: Case, cmd: ChangeMode, ctx: Context) -> Result:
 
 
 def widen_disclosure(case: Case, cmd: WidenDisclosure, ctx: Context) -> Result:
-    if cmd.disclosure.rank <= case.disclosure.rank:
-        raise InvalidInput(
-            "errors.disclosure_narrowing", current=case.disclosure, requested=cmd.disclosure
-        )
     effects: list[Effect] = []
     if case.disclosure is Disclosure.ANONYMOUS:
         effects.append(SealIdentity())
@@ -349,8 +346,6 @@ def widen_disclosure(case: Case, cmd: WidenDisclosure, ctx: Context) -> Result:
 
 
 def resume(case: Case, cmd: Resume, ctx: Context) -> Result:
-    if not cmd.receipt_verified:
-        raise InvalidInput("errors.receipt_mismatch")
     case = replace(case, reporter=cmd.actor.index, contact_stopped=False)
     return case, [
         Reroute(),
@@ -360,15 +355,18 @@ def resume(case: Case, cmd: Resume, ctx: Context) -> Result:
     ]
 
 
-HANDLERS: dict[type, tuple[Step, Any]] = {
-    OpenCase: (Step.OPEN_CASE, open_case),
-    SendMessage: (Step.MESSAGE, send_message),
-    Approve: (Step.APPROVE_RELAY, approve),
-    Reject: (Step.REJECT_RELAY, reject),
-    Withdraw: (Step.WITHDRAW, withdraw),
-    StopContact: (Step.STOP_CONTACT, stop_contact),
-    RequestMeeting: (Step.REQUEST_MEETING, request_meeting),
-    ChangeMode: (Step.CHANGE_MODE, change_mode),
-    WidenDisclosure: (Step.WIDEN_DISCLOSURE, widen_disclosure),
-    Resume: (Step.RESUME, resume),
+#: what each step builds; whether it may be taken is the lifecycle table's business
+HANDLERS: dict[Step, Callable[[Any, Any, Context], Result]] = {
+    Step.OPEN_CASE: open_case,
+    Step.MESSAGE: send_message,
+    Step.APPROVE_RELAY: approve,
+    Step.APPROVE_MINUTES: approve,
+    Step.REJECT_RELAY: reject,
+    Step.REJECT_MINUTES: reject,
+    Step.WITHDRAW: withdraw,
+    Step.STOP_CONTACT: stop_contact,
+    Step.REQUEST_MEETING: request_meeting,
+    Step.CHANGE_MODE: change_mode,
+    Step.WIDEN_DISCLOSURE: widen_disclosure,
+    Step.RESUME: resume,
 }

@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 
-from intermediary.errors import InvalidInput
+from intermediary.core.errors import InvalidInput
 
 __all__ = [
     "BLANK_GLYPHS",

@@ -3,6 +3,10 @@
 Every sentence a person reads lives in a TOML file under ``locales/<lang>/``;
 code refers to it by key (``<file>.<key>``) so that both languages are always
 complete and a test can prove it. Placeholders are ``str.format`` fields.
+
+Importing this module registers it as the renderer of every error
+(:func:`intermediary.core.errors.use_renderer`): the core's errors carry keys and
+parameters only, and read in these words.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import tomllib
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Literal, get_args
+from typing import get_args
+
+from intermediary.core.errors import DEFAULT_LOCALE, Locale, use_renderer
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -24,12 +30,25 @@ __all__ = [
     "render",
 ]
 
-Locale = Literal["en", "nl"]
+#: every language there is a catalogue of (``Locale`` is named in the core, the ground floor)
 LOCALES: tuple[Locale, ...] = get_args(Locale)
-DEFAULT_LOCALE: Locale = "en"
-#: parameters whose values are protocol words, shown translated (``words.toml``)
+#: parameters whose values are protocol words, shown translated (``words.toml``): a
+#: ``command`` is a step of the lifecycle (``Step.DRAFT``), shown as the chat command
+#: people type (``!draft``); a ``command_line`` is a step shown as the command that
+#: takes it on the counsellor's own machine (``intermediary reveal``). A value with no
+#: entry (what someone typed, such as ``!frobnicate``) is shown as it is.
 VOCABULARY = frozenset(
-    {"state", "mode", "disclosure", "role", "outcome", "action", "counsellor_kind"}
+    {
+        "state",
+        "mode",
+        "disclosure",
+        "role",
+        "outcome",
+        "action",
+        "counsellor_kind",
+        "command",
+        "command_line",
+    }
 )
 
 
@@ -73,3 +92,11 @@ def render(key: str, locale: Locale = DEFAULT_LOCALE, /, **params: object) -> st
         for name, value in params.items()
     }
     return template.format(**shown)
+
+
+def _render_error(key: str, locale: Locale, params: Mapping[str, object]) -> str:
+    """How every error reads: in the words of this catalogue."""
+    return render(key, locale, **params)
+
+
+use_renderer(_render_error)

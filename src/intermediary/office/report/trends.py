@@ -25,7 +25,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from intermediary.core.identity_text import contact_spans, skeleton, telling, words
+from intermediary.core.contacts import contact_spans
+from intermediary.core.identity_text import telling, words
+from intermediary.core.skeleton import skeleton
 
 __all__ = ["identifying_words"]
 

@@ -1,0 +1,399 @@
+"""The lifecycle of a case as one table: who may move it, from where to where, on what.
+
+Every :class:`~intermediary.core.states.Step` has exactly one :class:`Rule`: the one
+role that takes it, the proof the service needs of who that is, the states it may be
+taken from and the state each leads to, and its named guards. ``docs/PROTOCOL.md``
+prints this table for a works council (:mod:`intermediary.core.lifecycle_doc`), and a
+test fails when the two differ.
+
+Rules of this table (each is tested cell by cell):
+
+1. :func:`intermediary.core.protocol.step` checks, in this order: that the actor is a
+   party to the case (else :class:`UnknownCase`, as for a case that does not exist;
+   a step proven by the receipt phrase, or opening a fresh case, has no party to
+   check), that the step is the actor's role's (:class:`NotAllowed`), that the step
+   may be taken from the case's state (:class:`WrongState`), then the row's guards in
+   their order. Only then does the step's handler build anything. Nothing changes
+   when a step is refused.
+2. ``SAME`` means the step is allowed and leaves the state as it is.
+3. Management learns of a case only by an approved relay (``approve_relay``), so every
+   management step needs the case to be past ``relayed``.
+4. A draft, or minutes, can be pending in any active state; the first approved relay
+   moves ``open``/``awaiting_consent`` to ``relayed``; later approved relays are
+   follow-ups.
+5. ``closed`` keeps only what the counsellor may still record; ``purged`` is final.
+6. A legal hold can be placed on and released from any case not yet purged; a handover
+   moves only open cases (closed ones stay with who closed them).
+7. The proof is the shell's to demand (the core sees no chat account and no key):
+   :func:`proof_of` tells it which, by command type.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from intermediary.core import commands as c
+from intermediary.core.guards import (
+    ANOTHER_MODE,
+    CONTACT_ALLOWED,
+    EXACT_TEXT,
+    FEEDBACK_OPEN,
+    HOLD_IN_FORCE,
+    IDENTITY_KNOWN,
+    MEETING_REQUESTED,
+    NOT_ON_HOLD,
+    NOTHING_IDENTIFYING,
+    RECEIPT_PROVEN,
+    REPORT_MODE,
+    WIDER_DISCLOSURE,
+    Guard,
+)
+from intermediary.core.states import ACTIVE, AFTER_RELAY, BEFORE_RELAY, State, Step
+from intermediary.core.vocabulary import Role
+
+__all__ = [
+    "LIFECYCLE",
+    "PROOF_EXPLAINED",
+    "RULES",
+    "SAME",
+    "STATE_EXPLAINED",
+    "Proof",
+    "Rule",
+    "StateRefusal",
+    "Target",
+    "next_state",
+    "proof_of",
+    "rule_for",
+    "step_of",
+]
+
+
+class Proof(enum.StrEnum):
+    """What the service must hold to take a step for someone."""
+
+    FRESH_CASE = "fresh_case"
+    PARTY = "party"
+    RECEIPT = "receipt"
+    KEY = "key"
+    SERVICE = "service"
+
+
+#: each proof in a few words, and what it means
+PROOF_EXPLAINED: Final[Mapping[Proof, tuple[str, str]]] = {
+    Proof.FRESH_CASE: (
+        "a new case code",
+        "Anyone who writes to the service. The service draws a new case code itself, so "
+        "nobody can name, or find out about, an existing case this way.",
+    ),
+    Proof.PARTY: (
+        "a party's chat account",
+        "The chat account the service knows as a party to this case: its reporter, its "
+        "counsellor, or a management destination that was sent the report.",
+    ),
+    Proof.RECEIPT: (
+        "the receipt phrase",
+        "The receipt phrase the reporter was given when the case was opened, checked by the "
+        "service; any account that has it continues the case.",
+    ),
+    Proof.KEY: (
+        "the counsellor's own key",
+        "The counsellor's own key, on their own machine. Never through chat: a chat account "
+        "proves no key.",
+    ),
+    Proof.SERVICE: (
+        "the service itself",
+        "The service itself, on its schedule; no person takes this step.",
+    ),
+}
+
+STATE_EXPLAINED: Final[Mapping[State, str]] = {
+    State.NEW: "Before the case exists.",
+    State.OPEN: "The reporter and the counsellor talk; nothing has gone to management.",
+    State.AWAITING_CONSENT: "A text for management waits for the reporter's approval.",
+    State.RELAYED: "Management has received the report.",
+    State.ACKNOWLEDGED: "Management has confirmed that it received the report.",
+    State.IN_FOLLOW_UP: "Management has asked a question, or received a further text.",
+    State.FEEDBACK_GIVEN: "Management has said what it found and what it does about it.",
+    State.CLOSED: "The case is closed and no longer knows who the reporter is.",
+    State.PURGED: "The case is destroyed; only statistics remain.",
+}
+
+
+class _Same:
+    def __repr__(self) -> str:
+        return "SAME"
+
+
+SAME: Final = _Same()
+Target = State | _Same
+
+
+@dataclass(frozen=True)
+class StateRefusal:
+    """States a step is not taken from, refused with a sentence of their own (one
+    that says what to do instead) rather than the general "not possible now"."""
+
+    name: str
+    states: tuple[State, ...]
+    key: str
+    explained: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the lifecycle: everything that decides whether a step may be taken."""
+
+    step: Step
+    #: the command type that asks for this step (approvals name two rows, told apart by
+    #: the kind of text they approve)
+    command: type
+    role: Role
+    proof: Proof
+    #: state taken from -> state it leads to (``SAME``: stays)
+    moves: Mapping[State, Target]
+    #: what the step does, in plain English
+    explained: str
+    guards: tuple[Guard, ...] = ()
+    refused_from: tuple[StateRefusal, ...] = ()
+
+    def target(self, state: State) -> State | None:
+        """The state after this step from ``state``, or ``None`` if not allowed."""
+        target = self.moves.get(state)
+        if target is None:
+            return None
+        return state if isinstance(target, _Same) else target
+
+    def special_refusal(self, state: State) -> StateRefusal | None:
+        """The sentence of its own this step is refused with from ``state``, if any."""
+        return next((r for r in self.refused_from if state in r.states), None)
+
+
+def _same(*states: State) -> dict[State, Target]:
+    return dict.fromkeys(states, SAME)
+
+
+S = State
+R = Role
+P = Proof
+
+# fmt: off
+#: step, command, role, proof, moves, what it does, guards, states refused in own words
+RULES: Final[tuple[Rule, ...]] = (
+    # --- the reporter ------------------------------------------------------------------
+    Rule(
+        Step.OPEN_CASE, c.OpenCase, R.REPORTER, P.FRESH_CASE, {S.NEW: S.OPEN},
+        "The reporter opens a case with a counsellor of their choice.",
+    ),
+    Rule(
+        Step.MESSAGE, c.SendMessage, R.REPORTER, P.PARTY, _same(*ACTIVE),
+        "The reporter writes to their counsellor (after stop-contact, this restarts contact).",
+    ),
+    Rule(
+        Step.APPROVE_RELAY, c.Approve, R.REPORTER, P.PARTY,
+        {
+            S.AWAITING_CONSENT: S.RELAYED,
+            S.RELAYED: SAME,
+            S.ACKNOWLEDGED: S.IN_FOLLOW_UP,
+            S.IN_FOLLOW_UP: SAME,
+            S.FEEDBACK_GIVEN: SAME,
+        },
+        "The reporter approves a text the counsellor drafted for management. It goes to the "
+        "destinations the reporter agreed to, at the moment they chose: the first one "
+        "reports the case, later ones follow up.",
+        (EXACT_TEXT, NOTHING_IDENTIFYING),
+    ),
+    Rule(
+        Step.REJECT_RELAY, c.Reject, R.REPORTER, P.PARTY,
+        {S.AWAITING_CONSENT: S.OPEN, **_same(*AFTER_RELAY)},
+        "The reporter rejects a drafted text; nothing goes to management.",
+    ),
+    Rule(
+        Step.APPROVE_MINUTES, c.Approve, R.REPORTER, P.PARTY, _same(*ACTIVE),
+        "The reporter approves the counsellor's minutes of a conversation. Minutes never go "
+        "to management.",
+        (EXACT_TEXT,),
+    ),
+    Rule(
+        Step.REJECT_MINUTES, c.Reject, R.REPORTER, P.PARTY, _same(*ACTIVE),
+        "The reporter rejects the minutes.",
+    ),
+    Rule(
+        Step.WITHDRAW, c.Withdraw, R.REPORTER, P.PARTY, dict.fromkeys(BEFORE_RELAY, S.CLOSED),
+        "The reporter withdraws the case before anything went to management. The case "
+        "closes and forgets who the reporter is.",
+        refused_from=(
+            StateRefusal(
+                "not_yet_reported",
+                AFTER_RELAY,
+                "errors.withdraw_after_relay",
+                "Once management has the report, withdrawing cannot take it back; the "
+                "reporter is pointed to stop-contact instead.",
+            ),
+        ),
+    ),
+    Rule(
+        Step.STOP_CONTACT, c.StopContact, R.REPORTER, P.PARTY, _same(*AFTER_RELAY),
+        "After the report went to management, the reporter asks for no further contact.",
+    ),
+    Rule(
+        Step.REQUEST_MEETING, c.RequestMeeting, R.REPORTER, P.PARTY, _same(*ACTIVE),
+        "The reporter asks the counsellor for a meeting.",
+    ),
+    Rule(
+        Step.CHANGE_MODE, c.ChangeMode, R.REPORTER, P.PARTY, _same(S.OPEN),
+        "Before anything is drafted, the reporter switches between just talking and reporting.",
+        (ANOTHER_MODE,),
+    ),
+    Rule(
+        Step.WIDEN_DISCLOSURE, c.WidenDisclosure, R.REPORTER, P.PARTY, _same(*ACTIVE),
+        "The reporter allows more people to know who they are.",
+        (WIDER_DISCLOSURE,),
+    ),
+    Rule(
+        Step.RESUME, c.Resume, R.REPORTER, P.RECEIPT, _same(*ACTIVE),
+        "The reporter continues the case from another account.",
+        (RECEIPT_PROVEN,),
+    ),
+    # --- the counsellor ----------------------------------------------------------------
+    Rule(
+        Step.REPLY, c.Reply, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+        "The counsellor writes to the reporter.",
+        (CONTACT_ALLOWED,),
+    ),
+    Rule(
+        Step.DRAFT, c.Draft, R.COUNSELLOR, P.PARTY,
+        {S.OPEN: S.AWAITING_CONSENT, **_same(S.AWAITING_CONSENT, *AFTER_RELAY)},
+        "The counsellor drafts a text for management. It waits for the reporter's approval; "
+        "a newer draft replaces an older one.",
+        (REPORT_MODE,),
+    ),
+    Rule(
+        Step.FLAG_DETAILS, c.FlagDetails, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+        "The counsellor marks words that could identify the reporter, so that no text for "
+        "management carries them.",
+    ),
+    Rule(
+        Step.MINUTES, c.Minutes, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+        "The counsellor writes minutes of a conversation, for the reporter to approve.",
+    ),
+    Rule(
+        Step.NOTE, c.Note, R.COUNSELLOR, P.PARTY, _same(*ACTIVE, S.CLOSED),
+        "The counsellor keeps a note in the case file, also after closing.",
+    ),
+    Rule(
+        Step.REFER, c.Refer, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+        "The counsellor refers the reporter to another body (such as the Huis voor "
+        "Klokkenluiders).",
+    ),
+    Rule(
+        Step.CLOSE, c.Close, R.COUNSELLOR, P.PARTY, dict.fromkeys(ACTIVE, S.CLOSED),
+        "The counsellor closes the case. Every destination told of it hears so, and the "
+        "case forgets who the reporter is.",
+    ),
+    Rule(
+        Step.MEETING_HELD, c.MeetingHeld, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+        "The counsellor records that the meeting the reporter asked for took place.",
+        (MEETING_REQUESTED,),
+    ),
+    Rule(
+        Step.REVEAL, c.Reveal, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED),
+        "The counsellor looks up who the reporter is, on a ground that is recorded.",
+        (IDENTITY_KNOWN,),
+    ),
+    Rule(
+        Step.LEGAL_DISCLOSURE, c.RecordLegalDisclosure, R.COUNSELLOR, P.KEY,
+        _same(*ACTIVE, S.CLOSED),
+        "The counsellor records a disclosure of the reporter's identity that the law "
+        "requires, and whether the reporter was told first.",
+        (IDENTITY_KNOWN,),
+    ),
+    Rule(
+        Step.CONSCIENCE_DISCLOSURE, c.RecordConscienceDisclosure, R.COUNSELLOR, P.KEY,
+        _same(*ACTIVE, S.CLOSED),
+        "The counsellor records a disclosure in a crisis of conscience, with every "
+        "condition for it explained.",
+        (IDENTITY_KNOWN,),
+    ),
+    # --- management --------------------------------------------------------------------
+    Rule(
+        Step.ACKNOWLEDGE, c.Acknowledge, R.MANAGEMENT, P.PARTY, {S.RELAYED: S.ACKNOWLEDGED},
+        "Management confirms that it received the report.",
+    ),
+    Rule(
+        Step.ASK, c.Ask, R.MANAGEMENT, P.PARTY,
+        {S.ACKNOWLEDGED: S.IN_FOLLOW_UP, **_same(S.IN_FOLLOW_UP, S.FEEDBACK_GIVEN)},
+        "Management asks the counsellor a question about the report.",
+    ),
+    Rule(
+        Step.FEEDBACK, c.GiveFeedback, R.MANAGEMENT, P.PARTY,
+        {
+            S.RELAYED: S.FEEDBACK_GIVEN,
+            S.ACKNOWLEDGED: S.FEEDBACK_GIVEN,
+            S.IN_FOLLOW_UP: S.FEEDBACK_GIVEN,
+            S.FEEDBACK_GIVEN: SAME,
+        },
+        "Management says what it found and what it does about it, and whether more will "
+        "follow.",
+        (FEEDBACK_OPEN,),
+    ),
+    # --- the service -------------------------------------------------------------------
+    Rule(
+        Step.PURGE, c.Purge, R.SYSTEM, P.SERVICE, {S.CLOSED: S.PURGED},
+        "The service destroys a closed case when its retention period has ended.",
+        (NOT_ON_HOLD,),
+    ),
+    # --- the counsellor's office -------------------------------------------------------
+    Rule(
+        Step.HOLD, c.PlaceHold, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED),
+        "The counsellor places a legal hold, which keeps the case from being destroyed.",
+    ),
+    Rule(
+        Step.RELEASE_HOLD, c.ReleaseHold, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED),
+        "The counsellor releases a legal hold.",
+        (HOLD_IN_FORCE,),
+    ),
+    Rule(
+        Step.HANDOVER, c.Handover, R.COUNSELLOR, P.KEY, _same(*ACTIVE),
+        "The counsellor hands an open case, with its key, to another counsellor of the "
+        "organisation.",
+    ),
+)
+# fmt: on
+
+#: the table by step
+LIFECYCLE: Final[Mapping[Step, Rule]] = {rule.step: rule for rule in RULES}
+
+
+def _by_command() -> dict[type, Rule]:
+    """Each command type's row: the first that names it (approvals: the relay's)."""
+    found: dict[type, Rule] = {}
+    for rule in RULES:
+        found.setdefault(rule.command, rule)
+    return found
+
+
+_BY_COMMAND: Final[Mapping[type, Rule]] = _by_command()
+
+
+def next_state(step: Step, state: State) -> State | None:
+    """The state after ``step`` from ``state``, or ``None`` if not allowed."""
+    return LIFECYCLE[step].target(state)
+
+
+def rule_for(command: type) -> Rule:
+    """The row a command type names (an approval or a rejection: its relay row; which
+    text it is about is known only with the case, see ``protocol.command_step``)."""
+    return _BY_COMMAND[command]
+
+
+def step_of(command: type) -> Step:
+    """The step a command type names, for refusals that speak of it."""
+    return rule_for(command).step
+
+
+def proof_of(command: type) -> Proof:
+    """What the service must hold to give a command of this type for someone."""
+    return rule_for(command).proof
