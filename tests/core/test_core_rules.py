@@ -31,8 +31,8 @@ from intermediary.core.building import day
 from intermediary.core.case import Told
 from intermediary.core.lifecycle import SAME
 from intermediary.errors import InvalidInput
+from intermediary.service.messages import render_message
 from intermediary.text import LOCALES, catalog, placeholders
-from intermediary.text.messages import render_message
 from tests.helpers import BOARD, CASE, DIRECTOR, NOW, POLICY, REPORTER, case_in, ctx
 
 # --- Case.told_at / is_known_to ---------------------------------------------------------

@@ -70,8 +70,8 @@ from intermediary.errors import (
     UnknownCase,
     WrongState,
 )
+from intermediary.service.messages import render_message
 from intermediary.text import LOCALES, VOCABULARY, Locale, catalog, placeholders
-from intermediary.text.messages import render_message
 from tests.helpers import (
     BOARD,
     CASE,

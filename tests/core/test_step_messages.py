@@ -32,8 +32,8 @@ from intermediary.core import (
     ToManagement,
     ToReporter,
 )
+from intermediary.service.messages import render_message
 from intermediary.text import LOCALES, VOCABULARY, Locale, catalog, placeholders
-from intermediary.text.messages import render_message
 from tests.core.scenarios import RUNS, Run
 from tests.helpers import CASE, NOW
 

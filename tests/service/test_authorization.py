@@ -20,7 +20,7 @@ state with the real commands, then every role tries the command. Expected:
   item or audit record differs afterwards.
 
 The expectation is computed from ``SPEC``/``SPEC_ROLE`` (the protocol written
-out independently of ``core/states.py``) and a party rule stated here, and the
+out independently of ``core/lifecycle.py``) and a party rule stated here, and the
 number of allowed cells is also pinned as a literal counted by hand.
 """
 

@@ -23,7 +23,8 @@ from intermediary.core import (
 )
 from intermediary.core.lifecycle import RULES
 from intermediary.errors import NotAllowed, UnknownCase
-from intermediary.service.gate import KEY_COMMANDS, refuse_unproven
+from intermediary.service.gate import refuse_unproven
+from intermediary.text import catalog, render
 
 #: the command lines a refusal has named since before the lifecycle table: unchanged
 WORDS = {
@@ -41,13 +42,16 @@ def test_a_step_proven_by_key_names_its_command_line(kind: type) -> None:
     with pytest.raises(NotAllowed) as info:
         refuse_unproven(kind, "VP-AAAA-BBBB")
     assert info.value.key == "errors.needs_key"
-    assert info.value.params == {"command": WORDS[kind]}
+    assert WORDS[kind] in info.value.message("en")
+    assert WORDS[kind] in info.value.message("nl")
 
 
 def test_every_step_proven_by_key_has_a_command_line() -> None:
     """A new row of the table proven by the key cannot be forgotten here."""
     keyed = {rule.step for rule in RULES if rule.proof is Proof.KEY}
-    assert keyed == set(KEY_COMMANDS)
+    for locale in ("en", "nl"):
+        assert {s for s in keyed if f"words.command_line.{s.value}" in catalog(locale)} == keyed
+    assert render("errors.needs_key", "en", command_line="x").count("(x)") == 1
     assert {rule.command for rule in RULES if rule.proof is Proof.KEY} == set(WORDS)
 
 

@@ -23,8 +23,8 @@ from intermediary.core import OrgId, text_digest
 from intermediary.core.effects import Message
 from intermediary.core.policy import OrgPolicy
 from intermediary.service.delivery import OutgoingMessage
+from intermediary.service.messages import render_message
 from intermediary.text import Locale
-from intermediary.text.messages import render_message
 
 CASE = "VP-7KQ3-M2XD"
 #: Slack's limits: blocks in a message, characters in its text (beyond: cut by Slack)

@@ -10,8 +10,8 @@ import pytest
 
 from intermediary.core import ReminderKind
 from intermediary.core.effects import Message
+from intermediary.service.messages import render_message
 from intermediary.text import LOCALES, catalog, placeholders, render
-from intermediary.text.messages import render_message
 from intermediary.text.neutralise import neutralise
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "intermediary"

@@ -29,10 +29,10 @@ from intermediary.crypto.vault import KeyVault, contact_key, shred_key
 from intermediary.errors import IntegrityError, PermanentDeliveryError, TransientDeliveryError
 from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import Envelope
+from intermediary.service.messages import render_message
 from intermediary.service.outbound import outbox_aad
 from intermediary.store import OutboxItem, Store
 from intermediary.text import render
-from intermediary.text.messages import render_message
 
 __all__ = ["DeliveryWorker", "OutgoingMessage", "Transport"]
 

@@ -9,25 +9,11 @@ other proofs come through their own doors (``open_case``, ``resume``, ``act_as``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Final
-
-from intermediary.core import Proof, Step, proof_of, step_of
+from intermediary.core import Proof, proof_of, step_of
 from intermediary.errors import NotAllowed, UnknownCase
 from intermediary.service.hygiene import as_typed
 
-__all__ = ["KEY_COMMANDS", "refuse_unproven"]
-
-#: the command line that gives each step proven by the counsellor's own key (the
-#: words a refusal names, so a counsellor who typed it in chat knows where to go)
-KEY_COMMANDS: Final[Mapping[Step, str]] = {
-    Step.REVEAL: "intermediary reveal",
-    Step.LEGAL_DISCLOSURE: "intermediary disclose legal",
-    Step.CONSCIENCE_DISCLOSURE: "intermediary disclose conscience",
-    Step.HOLD: "intermediary hold",
-    Step.RELEASE_HOLD: "intermediary hold --release",
-    Step.HANDOVER: "intermediary keys handover",
-}
+__all__ = ["refuse_unproven"]
 
 
 def refuse_unproven(kind: type, case_id: str) -> None:
@@ -39,6 +25,7 @@ def refuse_unproven(kind: type, case_id: str) -> None:
         case Proof.RECEIPT:  # the receipt phrase is the proof: ``resume`` checks it
             raise NotAllowed("errors.needs_receipt", case=case_id)
         case Proof.KEY:  # holding the counsellor's key is the proof: ``act_as``
-            raise NotAllowed("errors.needs_key", command=KEY_COMMANDS[step_of(kind)])
+            # the command line to use is rendered from the catalogue (``words.command_line``)
+            raise NotAllowed("errors.needs_key", command_line=step_of(kind))
         case Proof.PARTY | Proof.SERVICE:  # the party check, and the core, decide
             return
