@@ -1,6 +1,6 @@
 """Core throughput: reporter messages handled end to end by the service, per second.
 
-End to end means what ``Service.act(…, SendMessage, …)`` does for every message: the
+End to end means what ``Service.act(…, SendMessage(text=…))`` does for every message: the
 protocol step, sealing the text to the case key, building the counsellor's outbox item
 under the operational key, and one durable SQLite commit (WAL, ``synchronous = FULL``)
 with the entry, the outbox item and the signed audit link.

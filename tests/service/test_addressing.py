@@ -83,3 +83,19 @@ async def test_an_unaddressed_command_reaching_the_core_is_a_case_unknown() -> N
         with pytest.raises(UnknownCase):
             step(case, command, ctx)
     await h.close()
+
+
+async def test_a_command_type_of_ones_own_is_refused_as_a_programming_error() -> None:
+    """A subclass of a core command (which could override what the service fills in) has
+    no row in the lifecycle table: a clear TypeError, nothing changed (found by review)."""
+
+    class MyReply(Reply):
+        pass
+
+    world = await build("relayed")
+    h, case_id = world.h, world.case_id
+    before = await snapshot(h)
+    with pytest.raises(TypeError, match="MyReply is not one of the core's command types"):
+        await h.service.act(SENDERS["counsellor"], case_id, MyReply(text="Hi"))
+    assert await snapshot(h) == before
+    await h.close()

@@ -108,7 +108,7 @@ def test_approve_names_the_text_by_number_and_digest() -> None:
 def test_a_forged_approve_button_is_refused_in_the_pressers_language_later() -> None:
     refusal = translate.approve_press(body("press_approve_not_digits"))
     assert refusal == Refusal(
-        "USASKIA", "errors.invalid_input", {"detail": "button"}, None, "DUSASKIA"
+        "USASKIA", "slack.not_understood", {"form_part": "button"}, None, "DUSASKIA"
     )
     assert isinstance(translate.approve_press(body("press_value_number")), Refusal)
     assert translate.approve_press(body("press_missing_user")) is None
@@ -170,9 +170,9 @@ def test_a_forged_intake_is_refused_on_its_form(name: str, block: str) -> None:
     refusal = translate.intake(body(name))
     assert isinstance(refusal, Refusal)
     assert (refusal.key, refusal.block, dict(refusal.params)) == (
-        "errors.invalid_input",
+        "slack.not_understood",
         block,
-        {"detail": block},
+        {"form_part": block},
     )
 
 
@@ -224,7 +224,7 @@ def test_the_reject_form_carries_the_number() -> None:
     assert act.command.number == int(number)
     forged = translate.form_submission(body("reject_number_word"))
     assert isinstance(forged, Refusal)
-    assert forged.params == {"detail": "form"}
+    assert forged.params == {"form_part": "form"}
     nobody = body("reject_form")
     del nobody["user"]
     assert translate.form_submission(nobody) == Refusal("", "slack.not_yours", block="text")
@@ -261,3 +261,17 @@ def test_every_recorded_payload_is_used() -> None:
     here = Path(__file__).read_text("utf-8")
     unused = [p.stem for p in PAYLOADS.glob("*.json") if f'"{p.stem}"' not in here]
     assert unused == []
+
+
+@pytest.mark.parametrize(
+    "part", ["button", "form", "action", "outcome", "mode", "disclosure", "category", "counsellor"]
+)
+def test_the_part_not_understood_is_named_in_the_readers_language(part: str) -> None:
+    """Forged forms are refused in Dutch without an English word (found by review)."""
+    from intermediary.text import render
+
+    english = render("slack.not_understood", "en", form_part=part)
+    dutch = render("slack.not_understood", "nl", form_part=part)
+    assert english.startswith("That was not understood: ")
+    assert dutch.startswith("Dat begrijpen we niet: ")
+    assert dutch.split(": ", 1)[1] != english.split(": ", 1)[1]

@@ -92,7 +92,10 @@ class Dispatch:
         return None
 
     def offered(self, user: str) -> list[OrgPolicy]:
-        """The organisations ``user`` may report to: those naming them, else all."""
+        """The organisations the intake form shows ``user``: those naming them, else all.
+        A display choice, not a limit: a reporter may report to any organisation this
+        installation serves (``!new org=…`` offers them all), and the core checks that
+        the counsellor chosen is that organisation's."""
         theirs = set(self.service.parties.organisations_of(user))
         policies = self.service.policies
         return [p for p in policies if p.id in theirs] or list(policies)
@@ -182,7 +185,9 @@ class Dispatch:
         org = form.org_id or (offered[0].id if len(offered) == 1 else None)
         if org is None:  # several organisations, and a value naming none: forged
             return await self.refuse(
-                Refusal(form.user, "errors.invalid_input", {"detail": "counsellor"}, "counsellor")
+                Refusal(
+                    form.user, "slack.not_understood", {"form_part": "counsellor"}, "counsellor"
+                )
             )
         try:
             async with self.front.turn(PLATFORM, form.user):  # not beside their DMs

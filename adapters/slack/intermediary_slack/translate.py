@@ -181,8 +181,10 @@ def _presser(body: Mapping[str, object]) -> tuple[str, str | None]:
     return _text(body, "user", "id"), (channel or None)
 
 
-def _invalid(user: str, detail: str, block: str | None, channel: str | None = None) -> Refusal:
-    return Refusal(user, "errors.invalid_input", {"detail": detail}, block, channel)
+def _invalid(user: str, part: str, block: str | None, channel: str | None = None) -> Refusal:
+    """A forged or broken form or button: which ``part`` was not understood, named in
+    the reader's language (``words.form_part``)."""
+    return Refusal(user, "slack.not_understood", {"form_part": part}, block, channel)
 
 
 # --- events and commands ---------------------------------------------------------------

@@ -367,15 +367,8 @@ RULES: Final[tuple[Rule, ...]] = (
 LIFECYCLE: Final[Mapping[Step, Rule]] = {rule.step: rule for rule in RULES}
 
 
-def _by_command() -> dict[type, Rule]:
-    """Each command type's row: the first that names it (approvals: the relay's)."""
-    found: dict[type, Rule] = {}
-    for rule in RULES:
-        found.setdefault(rule.command, rule)
-    return found
-
-
-_BY_COMMAND: Final[Mapping[type, Rule]] = _by_command()
+#: each command type's row: the first that names it (approvals: the relay's)
+_BY_COMMAND: Final[Mapping[type, Rule]] = {r.command: r for r in reversed(RULES)}
 
 
 def next_state(step: Step, state: State) -> State | None:
@@ -385,7 +378,10 @@ def next_state(step: Step, state: State) -> State | None:
 
 def rule_for(command: type) -> Rule:
     """The row a command type names (an approval or a rejection: its relay row; which
-    text it is about is known only with the case, see ``protocol.command_step``)."""
+    text it is about is known only with the case, see ``protocol.command_step``). Only
+    the core's own types have one: a subclass is a programming error, said so."""
+    if command not in _BY_COMMAND:
+        raise TypeError(f"{command.__name__} is not one of the core's command types")
     return _BY_COMMAND[command]
 
 

@@ -5,12 +5,10 @@ per command it rate-limits the sender, loads the case, works out the sender's ro
 *for that case*, lets the core decide, seals what is kept, commits it in one
 transaction and wakes the delivery worker (docs/ARCHITECTURE.md follows one message).
 
-:class:`Service` decides *who* asks and *which proof* a command needs; its parts do
-the rest: :mod:`~intermediary.service.parties` (who is who),
-:mod:`~intermediary.service.loading` (a case, or the answer a stranger gets),
-:mod:`~intermediary.service.pipeline` (load → step → seal → commit),
-:mod:`~intermediary.service.sealing` (the unit of work), and
-:mod:`~intermediary.service.events` (an event applied once).
+:class:`Service` decides *who* asks and *which proof* a command needs (``gate``); its
+parts do the rest: ``parties`` (who is who), ``loading`` (a case, or the answer a
+stranger gets), ``pipeline`` (load → step → seal → commit), ``sealing`` (the unit of
+work) and ``events`` (an event applied once).
 """
 
 from __future__ import annotations
@@ -110,8 +108,9 @@ class Service:
             random=random,
             wake=self.wake,
         )
+        rates = config.service
         self.limiter = RateLimiter(
-            burst=config.service.rate_burst, per_minute=config.service.rate_per_minute, clock=clock
+            burst=rates.rate_burst, per_minute=rates.rate_per_minute, clock=clock
         )
         self._opener = Opener(
             keys=keys,
@@ -153,14 +152,15 @@ class Service:
         return self._config
 
     @config.setter
-    def config(self, config: ServiceConfig) -> None:  # a reload: who is who follows at once
+    def config(self, config: ServiceConfig) -> None:
+        """Who is who and their languages follow at once; policies, sealing and intake
+        keep the configuration the service started with (a real change: restart)."""
         self._config = config
         self._parties = Parties(config, self.platform)
 
     @property
     def parties(self) -> Parties:
-        """Who is who on this service's platform (the configured counsellors and
-        management places): what a front end asks instead of reading configuration."""
+        """Who is who on this platform: what a front end asks, not the configuration."""
         return self._parties
 
     def counsellor_roles(self, sender: Sender) -> list[CounsellorActor]:
@@ -178,8 +178,9 @@ class Service:
         return self._parties.who(sender)
 
     async def counsellor_of(self, case_id: str) -> Counsellor | None:
-        """Who counsels ``case_id`` (purged too), as this platform reaches them: for the
-        service's own notices; no sender is checked, nothing else of the case is given."""
+        """Who counsels ``case_id`` (purged too), as this platform reaches them. For the
+        service's own notices only: it checks no sender, so never pass it a code a user
+        typed (it would tell them the case exists, and whose it is)."""
         code = parse_case_id(case_id)
         found = await self.store.load_case(code) if code else None
         return self._parties.counsellor(found[0].org_id, found[0].counsellor_id) if found else None

@@ -48,6 +48,7 @@ VOCABULARY = frozenset(
         "counsellor_kind",
         "command",
         "command_line",
+        "form_part",
     }
 )
 
