@@ -68,6 +68,7 @@ from intermediary.crypto.vault import sibling_vault
 from intermediary.runtime import start
 from intermediary.service.audit import verify_chain
 from intermediary.service.casefile import open_case_file
+from intermediary.service.parties import Parties
 from intermediary.store import SqliteStore, Store
 from tests.matrix.conftest import PASSPHRASE, PLANTED_NAME, World, write_config
 from tests.matrix.people import Person
@@ -404,7 +405,7 @@ async def slack_load(tmp_path: Path) -> AsyncIterator[SlackWorld]:
     config = ServiceConfig(service=ServiceSection(rate_burst=RATE_BURST), organisations=[org])
     client = AsyncWebClient(token="xoxb-test", base_url=standin.base_url)
     threads = ThreadBook()
-    guard = ChannelGuard.from_config(client, config)
+    guard = ChannelGuard.of(client, Parties(config, "slack"))
     runtime = await start(
         config,
         crypto.ServiceKeys.generate(),

@@ -33,6 +33,7 @@ from intermediary.config import (
 from intermediary.core import CounsellorKind
 from intermediary.crypto.vault import sibling_vault
 from intermediary.runtime import Runtime, start
+from intermediary.service.parties import Parties
 from intermediary.store import SqliteStore
 from tests.slack.standin import StandIn
 
@@ -194,7 +195,7 @@ async def open_world(
     """The real Bolt app over HTTP for ``config``, against the started ``standin``."""
     client = AsyncWebClient(token="xoxb-test", base_url=standin.base_url)
     threads = ThreadBook()
-    guard = ChannelGuard.from_config(client, config)
+    guard = ChannelGuard.of(client, Parties(config, "slack"))
     runtime = await start(
         config,
         crypto.ServiceKeys.generate(),

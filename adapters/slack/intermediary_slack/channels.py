@@ -38,10 +38,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from intermediary.config import ServiceConfig
 from intermediary.errors import IntermediaryError, PermanentDeliveryError, TransientDeliveryError
 from intermediary.service.delivery import OutgoingMessage
 from intermediary.service.facade import Service
+from intermediary.service.parties import Parties
 from intermediary.text import Locale, render
 from intermediary_slack.verdict import Destination, Problem, Seen, Verdict, destinations, judge
 
@@ -99,10 +99,9 @@ class ChannelGuard:
         self._reported: dict[str, Verdict] = {}
 
     @classmethod
-    def from_config(
-        cls, client: AsyncWebClient, config: ServiceConfig, **options: Any
-    ) -> ChannelGuard:
-        return cls(client, destinations(config), **options)
+    def of(cls, client: AsyncWebClient, parties: Parties, **options: Any) -> ChannelGuard:
+        """The guard of every management channel the service's parties name."""
+        return cls(client, destinations(parties), **options)
 
     def attach(self, service: Service) -> None:
         """The service that knows each case's counsellor, who is told of held messages."""

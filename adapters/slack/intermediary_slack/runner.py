@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from intermediary import crypto
 from intermediary.config import load_config
 from intermediary.runtime import service_passphrase, start
+from intermediary.service.parties import Parties
 from intermediary_slack import logs
 from intermediary_slack.app import PLATFORM, build_app, web_app
 from intermediary_slack.channels import ChannelGuard
@@ -39,7 +40,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
         config.path(config.service.key_file), service_passphrase(config)
     )
     threads = ThreadBook(config.path(settings.state_dir) / "threads.json")
-    guard = ChannelGuard.from_config(client, config, ttl=settings.channel_check_seconds)
+    guard = ChannelGuard.of(client, Parties(config, PLATFORM), ttl=settings.channel_check_seconds)
     transport = SlackTransport(client, threads=threads, channels=guard)
     runtime = await start(config, keys, transport, platform=PLATFORM)
     guard.attach(runtime.service)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from intermediary.config import ServiceConfig
+from intermediary.service.parties import Parties
 from intermediary.text import Locale, render
 
 __all__ = ["Destination", "Problem", "Seen", "Verdict", "destinations", "judge"]
@@ -109,18 +109,15 @@ def judge(destination: Destination, seen: Seen | None, bot: str) -> Verdict:
     return Verdict(tuple(problems), unexpected, missing)
 
 
-def destinations(config: ServiceConfig) -> dict[str, Destination]:
+def destinations(parties: Parties) -> dict[str, Destination]:
     """Channel id -> its destination; a channel named twice may hold the members of both."""
     found: dict[str, Destination] = {}
-    for org in config.organisations:
-        for d in org.management:
-            channel = d.addresses.get(PLATFORM)
-            if not channel:
-                continue
-            members = frozenset(d.members.get(PLATFORM, []))
-            known = found.get(channel)
-            if known is not None:
-                members |= known.members
-            label = known.label if known else f"{org.id}/{d.id}"
-            found[channel] = Destination(label, known.name if known else d.name, channel, members)
+    for place in parties.places():
+        channel = place.address
+        members = frozenset(place.members)
+        known = found.get(channel)
+        if known is not None:
+            members |= known.members
+        label = known.label if known else f"{place.org_id}/{place.destination_id}"
+        found[channel] = Destination(label, known.name if known else place.name, channel, members)
     return found

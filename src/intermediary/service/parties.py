@@ -112,23 +112,26 @@ class Parties:
     def counsellor(self, org_id: str, counsellor_id: str) -> Counsellor | None:
         return next((c for c in self.counsellors(org_id) if c.counsellor_id == counsellor_id), None)
 
-    def management_places(self) -> dict[str, ManagementPlace]:
-        """Management destinations on this platform, by their channel or room address."""
-        found = {}
+    def places(self) -> list[ManagementPlace]:
+        """Every management destination on this platform, in configuration order (two
+        destinations may share a channel or room)."""
+        found = []
         for o in self._config.organisations:
             for d in o.management:
                 address = platform_address(d.addresses, d.id, self.platform)
                 if address is not None:
                     members = tuple(d.members.get(self.platform, []))
-                    found[address] = ManagementPlace(
-                        OrgId(o.id),
-                        DestinationId(d.id),
-                        d.name,
-                        address,
-                        members,
-                        d.locale or o.locale,
+                    locale = d.locale or o.locale
+                    place = ManagementPlace(
+                        OrgId(o.id), DestinationId(d.id), d.name, address, members, locale
                     )
+                    found.append(place)
         return found
+
+    def management_places(self) -> dict[str, ManagementPlace]:
+        """Management destinations on this platform, by their channel or room address
+        (of two sharing one, the later)."""
+        return {p.address: p for p in self.places()}
 
     def people(self, org_id: str | None = None) -> set[str]:
         """Everyone the configuration names on this platform: counsellors and the
