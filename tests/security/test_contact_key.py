@@ -188,10 +188,10 @@ async def test_a_list_key_is_kept_while_its_reporter_has_a_case_open(tmp_path: P
     lookup = crypto.reporter_lookup(h.keys, "console\nsaskia")
     key = h.store.vault.get(list_name(lookup))
     assert key is not None
-    first = min(await h.service.sealer.open_cases(SASKIA))
+    first = min(await h.service.sealer.reporters.open_cases(SASKIA))
     await h.say("counsellor", f"!close {first} resolved bullying")
     h.clock.advance(days=1)
     await h.office.sweep()
     assert h.store.vault.get(list_name(lookup)) == key
-    assert len(await h.service.sealer.open_cases(SASKIA)) == 1
+    assert len(await h.service.sealer.reporters.open_cases(SASKIA)) == 1
     await h.close()

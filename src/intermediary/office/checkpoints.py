@@ -82,7 +82,9 @@ class Checkpoints:
             for counsellor in org.counsellors:
                 key = f"checkpoint.{period}.{org.id}.{counsellor.id}"
                 unit.outbox.append(
-                    self.service.sealer.counsellor_notice(org.id, counsellor.id, message, key, now)
+                    self.service.sealer.outbound.counsellor_notice(
+                        org.id, counsellor.id, message, key, now
+                    )
                 )
         try:
             await self.service.commit(unit)

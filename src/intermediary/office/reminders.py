@@ -68,7 +68,7 @@ class Reminders:
         shred = shred_key(self.store.vault, case.case_id)
         unit = UnitOfWork(event_key=f"reminder:{reminder.key}", event_at=now)
         for index, deliver in enumerate(reminder.deliveries):
-            item = await self.service.sealer.outbox_item(
+            item = await self.service.sealer.outbound.item(
                 case, deliver, f"{reminder.key}.{index}", None, now, shred
             )
             if item is not None:

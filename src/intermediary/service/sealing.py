@@ -54,7 +54,6 @@ from intermediary.service.reporters import ListsRead, Reporters, merged, require
 from intermediary.store import (
     AuditDraft,
     CaseRow,
-    OutboxItem,
     PendingRow,
     SealedKey,
     Store,
@@ -75,29 +74,6 @@ class Sealer:
         self.store = store
         self.reporters = Reporters(keys, store)
         self.outbound = Outbound(keys, config, self.reporters, platform)
-
-    async def open_cases(self, sender: Sender) -> set[str]:
-        """The ids of the cases the reporter at ``sender`` has open."""
-        return await self.reporters.open_cases(sender)
-
-    async def outbox_item(
-        self,
-        case: Case,
-        deliver: Deliver,
-        key: str,
-        new_routing: Routing | None,
-        now: datetime,
-        shred: bytes,
-        contact: bytes | None = None,
-    ) -> OutboxItem | None:
-        """One delivery of ``case`` as a sealed outbox item (reminders, by the office)."""
-        return await self.outbound.item(case, deliver, key, new_routing, now, shred, contact)
-
-    def counsellor_notice(
-        self, org_id: str, counsellor_id: str, message: Message, key: str, now: datetime
-    ) -> OutboxItem:
-        """A message to one counsellor about no case (an audit checkpoint)."""
-        return self.outbound.counsellor_notice(org_id, counsellor_id, message, key, now)
 
     async def unit(
         self,
