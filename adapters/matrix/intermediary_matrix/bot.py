@@ -31,9 +31,11 @@ after a whole batch was handled, so a crash replays rather than loses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nio import InviteMemberEvent, MatrixRoom, SyncResponse
 
@@ -56,6 +58,7 @@ from intermediary_matrix.trust import PinStore, PinStoreError
 __all__ = ["MatrixBot"]
 
 log = logging.getLogger("intermediary.matrix")
+T = TypeVar("T")
 
 
 class MatrixBot(Startup, Delivery):
@@ -103,13 +106,18 @@ class MatrixBot(Startup, Delivery):
                 # rooms' full state; nio must not know that token as its own yet: it
                 # skips a response whose token it already has, and after a quiet
                 # restart (nothing new) the bot then knew none of its rooms
-                response = await self.client.sync(
-                    timeout=self.settings.sync_timeout_ms,
-                    full_state=first,
-                    since=(self.state.since or None) if first else None,
+                response = await _unless_stopped(
+                    stop,
+                    self.client.sync(
+                        timeout=self.settings.sync_timeout_ms,
+                        full_state=first,
+                        since=(self.state.since or None) if first else None,
+                    ),
                 )
             except Exception as error:  # network errors of every library in the stack
                 response = error
+            if stop.is_set():  # a batch cut short is fetched again from the saved position
+                return
             if not isinstance(response, SyncResponse):
                 failures += 1
                 delay = min(60.0, 0.5 * 2 ** min(failures, 7))
@@ -252,6 +260,25 @@ class MatrixBot(Startup, Delivery):
             return
         except Exception as error:  # the answer still goes; a copy would be answered again
             log.warning("an event could not be recorded as handled: %s", type(error).__name__)
+
+
+async def _unless_stopped(stop: asyncio.Event, sync: Awaitable[T]) -> T | None:
+    """``sync``'s answer, or None at once when ``stop`` is set (the long poll cancelled).
+
+    A cancelled sync has handled nothing and saved no position, so the next start
+    fetches the same batch again from the saved ``next_batch`` token.
+    """
+    polling = asyncio.ensure_future(sync)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not polling.done():
+            polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await polling
+    return polling.result() if not polling.cancelled() else None
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -5,17 +5,31 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from pathlib import Path
 
 from intermediary import crypto
 from intermediary.config import load_config
 from intermediary.runtime import service_passphrase, start
+from intermediary.text import render
 from intermediary_matrix import redact
 from intermediary_matrix.bot import MatrixBot
 from intermediary_matrix.settings import MatrixSettings
 from intermediary_matrix.translate import PLATFORM
 
-__all__ = ["build", "run"]
+__all__ = ["build", "fingerprint", "run", "show_master_key"]
+
+
+def fingerprint(master_key: str) -> str:
+    """The key in groups of four characters, as Element shows keys to compare."""
+    return " ".join(master_key[i : i + 4] for i in range(0, len(master_key), 4))
+
+
+def show_master_key(master_key: str) -> None:
+    """At every start, whatever the log level: the key operators publish, and how to
+    check it (docs/MATRIX.md, "Verifying the bot")."""
+    text = render("matrix.master_key", key=master_key, fingerprint=fingerprint(master_key))
+    print(text, file=sys.stderr, flush=True)
 
 
 class _Deferred:
@@ -61,6 +75,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     bot = await build(config_path)
     try:
         await bot.start()
+        show_master_key(bot.master_key)
         await bot.run(stop)
     finally:
         await bot.close()

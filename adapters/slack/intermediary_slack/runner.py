@@ -60,7 +60,9 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
         else:
             runner = web.AppRunner(web_app(app))
             await runner.setup()
-            await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+            # a request under way gets a moment to finish, not aiohttp's default minute
+            site = web.TCPSite(runner, settings.http_host, settings.http_port, shutdown_timeout=0.5)
+            await site.start()
             await stop.wait()
             await runner.cleanup()
     finally:

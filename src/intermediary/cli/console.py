@@ -10,9 +10,12 @@ with ``#`` are comments; empty lines are ignored. :func:`run` is the front end
 from __future__ import annotations
 
 import asyncio
-import io
+import contextlib
+import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
@@ -168,21 +171,59 @@ async def play(config_path: Path | None, echo: bool) -> None:
         )
         runtime = await start(config, keys, transport, platform="console")
     front = ChatFrontEnd(runtime.service)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
         await runtime.worker.run_once()
-        await run_lines(runtime, front, _stdin_lines(), printer, echo=echo)
+        await run_lines(runtime, front, _stdin_lines(stop), printer, echo=echo)
     finally:
         await runtime.close()
 
 
-async def _stdin_lines() -> AsyncIterator[str]:
-    """Lines of standard input; bytes that are not UTF-8 arrive as surrogates, which
-    :func:`run_lines` refuses with a note instead of stopping with a traceback."""
-    if isinstance(sys.stdin, io.TextIOWrapper):
-        sys.stdin.reconfigure(errors="surrogateescape")
+async def _stdin_lines(stop: asyncio.Event) -> AsyncIterator[str]:
+    """Lines of standard input until it ends or ``stop`` is set (SIGTERM); bytes that
+    are not UTF-8 arrive as surrogates, which :func:`run_lines` refuses with a note
+    instead of stopping with a traceback.
+
+    A daemon thread reads the file descriptor itself: a read blocked in the event
+    loop's default executor would keep the process alive after SIGTERM (the loop waits
+    for that thread when it closes) until the next line came.
+    """
     loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    threading.Thread(target=_read_stdin, args=(loop, lines), daemon=True).start()
+    waiting_for_stop = asyncio.ensure_future(stop.wait())
+    try:
+        while True:
+            getting = asyncio.ensure_future(lines.get())
+            await asyncio.wait({getting, waiting_for_stop}, return_when=asyncio.FIRST_COMPLETED)
+            if not getting.done():
+                getting.cancel()
+                return
+            line = getting.result()
+            if line is None:
+                return
+            yield line
+    finally:
+        waiting_for_stop.cancel()
+
+
+def _read_stdin(loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]) -> None:
+    def put(line: str | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody listens any more
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+
+    pending = b""
     while True:
-        line = await loop.run_in_executor(None, sys.stdin.readline)
-        if not line:
-            return
-        yield line
+        try:
+            chunk = os.read(sys.stdin.fileno(), 65536)
+        except (OSError, ValueError):
+            chunk = b""
+        if not chunk:
+            break
+        *complete, pending = (pending + chunk).split(b"\n")
+        for raw in complete:
+            put((raw + b"\n").decode("utf-8", "surrogateescape"))
+    if pending:
+        put(pending.decode("utf-8", "surrogateescape"))
+    put(None)
