@@ -91,7 +91,7 @@ def test_command_exists(line: str) -> None:
 @pytest.mark.parametrize(
     ("line", "wrong"),
     [
-        ("intermediary outbox list --config c.toml", "no subcommand 'outbox'"),
+        ("intermediary mailbox list --config c.toml", "no subcommand 'mailbox'"),
         ("intermediary keys rotate --config c.toml", "no subcommand 'rotate'"),
         ("intermediary verify --config c.toml --fast", "no option --fast"),
         ("intermediary keys", "is a group"),
