@@ -7,15 +7,27 @@ from pathlib import Path
 import pytest
 
 from intermediary import crypto
+from intermediary.chat import ChatFrontEnd
+from intermediary.cli.session import local_runtime
 from intermediary.config import ServiceConfig
 from intermediary.core import CounsellorActor, CounsellorId, OrgId
 from intermediary.crypto.recovery import WrongShare, split_secret
 from intermediary.errors import IntegrityError, InvalidInput, WrongState
 from intermediary.office.handover import hand_over_cases, recover_cases, recovery_key
+from intermediary.runtime import Runtime, start
 from intermediary.service.audit import verify_chain
 from intermediary.service.casefile import open_case_file, open_identity
+from intermediary.service.codec import Sender
 from intermediary.store import SealedKey
-from tests.harness import PLANTED, Clock, Harness, make_harness, two_board_config
+from tests.harness import (
+    PLANTED,
+    Clock,
+    Harness,
+    RecordingTransport,
+    make_harness,
+    profile_of,
+    two_board_config,
+)
 
 
 async def open_with(h: Harness, name: str, choice: str, text: str) -> str:
@@ -201,3 +213,63 @@ def test_fewer_duplicate_foreign_and_wrong_shares_are_refused() -> None:
         recovery_key(config, forged[:3])
     with pytest.raises(InvalidInput, match="No recovery key is configured"):
         recovery_key(two_board_config(daan, ilse), shares[:3])
+
+
+async def test_the_quorum_s_handover_notice_goes_out_on_the_front_end_s_platform(
+    tmp_path: Path,
+) -> None:
+    """Issue 17: a notice made at the command line (its runtime's platform is ``local``)
+    was queued for ``local``, which no front end serves. Made by the recovery quorum's
+    handover, it now reaches the successor on the installation's Matrix account."""
+    daan, ilse, recovery = (crypto.CounsellorKey.generate() for _ in range(3))
+    two = two_board_config(daan, ilse, recovery_public_key=recovery.public.encode())
+    org = two.organisations[0]
+    matrix = {"daan": "@daan:example.org", "ilse": "@ilse:example.org"}
+    config = two.model_copy(
+        update={
+            "base_dir": str(tmp_path),
+            "matrix": {"homeserver": "http://127.0.0.1:8008"},
+            "organisations": [
+                org.model_copy(
+                    update={
+                        "counsellors": [
+                            c.model_copy(update={"addresses": {"matrix": matrix[c.id]}})
+                            for c in org.counsellors
+                        ],
+                        "management": [
+                            d.model_copy(update={"addresses": {"matrix": f"!{d.id}:example.org"}})
+                            for d in org.management
+                        ],
+                    }
+                )
+            ],
+        }
+    )
+    keys = crypto.ServiceKeys.generate()
+    saskia = Sender(platform="matrix", address="@saskia:example.org")
+
+    async def front_end() -> tuple[Runtime, RecordingTransport, ChatFrontEnd]:
+        transport = RecordingTransport()
+        runtime = await start(config, keys, transport, platform="matrix", receipt_limits=crypto.MIN)
+        return runtime, transport, ChatFrontEnd(runtime.service)
+
+    runtime, transport, front = await front_end()
+    for text in ("!new mode=consult disclosure=confidential category=bullying", "1", "words"):
+        await front.handle(saskia, text, profile=profile_of("saskia"))
+    await runtime.close()
+
+    local = await local_runtime(config, keys)
+    result = await recover_cases(
+        local.office, config, recovery, org_id="acme", counsellor="daan", successor="ilse"
+    )
+    await local.close()
+    assert len(result.moved) == 1
+
+    runtime, transport, front = await front_end()
+    await runtime.worker.run_once()
+    notices = [m for m in transport.sent if "handed over to you" in m.text]
+    assert [(m.platform, m.address) for m in notices] == [("matrix", "@ilse:example.org")]
+    await front.handle(saskia, "still there?", profile=profile_of("saskia"))
+    await runtime.worker.run_once()
+    assert any("still there?" in t for t in transport.inbox("@ilse:example.org"))
+    await runtime.close()

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from intermediary.crypto.vault import sibling_vault
+from intermediary.crypto.vault import DirectoryVault, sibling_vault
 from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
 from intermediary.service.codec import Sender
 from intermediary.service.delivery import DeliveryWorker, OutgoingMessage
 from intermediary.store import SqliteStore
+from intermediary.store.postgres import PostgresStore
 from tests.harness import Harness, RecordingTransport, make_harness
 from tests.helpers import stored_bytes
 
@@ -29,7 +30,8 @@ async def test_transient_failures_back_off_and_then_deliver(tmp_path: Path) -> N
     first = await h.store.outbox_item(stuck[0].key)
     assert first is not None
     assert first.attempts >= 1
-    assert first.last_error == "TransientDeliveryError"  # no message text in the database
+    # the platform's answer, for `intermediary outbox list`; no message text in the database
+    assert first.last_error == "TransientDeliveryError: network down"
     delays = []
     for _ in range(6):
         item = await h.store.outbox_item(stuck[0].key)
@@ -74,7 +76,7 @@ async def test_a_permanent_failure_is_kept_for_the_operator() -> None:
     item = await h.store.outbox_item(key)
     assert item is not None
     assert item.status == "pending"
-    assert item.last_error == "PermanentDeliveryError"
+    assert item.last_error == "PermanentDeliveryError: no such user"
     assert item.payload  # still there, still sealed
     await h.close()
 
@@ -241,4 +243,111 @@ async def test_a_round_that_fills_its_batch_goes_on_even_when_a_lane_stopped() -
     stop.set()
     await task
     assert len(transport.sent) == 29  # all but the one waiting for its retry
+    await h.close()
+
+
+@dataclass
+class Refusing(RecordingTransport):
+    """Refuses for good every message whose text has ``marker`` in it, as a platform
+    refuses an address it does not serve."""
+
+    marker: str = ""
+    error: Exception = field(
+        default_factory=lambda: PermanentDeliveryError(detail="channel_not_found")
+    )
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if self.marker in message.text:
+            self.attempts.append(message.idempotency_key)
+            raise self.error
+        await super().send(message)
+
+
+@pytest.mark.parametrize("db", ["memory", "sqlite"])
+async def test_a_message_that_cannot_be_delivered_is_parked_and_its_lane_goes_on(
+    tmp_path: Path, db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 17: one message the platform refuses for good held back every later message
+    to its recipient about the case, forever, and the log said only "delivery failed,
+    will retry". Now it is parked after a few refusals (kept, sealed, listed), the lane
+    goes on in order, and the log names the case, the recipient's role, the platform and
+    the platform's answer."""
+    await _parked_and_on(
+        await make_harness(tmp_path / "case.db" if db == "sqlite" else None), caplog
+    )
+
+
+async def test_parking_on_postgresql(
+    tmp_path: Path, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = PostgresStore(postgres_url, vault=DirectoryVault(tmp_path / "vault"))
+    await store.open()
+    await _parked_and_on(await make_harness(store=store), caplog)
+
+
+async def _parked_and_on(h: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    transport = Refusing(marker="anna-m2")
+    h.worker.transport = transport
+    await _queue(h, "anna", 4)
+    case = await h.case_of("anna")
+    for _ in range(6):
+        await h.worker.run_once()
+        h.clock.advance(minutes=1)
+    assert _to_counsellor(transport, "anna") == ["anna-m1", "anna-m3", "anna-m4"]
+    parked = [i for i in await h.store.outbox_items() if i.status == "parked"]
+    assert len(parked) == 1
+    assert parked[0].case_id == case
+    assert parked[0].attempts == 3  # refused three times, then set aside
+    assert parked[0].last_error == "PermanentDeliveryError: channel_not_found"
+    assert parked[0].payload  # kept, still sealed
+    assert transport.attempts.count(parked[0].key) == 3  # not tried again while parked
+    lines = [r.getMessage() for r in caplog.records if r.name == "intermediary.delivery"]
+    said = next(line for line in lines if "parked" in line)
+    assert f"counsellor on console about {case}" in said
+    assert "channel_not_found" in said
+    assert "anna-m2" not in " ".join(lines)  # never the text
+    # retried by the operator once the cause is fixed: delivered, gone from the queue
+    transport.marker = "no longer refused"
+    assert await h.store.unpark_outbox(parked[0].key, h.clock.now)
+    await h.worker.run_once()
+    assert _to_counsellor(transport, "anna")[-1] == "anna-m2"
+    assert await h.store.outbox_items() == []
+    await h.close()
+
+
+async def test_a_failure_that_never_ends_is_parked_after_many_attempts() -> None:
+    """A transient failure (the platform down, a server error) is retried with backoff,
+    for about two hours; an item that failed 16 times is parked."""
+    h = await make_harness()
+    transport = Refusing(marker="bob-m1", error=TransientDeliveryError(detail="503"))
+    h.worker.transport = transport
+    await _queue(h, "bob", 2)
+    for _ in range(15):
+        await h.worker.run_once()
+        h.clock.advance(minutes=15)
+    assert _to_counsellor(transport, "bob") == []  # still holding its lane
+    assert [i.status for i in await h.store.outbox_items()] == ["pending"] * 2
+    await h.worker.run_once()
+    assert [i.status for i in await h.store.outbox_items()] == ["parked"]
+    assert _to_counsellor(transport, "bob") == ["bob-m2"]
+    await h.close()
+
+
+async def test_a_parked_item_goes_when_its_case_is_purged(tmp_path: Path) -> None:
+    """A parked item is sealed under its case's shred key; purging the case deletes it
+    with the rest, as it does the pending ones."""
+    path = tmp_path / "case.db"
+    h = await make_harness(path)
+    transport = Refusing(marker="carl-m1")
+    h.worker.transport = transport
+    await _queue(h, "carl", 1)
+    for _ in range(4):
+        await h.worker.run_once()
+        h.clock.advance(minutes=1)
+    assert [i.status for i in await h.store.outbox_items()] == ["parked"]
+    case = await h.case_of("carl")
+    await h.say("counsellor", f"!close {case} resolved bullying")
+    assert [i.status for i in await h.store.outbox_items()] == ["parked"]
+    await h.office.purge(case)
+    assert await h.store.outbox_items() == []
     await h.close()

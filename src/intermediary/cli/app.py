@@ -22,6 +22,7 @@ from intermediary.cli.frontends import console, demo, run
 from intermediary.cli.intervision import intervision
 from intermediary.cli.keys import keys
 from intermediary.cli.migrate import migrate_store
+from intermediary.cli.outbox import outbox
 from intermediary.cli.records import audit_excerpt, check_proof_command, proof
 from intermediary.cli.recovery import recover
 from intermediary.cli.report import activity, report
@@ -52,6 +53,7 @@ COMMANDS: tuple[click.Command, ...] = (
     hold,
     recover,
     intervision,
+    outbox,
 )
 
 

@@ -5,7 +5,11 @@ An item leaves the outbox only after the transport accepted it. A crash
 between "sent" and "marked delivered" sends it again with the *same*
 idempotency key, so a platform that honours keys (Matrix transaction ids)
 shows it once, and any transport can detect the repeat. Failures back off
-exponentially; nothing is ever dropped.
+exponentially; nothing is ever dropped by the worker. An item that cannot be
+delivered (the platform refused it :data:`PARK_AFTER_REFUSALS` times, or it failed
+:data:`PARK_AFTER_ATTEMPTS` times) is parked: kept, no longer the head of its lane,
+so its recipient's later messages go on; ``intermediary outbox`` lists it, retries it
+or drops it (issue 17).
 
 Several workers (one per service instance) may share one database: each takes
 only what it has claimed (:meth:`Store.claim_outbox`), so an item is sent by
@@ -26,7 +30,12 @@ from typing import Protocol
 from intermediary import crypto
 from intermediary.core.effects import Message
 from intermediary.crypto.vault import KeyVault, contact_key, shred_key
-from intermediary.errors import IntegrityError, PermanentDeliveryError, TransientDeliveryError
+from intermediary.errors import (
+    IntegrityError,
+    IntermediaryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import Envelope
 from intermediary.service.messages import render_message
@@ -34,9 +43,23 @@ from intermediary.service.outbound import outbox_aad
 from intermediary.store import OutboxItem, Store
 from intermediary.text import render
 
-__all__ = ["DeliveryWorker", "OutgoingMessage", "Transport"]
+__all__ = [
+    "PARK_AFTER_ATTEMPTS",
+    "PARK_AFTER_REFUSALS",
+    "DeliveryWorker",
+    "OutgoingMessage",
+    "Transport",
+    "failure_text",
+]
 
 log = logging.getLogger("intermediary.delivery")
+
+#: a platform's permanent refusal is retried this many times before the item is parked:
+#: some are over in a minute (a bot re-invited to its channel), most are not
+PARK_AFTER_REFUSALS = 3
+#: failures of any kind (with backoff up to 15 minutes: about 2 hours of trying). Counted
+#: in attempts, not age: after a service stopped for a day, its queue is old, not stuck
+PARK_AFTER_ATTEMPTS = 16
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,16 @@ class Transport(Protocol):
     retry later, :class:`PermanentDeliveryError` when retrying cannot help."""
 
     async def send(self, message: OutgoingMessage) -> None: ...
+
+
+def failure_text(error: Exception) -> str:
+    """What a failed delivery is told as: the error's type and, for the project's own
+    errors (the platform's answer: ``channel_not_found``, ``403``), its message. Nothing
+    else: another exception's text (an adapter's bug) could quote what was sent."""
+    if isinstance(error, IntermediaryError):
+        said = error.params.get("detail") if "detail" in error.params else error.message()
+        return f"{type(error).__name__}: {said}"
+    return type(error).__name__
 
 
 def _due(item: OutboxItem, now: datetime) -> bool:
@@ -99,6 +132,8 @@ class DeliveryWorker:
         max_backoff: float = 900.0,
         instance: str | None = None,
         lease: float = 300.0,
+        park_after_refusals: int = PARK_AFTER_REFUSALS,
+        park_after_attempts: int = PARK_AFTER_ATTEMPTS,
     ) -> None:
         self.store = store
         self.keys = keys
@@ -111,6 +146,8 @@ class DeliveryWorker:
         #: how long a claim keeps other instances off an item: longer than a batch
         #: takes to send, short enough that a dead instance's items are not held up long
         self.lease = timedelta(seconds=lease)
+        self.park_after_refusals = park_after_refusals
+        self.park_after_attempts = park_after_attempts
 
     def outgoing(self, item: OutboxItem) -> OutgoingMessage:
         """Open and render one outbox item."""
@@ -171,13 +208,15 @@ class DeliveryWorker:
                 if item.lane is not None:
                     stopped.add(item.lane)
                 continue
+            message: OutgoingMessage | None = None
             try:
-                await self.transport.send(self.outgoing(item))
+                message = self.outgoing(item)
+                await self.transport.send(message)
             except Exception as error:  # TransientDeliveryError, PermanentDeliveryError,
                 # an unopenable item, or a transport's own bug: kept, retried with
-                # backoff, visible to an operator, and holding back its lane meanwhile
-                await self._retry(item, error)
-                if item.lane is not None:
+                # backoff, visible to an operator, and holding back its lane meanwhile;
+                # parked when it cannot be delivered, and its lane goes on
+                if not await self._failed(item, message, error) and item.lane is not None:
                     stopped.add(item.lane)
                 continue
             await self.store.mark_delivered(item.key, to_the_day(self.clock()))
@@ -186,13 +225,52 @@ class DeliveryWorker:
             await self.store.compact()  # what was delivered leaves the files soon too
         return len(claimed), delivered
 
-    async def _retry(self, item: OutboxItem, error: Exception) -> None:
+    def _parks(self, item: OutboxItem, error: Exception) -> bool:
+        """Whether this failure sets the item aside: refused for good, or tried too often."""
+        attempts = item.attempts + 1
+        refused = isinstance(error, PermanentDeliveryError)
+        return (refused and attempts >= self.park_after_refusals) or (
+            attempts >= self.park_after_attempts
+        )
+
+    async def _failed(
+        self, item: OutboxItem, message: OutgoingMessage | None, error: Exception
+    ) -> bool:
+        """Record a failed delivery; True when the item was parked (its lane goes on).
+
+        The log line names what an operator needs to find the cause and the item
+        (``intermediary outbox list``): the case code, the recipient's role, the
+        platform and the platform's answer; never the text or the address."""
         delay = min(self.max_backoff, self.base_backoff * (2**item.attempts))
         if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
             delay = max(delay, error.retry_after)
-        # a permanent failure is recorded as a retry too (nothing is dropped): it keeps
-        # its place at the head of its lane, so the recipient's later messages wait
-        # behind it until an operator has fixed the cause (docs/RELIABILITY.md)
+        # a permanent failure is recorded as a retry too: it keeps its place at the head
+        # of its lane for a few attempts (a bot re-invited, a token renewed), then it is
+        # parked (docs/RELIABILITY.md)
+        parks = self._parks(item, error)
+        what = (
+            f"{message.recipient} on {message.platform} about {message.case_id or 'no case'}"
+            if message is not None
+            else f"item {item.key} of {item.case_id or 'no case'} (not opened)"
+        )
+        details = {
+            "outbox_key": item.key,
+            "case": item.case_id,
+            "recipient": message.recipient if message else None,
+            "platform": message.platform if message else None,
+            "attempt": item.attempts + 1,
+            "error": type(error).__name__,
+            "retry_in": None if parks else delay,
+        }
+        if parks:
+            log.error(
+                "delivery to the %s failed (attempt %d): %s; parked, the recipient's later "
+                "messages go on (intermediary outbox list | retry | drop)",
+                what,
+                item.attempts + 1,
+                failure_text(error),
+                extra=details,
+            )
         if isinstance(error, IntegrityError):
             # its payload does not open as written: edited, moved forward or swapped in
             # the database. It is never sent; it keeps its place, holding back its lane
@@ -200,18 +278,21 @@ class DeliveryWorker:
                 "an outbox item failed its integrity check and is not sent",
                 extra={"outbox_key": item.key, "attempt": item.attempts + 1},
             )
-        (log.error if isinstance(error, PermanentDeliveryError) else log.warning)(
-            "delivery failed, will retry",
-            extra={
-                "outbox_key": item.key,
-                "attempt": item.attempts + 1,
-                "error": type(error).__name__,
-                "retry_in": delay,
-            },
-        )
+        if not parks:
+            (log.error if isinstance(error, PermanentDeliveryError) else log.warning)(
+                "delivery to the %s failed (attempt %d): %s; will retry in %d s",
+                what,
+                item.attempts + 1,
+                failure_text(error),
+                delay,
+                extra=details,
+            )
         await self.store.mark_retry(
-            item.key, self.clock() + timedelta(seconds=delay), type(error).__name__
+            item.key, self.clock() + timedelta(seconds=delay), failure_text(error)[:200]
         )
+        if parks:
+            await self.store.park_outbox(item.key)
+        return parks
 
     async def run_forever(
         self, wake: asyncio.Event, stop: asyncio.Event, poll: float = 5.0, limit: int = 100

@@ -342,6 +342,18 @@ class GuardedStore:
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
         await self.inner.mark_retry(key, next_attempt_at, error)
 
+    async def park_outbox(self, key: str) -> None:
+        await self.inner.park_outbox(key)
+
+    async def outbox_items(self) -> list[OutboxItem]:
+        return await self.inner.outbox_items()
+
+    async def unpark_outbox(self, key: str, at: datetime) -> bool:
+        return await self.inner.unpark_outbox(key, at)
+
+    async def drop_outbox(self, key: str) -> bool:
+        return await self.inner.drop_outbox(key)
+
     async def audit_log(self) -> list[AuditRecord]:
         return await self.inner.audit_log()
 

@@ -25,9 +25,15 @@ from intermediary.service.reporters import Reporters
 from intermediary.store import OutboxItem
 from intermediary.text import Locale
 
-__all__ = ["Outbound", "outbox_aad", "relay_statement"]
+__all__ = ["LOCAL", "Outbound", "outbox_aad", "relay_statement"]
 
 log = logging.getLogger("intermediary.service")
+
+#: the platform of a command-line runtime (``intermediary keys handover`` and the other
+#: office commands): no front end delivers on it, so nothing is ever addressed to it
+LOCAL = "local"
+#: the front ends whose configuration section names the installation's platform
+_FRONT_ENDS = ("slack", "matrix")
 
 
 def outbox_aad(key: str, not_before: datetime) -> bytes:
@@ -56,6 +62,20 @@ class Outbound:
     def address(self, addresses: dict[str, str], fallback: str) -> str | None:
         """A configured party's address on this platform (the console uses ids)."""
         return platform_address(addresses, fallback, self.platform)
+
+    def route(self, addresses: dict[str, str], fallback: str) -> tuple[str, str]:
+        """Where a configured party is reached: on this service's platform, or, from the
+        command line (platform ``local``, which no front end serves), on the platform of
+        the installation's front end: the one whose section the configuration has
+        (``[slack]``, ``[matrix]``) and the party has an address on, else the one platform
+        the party has an address on, else the console. A notice queued for ``local``
+        was never delivered and held back the recipient's later messages (issue 17)."""
+        if self.platform != LOCAL:
+            return self.platform, self.address(addresses, fallback) or ""
+        named = [p for p in addresses if p != LOCAL]
+        served = [p for p in _FRONT_ENDS if getattr(self.config, p) is not None]
+        platform = next((p for p in served if p in named), named[0] if named else "console")
+        return platform, platform_address(addresses, fallback, platform) or ""
 
     async def item(
         self,
@@ -90,12 +110,12 @@ class Outbound:
                 recipient, party = "reporter", "reporter"
             case ToCounsellor(counsellor_id=cid):
                 c = next(c for c in org.counsellors if c.id == cid)
-                platform, address = self.platform, self.address(c.addresses, c.id) or ""
+                platform, address = self.route(c.addresses, c.id)
                 locale, recipient = c.locale or locale, "counsellor"
                 party = f"counsellor:{cid}"
             case ToManagement(destination_id=did):
                 d = next(d for d in org.management if d.id == did)
-                platform, address = self.platform, self.address(d.addresses, d.id) or ""
+                platform, address = self.route(d.addresses, d.id)
                 locale, recipient = d.locale or locale, "management"
                 party = f"management:{did}"
                 if deliver.signed and deliver.message.quote is not None:
@@ -141,9 +161,10 @@ class Outbound:
         org = self.config.organisation(org_id)
         assert org is not None
         counsellor = next(c for c in org.counsellors if c.id == counsellor_id)
+        platform, address = self.route(counsellor.addresses, counsellor.id)
         envelope = Envelope(
-            platform=self.platform,
-            address=self.address(counsellor.addresses, counsellor.id) or "",
+            platform=platform,
+            address=address,
             locale=counsellor.locale or org.locale,
             recipient="counsellor",
             case_id="",

@@ -40,10 +40,29 @@ from intermediary.store.records import (
     UnitOfWork,
 )
 
-__all__ = ["Store"]
+__all__ = ["OutboxAdmin", "Store"]
 
 
-class Store(Protocol):
+class OutboxAdmin(Protocol):
+    """What the delivery worker and ``intermediary outbox`` do to items that cannot be
+    delivered: part of every :class:`Store`."""
+
+    async def park_outbox(self, key: str) -> None:
+        """Set an item that cannot be delivered aside (status ``parked``): kept, never
+        due, and no longer the head of its lane, so the items after it go on; until an
+        operator retries or drops it (``intermediary outbox``)."""
+
+    async def outbox_items(self) -> list[OutboxItem]:
+        """Every queued item, pending and parked, in commit order (``intermediary outbox``)."""
+
+    async def unpark_outbox(self, key: str, at: datetime) -> bool:
+        """A parked or waiting item due again at ``at``; False when there is no such item."""
+
+    async def drop_outbox(self, key: str) -> bool:
+        """Delete one queued item, never sent; False when there is no such item."""
+
+
+class Store(OutboxAdmin, Protocol):
     #: where the per-case shred keys live: never inside the database itself; handed in
     #: by whoever makes the store, which never chooses it
     vault: KeyVault

@@ -169,7 +169,7 @@ class MemoryStore:
                 s.pending.pop(case_id, None)
                 s.entries.pop(case_id, None)
                 for key, item in list(s.outbox.items()):
-                    if item.case_id == case_id and item.status == "pending":
+                    if item.case_id == case_id and item.status in ("pending", "parked"):
                         del s.outbox[key]
         if unit.case is not None and unit.entry_macs:
             s.entries[unit.case.case_id] = [
@@ -182,7 +182,7 @@ class MemoryStore:
                 queued is not None
                 and unit.case is not None
                 and queued.case_id == unit.case.case_id
-                and queued.status == "pending"
+                and queued.status in ("pending", "parked")
             ):
                 s.outbox[key] = replace(queued, payload=blob)
         for reporter in unit.reporters:
@@ -255,6 +255,24 @@ class MemoryStore:
             self._s.outbox[key] = replace(
                 item, attempts=item.attempts + 1, next_attempt_at=next_attempt_at, last_error=error
             )
+
+    async def park_outbox(self, key: str) -> None:
+        item = self._s.outbox.get(key)
+        if item is not None:
+            self._s.outbox[key] = replace(item, status="parked")
+
+    async def outbox_items(self) -> list[OutboxItem]:
+        return sorted(self._s.outbox.values(), key=lambda i: i.seq)
+
+    async def unpark_outbox(self, key: str, at: datetime) -> bool:
+        item = self._s.outbox.get(key)
+        if item is not None:
+            self._s.outbox[key] = replace(item, status="pending", next_attempt_at=at)
+        return item is not None
+
+    async def drop_outbox(self, key: str) -> bool:
+        self._claims.release(key)
+        return self._s.outbox.pop(key, None) is not None
 
     async def audit_log(self) -> list[AuditRecord]:
         return list(self._s.audit)

@@ -61,6 +61,8 @@ class SqlStore(ABC):
     async def commit(self, unit: UnitOfWork, link: Linker) -> None:
         async with self._transaction() as tx:
             await write_unit(tx, self.dialect, unit, link)
+            if unit.case is not None and (unit.shred or unit.outbox_payloads):
+                await _parked_too(tx, unit)
 
     # --- cases --------------------------------------------------------------------------
 
@@ -188,6 +190,33 @@ class SqlStore(ABC):
         async with self._transaction() as tx:
             await tx.run("DELETE FROM outbox WHERE key = ?", key)
 
+    async def park_outbox(self, key: str) -> None:
+        async with self._transaction() as tx:
+            await tx.run("UPDATE outbox SET status = 'parked' WHERE key = ?", key)
+
+    async def outbox_items(self) -> list[OutboxItem]:
+        rows = await self._rows(
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox "  # noqa: S608
+            "WHERE status IN ('pending', 'parked') ORDER BY seq"
+        )
+        return [self._outbox(r) for r in rows]
+
+    async def unpark_outbox(self, key: str, at: datetime) -> bool:
+        async with self._transaction() as tx:
+            found = await tx.rows("SELECT 1 FROM outbox WHERE key = ?", key)
+            await tx.run(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE key = ?",
+                self.dialect.moment(at),
+                key,
+            )
+        return bool(found)
+
+    async def drop_outbox(self, key: str) -> bool:
+        async with self._transaction() as tx:
+            found = await tx.rows("SELECT 1 FROM outbox WHERE key = ?", key)
+            await tx.run("DELETE FROM outbox WHERE key = ?", key)
+        return bool(found)
+
     async def forget_old_history(self) -> None:
         async with self._transaction() as tx:
             # (migration 0006 deleted the delivered items kept before; none are kept since)
@@ -222,3 +251,17 @@ class SqlStore(ABC):
             f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1"  # noqa: S608
         )
         return decode.audit_record(rows[0]) if rows else None
+
+
+async def _parked_too(tx: Tx, unit: UnitOfWork) -> None:
+    """What the commit's steps do to a case's queued items, done to its parked ones too:
+    deleted when the case is purged, re-bound when the payloads are (``upgrade``)."""
+    assert unit.case is not None
+    case_id = unit.case.case_id
+    if unit.shred:
+        await tx.run("DELETE FROM outbox WHERE case_id = ? AND status = 'parked'", case_id)
+    elif unit.outbox_payloads:
+        await tx.run_many(
+            "UPDATE outbox SET payload = ? WHERE key = ? AND case_id = ? AND status = 'parked'",
+            [(blob, key, case_id) for key, blob in unit.outbox_payloads.items()],
+        )
