@@ -33,6 +33,7 @@ __all__ = [
     "DatabaseLocked",
     "DatabaseReadOnly",
     "DeliveryError",
+    "DeliveryHeld",
     "DiskFull",
     "DuplicateEvent",
     "Fault",
@@ -208,6 +209,13 @@ class TransientDeliveryError(DeliveryError):
     ) -> None:
         self.retry_after = retry_after
         super().__init__(key, **params)
+
+
+class DeliveryHeld(TransientDeliveryError):
+    """The destination is not safe to write to now (a management channel made public, a
+    room not encrypted or with a stranger in it): the message waits, at the head of its
+    lane, for an operator to fix the destination. It is never parked: going on without it
+    would deliver the rest of a conversation to a place that is not safe either."""
 
 
 class PermanentDeliveryError(DeliveryError):

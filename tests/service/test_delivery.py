@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from intermediary.crypto.vault import DirectoryVault, sibling_vault
-from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
+from intermediary.errors import DeliveryHeld, PermanentDeliveryError, TransientDeliveryError
 from intermediary.service.codec import Sender
 from intermediary.service.delivery import DeliveryWorker, OutgoingMessage
 from intermediary.store import SqliteStore
@@ -350,4 +350,27 @@ async def test_a_parked_item_goes_when_its_case_is_purged(tmp_path: Path) -> Non
     assert [i.status for i in await h.store.outbox_items()] == ["parked"]
     await h.office.purge(case)
     assert await h.store.outbox_items() == []
+    await h.close()
+
+
+async def test_a_message_held_for_an_unsafe_destination_is_never_parked() -> None:
+    """A relay held because its management channel or room is not safe (made public, not
+    encrypted, a stranger in it) waits for the operator's fix however long it takes: going
+    on without it would send the rest of the conversation there too (found by CI: parking
+    after three refusals let held relays be set aside)."""
+    h = await make_harness()
+    transport = Refusing(marker="anna-m2", error=DeliveryHeld(detail="channel is public"))
+    h.worker.transport = transport
+    await _queue(h, "anna", 3)
+    for _ in range(40):
+        await h.worker.run_once()
+        h.clock.advance(hours=1)
+    assert _to_counsellor(transport, "anna") == ["anna-m1"]  # the lane waits behind it
+    assert {i.status for i in await h.store.outbox_items()} == {"pending"}
+    assert len(transport.attempts) > 16
+    transport.marker = "no such text"  # the operator fixed the channel
+    h.clock.advance(hours=1)
+    for _ in range(3):
+        await h.worker.run_once()
+    assert _to_counsellor(transport, "anna") == ["anna-m1", "anna-m2", "anna-m3"]
     await h.close()

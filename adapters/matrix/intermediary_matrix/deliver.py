@@ -33,7 +33,7 @@ from nio import (
 )
 from nio.exceptions import SendRetryError
 
-from intermediary.errors import PermanentDeliveryError, TransientDeliveryError
+from intermediary.errors import DeliveryHeld, PermanentDeliveryError, TransientDeliveryError
 from intermediary.service.delivery import OutgoingMessage
 from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale, render
 from intermediary_matrix.render import message_parts, notice_content
@@ -59,7 +59,7 @@ class Delivery(Rooms):
         if client.should_query_keys:
             await client.keys_query()
         if not await self._trust(room):
-            raise TransientDeliveryError(detail="no session of the people in the room is trusted")
+            raise DeliveryHeld(detail="no session of the people in the room is trusted")
         missing = client.get_missing_sessions(room.room_id)
         if missing:
             await client.keys_claim(missing)
@@ -113,7 +113,7 @@ class Delivery(Rooms):
                 await self._prepare(room)
             answer = await self._send_parts(room_id, message)
         except OlmUnverifiedDeviceError:
-            raise TransientDeliveryError(detail="a device in the room is not trusted") from None
+            raise DeliveryHeld(detail="a device in the room is not trusted") from None
         except (SendRetryError, TimeoutError, OSError) as error:
             raise TransientDeliveryError(detail=type(error).__name__) from None
         except LocalProtocolError:

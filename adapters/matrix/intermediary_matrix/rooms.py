@@ -39,7 +39,7 @@ from aiohttp import ClientError
 from nio import MatrixRoom
 
 from intermediary import crypto
-from intermediary.errors import TransientDeliveryError
+from intermediary.errors import DeliveryHeld, TransientDeliveryError
 from intermediary.runtime import Runtime
 from intermediary.text import render
 from intermediary_matrix.notices import Notice, Notices
@@ -138,7 +138,7 @@ class Rooms(Notices):
         kind = self._room_kind(room)
         if not room.encrypted and not (kind is RoomKind.DM and self._unencrypted_allowed()):
             await self._refuse_room(room, kind, UNENCRYPTED_ROOM)
-            raise TransientDeliveryError(detail="the room is not end-to-end encrypted")
+            raise DeliveryHeld(detail="the room is not end-to-end encrypted")
         me = self.client.user_id
         expected = await self._expected_members(room, kind)
         strangers = sorted(u for u in room.users if u != me and u not in expected)

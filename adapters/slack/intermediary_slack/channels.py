@@ -38,7 +38,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from intermediary.errors import IntermediaryError, PermanentDeliveryError, TransientDeliveryError
+from intermediary.errors import (
+    DeliveryHeld,
+    IntermediaryError,
+    TransientDeliveryError,
+)
 from intermediary.service.delivery import OutgoingMessage
 from intermediary.service.facade import Service
 from intermediary.service.parties import Parties
@@ -137,7 +141,7 @@ class ChannelGuard:
                     verdict.describe(),
                 )
             await self._tell(message.case_id, destination, frozenset(verdict.problems), verdict)
-            raise PermanentDeliveryError(
+            raise DeliveryHeld(
                 detail=f"management channel of {destination.label}: {verdict.describe()}"
             )
         if verdict.missing:

@@ -31,6 +31,7 @@ from intermediary import crypto
 from intermediary.core.effects import Message
 from intermediary.crypto.vault import KeyVault, contact_key, shred_key
 from intermediary.errors import (
+    DeliveryHeld,
     IntegrityError,
     IntermediaryError,
     PermanentDeliveryError,
@@ -227,6 +228,8 @@ class DeliveryWorker:
 
     def _parks(self, item: OutboxItem, error: Exception) -> bool:
         """Whether this failure sets the item aside: refused for good, or tried too often."""
+        if isinstance(error, DeliveryHeld):  # waits for the operator's fix, however long
+            return False
         attempts = item.attempts + 1
         refused = isinstance(error, PermanentDeliveryError)
         return (refused and attempts >= self.park_after_refusals) or (
