@@ -31,7 +31,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("service",),  # the facade: load → step → seal → commit; delivery; audit
     ("chat",),  # the text conversation every chat front end shares
     ("office",),  # reminders, retention, handover, report, intervision
-    ("runtime",),  # wiring: configuration into a running service
+    ("runtime", "operations"),  # wiring; and the operator's doctor, metrics, backups, logs
     ("cli",),  # the command line, the console, the demo, the doctor
     ("__init__", "__main__"),  # the embedding API and ``python -m intermediary``
 )

@@ -2,8 +2,7 @@
 
 Every ``intermediary …`` command line inside a code block is followed through the click
 app: each word must be a subcommand of the group before it, and each ``--option`` an
-option of the command it reaches. Lines marked "coming" (what issue 17 is still adding)
-are skipped.
+option of the command it reaches; an option that takes a value takes the next word.
 """
 
 from __future__ import annotations
@@ -37,8 +36,6 @@ def command_lines(text: str) -> list[str]:
             pending = line[:-1].rstrip() + " "
             continue
         pending = ""
-        if "coming" in line.lower():
-            continue
         for part in re.split(r"&&|;|\|", line):
             words = part.split()
             while words and ENV.match(words[0]):
@@ -60,9 +57,12 @@ def resolve(line: str) -> str | None:
         word = words.pop(0)
         if word.startswith("-"):
             name = word.split("=", 1)[0]
-            known = {o for p in command.params for o in getattr(p, "opts", [])}
-            if name not in known:
+            option = next((p for p in command.params if name in getattr(p, "opts", [])), None)
+            if option is None:
                 return f"{' '.join(path)} has no option {name}"
+            takes_value = isinstance(option, click.Option) and not option.is_flag
+            if takes_value and "=" not in word and not option.count and words:
+                words.pop(0)  # its value, not a subcommand
             continue
         if isinstance(command, click.Group):
             # get_command, not .commands: `run` finds its front ends through entry points
@@ -95,6 +95,7 @@ def test_command_exists(line: str) -> None:
         ("intermediary keys rotate --config c.toml", "no subcommand 'rotate'"),
         ("intermediary verify --config c.toml --fast", "no option --fast"),
         ("intermediary keys", "is a group"),
+        ("intermediary --log-format json rnu console", "no subcommand 'rnu'"),
     ],
 )
 def test_a_wrong_command_is_caught(line: str, wrong: str) -> None:
@@ -103,9 +104,14 @@ def test_a_wrong_command_is_caught(line: str, wrong: str) -> None:
     assert wrong in problem
 
 
-def test_coming_lines_and_prose_are_skipped() -> None:
+def test_an_options_value_is_not_read_as_a_subcommand() -> None:
+    assert resolve("intermediary --log-format json run console") is None
+    assert resolve("intermediary -v run console") is None
+
+
+def test_prose_is_skipped() -> None:
     text = (
-        "Run intermediary nothing here.\n```sh\nintermediary outbox list  # coming\n"
+        "Run intermediary nothing here.\n```sh\n"
         "X=1 .venv/bin/intermediary keys new \\\n    --out k.key\n"
         "createdb --owner=vp vp && intermediary doctor --config c\n```\n"
     )

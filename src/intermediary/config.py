@@ -251,6 +251,11 @@ class ServiceSection(_Strict):
     #: how often (hours) the service posts a signed audit checkpoint to every
     #: counsellor, who keeps it out of the operator's reach; 0: never
     checkpoint_hours: int = Field(default=24, ge=0, le=24 * 366)
+    #: the port of the running service's health and metrics endpoint (``/livez``,
+    #: ``/readyz``, ``/metrics``); 0: none (docs/OPERATIONS.md, "Metrics and alerts")
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    #: the address it listens on: keep it off the public network
+    metrics_host: str = "127.0.0.1"
 
 
 class ServiceConfig(_Strict):

@@ -28,8 +28,11 @@ from intermediary.core import ClockAnchor, CounsellorKind
 from intermediary.crypto.vault import DirectoryVault, KeyVault, sibling_vault
 from intermediary.errors import ConfigError
 from intermediary.office.keeper import Office, SweepResult
+from intermediary.operations.health import Endpoint
+from intermediary.operations.metrics import Metrics
 from intermediary.service.delivery import DeliveryWorker, Transport
 from intermediary.service.facade import Service, utc_now
+from intermediary.service.tally import Tally
 from intermediary.store import Store, is_postgres_url, open_store
 
 __all__ = [
@@ -88,10 +91,7 @@ def service_passphrase(config: ServiceConfig) -> str:
         return written
     value = os.environ.get(section.passphrase_env)
     if not value:
-        raise ConfigError(
-            detail=f"set {section.passphrase_env} to the passphrase of the "
-            "service key file (or set passphrase_file)"
-        )
+        raise ConfigError("errors.service_passphrase_missing", variable=section.passphrase_env)
     return value
 
 
@@ -128,6 +128,13 @@ class Runtime:
     worker: DeliveryWorker
     office: Office
     _next_sweep: float = field(default=0.0, repr=False)
+    #: the health and metrics endpoint, once :meth:`serve` started it
+    endpoint: Endpoint | None = field(default=None, repr=False)
+
+    @property
+    def tally(self) -> Tally:
+        """What the service counts, and what the front end says of its platform."""
+        return self.service.tally
 
     async def housekeeping(self, *, force: bool = False) -> SweepResult | None:
         """The office's scheduled work (reminders, purges), at most once per interval.
@@ -144,6 +151,7 @@ class Runtime:
         except Exception as error:  # the next round tries again
             log.warning("housekeeping failed, will retry: %s", type(error).__name__)
             return None
+        self.tally.reminders += result.reminders
         if result.reminders or result.purged:
             self.service.wake.set()
         return result
@@ -155,7 +163,35 @@ class Runtime:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.config.service.housekeeping_seconds)
 
+    async def serve(self) -> Endpoint | None:
+        """Start the health and metrics endpoint if the configuration names a port
+        (``service.metrics_port``); :meth:`close` stops it. The running front ends call
+        this, not the commands beside them, which would take the service's port."""
+        section = self.config.service
+        if not section.metrics_port or self.endpoint is not None:
+            return self.endpoint
+        metrics = Metrics(
+            store=self.store,
+            keys=self.keys,
+            tally=self.tally,
+            platform=self.service.platform,
+            clock=self.service.clock,
+        )
+        endpoint = Endpoint(
+            store=self.store,
+            tally=self.tally,
+            metrics=metrics,
+            host=section.metrics_host,
+            port=section.metrics_port,
+        )
+        await endpoint.start()
+        self.endpoint = endpoint
+        return endpoint
+
     async def close(self) -> None:
+        if self.endpoint is not None:
+            endpoint, self.endpoint = self.endpoint, None
+            await endpoint.close()
         await self.store.close()
 
 
@@ -191,5 +227,5 @@ async def start(
     except BaseException:
         await store.close()
         raise
-    worker = DeliveryWorker(service.store, keys, transport, clock=clock)
+    worker = DeliveryWorker(service.store, keys, transport, clock=clock, tally=service.tally)
     return Runtime(config, keys, service.store, service, worker, Office(service))

@@ -16,8 +16,12 @@ def doctor(config: Path, *extra: str, env: dict[str, str] | None = None) -> tupl
     return ran.returncode, ran.stdout + ran.stderr
 
 
+#: the mark each level's lines start with
+MARKS = {"ok": "✓", "note": "i", "warning": "!", "PROBLEM": "✗"}
+
+
 def lines(output: str, level: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith(f"[{level}]")]
+    return [line.strip() for line in output.splitlines() if line.startswith(f"  {MARKS[level]} ")]
 
 
 def with_case(config: Path) -> str:
@@ -160,9 +164,9 @@ def test_the_findings_read_in_dutch(tmp_path: Path) -> None:
     code, out = doctor(config, "--locale", "nl")
     assert code == 1
     assert out.startswith("Controle van de installatie")
-    assert "[let op] De sleutelkluis" in out
-    assert "[in orde]" in out
-    for english in ("warning", "vault is", "passphrase opens", "owner only"):
+    assert "  ! De sleutelkluis" in out
+    assert "Sleutel van de dienst\n  ✓ " in out
+    for english in ("warning", "vault is", "passphrase opens", "owner only", "Service key"):
         assert english not in out
 
 
@@ -202,14 +206,106 @@ def test_the_configured_verify_key_is_compared_with_the_key_file(tmp_path: Path)
 
 
 def test_every_finding_the_doctor_can_make_has_both_sentences() -> None:
+    from importlib.metadata import entry_points
+
     from intermediary.text import catalog
 
-    source = (Path(__file__).parents[2] / "src" / "intermediary" / "cli" / "checkup.py").read_text()
+    folder = Path(__file__).parents[2] / "src" / "intermediary" / "cli"
+    source = (folder / "checkup.py").read_text() + (folder / "doctor.py").read_text()
     keys = set(re.findall(r'Finding\(\s*"\w+",\s*"(\w+)"', source))
     keys |= {f"loose_{thing}" for thing in re.findall(r'_modes\([^)]*,\s*"(\w+)"\)', source)}
     keys |= {"vault_inside", "vault_beside", "heading", "summary"}
-    keys |= {f"level_{level}" for level in ("ok", "note", "warning", "problem")}
-    assert len(keys) > 30
+    # the headings: the local sections, and one per installed front end's checks
+    areas = set(re.findall(r'^\s*\("(\w+)",', source, re.M)) | {"configuration", "platforms"}
+    areas |= {point.name for point in entry_points(group="intermediary.checks")}
+    assert {"service_key", "counsellors", "slack", "matrix"} <= areas
+    keys |= {f"area_{area}" for area in areas}
+    assert {"config_invalid", "no_address", "counsellor_key", "platforms_skipped"} <= keys
     for locale in ("en", "nl"):
         missing = {k for k in keys if f"installation.{k}" not in catalog(locale)}
         assert not missing, (locale, missing)
+
+
+def test_a_configuration_that_cannot_be_used_is_the_one_finding(tmp_path: Path) -> None:
+    config, _ = make_installation(tmp_path)
+    config.write_text(config.read_text().replace('name = "Acme"', 'name = ""'))
+    code, out = doctor(config)
+    assert code == 1
+    problems = lines(out, "PROBLEM")
+    assert len(problems) == 1
+    assert "cannot be used" in problems[0]
+    assert "name" in problems[0]
+    assert not lines(out, "ok")  # nothing else was checked on a configuration not understood
+
+    code, out = doctor(tmp_path / "nowhere.toml")
+    assert code == 1
+    assert any("there is no file" in p for p in lines(out, "PROBLEM")), out
+
+
+def test_counsellor_keys_are_shown_to_compare_with_the_key_file(tmp_path: Path) -> None:
+    config, _ = make_installation(tmp_path)
+    shown = cli("keys", "show", "--key", str(tmp_path / "daan.key"))
+    assert shown.returncode == 0, shown.stderr
+    fingerprint = re.search(r"Fingerprint: ([0-9a-f]{16})", shown.stdout)
+    assert fingerprint is not None
+    code, out = doctor(config, "--offline")
+    assert any("daan" in line and fingerprint.group(1) in line for line in lines(out, "ok")), out
+    assert any("--offline" in n for n in lines(out, "note"))
+
+    # a configuration where a second counsellor was given the first one's key
+    text = config.read_text()
+    block = text[
+        text.index("[[organisations.counsellors]]") : text.index("[[organisations.management]]")
+    ]
+    config.write_text(text.replace(block, block + block.replace('id = "daan"', 'id = "eva"')))
+    code, out = doctor(config, "--offline")
+    assert code == 1
+    assert any("acme/eva" in p and "acme/daan" in p for p in lines(out, "PROBLEM")), out
+
+
+def test_a_party_without_an_address_on_a_configured_platform_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    config, _ = make_installation(tmp_path)
+    config.write_text(config.read_text() + '\n[slack]\napi_url = "http://127.0.0.1:1/api/"\n')
+    code, out = doctor(config, "--offline")
+    assert code == 1
+    problems = lines(out, "PROBLEM")
+    assert any("acme/daan" in p and "slack" in p for p in problems), out
+    assert out.count("has no slack address") == 2  # the counsellor and management
+
+
+def _front_end(tmp_path: Path, body: str) -> dict[str, str]:
+    """A package declaring its own doctor check, installed the way pip installs one."""
+    site = tmp_path / "site"
+    (site / "extra_front").mkdir(parents=True)
+    (site / "extra_front" / "__init__.py").write_text(body)
+    info = site / "extra_front-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: extra-front\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[intermediary.checks]\nextra = extra_front:check\nmissing = no_such_module:check\n"
+    )
+    return {"PYTHONPATH": str(site)}
+
+
+def test_a_front_ends_own_checks_are_run_and_a_failing_one_does_not_hide_the_rest(
+    tmp_path: Path,
+) -> None:
+    config, _ = make_installation(tmp_path)
+    env = _front_end(
+        tmp_path,
+        "async def check(config):\n    raise RuntimeError('token xoxb-secret-123 refused')\n",
+    )
+    code, out = doctor(config, env=env)
+    assert code == 1
+    failed = [p for p in lines(out, "PROBLEM") if "extra checks stopped" in p]
+    assert failed, out
+    assert "RuntimeError" in failed[0]
+    assert "xoxb-secret-123" not in out  # the error's message may carry a secret
+    assert "Extra\n" in out  # a heading for a front end the catalogue does not know
+    assert any("passphrase opens" in line for line in lines(out, "ok"))  # the rest ran
+    assert "no_such_module" not in out  # not configured, so not missed
+
+    code, out = doctor(config, "--offline", env=env)
+    assert "extra checks stopped" not in out

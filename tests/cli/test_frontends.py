@@ -79,7 +79,8 @@ def test_a_front_end_whose_package_is_missing_says_what_to_install(tmp_path: Pat
     assert ran.stderr.strip() == (
         "intermediary: The front end ghost cannot start: intermediary_ghost, which it needs, "
         "is not installed. For a front end that comes with intermediary: "
-        "pip install 'intermediary[ghost]'."
+        "pip install 'intermediary[ghost]' (in a source checkout: "
+        ".venv/bin/pip install -e '.[ghost]')."
     )
     listed = cli("run", "--help", env=with_site(site))
     assert listed.returncode == 0

@@ -103,6 +103,10 @@ def test_report_hold_purge_and_excerpt(tmp_path: Path) -> None:
     refused = cli("purge", case, "--config", str(config), "--yes")
     assert refused.returncode == 1
     assert "legal hold" in refused.stderr
+    asked = cli("purge", case, "--config", str(config), stdin="y\n")
+    assert asked.returncode == 1
+    assert "legal hold" in asked.stderr
+    assert "Continue?" not in asked.stdout  # refused before it is asked
     released = cli(
         "hold",
         case,
@@ -238,7 +242,7 @@ def test_a_proof_of_report_verifies_offline_and_a_tampered_one_fails(tmp_path: P
     saved.write_text(f"{head}.{forged}.{signature}", "utf-8")
     tampered = cli("proof", "verify", str(saved), "--config", str(config))
     assert tampered.returncode == 1
-    assert "integrity check" in tampered.stderr
+    assert "This proof is not valid" in tampered.stderr
     other = cli(
         "keys",
         "new",

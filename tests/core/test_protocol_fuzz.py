@@ -508,7 +508,8 @@ def _strings(effect: Any) -> list[str]:
     """Every string an effect carries to its recipient."""
     if isinstance(effect, Deliver):
         message = effect.message
-        return [v for _, v in message.params] + ([message.quote] if message.quote else [])
+        quotes = [v for _, v in message.quotes]
+        return [v for _, v in message.params] + ([message.quote] if message.quote else []) + quotes
     if isinstance(effect, Audit):
         return [f"{k}={v}" for k, v in effect.details]
     return []

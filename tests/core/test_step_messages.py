@@ -143,7 +143,7 @@ def heard(run: Run) -> Counter[tuple[str, str]]:
     elif run.step is Step.FEEDBACK:
         expected = [
             ("reporter.feedback_given", "reporter"),
-            ("counsellor.feedback", "counsellor"),
+            ("counsellor.feedback_received", "counsellor"),
             ("management.feedback_recorded", f"management:{cmd.actor.destination_id}"),
         ]
     else:  # pragma: no cover - every step is listed
@@ -199,6 +199,7 @@ def strictly(deliver: Deliver, locale: Locale) -> str:
     assert message.key in words, f"{message.key} is not in the {locale} catalogue"
     wanted = placeholders(words[message.key])
     given = set(message.values) | ({"quote"} if message.quote is not None else set())
+    given |= {name for name, _ in message.quotes}
     missing = wanted - given - EXPANDED.get(message.key, set())
     assert not missing, f"{message.key} ({locale}) needs {sorted(missing)}"
     unused = given - wanted - {"case"} - UNSHOWN.get(message.key, set())
@@ -320,7 +321,10 @@ def expected_values(run: Run, deliver: Deliver) -> dict[str, str]:
         "counsellor.question_contact_stopped": dict,
         "management.question_sent": dict,
         "reporter.feedback_given": dict,
-        "counsellor.feedback": lambda: {"action": cmd.feedback.action_kind},
+        "counsellor.feedback_received": lambda: {
+            "action": cmd.feedback.action_kind,
+            "more_to_follow": "yes" if cmd.feedback.more_to_follow else "no",
+        },
         "management.feedback_recorded": dict,
         "reporter.counsellor_changed": lambda: {"counsellor": counsellor.name},
         "counsellor.handed_over": lambda: {
@@ -396,15 +400,26 @@ def expected_quote(run: Run, key: str) -> str | None:
         return _item(run).text  # type: ignore[attr-defined, no-any-return]
     if key == "counsellor.rejected":
         return str(cmd.reason).strip()
-    if key == "counsellor.feedback":
-        return next(e.text for e in run.after.effects if type(e).__name__ == "RecordEntry")
     return None
+
+
+def expected_quotes(run: Run, key: str) -> dict[str, str]:
+    """Several of a party's own words, by name: only the feedback's, as checked."""
+    if key != "counsellor.feedback_received":
+        return {}
+    fb = run.command.feedback
+    return {
+        "assessment": fb.assessment.strip(),
+        "measure": fb.action.strip() or "-",
+        "grounds": fb.grounds.strip() or "-",
+    }
 
 
 @pytest.mark.parametrize("run", RUNS, ids=repr)
 def test_party_words_travel_only_as_the_commands_own_quote(run: Run) -> None:
     for deliver in deliveries(run):
         assert deliver.message.quote == expected_quote(run, deliver.message.key)
+        assert dict(deliver.message.quotes) == expected_quotes(run, deliver.message.key)
 
 
 # --- timing and signature --------------------------------------------------------------------

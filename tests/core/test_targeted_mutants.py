@@ -324,9 +324,15 @@ def _summary(feedback: Feedback) -> list[str]:
     case = replace(_relayed(), state=State.ACKNOWLEDGED, acknowledged_at=acknowledged)
     command = GiveFeedback(actor=board, case_id=CASE, feedback=feedback)
     t = step(case, command, ctx(now=NOW + timedelta(days=3)))
-    quote = said(t.effects)["counsellor.feedback"].message.quote
-    assert quote is not None
-    return quote.splitlines()
+    message = said(t.effects)["counsellor.feedback_received"].message
+    assert message.quote is None  # management's words travel as named quotes
+    told, values = dict(message.quotes), message.values
+    return [
+        f"assessment: {told['assessment']}",
+        f"action ({values['action']}): {told['measure']}",
+        f"grounds: {told['grounds']}",
+        f"more to follow: {values['more_to_follow']}",
+    ]
 
 
 def test_feedback_without_action_shows_its_reason_and_any_action_words() -> None:

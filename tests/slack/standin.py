@@ -11,8 +11,11 @@ for a public one (else ``missing_scope`` with ``needed`` and ``provided``), a pr
 channel the caller is not in is ``channel_not_found``, members come in pages
 (``response_metadata.next_cursor``, empty on the last page; ``max_page`` caps a page as
 Slack may). The app's token has exactly the scopes ``adapters/slack/manifest.yaml`` asks
-for. Other tokens (``tokens``) act as workspace members or admins: invite, kick, join,
-archive, convert to public or private, share with another workspace (Slack Connect).
+for (``bot_scopes``), sent back as Slack does in the ``X-OAuth-Scopes`` header (here of
+``auth.test`` and the channel methods). Other tokens (``tokens``) act as workspace members
+or admins: invite, kick, join, archive, convert to public or private, share with another
+workspace (Slack Connect). With ``bot_token`` set, any other token is refused with
+``invalid_auth`` (a wrong or revoked token).
 """
 
 from __future__ import annotations
@@ -147,6 +150,8 @@ class StandIn:
     bot_scopes: frozenset[str] = field(default_factory=manifest_scopes)
     #: the most members Slack returns in one page, whatever ``limit`` asks
     max_page: int = 1000
+    #: the app's token; ``None`` takes any token that is not in ``tokens`` as the app's
+    bot_token: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -176,20 +181,28 @@ class StandIn:
                 await asyncio.sleep(self.hang_seconds)
             return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         self.calls.append(Call(method, args))
-        answer = self.conversations(method, args, self.caller(request, args))
+        caller = self.caller(request, args)
+        if caller is None:
+            return web.json_response(_error("invalid_auth"))
+        scopes = {"X-OAuth-Scopes": ",".join(sorted(caller.scopes))}
+        answer = self.conversations(method, args, caller)
         if answer is not None:
-            return web.json_response(answer)
+            return web.json_response(answer, headers=scopes)
         if method == "apps.connections.open":
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
         if method == "auth.test":
             return web.json_response(
                 {
                     "ok": True,
-                    "user_id": "UBOT",
-                    "bot_id": "BBOT",
-                    "team_id": "T1",
+                    "url": "https://acme.slack.com/",
+                    "team": "Acme",
                     "user": "intermediary",
-                }
+                    "team_id": caller.team,
+                    "user_id": caller.user,
+                    "bot_id": "BBOT",
+                    "is_enterprise_install": False,
+                },
+                headers=scopes,
             )
         if method == "chat.postMessage":
             return web.json_response(
@@ -199,10 +212,15 @@ class StandIn:
 
     # --- channels, as Slack answers about them ----------------------------------------
 
-    def caller(self, request: web.Request, args: dict[str, Any]) -> Token:
+    def caller(self, request: web.Request, args: dict[str, Any]) -> Token | None:
+        """Whom the request's token acts as; ``None`` for a token Slack would refuse."""
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() or str(args.get("token", ""))
-        return self.tokens.get(token) or Token(user=BOT, scopes=self.bot_scopes)
+        if token in self.tokens:
+            return self.tokens[token]
+        if self.bot_token is not None and token != self.bot_token:
+            return None
+        return Token(user=BOT, scopes=self.bot_scopes)
 
     def conversations(
         self, method: str, args: dict[str, Any], caller: Token

@@ -119,6 +119,7 @@ class MatrixBot(Startup, Delivery):
             if stop.is_set():  # a batch cut short is fetched again from the saved position
                 return
             if not isinstance(response, SyncResponse):
+                self.runtime.tally.lost()  # /readyz says so until a sync succeeds again
                 failures += 1
                 delay = min(60.0, 0.5 * 2 ** min(failures, 7))
                 log.warning(
@@ -128,6 +129,7 @@ class MatrixBot(Startup, Delivery):
                 await _sleep_or_stop(stop, delay)
                 continue
             failures = 0
+            self.runtime.tally.heard()  # the metrics' last successful sync
             await self._round(response, first=first)
             first = False
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 from intermediary import crypto
 from intermediary.config import load_config
+from intermediary.operations.logs import announce
 from intermediary.runtime import service_passphrase, start
 from intermediary.text import render
 from intermediary_matrix import redact
@@ -29,7 +29,7 @@ def show_master_key(master_key: str) -> None:
     """At every start, whatever the log level: the key operators publish, and how to
     check it (docs/MATRIX.md, "Verifying the bot")."""
     text = render("matrix.master_key", key=master_key, fingerprint=fingerprint(master_key))
-    print(text, file=sys.stderr, flush=True)
+    announce(text, "intermediary_matrix")
 
 
 class _Deferred:
@@ -74,6 +74,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     redact.install()
     bot = await build(config_path)
     try:
+        await bot.runtime.serve()  # the health and metrics endpoint, if configured
         await bot.start()
         show_master_key(bot.master_key)
         await bot.run(stop)

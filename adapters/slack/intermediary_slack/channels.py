@@ -162,7 +162,7 @@ class ChannelGuard:
             if kept is not None and self.clock() - kept[0] < self.ttl:
                 return kept[1], False
             destination = self.destination(channel)
-            verdict = judge(destination, await self._look(channel), await self._bot_id())
+            verdict = judge(destination, await self.look(channel), await self._bot_id())
             self._verdicts[channel] = (self.clock(), verdict)
             if kept is not None and kept[1].held and not verdict.held:
                 log.warning(
@@ -225,7 +225,7 @@ class ChannelGuard:
             self._bot = str(answer.get("user_id", ""))
         return self._bot
 
-    async def _look(self, channel: str) -> Seen | None:
+    async def look(self, channel: str) -> Seen | None:
         """What Slack says about ``channel``; ``None`` if it will not say (held)."""
         try:
             answer = await self.client.conversations_info(channel=channel)

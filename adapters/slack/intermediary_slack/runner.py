@@ -1,20 +1,29 @@
-"""``intermediary run slack --config FILE``: Socket Mode by default, HTTP as an option."""
+"""``intermediary run slack --config FILE``: Socket Mode by default, HTTP as an option.
+
+It also tells the running service's health endpoint (``service.metrics_port``) how the
+platform is: in Socket Mode connected while the socket is; in HTTP mode once it
+listens; and it last heard from Slack at the last event or successful Web API call.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from intermediary import crypto
 from intermediary.config import load_config
 from intermediary.runtime import service_passphrase, start
 from intermediary.service.parties import Parties
+from intermediary.service.tally import Tally
 from intermediary_slack import logs
 from intermediary_slack.app import PLATFORM, build_app, web_app
 from intermediary_slack.channels import ChannelGuard
@@ -22,7 +31,30 @@ from intermediary_slack.settings import SlackSettings
 from intermediary_slack.state import ThreadBook
 from intermediary_slack.transport import SlackTransport
 
-__all__ = ["run"]
+__all__ = ["WatchedClient", "run"]
+
+
+class WatchedClient(AsyncWebClient):
+    """The Web API client, telling the service's tally of every answer Slack gave."""
+
+    tally: Tally | None = None
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        response = await super().api_call(api_method, **kwargs)
+        if self.tally is not None:
+            self.tally.heard()
+        return response
+
+
+def _hearing(tally: Tally) -> Callable[..., Awaitable[None]]:
+    """A bolt middleware: every request that reached the app (signed, in HTTP mode) is
+    Slack heard from."""
+
+    async def heard(next_: Callable[[], Awaitable[None]]) -> None:
+        tally.heard()
+        await next_()
+
+    return heard
 
 
 async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
@@ -35,7 +67,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     config = load_config(config_path)
     settings = SlackSettings.from_config(config)
     environ = dict(os.environ)
-    client = AsyncWebClient(token=settings.secret("bot_token", environ), base_url=settings.api_url)
+    client = WatchedClient(token=settings.secret("bot_token", environ), base_url=settings.api_url)
     keys = crypto.load_service_keys(
         config.path(config.service.key_file), service_passphrase(config)
     )
@@ -43,18 +75,27 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     guard = ChannelGuard.of(client, Parties(config, PLATFORM), ttl=settings.channel_check_seconds)
     transport = SlackTransport(client, threads=threads, channels=guard)
     runtime = await start(config, keys, transport, platform=PLATFORM)
+    client.tally = runtime.tally
+    try:
+        await runtime.serve()  # the health and metrics endpoint, if configured
+    except BaseException:
+        await runtime.close()
+        raise
     guard.attach(runtime.service)
     await guard.survey()  # a warning for each management channel that would hold relays
     signing = settings.secret("signing_secret", environ) if settings.mode == "http" else ""
     app = build_app(
         runtime.service, client=client, signing_secret=signing, threads=threads, guard=guard
     )
+    app.use(_hearing(runtime.tally))
     worker = asyncio.create_task(runtime.worker.run_forever(runtime.service.wake, stop))
     housekeeping = asyncio.create_task(runtime.keep_house(stop))
     try:
         if settings.mode == "socket":
             handler = AsyncSocketModeHandler(app, settings.secret("app_token", environ))
             await handler.connect_async()  # type: ignore[no-untyped-call]
+            runtime.tally.heard()
+            runtime.tally.probe = handler.client.is_connected
             await stop.wait()
             await handler.close_async()  # type: ignore[no-untyped-call]
         else:
@@ -63,6 +104,7 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
             # a request under way gets a moment to finish, not aiohttp's default minute
             site = web.TCPSite(runner, settings.http_host, settings.http_port, shutdown_timeout=0.5)
             await site.start()
+            runtime.tally.heard()  # listening: Slack reaches the service from now on
             await stop.wait()
             await runner.cleanup()
     finally:

@@ -6,21 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from intermediary.chat.forms import Form
 from intermediary.chat.parse import Line
-from intermediary.core import (
-    Disclosure,
-    Mode,
-    Outcome,
-    State,
-)
+from intermediary.core import State
 from intermediary.errors import InvalidInput
 from intermediary.service.facade import Service
 from intermediary.text import Locale, render
 
-__all__ = ["CLOSED", "FrontEndBase", "catalog_keys", "choice"]
+__all__ = ["CLOSED", "FrontEndBase", "catalog_keys"]
 
 CLOSED = (State.CLOSED, State.PURGED)
 
@@ -84,7 +78,7 @@ class FrontEndBase:
     def _number(self, line: Line, command: str) -> int:
         # ASCII digits only: str.isdigit also takes "²" (which int() refuses) and "١"
         if not line.words or not (line.words[0].isascii() and line.words[0].isdigit()):
-            raise self._missing(f"{self.prefix}{command}", "N", f"{self.prefix}{command} 3")
+            raise self._missing(f"{self.prefix}{command}", "number", f"{self.prefix}{command} 3")
         return int(line.words[0])
 
 
@@ -92,19 +86,3 @@ def catalog_keys(locale: Locale) -> frozenset[str]:
     from intermediary.text import catalog
 
     return frozenset(catalog(locale))
-
-
-_E = TypeVar("_E", Mode, Disclosure, Outcome)
-
-
-def choice(kind: type[_E], value: str, field: str) -> _E:
-    """An enum member from what a person typed, or a refusal listing the choices."""
-    try:
-        return kind(value.strip().lower())
-    except ValueError:
-        raise InvalidInput(
-            "errors.unknown_option",
-            value=value or "-",
-            field=field,
-            choices=", ".join(k.value for k in kind),
-        ) from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from intermediary.chat.base import CLOSED, FrontEndBase, choice
+from intermediary.chat.base import CLOSED, FrontEndBase
+from intermediary.chat.choices import categories, choice
 from intermediary.chat.parse import Line
 from intermediary.core import (
     Case,
@@ -22,7 +23,7 @@ from intermediary.core import (
     parse_case_id,
 )
 from intermediary.core.building import day
-from intermediary.directory import load_referrals
+from intermediary.directory import load_categories, load_referrals
 from intermediary.errors import InvalidInput
 from intermediary.service.codec import Sender
 from intermediary.text import Locale, render
@@ -40,7 +41,7 @@ class CounsellorCommands(FrontEndBase):
         service = self.service
         if command is None:
             if room_case is None:
-                raise self._missing("!reply", "CASE", "!reply VP-7KQ3-M2XD …")
+                raise self._missing("!reply", "case", "!reply VP-7KQ3-M2XD …")
             await service.act(sender, room_case, Reply(text=line.raw))
             return []
         if command == "help":
@@ -75,26 +76,31 @@ class CounsellorCommands(FrontEndBase):
                 sender, c, FlagDetails(words=tuple(p.strip() for p in line.rest(skip).split(",")))
             ),
             "note": lambda c: service.act(sender, c, Note(text=line.rest(skip))),
-            "refer": lambda c: service.act(sender, c, Refer(body=self._word(line, skip, "BODY"))),
+            "refer": lambda c: service.act(sender, c, Refer(body=self._word(line, skip, "body"))),
             "met": lambda c: service.act(sender, c, MeetingHeld()),
-            "close": lambda c: service.act(
-                sender,
-                c,
-                Close(
-                    outcome=choice(Outcome, self._word(line, skip, "OUTCOME"), "outcome"),
-                    categories=tuple(self._word(line, skip + 1, "CATEGORY").split(",")),
-                ),
-            ),
+            "close": lambda c: self._close(sender, c, line, skip, locale),
         }
         handler = handlers.get(command)
         if handler is None:
             raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
         if case_id is None:
             raise self._missing(
-                f"{self.prefix}{command}", "CASE", f"{self.prefix}{command} VP-7KQ3-M2XD …"
+                f"{self.prefix}{command}", "case", f"{self.prefix}{command} VP-7KQ3-M2XD …"
             )
         await handler(case_id)
         return []
+
+    async def _close(
+        self, sender: Sender, case_id: str, line: Line, skip: int, locale: Locale
+    ) -> Case:
+        """``!close CASE OUTCOME CATEGORY``, the words in any language of the catalogue."""
+        outcome = choice(Outcome, self._word(line, skip, "outcome"), "outcome", locale)
+        typed = self._word(line, skip + 1, "category")
+        case = await self.service.case_for(sender, case_id)
+        policy = next((p for p in self.service.policies if p.id == case.org_id), None)
+        allowed = policy.categories if policy is not None else load_categories().slugs
+        chosen = categories(typed, allowed, locale)
+        return await self.service.act(sender, case_id, Close(outcome=outcome, categories=chosen))
 
     @staticmethod
     def _destinations(line: Line) -> tuple[DestinationId, ...]:

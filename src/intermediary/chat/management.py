@@ -39,7 +39,7 @@ class ManagementCommands(FrontEndBase):
             raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
         if not line.words:
             raise self._missing(
-                f"{self.prefix}{command}", "CASE", f"{self.prefix}{command} VP-7KQ3-M2XD"
+                f"{self.prefix}{command}", "case", f"{self.prefix}{command} VP-7KQ3-M2XD"
             )
         case_id = line.words[0]
         if command == "ack":

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from intermediary.chat.base import CLOSED, FrontEndBase, catalog_keys, choice
+from intermediary.chat.base import CLOSED, FrontEndBase, catalog_keys
+from intermediary.chat.choices import categories, choice
 from intermediary.chat.forms import Form, Question
 from intermediary.chat.parse import Line
 from intermediary.core import (
@@ -23,6 +24,7 @@ from intermediary.core import (
     Withdraw,
 )
 from intermediary.core.building import day
+from intermediary.core.ids import parse_case_id
 from intermediary.directory import load_categories
 from intermediary.errors import InvalidInput
 from intermediary.service.codec import ReporterProfile, Sender
@@ -62,16 +64,20 @@ class ReporterCommands(FrontEndBase):
             return [self._reporter_cases(await service.cases_of(sender), key, locale)]
         if command == "resume":
             if len(line.words) < 2:
-                raise self._missing("!resume", "CASE PHRASE", "!resume VP-7KQ3-M2XD ABCD-…")
+                raise self._missing("!resume", "case_phrase", "!resume VP-7KQ3-M2XD ABCD-…")
             case = await service.resume(sender, line.words[0], " ".join(line.words[1:]), profile)
             self._current[key] = case.case_id
             return []
         if command == "switch":
             if not line.words:
-                raise self._missing("!switch", "CASE", "!switch VP-7KQ3-M2XD")
+                raise self._missing("!switch", "case", "!switch VP-7KQ3-M2XD")
             case = await service.case_for(sender, line.words[0])
             self._current[key] = case.case_id
             return [render("reporter.switched", locale, case=case.case_id)]
+        if command == "proof" and len(line.words) >= 2:  # by the receipt: also once closed
+            token = await service.proof(sender, line.words[0], " ".join(line.words[1:]))
+            case_id = parse_case_id(line.words[0]) or line.words[0]
+            return [render("reporter.proof", locale, case=case_id, token=token)]
         cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
         if not cases:
             return [render("errors.no_case", locale)]
@@ -108,11 +114,11 @@ class ReporterCommands(FrontEndBase):
                 await service.act(sender, case_id, Reject(number=number, reason=line.rest(1)))
             return []
         if command == "mode":
-            mode = choice(Mode, line.words[0] if line.words else "", "mode")
+            mode = choice(Mode, line.words[0] if line.words else "", "mode", locale)
             await service.act(sender, case_id, ChangeMode(mode=mode))
             return []
         if command == "disclosure":
-            level = choice(Disclosure, line.words[0] if line.words else "", "disclosure")
+            level = choice(Disclosure, line.words[0] if line.words else "", "disclosure", locale)
             await service.act(sender, case_id, WidenDisclosure(disclosure=level), profile=profile)
             return []
         raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
@@ -220,7 +226,7 @@ class ReporterCommands(FrontEndBase):
                 )
         org_id = given.get("org")
         policy = next((p for p in policies if p.id == org_id), None)
-        self._check_new_options(given, policy)
+        self._check_new_options(given, policy, locale)
         if "counsellor" not in given:
             if policy is not None and len(policy.counsellors) == 1:
                 given["counsellor"] = policy.counsellors[0].id
@@ -270,7 +276,9 @@ class ReporterCommands(FrontEndBase):
             raise AssertionError
         return [*self._notice(key, locale), *self._ask(key, form, locale)]
 
-    def _check_new_options(self, given: dict[str, str], policy: OrgPolicy | None) -> None:
+    def _check_new_options(
+        self, given: dict[str, str], policy: OrgPolicy | None, locale: Locale
+    ) -> None:
         """Refuse a wrong ``key=value`` of ``!new`` at once, not after the questions."""
         if "org" in given and policy is None:
             raise InvalidInput(
@@ -279,9 +287,14 @@ class ReporterCommands(FrontEndBase):
                 choices=", ".join(p.id for p in self.service.policies),
             )
         if "mode" in given:
-            given["mode"] = choice(Mode, given["mode"], "mode").value
+            given["mode"] = choice(Mode, given["mode"], "mode", locale).value
         if "disclosure" in given:
-            given["disclosure"] = choice(Disclosure, given["disclosure"], "disclosure").value
+            given["disclosure"] = choice(
+                Disclosure, given["disclosure"], "disclosure", locale
+            ).value
+        if "category" in given:  # slugs; a policy asked for later checks them again
+            allowed = policy.categories if policy else load_categories().slugs
+            given["category"] = ",".join(categories(given["category"], allowed, locale))
         if policy is None:
             return
         counsellors = [c.id for c in policy.counsellors]
@@ -291,13 +304,6 @@ class ReporterCommands(FrontEndBase):
                 counsellor=given["counsellor"] or "-",
                 choices=", ".join(counsellors),
             )
-        for slug in given.get("category", "").split(","):
-            if "category" in given and slug not in policy.categories:
-                raise InvalidInput(
-                    "errors.unknown_category",
-                    category=slug or "-",
-                    choices=", ".join(policy.categories),
-                )
 
     async def _open(
         self,
@@ -322,8 +328,8 @@ class ReporterCommands(FrontEndBase):
             profile,
             org_id=org_id,
             counsellor_id=counsellor,
-            mode=choice(Mode, answers["mode"], "mode"),
-            disclosure=choice(Disclosure, answers["disclosure"], "disclosure"),
+            mode=Mode(answers["mode"]),  # a value the form or _check_new_options chose
+            disclosure=Disclosure(answers["disclosure"]),
             categories=[c for c in answers.get("category", "unknown").split(",") if c],
             first_message=answers.get("first_message") or None,
         )

@@ -16,6 +16,7 @@ import os
 import click
 
 from intermediary.cli.audit import audit_group, upgrade, verify
+from intermediary.cli.backup import backup
 from intermediary.cli.case import disclose, open_command, reveal
 from intermediary.cli.doctor import doctor
 from intermediary.cli.frontends import console, demo, run
@@ -27,6 +28,7 @@ from intermediary.cli.records import audit_excerpt, check_proof_command, proof
 from intermediary.cli.recovery import recover
 from intermediary.cli.report import activity, report
 from intermediary.cli.retention import hold, purge
+from intermediary.operations.logs import LOG_FORMATS, configure
 
 __all__ = ["COMMANDS", "main"]
 
@@ -47,6 +49,7 @@ COMMANDS: tuple[click.Command, ...] = (
     audit_group,
     upgrade,
     doctor,
+    backup,
     report,
     activity,
     purge,
@@ -59,10 +62,18 @@ COMMANDS: tuple[click.Command, ...] = (
 
 @click.group(commands=COMMANDS)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS, case_sensitive=False),
+    default="text",
+    show_default=True,
+    envvar="INTERMEDIARY_LOG_FORMAT",
+    show_envvar=True,
+    help="Log lines as text, or as one JSON object each (for a log collector).",
+)
 @click.version_option(package_name="intermediary")
-def main(verbose: int) -> None:
+def main(verbose: int, log_format: str) -> None:
     """Intermediary whistleblowing: a confidential counsellor between reporter and management."""
     # a belt: whatever this process writes is its owner's alone (files.py sets modes too)
     os.umask(os.umask(0o077) | 0o077)
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    configure(logging.WARNING - 10 * min(verbose, 2), log_format.lower())

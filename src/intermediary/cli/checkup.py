@@ -11,41 +11,58 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from intermediary import crypto
 from intermediary.config import ServiceConfig, ServiceSection
 from intermediary.crypto.files import SQLITE_COMPANIONS, loose
 from intermediary.crypto.placement import vault_placement
 from intermediary.errors import ConfigError, IntermediaryError, WrongPassphrase
-from intermediary.text import Locale, render
+from intermediary.operations.findings import Finding, Level
 
-__all__ = ["Finding", "Level", "examine"]
+__all__ = ["Finding", "Level", "Section", "examine"]
 
-Level = Literal["ok", "note", "warning", "problem"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: Level
-    key: str
-    params: dict[str, str] = field(default_factory=dict)
-
-    def text(self, locale: Locale = "en") -> str:
-        return render(f"installation.{self.key}", locale, **self.params)
+#: a heading (``installation.area_<name>``) and the findings under it
+Section = tuple[str, list[Finding]]
 
 
-async def examine(config: ServiceConfig) -> list[Finding]:
-    """Every check, in the order an operator would fix things."""
-    found = _service_key(config)
-    found += _passphrase(config)
-    found += await _database(config)
-    found += _vault(config)
-    found += _adapter_state(config)
-    if not config.service.recovery_public_key:
-        found.append(Finding("warning", "no_recovery_key"))
+async def examine(config: ServiceConfig) -> list[Section]:
+    """Every local check, by area, in the order an operator would fix things."""
+    recovery = [] if config.service.recovery_public_key else [Finding("warning", "no_recovery_key")]
+    return [
+        ("service_key", _service_key(config) + _passphrase(config)),
+        ("database", await _database(config)),
+        ("vault", _vault(config) + _adapter_state(config)),
+        ("counsellors", counsellor_keys(config) + recovery),
+    ]
+
+
+def counsellor_keys(config: ServiceConfig) -> list[Finding]:
+    """Each counsellor's key fingerprint, to compare with the one ``keys new`` printed on
+    their own machine: a key swapped in the configuration would make cases readable by
+    whoever holds its private half, and only the counsellor can tell."""
+    found: list[Finding] = []
+    seen: dict[str, str] = {}
+    for org in config.organisations:
+        for counsellor in org.counsellors:
+            key = crypto.BoxPublicKey.decode(counsellor.public_key)
+            who = {"name": counsellor.name, "id": counsellor.id, "organisation": org.id}
+            earlier = seen.setdefault(counsellor.public_key, f"{org.id}/{counsellor.id}")
+            if earlier != f"{org.id}/{counsellor.id}":
+                found.append(Finding("problem", "counsellor_key_shared", {**who, "other": earlier}))
+                continue
+            found.append(Finding("ok", "counsellor_key", {**who, "fingerprint": key.fingerprint()}))
+    platforms = [name for name in ("matrix", "slack") if getattr(config, name) is not None]
+    for org in config.organisations:
+        parties = [(c.id, c.addresses) for c in org.counsellors]
+        parties += [(d.id, d.addresses) for d in org.management]
+        for (party, addresses), platform in ((p, n) for p in parties for n in platforms):
+            if platform not in addresses:
+                where = {"id": party, "organisation": org.id, "platform": platform}
+                found.append(Finding("problem", "no_address", where))
+    if config.service.recovery_public_key:
+        key = crypto.BoxPublicKey.decode(config.service.recovery_public_key)
+        found.append(Finding("ok", "recovery_key", {"fingerprint": key.fingerprint()}))
     return found
 
 

@@ -8,6 +8,7 @@ person can act on, with exit code 1 (2 for usage mistakes, as click does).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import sys
@@ -29,6 +30,7 @@ from intermediary.errors import (
     OperatorError,
     UnknownCase,
 )
+from intermediary.operations.logs import announce
 
 __all__ = [
     "CONFIG",
@@ -63,7 +65,7 @@ def friendly(func: Callable[..., T]) -> Callable[..., T]:
         try:
             return func(*args, **kwargs)
         except IntermediaryError as error:
-            click.echo(f"intermediary: {error.message()}", err=True)
+            announce(f"intermediary: {error.message()}", "intermediary", logging.ERROR)
             sys.exit(1)
 
     return wrapper
@@ -80,7 +82,7 @@ def ask_passphrase(env: str | None, prompt: str, confirm: bool = False) -> str:
     if env:
         value = os.environ.get(env)
         if not value:
-            raise ConfigError(detail=f"the environment variable {env} is empty or not set")
+            raise ConfigError("errors.passphrase_env_missing", variable=env)
         return value
     return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
 

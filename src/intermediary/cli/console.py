@@ -174,6 +174,8 @@ async def play(config_path: Path | None, echo: bool) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
+        runtime.tally.heard()  # the terminal is the platform: connected while it runs
+        await runtime.serve()  # the health and metrics endpoint, if configured
         await runtime.worker.run_once()
         await run_lines(runtime, front, _stdin_lines(stop), printer, echo=echo)
     finally:

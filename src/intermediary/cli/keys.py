@@ -8,6 +8,8 @@ outside management, so no one person can open a case without its counsellor.
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import click
@@ -16,10 +18,12 @@ from intermediary import crypto
 from intermediary.cli.common import CONFIG, ask_passphrase, friendly, run_async, service_keys
 from intermediary.cli.session import local_runtime
 from intermediary.config import load_config
+from intermediary.crypto.files import private_folder
 from intermediary.crypto.passphrase import new_passphrase
 from intermediary.crypto.recovery import split_secret
-from intermediary.errors import ConfigError
+from intermediary.errors import ConfigError, KeyFileError
 from intermediary.office.handover import HandoverResult, hand_over_cases
+from intermediary.text import render
 
 __all__ = ["keys"]
 
@@ -60,15 +64,23 @@ def keys() -> None:
 )
 @friendly
 def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: str | None) -> None:
-    """Make a new key pair, wrapped under a passphrase with argon2id."""
+    """Make a new key pair, wrapped under a passphrase with argon2id.
+
+    A missing folder is made (0700, parents too). The passphrase is judged before
+    argon2id spends its seconds on it, and those seconds are announced on standard
+    error: standard output is the keys, for scripts."""
+    out = out.expanduser()
     if out.exists():
         raise ConfigError(detail=f"{out} exists already; choose another path")
+    _folder_possible(out.parent)  # before anyone types a passphrase
     # refused below a strength floor, stricter for counsellors (crypto/passphrase.py)
     passphrase = new_passphrase(
         "counsellor" if kind == "counsellor" else "service",
         env=passphrase_env,
         context=(label, out.stem),
     )
+    _writable_folder(out.parent)
+    click.echo(render("installation.key_deriving"), err=True)
     if kind == "counsellor":
         key = crypto.CounsellorKey.generate()
         crypto.save_counsellor_key(
@@ -89,6 +101,38 @@ def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: 
             f"Verify key (publish it; relays, proofs and the audit chain are signed "
             f"with it): {made.verify_key.encode()}"
         )
+
+
+def _refused(folder: Path, code: int) -> KeyFileError:
+    return KeyFileError("errors.key_folder", folder=str(folder), problem=os.strerror(code))
+
+
+def _folder_possible(folder: Path) -> None:
+    """Refuse, without making anything, a folder that cannot be made or written to: a
+    file where a folder must be (making the folders would chmod it), or the nearest
+    existing folder not writable."""
+    there = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if there is None:
+        return
+    if not there.is_dir():
+        raise _refused(folder, errno.ENOTDIR)
+    if not os.access(there, os.W_OK | os.X_OK):
+        raise _refused(folder, errno.EACCES)
+
+
+def _writable_folder(folder: Path) -> None:
+    """Make ``folder`` (0700, with missing parents) and make sure a key file can be
+    written in it, before the passphrase is derived: not after seconds of argon2id."""
+    existed = folder.is_dir()
+    _folder_possible(folder)
+    try:
+        private_folder(folder, tighten_existing=False)
+    except OSError as error:
+        raise _refused(folder, error.errno or errno.EIO) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _refused(folder, errno.EACCES)
+    if not existed:
+        click.echo(render("installation.key_folder_made", folder=str(folder)), err=True)
 
 
 @keys.command("handover")
@@ -131,6 +175,27 @@ def keys_handover(
         click.echo(
             f"{len(result.kept)} closed case(s) stay sealed to you: {', '.join(result.kept)}."
         )
+
+
+@keys.command("show")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="A counsellor's or the service's key file.",
+)
+@friendly
+def keys_show(key_file: Path) -> None:
+    """Print a key file's public key and fingerprint (no passphrase needed), to compare
+    with what the configuration and `intermediary doctor` show."""
+    public = crypto.read_key_file_public(key_file)
+    if "box" in public:
+        box = crypto.BoxPublicKey.decode(str(public["box"]))
+        click.echo(f"Public key: {box.encode()}")
+        click.echo(f"Fingerprint: {box.fingerprint()}")
+    if "verify" in public:
+        click.echo(f"Verify key: {public['verify']}")
 
 
 @keys.command("recovery")

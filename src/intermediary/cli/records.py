@@ -17,13 +17,13 @@ import click
 from intermediary import crypto
 from intermediary.cli.common import CONFIG, case_code, friendly, read_text, run_async, verify_key
 from intermediary.config import load_config
-from intermediary.errors import IntegrityError
 from intermediary.office.excerpt import AuditExcerpt, case_excerpt, render_excerpt
 from intermediary.runtime import store_of
-from intermediary.service.proof import check_proof
+from intermediary.service.proof import InvalidProof, check_proof
 
 __all__ = ["audit_excerpt", "check_proof_command", "proof"]
 
+_PREFIX = "IVP1"
 _TOKEN = re.compile(r"IVP1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
@@ -54,9 +54,11 @@ def proof_verify(file: Path, verify_key_text: str | None, config_path: Path | No
         if verify_key_text
         else verify_key(load_config(config_path))  # type: ignore[arg-type]
     )
-    found = _TOKEN.search(read_text(file))
+    text = read_text(file)
+    found = _TOKEN.search(text)
     if found is None:
-        raise IntegrityError(what="proof of report")
+        # a line that starts like a proof but is cut short is damaged, not missing
+        raise InvalidProof("damaged" if f"{_PREFIX}." in text else "not_found")
     claims = check_proof(found.group(0), key)
     click.echo(f"The proof is valid: signed with {key.encode()}.")
     for name, value in claims.items():

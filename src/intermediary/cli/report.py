@@ -24,6 +24,7 @@ from intermediary.cli.common import (
 )
 from intermediary.cli.session import local_runtime
 from intermediary.config import load_config
+from intermediary.core import RetentionRule
 from intermediary.errors import InvalidInput
 from intermediary.office.keeper import ACTIVITY, activities_of
 from intermediary.office.report import Activity, write_report
@@ -62,7 +63,8 @@ __all__ = ["activity", "report"]
 @click.option(
     "--yes",
     is_flag=True,
-    help="Put the trends text in without asking (refused if it holds identifying words).",
+    help="Do not ask: put the trends text in (refused if it holds identifying words) and, "
+    "with --final, declare the report final.",
 )
 @friendly
 def report(
@@ -127,6 +129,17 @@ def report(
             if not click.confirm(say("trends_confirm"), default=False):
                 click.echo(say("trends_refused"))
                 return
+
+    if prepared.final and not yes:
+        # asked only now: a year not over, or already final, was refused above
+        policy = org.policy().retention
+        if policy.rule is RetentionRule.DAYS:
+            click.echo(say("final_allows_days", year=year, organisation=org.id, days=policy.days))
+        else:
+            click.echo(say("final_allows", year=year, organisation=org.id))
+        if not click.confirm(say("final_confirm"), default=False):
+            click.echo(say("final_refused"))
+            return
 
     async def keep() -> None:
         if prepared.publication is None:

@@ -7,7 +7,7 @@ placed or released by the case's counsellor with their key, keeps a case past it
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,11 +22,63 @@ from intermediary.cli.common import (
     service_keys,
 )
 from intermediary.cli.session import counsellor_options, counsellor_session, local_runtime
-from intermediary.config import load_config
-from intermediary.core import PlaceHold, ReleaseHold
-from intermediary.errors import InvalidInput
+from intermediary.config import ServiceConfig, load_config
+from intermediary.core import PlaceHold, ReleaseHold, State
+from intermediary.errors import CasePurged, InvalidInput, UnknownCase, WrongState
+from intermediary.runtime import store_of
+from intermediary.service.codec import load_case
+from intermediary.store import CaseRow
+from intermediary.text import render
 
 __all__ = ["hold", "purge"]
+
+
+async def _rows(config: ServiceConfig) -> list[CaseRow]:
+    """Every case row of the database (states and codes only: no key is needed)."""
+    store = store_of(config)
+    await store.open()
+    try:
+        return await store.all_cases()
+    finally:
+        await store.close()
+
+
+def _purgeable(rows: list[CaseRow], named: list[str]) -> None:
+    """Refuse, before anyone is asked to confirm, a named case that is not there, is
+    already destroyed, is not closed or is on legal hold. The purge itself decides
+    again, in the core, on the authenticated row: this only saves asking about what
+    cannot happen."""
+    found = {row.case_id: row for row in rows}
+    now = datetime.now(UTC)
+    for case in named:
+        row = found.get(case)
+        if row is None:
+            raise UnknownCase("errors.purge_unknown_case", case=case)
+        if row.state == State.PURGED:
+            raise CasePurged(case=case)
+        if row.state != State.CLOSED:
+            raise WrongState("errors.purge_not_closed", case=case, state=row.state, command="close")
+        if load_case(row.meta, None).held(now):
+            raise WrongState("errors.on_hold", case=case)
+
+
+def _list(rows: list[CaseRow]) -> None:
+    kept = sorted((r for r in rows if r.state != State.PURGED), key=lambda r: r.case_id)
+    if not kept:
+        click.echo(render("installation.purge_list_none"))
+        return
+    click.echo(render("installation.purge_list_heading"))
+    for row in kept:
+        day = row.updated_at.date().isoformat()
+        click.echo(
+            render(
+                "installation.purge_list_line",
+                case=row.case_id,
+                state=row.state,
+                organisation=row.org_id,
+                day=day,
+            )
+        )
 
 
 @click.command()
@@ -35,14 +87,22 @@ __all__ = ["hold", "purge"]
 @click.option(
     "--due", is_flag=True, help="Purge every case past its retention, as the service does."
 )
+@click.option(
+    "--list", "listing", is_flag=True, help="List the cases not destroyed yet, and purge nothing."
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @friendly
-def purge(cases: tuple[str, ...], config_path: Path, due: bool, yes: bool) -> None:
+def purge(cases: tuple[str, ...], config_path: Path, due: bool, listing: bool, yes: bool) -> None:
     """Destroy closed CASES now (or, with --due, all past retention); only statistics remain."""
-    if not cases and not due:
-        raise click.UsageError("name the cases to purge, or give --due")
+    if not cases and not due and not listing:
+        raise click.UsageError("name the cases to purge, or give --due (or --list)")
     config = load_config(config_path)
     named = [case_code(c) for c in cases]
+    if listing:
+        _list(run_async(_rows(config)))
+        return
+    if named:
+        _purgeable(run_async(_rows(config)), named)
     if named and not yes:
         click.confirm(
             f"This destroys {', '.join(named)} for good; not even the counsellor's key "

@@ -63,6 +63,10 @@ class Message:
     #: a party's own words (a relay, a reply, a question): shown quoted and
     #: neutralised so it cannot ping, link or mark up anything
     quote: str | None = None
+    #: several of a party's own words by name (a feedback's assessment, action and
+    #: grounds), each shown as the sentence's parameter of that name, neutralised like
+    #: ``quote``, so that the labels around them are the reader's words, not the core's
+    quotes: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, key: str, quote: str | None = None, **params: str | int) -> Message:

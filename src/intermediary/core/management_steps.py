@@ -11,9 +11,9 @@ from typing import Any
 
 from intermediary.core.building import day, entry, to_counsellor, to_management, to_reporter
 from intermediary.core.case import Case
-from intermediary.core.commands import Acknowledge, Ask, GiveFeedback, Purge
+from intermediary.core.commands import Acknowledge, Ask, Feedback, GiveFeedback, Purge
 from intermediary.core.context import Context
-from intermediary.core.effects import Audit, Effect, Shred
+from intermediary.core.effects import Audit, Deliver, Effect, Shred
 from intermediary.core.errors import InvalidInput
 from intermediary.core.states import Step
 from intermediary.core.validation import checked_text
@@ -101,9 +101,24 @@ def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
             on_time="yes" if ctx.now <= (case.feedback_due or ctx.now) else "no",
         ),
         to_reporter(case, "reporter.feedback_given"),
-        to_counsellor(case, "counsellor.feedback", summary, action=fb.action_kind),
+        _feedback_to_counsellor(case, fb, assessment, action, grounds),
         to_management(case, cmd.actor.destination_id, "management.feedback_recorded"),
     ]
+
+
+def _feedback_to_counsellor(
+    case: Case, fb: Feedback, assessment: str, action: str, grounds: str
+) -> Deliver:
+    """The feedback as the counsellor reads it: management's words as quotes, between
+    labels in the counsellor's language (the case file keeps the summary)."""
+    told = to_counsellor(
+        case,
+        "counsellor.feedback_received",
+        action=fb.action_kind,
+        more_to_follow="yes" if fb.more_to_follow else "no",
+    )
+    quotes = (("assessment", assessment), ("measure", action), ("grounds", grounds))
+    return replace(told, message=replace(told.message, quotes=quotes))
 
 
 def purge(case: Case, _: Purge, ctx: Context) -> Result:

@@ -133,7 +133,7 @@ def new_passphrase(kind: KeyKind, *, env: str | None, context: Iterable[str] = (
     if env:
         value = os.environ.get(env)
         if not value:
-            raise ConfigError(detail=f"the environment variable {env} is empty or not set")
+            raise ConfigError("errors.passphrase_env_missing", variable=env)
         check_new_passphrase(value, kind, known)
         return value
 

@@ -85,11 +85,14 @@ class Envelope(_Frozen):
     key: str
     params: dict[str, str]
     quote: str | None = None
+    quotes: dict[str, str] = {}
     signature: str | None = None
 
     @property
     def message(self) -> Message:
-        return Message(self.key, tuple(sorted(self.params.items())), self.quote)
+        return Message(
+            self.key, tuple(sorted(self.params.items())), self.quote, tuple(self.quotes.items())
+        )
 
 
 def dump_case(case: Case) -> str:

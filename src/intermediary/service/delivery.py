@@ -41,6 +41,7 @@ from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import Envelope
 from intermediary.service.messages import render_message
 from intermediary.service.outbound import outbox_aad
+from intermediary.service.tally import Tally
 from intermediary.store import OutboxItem, Store
 from intermediary.text import render
 
@@ -135,6 +136,7 @@ class DeliveryWorker:
         lease: float = 300.0,
         park_after_refusals: int = PARK_AFTER_REFUSALS,
         park_after_attempts: int = PARK_AFTER_ATTEMPTS,
+        tally: Tally | None = None,
     ) -> None:
         self.store = store
         self.keys = keys
@@ -149,6 +151,8 @@ class DeliveryWorker:
         self.lease = timedelta(seconds=lease)
         self.park_after_refusals = park_after_refusals
         self.park_after_attempts = park_after_attempts
+        #: deliveries counted by platform and outcome, for the operator's metrics
+        self.tally = tally or Tally()
 
     def outgoing(self, item: OutboxItem) -> OutgoingMessage:
         """Open and render one outbox item."""
@@ -221,6 +225,7 @@ class DeliveryWorker:
                     stopped.add(item.lane)
                 continue
             await self.store.mark_delivered(item.key, to_the_day(self.clock()))
+            self.tally.delivery(message.platform, "delivered")
             delivered += 1
         if delivered:
             await self.store.compact()  # what was delivered leaves the files soon too
@@ -295,6 +300,7 @@ class DeliveryWorker:
         )
         if parks:
             await self.store.park_outbox(item.key)
+        self.tally.delivery(message.platform if message else None, "parked" if parks else "retry")
         return parks
 
     async def run_forever(

@@ -37,25 +37,28 @@ from intermediary.core import (
     Resume,
     Role,
     State,
+    Step,
     SystemActor,
     is_party,
     parse_case_id,
+    step_of,
 )
 from intermediary.crypto.vault import contact_key
-from intermediary.errors import ConfigError, InvalidInput, NotAllowed, UnknownCase
+from intermediary.errors import InvalidInput, NotAllowed, UnknownCase
 from intermediary.service import events
 from intermediary.service.audit import linker
 from intermediary.service.codec import ReporterProfile, Sender, load_case
-from intermediary.service.gate import refuse_unproven
+from intermediary.service.gate import refuse_swapped_key, refuse_unproven
 from intermediary.service.hygiene import as_typed, refuse_broken_text
 from intermediary.service.integrity import GuardedStore, RowGuard
 from intermediary.service.loading import CaseLoader
 from intermediary.service.opening import Opener
 from intermediary.service.parties import Counsellor, Parties, Who, is_counsellor_of
 from intermediary.service.pipeline import Pipeline
-from intermediary.service.proof import make_proof
+from intermediary.service.proof import issue_proof
 from intermediary.service.ratelimit import RateLimiter
 from intermediary.service.sealing import Sealer
+from intermediary.service.tally import Tally
 from intermediary.store import AuditDraft, CaseRow, SealedKey, Store, UnitOfWork
 
 __all__ = ["Service", "utc_now"]
@@ -90,6 +93,7 @@ class Service:
         self.random = random
         self.receipt_limits = receipt_limits
         self.wake = asyncio.Event()
+        self.tally = Tally()  #: what the operator's metrics count
         link = linker(keys)
         #: the store as the service sees it: case rows MAC'd in, checked out
         self.store = GuardedStore(store, RowGuard(keys), link)
@@ -123,16 +127,7 @@ class Service:
             receipt_limits=receipt_limits,
         )
         self._parties.check_addresses()
-        published = config.service.verify_key
-        if published and keys.verify_key.encode() != published:
-            # a key file swapped for one of the operator's own would sign a chain and
-            # relays of its own: the configured, published key says whose they must be
-            raise ConfigError(
-                detail=f"the service key file's verify key ({keys.verify_key.fingerprint()}) "
-                f"is not the published service.verify_key "
-                f"({crypto.ServiceVerifyKey.decode(published).fingerprint()}); "
-                "was the key file replaced?"
-            )
+        refuse_swapped_key(keys, config.service.verify_key)
 
     # --- who is who ---------------------------------------------------------------------
 
@@ -220,26 +215,27 @@ class Service:
         first_message: str | None = None,
     ) -> tuple[Case, str]:
         """Open a case for a reporter; returns the case and its receipt phrase."""
-        refuse_broken_text(sender.address, org_id, counsellor_id, categories, first_message)
-        self._limit(sender)
-        if self.role_of(sender) is not Role.REPORTER:
-            raise InvalidInput("errors.not_allowed_here", command="!new")
-        if org_id not in self._policies:
-            raise InvalidInput(
-                "errors.unknown_organisation",
-                organisation=org_id,
-                choices=", ".join(self._policies),
+        with self.tally.command(self.role_of(sender), Step.OPEN_CASE):
+            refuse_broken_text(sender.address, org_id, counsellor_id, categories, first_message)
+            self._limit(sender)
+            if self.role_of(sender) is not Role.REPORTER:
+                raise InvalidInput("errors.not_allowed_here", command="!new")
+            if org_id not in self._policies:
+                raise InvalidInput(
+                    "errors.unknown_organisation",
+                    organisation=org_id,
+                    choices=", ".join(self._policies),
+                )
+            return await self._opener.open(
+                sender,
+                profile,
+                org_id=org_id,
+                counsellor_id=counsellor_id,
+                mode=mode,
+                disclosure=disclosure,
+                categories=categories,
+                first_message=first_message,
             )
-        return await self._opener.open(
-            sender,
-            profile,
-            org_id=org_id,
-            counsellor_id=counsellor_id,
-            mode=mode,
-            disclosure=disclosure,
-            categories=categories,
-            first_message=first_message,
-        )
 
     async def act(
         self,
@@ -257,18 +253,19 @@ class Service:
         case it loads, so a front end cannot speak for someone else.
         """
         kind = type(command)
-        refuse_broken_text(sender.address, case_id, command)
-        self._limit(sender)
-        # refused before the case is looked up, so the answer is the same for every case
-        refuse_unproven(kind, case_id)
-        return await self._pipeline.run(
-            case_id,
-            lambda case: self._actor(sender, case),
-            command,
-            sender,
-            profile,
-            knew=self._parties.counsels(sender),
-        )
+        with self.tally.command(self.role_of(sender), step_of(kind)):
+            refuse_broken_text(sender.address, case_id, command)
+            self._limit(sender)
+            # refused before the case is looked up, so the answer is the same for every case
+            refuse_unproven(kind, case_id)
+            return await self._pipeline.run(
+                case_id,
+                lambda case: self._actor(sender, case),
+                command,
+                sender,
+                profile,
+                knew=self._parties.counsels(sender),
+            )
 
     async def act_as(
         self,
@@ -300,32 +297,29 @@ class Service:
         self, sender: Sender, case_id: str, passphrase: str, profile: ReporterProfile | None = None
     ) -> Case:
         """Continue a case from another account, proven by the receipt phrase."""
-        self._limit(sender)
-        loaded = await self._cases.by_receipt(case_id, passphrase)
-        return await self._pipeline.run(
-            loaded.case.case_id,
-            lambda case: self._actor(sender, case),
-            Resume(receipt_verified=True),
-            sender,
-            profile,
-            knew=self._parties.counsels(sender),
-        )
+        with self.tally.command(self.role_of(sender), Step.RESUME):
+            self._limit(sender)
+            loaded = await self._cases.by_receipt(case_id, passphrase)
+            return await self._pipeline.run(
+                loaded.case.case_id,
+                lambda case: self._actor(sender, case),
+                Resume(receipt_verified=True),
+                sender,
+                profile,
+                knew=self._parties.counsels(sender),
+            )
 
-    async def proof(self, sender: Sender, case_id: str) -> str:
-        """A signed proof that the sender reported this case (no content); audited."""
+    async def proof(self, sender: Sender, case_id: str, receipt: str | None = None) -> str:
+        """A signed proof that the sender reported this case (no content); audited. With
+        the case's ``receipt`` phrase also once closed, when no chat knows whose it was."""
         self._limit(sender)
-        case = await self.case_for(sender, case_id)
-        if not isinstance(self._actor(sender, case), ReporterActor):
-            raise NotAllowed(role=Role.REPORTER, command="!proof")
-        token = make_proof(self.keys, case)
-        draft = AuditDraft(
-            org_id=case.org_id,
-            case_id=case.case_id,
-            kind="proof_issued",
-            actor_role=Role.REPORTER,
-            details="{}",
-            at=self.clock(),
-        )
+        if receipt is not None:  # the phrase proves it, as for resume; nothing is linked
+            case = (await self._cases.by_receipt(case_id, receipt)).case
+        else:
+            case = await self.case_for(sender, case_id)
+            if not isinstance(self._actor(sender, case), ReporterActor):
+                raise NotAllowed(role=Role.REPORTER, command="!proof")
+        token, draft = issue_proof(self.keys, case, self.clock())
         await self._pipeline.commit(UnitOfWork(audit=[draft]))
         return token
 

@@ -1,8 +1,8 @@
 """Turn a core :class:`Message` into the words one recipient reads.
 
-Two things happen here and nowhere else: a party's quoted words are
-neutralised, and a referral body's slug is expanded into its description in
-the recipient's language.
+Two things happen here and nowhere else: a party's quoted words (``quote``, and
+the named ``quotes``) are neutralised, and a referral body's slug is expanded into
+its description in the recipient's language.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ def render_message(
     params: dict[str, object] = dict(message.values)
     if message.quote is not None:
         params["quote"] = neutralise(message.quote)
+    for name, words in message.quotes:
+        params[name] = neutralise(words)
     listed = message.values.get("categories")
     if listed:
         categories = load_categories()

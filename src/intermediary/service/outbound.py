@@ -133,6 +133,7 @@ class Outbound:
             key=deliver.message.key,
             params=deliver.message.values,
             quote=deliver.message.quote,
+            quotes=dict(deliver.message.quotes),
             signature=signature,
         )
         not_before = deliver.not_before or now
@@ -171,6 +172,7 @@ class Outbound:
             key=message.key,
             params=message.values,
             quote=message.quote,
+            quotes=dict(message.quotes),
         )
         return OutboxItem(
             key=key,

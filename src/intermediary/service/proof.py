@@ -11,14 +11,40 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
+from typing import Literal
 
 from intermediary import crypto
+from intermediary.core import Role
 from intermediary.core.case import Case
 from intermediary.errors import IntegrityError
+from intermediary.store import AuditDraft
+from intermediary.text import DEFAULT_LOCALE, Locale, render
 
-__all__ = ["check_proof", "make_proof"]
+__all__ = ["InvalidProof", "check_proof", "issue_proof", "make_proof"]
 
 _PREFIX = "IVP1"
+#: an Ed25519 signature's length: a shorter one was cut off, not forged
+_SIGNATURE_BYTES = 64
+
+
+class InvalidProof(IntegrityError):
+    """A proof of report that does not check out, and which way: there is none in what
+    was given (``not_found``), it is cut short or damaged (``damaged``), or what it
+    states does not match its signature under the verify key used (``mismatch``: changed
+    after signing, or signed by another service; Ed25519 cannot tell those apart)."""
+
+    default_key = "errors.proof_invalid"
+
+    def __init__(
+        self, problem: Literal["not_found", "damaged", "mismatch"], *, key: str = ""
+    ) -> None:
+        self.problem = problem
+        super().__init__("errors.proof_invalid", problem=problem, key=key)
+
+    def message(self, locale: Locale = DEFAULT_LOCALE) -> str:
+        reason = render(f"errors.proof_{self.problem}", locale, key=self.params["key"])
+        return render(self.key, locale, problem=reason)
 
 
 def _b64(data: bytes) -> str:
@@ -47,17 +73,36 @@ def make_proof(keys: crypto.ServiceKeys, case: Case) -> str:
     return f"{_PREFIX}.{_b64(body)}.{_b64(crypto.sign(keys, body))}"
 
 
+def issue_proof(keys: crypto.ServiceKeys, case: Case, at: datetime) -> tuple[str, AuditDraft]:
+    """A proof of ``case`` asked for by its reporter, and the audit record of it."""
+    draft = AuditDraft(
+        org_id=case.org_id,
+        case_id=case.case_id,
+        kind="proof_issued",
+        actor_role=Role.REPORTER,
+        details="{}",
+        at=at,
+    )
+    return make_proof(keys, case), draft
+
+
 def check_proof(token: str, verify_key: crypto.ServiceVerifyKey) -> dict[str, str | None]:
-    """The claims of a valid proof; :class:`IntegrityError` for anything else."""
+    """The claims of a valid proof; :class:`InvalidProof`, saying what is wrong, for
+    anything else."""
     try:
         prefix, body_text, signature_text = token.strip().split(".")
         if prefix != _PREFIX:
             raise ValueError(prefix)
         body, signature = _unb64(body_text), _unb64(signature_text)
-    except ValueError:
-        raise IntegrityError(what="proof of report") from None
-    crypto.verify_signature(verify_key, body, signature)
+    except ValueError:  # binascii.Error is one
+        raise InvalidProof("damaged") from None
+    if len(signature) != _SIGNATURE_BYTES:
+        raise InvalidProof("damaged")
+    try:
+        crypto.verify_signature(verify_key, body, signature)
+    except IntegrityError:
+        raise InvalidProof("mismatch", key=verify_key.encode()) from None
     claims = json.loads(body)
-    if not isinstance(claims, dict):
-        raise IntegrityError(what="proof of report")
+    if not isinstance(claims, dict):  # signed by the service: only a bug gets here
+        raise InvalidProof("damaged")
     return {str(k): (None if v is None else str(v)) for k, v in claims.items()}

@@ -23,6 +23,7 @@ from intermediary.core.errors import DEFAULT_LOCALE, Locale, use_renderer
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
+    "SOMETIMES_WORDS",
     "VOCABULARY",
     "Locale",
     "catalog",
@@ -49,8 +50,15 @@ VOCABULARY = frozenset(
         "command",
         "command_line",
         "form_part",
+        "field",
+        "more_to_follow",
     }
 )
+#: parameters that are sometimes a protocol word and otherwise a value shown as it is:
+#: ``when`` is "now" (``words.when.now``) or a date; ``what`` is what a command still
+#: needs (``words.what.case``) or what failed a check. Unlike :data:`VOCABULARY`, a
+#: value without an entry is expected here.
+SOMETIMES_WORDS = frozenset({"when", "what"})
 
 
 def _flatten(prefix: str, table: Mapping[str, object], out: dict[str, str]) -> None:
@@ -89,7 +97,9 @@ def render(key: str, locale: Locale = DEFAULT_LOCALE, /, **params: object) -> st
     words = catalog(locale)
     template = words[key]
     shown = {
-        name: words.get(f"words.{name}.{value}", value) if name in VOCABULARY else value
+        name: words.get(f"words.{name}.{value}", value)
+        if name in VOCABULARY or name in SOMETIMES_WORDS
+        else value
         for name, value in params.items()
     }
     return template.format(**shown)
