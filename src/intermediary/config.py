@@ -165,6 +165,14 @@ class OrganisationConfig(_Strict):
     #: accept reports in an unencrypted Matrix DM (off: the bot asks for encryption)
     allow_unencrypted_dm: bool = False
     size_band: Literal["<10", "10-49", "50-249", "250+"] | None = None
+    #: what its employees type to start a conversation when one installation serves
+    #: several organisations and the platform does not tell which is theirs (the
+    #: organisations are never listed to a stranger)
+    invitation_code: str | None = Field(default=None, min_length=8, max_length=100)
+    #: Matrix homeservers whose users are its employees (``example.org``)
+    homeservers: list[str] = Field(default_factory=list)
+    #: Slack workspaces (team ids, ``T…``) whose members are its employees
+    slack_teams: list[str] = Field(default_factory=list)
     counsellors: list[CounsellorConfig] = Field(min_length=1)
     management: list[DestinationConfig] = Field(min_length=1)
 

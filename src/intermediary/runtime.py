@@ -50,24 +50,43 @@ DEMO_COUNSELLOR = "counsellor"
 DEMO_MANAGEMENT = "management"
 
 
-def demo_config(counsellor_key: crypto.BoxPublicKey, *, locale: str = "en") -> ServiceConfig:
+def demo_config(
+    counsellor_key: crypto.BoxPublicKey,
+    *,
+    locale: str = "en",
+    names: tuple[str, str] = (DEMO_COUNSELLOR, DEMO_MANAGEMENT),
+) -> ServiceConfig:
     """One organisation where ``counsellor`` is the counsellor, ``management`` is
-    management and every other console name is an employee."""
+    management and every other console name is an employee; its names read naturally
+    in ``locale`` (plain names: the sentences around them say what each one is).
+    ``names`` are the console names of the counsellor and management, if not those."""
+    dutch = locale == "nl"
+    counsellor_name, management_name = names
     org = OrganisationConfig(
         id="demo",
         name="Demo B.V.",
-        locale="nl" if locale == "nl" else "en",
+        locale="nl" if dutch else "en",
         clock_anchor=ClockAnchor.RELAY,
         counsellors=[
             CounsellorConfig(
                 id=DEMO_COUNSELLOR,
-                name="Daan (demo counsellor)",
+                name="Daan de Vries",
                 kind=CounsellorKind.EXTERNAL,
-                description="external confidential counsellor",
                 public_key=counsellor_key.encode(),
+                addresses={"console": counsellor_name}
+                if counsellor_name != DEMO_COUNSELLOR
+                else {},
             )
         ],
-        management=[DestinationConfig(id=DEMO_MANAGEMENT, name="the board of directors")],
+        management=[
+            DestinationConfig(
+                id=DEMO_MANAGEMENT,
+                name="de directie" if dutch else "the board of directors",
+                addresses={"console": management_name}
+                if management_name != DEMO_MANAGEMENT
+                else {},
+            )
+        ],
     )
     return ServiceConfig(
         service=ServiceSection(rate_burst=1000, rate_per_minute=6000), organisations=[org]

@@ -20,9 +20,15 @@ def dutch_config(key: crypto.CounsellorKey) -> ServiceConfig:
     config = demo_config(key.public, locale="nl")
     org = config.organisations[0]
     daan = org.counsellors[0].model_copy(
-        update={"name": "Daan", "description": "vertrouwenspersoon van buiten"}
+        update={
+            "name": "Daan",
+            "description": "vertrouwenspersoon van buiten",
+            "addresses": {"console": "counsellor"},  # the harness's names, whatever the demo's
+        }
     )
-    board = org.management[0].model_copy(update={"name": "de directie"})
+    board = org.management[0].model_copy(
+        update={"name": "de directie", "addresses": {"console": "management"}}
+    )
     org = org.model_copy(update={"counsellors": [daan], "management": [board]})
     return config.model_copy(update={"organisations": [org]})
 
@@ -111,9 +117,9 @@ async def test_refusals_list_the_dutch_words_and_name_the_dutch_placeholders() -
     assert "pesten" in category
     assert "seksuele-intimidatie" in category
     [missing] = await h.say("counsellor", f"!close {case}")
-    assert missing.startswith("Bij !close hoort ook UITKOMST.")
+    assert missing.startswith("Bij !sluiten hoort ook UITKOMST.")  # the Dutch word
     [no_case] = await h.say("management", "!ack")
-    assert no_case.startswith("Bij !ack hoort ook ZAAK.")
+    assert no_case.startswith("Bij !ontvangen hoort ook ZAAK.")
     read = everything_read(h)
     assert {p: english_words(text) for p, text in read.items()} == {p: set() for p in PARTIES}
     still_open = await the_case(h)

@@ -8,7 +8,11 @@ from tests.harness import make_harness
 
 async def test_first_contact_gets_the_notice_and_commands() -> None:
     h = await make_harness()
-    [notice] = await h.say("anna", "hi")
+    [welcome] = await h.say("anna", "hi")
+    assert "confidential" in welcome
+    assert "!new" in welcome
+    assert "!info" in welcome
+    [notice] = await h.say("anna", "!info")
     for promise in (
         "approve the exact words",
         "Huis voor Klokkenluiders",
@@ -132,13 +136,14 @@ async def test_feedback_form_requires_grounds_for_no_action() -> None:
     await h.say("anna", f"!approve {await h.pending('anna')}")
     await h.say("management", f"!feedback {case}")
     await h.say("management", "Not confirmed.")
-    await h.say("management", "3")  # no action
-    await h.say("management", "!skip")
+    asked = await h.say("management", "3")  # no action: nothing to describe, so the grounds
+    assert "grounds" in asked[0]
+    assert "Describe the action" not in asked[0]
     await h.say("management", "!skip")
     answer = await h.say("management", "2")
     assert "needs the grounds" in answer[0]
     await h.say("management", f"!feedback {case}")
-    for reply in ("Not confirmed.", "3", "!skip", "No evidence was found.", "2"):
+    for reply in ("Not confirmed.", "3", "No evidence was found.", "2"):
         await h.say("management", reply)
     assert "Feedback from management" in h.last("counsellor")
     assert "No evidence was found." in h.last("counsellor")
@@ -156,7 +161,10 @@ async def test_withdraw_and_stop_contact() -> None:
     assert "withdrawn" in h.inbox("anna")[-2]
     assert "proof of report" in h.last("anna")
     assert "withdrew" in h.last("counsellor")
-    assert "no open case" in (await h.say("anna", "!status"))[0]
+    # the chat remembers the case it knew: closed, and what can still be done
+    [status] = await h.say("anna", "!status")
+    assert "is closed" in status
+    assert "!proof" in status
     await h.close()
 
 
@@ -204,8 +212,9 @@ async def test_dutch_organisation_speaks_dutch() -> None:
 
     key = crypto.CounsellorKey.generate()
     h = await make_harness(config=demo_config(key.public, locale="nl"), counsellor_key=key)
-    [notice] = await h.say("anna", "hoi")
-    assert "vertrouwenspersoon" in notice
+    [welcome] = await h.say("anna", "hoi")
+    assert "vertrouwenspersoon" in welcome
+    [notice] = await h.say("anna", "!uitleg")
     assert "Huis voor Klokkenluiders" in notice
     await h.say("anna", "!new mode=report disclosure=anonymous category=bullying")
     await h.say("anna", "Mijn leidinggevende schreeuwt.")

@@ -38,8 +38,8 @@ def cli(
 
 
 WHOLE_CASE = """\
-# a whole case, every party in one script
-@saskia hello
+# a whole case, every party in one script (words before !new: test_first_contact_console.py)
+@saskia !info
 @saskia !new mode=report disclosure=confidential category=bullying
 @saskia The purple stapler incident, again.
 @counsellor !reply {case} Thank you. What happened?

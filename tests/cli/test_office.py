@@ -39,7 +39,7 @@ def test_report_hold_purge_and_excerpt(tmp_path: Path) -> None:
         "activity", "add", "acme", year.group(0), "intervision", "6,5", "--config", str(config)
     )
     assert added.returncode == 0, added.stderr
-    assert "6.5 intervision" in added.stdout
+    assert "6.5 hour(s) of intervision" in added.stdout
     for bad_kind, bad_amount, message in (
         ("juggling", "2", "Unknown kind of activity juggling"),
         ("sessions", "0", "must be a positive number"),

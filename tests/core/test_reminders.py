@@ -18,9 +18,18 @@ from intermediary.core import (
     due_reminders,
 )
 from intermediary.core.deadlines import add_calendar_months
-from tests.helpers import NOW, case_in
+from tests.helpers import NOW
+from tests.helpers import case_in as _case_in
 
 POLICY = ReminderPolicy()
+
+
+def case_in(state: State, **changes: object) -> Case:
+    """The helpers' case without the meeting it asked for (a meeting reminder is tested
+    on its own, below), unless ``meeting_due`` is given."""
+    return _case_in(state, **{"meeting_due": None, **changes})
+
+
 RELAYED_AT = NOW - timedelta(days=1)  # case_in: relayed a day before NOW
 
 
@@ -119,3 +128,43 @@ def test_the_days_are_configurable() -> None:
     seen = schedule(case, RELAYED_AT, RELAYED_AT + timedelta(days=10), policy)
     ats = sorted(at - RELAYED_AT for _, _, at in seen.values())
     assert ats == [timedelta(days=d) for d in (3, 7, 9)]
+
+
+# --- a meeting the reporter asked for (Art. 9(2)) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # a consultation: no legal clock runs, and the meeting is still chased
+        {"state": State.OPEN, "relayed_at": None, "destinations": ()},
+        # management's feedback ends its deadlines, not the reporter's meeting
+        {"state": State.FEEDBACK_GIVEN, "feedback_at": NOW},
+    ],
+)
+def test_a_meeting_not_held_by_its_date_reminds_the_counsellor_then_weekly(
+    changes: dict[str, object],
+) -> None:
+    due = NOW + timedelta(days=14)
+    case = replace(case_in(State.RELAYED, meeting_due=due), **changes)  # type: ignore[arg-type]
+    seen = schedule(case, NOW, due + timedelta(days=15))
+    meeting = sorted((r, at) for k, r, at in seen.values() if k is ReminderKind.MEETING_MISSED)
+    assert meeting == [(0, due), (1, due + timedelta(days=7)), (2, due + timedelta(days=14))]
+    (reminder,) = [
+        r for r in due_reminders(case, due + timedelta(days=8), POLICY) if "meeting" in r.kind
+    ]
+    # the counsellor only: management never learns that the reporter asked for a meeting
+    assert [type(d.recipient) for d in reminder.deliveries] == [ToCounsellor]
+    told = reminder.deliveries[0].message
+    assert told.key == "counsellor.reminder_meeting_missed"
+    assert dict(told.params) == {"case": case.case_id, "due": "2027-03-15", "days": "8"}
+    assert reminder.key.startswith(f"{case.case_id}.reminder.meeting_missed.")
+
+
+def test_a_meeting_recorded_as_held_or_a_closed_case_is_not_chased() -> None:
+    later = NOW + timedelta(days=60)
+    assert not any(
+        "meeting" in r.kind for r in due_reminders(case_in(State.RELAYED), later, POLICY)
+    )
+    closed = case_in(State.CLOSED, meeting_due=NOW)
+    assert due_reminders(closed, later, POLICY) == []

@@ -88,7 +88,7 @@ def _feedback_record(run: Run) -> str:
     action = fb.action.strip() or "-"
     return (
         f"assessment: {fb.assessment}\n"
-        f"action ({fb.action_kind}): {action}\n"
+        f"action ({'planned' if fb.action_kind == 'envisaged' else fb.action_kind}): {action}\n"
         f"grounds: {fb.grounds.strip() or '-'}\n"
         f"more to follow: {_yes(fb.more_to_follow)}"
     )

@@ -38,10 +38,11 @@ async def test_a_whole_case_over_matrix(world: World) -> None:
     async with running_bot(world):
         dm = await saskia.dm(world.bot_user)
         await saskia.wait_joined(dm, world.bot_user)
-        await saskia.say(dm, "hello?")
-        notice = await saskia.wait_for("unless you approve the exact words", dm)
-        assert "end-to-end encrypted" in notice
+        await saskia.say(dm, "hello?")  # kept, and the case's first message once it opens
+        await saskia.wait_for("approve the exact words", dm)  # the short welcome
         await saskia.say(dm, "!new mode=report disclosure=confidential category=bullying")
+        notice = await saskia.wait_for("Chat services can keep copies", dm)  # the full one
+        assert "end-to-end encrypted" in notice
         await saskia.wait_for("first message", dm)
         await saskia.say(dm, "My lead shouts at me; the purple stapler incident.")
         opened = await saskia.wait_for("Your case code is", dm)

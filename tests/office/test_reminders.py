@@ -153,3 +153,36 @@ async def test_a_delivered_reminder_is_not_sent_again_after_an_upgrade(tmp_path:
     h.clock.advance(days=2, hours=1)  # the deadline passes: the next reminder does come
     assert await h.office.send_reminders() == 1
     await h.close()
+
+
+async def test_a_meeting_not_held_by_its_target_reminds_the_counsellor_in_the_round() -> None:
+    """Art. 9(2): the reporter asked for a meeting in a consultation (no legal clock runs);
+    the organisation's target is three days. The round reminds the counsellor once when it
+    passes, then weekly like every overdue deadline, until the meeting is recorded."""
+    key = crypto.CounsellorKey.generate()
+    config = with_days(demo_config(key.public), meeting_target_days=3)
+    h = await make_harness(config=config, counsellor_key=key)
+    await h.say("anna", "!new mode=consult disclosure=anonymous category=bullying")
+    await h.say("anna", "Could we talk in person?")
+    case = await h.case_of("anna")
+    await h.say("anna", "!meeting")
+    h.clock.advance(days=2, hours=23)
+    assert (await h.office.sweep()).reminders == 0
+    h.clock.advance(hours=1)
+    assert (await h.office.sweep()).reminders == 1
+    assert await h.office.send_reminders() == 0  # asked again: nothing new
+    await h.worker.run_once()
+    reminded = h.last("counsellor")
+    assert reminded.startswith(f"{case}: the reporter asked for a meeting in person")
+    assert f"!met {case}" in reminded
+    assert h.inbox("management") == []  # management never learns of the meeting
+    h.clock.advance(days=6)
+    assert await h.office.send_reminders() == 0
+    h.clock.advance(days=1)
+    assert await h.office.send_reminders() == 1  # a week overdue: again
+    await h.say("counsellor", f"!met {case}")
+    h.clock.advance(days=7)
+    assert await h.office.send_reminders() == 0  # held: no more
+    audited = [r for r in await h.office.audit_of(case) if r.kind == "reminder_sent"]
+    assert len(audited) == 2
+    await h.close()

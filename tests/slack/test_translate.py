@@ -4,6 +4,7 @@ requests (``payloads/``: each file names the test it was recorded from)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def body(name: str) -> dict[str, Any]:
 
 def test_a_dm_is_a_chat_line_without_the_profile_slack_sent() -> None:
     line = translate.message(body("dm"))
-    assert line == ChatLine("USASKIA", "My lead shouts at me.", line.event_key, None)
+    assert line == ChatLine("USASKIA", "My lead shouts at me.", line.event_key, None, "T1")
     assert line.event_key == f"slack:{body('dm')['event_id']}"
     assert "Plantedname" in json.dumps(body("dm"))  # Slack sent it; it goes no further
     assert "Plantedname" not in repr(line)
@@ -82,14 +83,16 @@ def test_broken_and_oversized_text_is_passed_on_for_the_service_to_refuse() -> N
 
 
 def test_home_opened() -> None:
-    assert translate.home_opened(body("home_opened")) == HomeOpened("USASKIA")
+    assert translate.home_opened(body("home_opened")) == HomeOpened("USASKIA", "T1")
     assert translate.home_opened(body("home_messages_tab")) is None
 
 
 def test_slash_commands_become_chat_commands() -> None:
     status = translate.slash_command(body("vp_status"))
-    assert status == SlashCommand("USASKIA", "DUSASKIA", f"!{body('vp_status')['text']}")
-    assert translate.slash_command(body("vp_empty")) == SlashCommand("USASKIA", "DUSASKIA", "!help")
+    text = f"!{body('vp_status')['text']}"
+    assert status == SlashCommand("USASKIA", "DUSASKIA", text, "T1")
+    empty = translate.slash_command(body("vp_empty"))
+    assert empty == SlashCommand("USASKIA", "DUSASKIA", "!help", "T1")
     stranger = translate.slash_command(body("vp_stranger_in_board"))
     assert stranger is not None
     assert (stranger.user, stranger.channel) == ("UEVE", "CBOARD")
@@ -126,7 +129,7 @@ def test_acknowledge_acts_for_the_channel_it_was_pressed_in() -> None:
 
 def test_buttons_that_open_forms() -> None:
     intake = translate.form_press(body("press_open_intake"))
-    assert intake == OpenForm("USASKIA", "intake_open", "1.2.3", "", None)
+    assert intake == OpenForm("USASKIA", "intake_open", "1.2.3", "", None, "T1")
     draft = translate.form_press(body("press_draft"))
     assert draft is not None
     assert (draft.form, draft.user) == ("draft", "UDAAN")
@@ -150,9 +153,25 @@ def test_the_intake_form() -> None:
         Disclosure.ANONYMOUS,
         "bullying",
         "The purple stapler incident.",
+        "T1",
     )
-    # the signature proves the workspace; the payload's team is not a credential
-    assert translate.intake(body("intake_other_team")) == intake
+    # the workspace, as Slack's signed request tells it, chooses the organisation
+    other = translate.intake(body("intake_other_team"))
+    assert other == replace(intake, team="T2OTHER")
+
+
+def test_the_workspace_is_the_senders_own() -> None:
+    """A guest from a Slack Connect workspace writes through the host's: theirs counts."""
+    dm = body("dm")
+    dm["event"]["user_team"] = "TGUEST"
+    line = translate.message(dm)
+    assert line is not None
+    assert line.team == "TGUEST"
+    press = body("press_open_intake")
+    press["user"]["team_id"] = "TGUEST"
+    opened = translate.form_press(press)
+    assert opened is not None
+    assert opened.team == "TGUEST"
 
 
 def test_with_several_organisations_the_counsellor_names_theirs() -> None:

@@ -69,3 +69,12 @@ class MatrixSettings(BaseModel):
             return cls.model_validate(raw)
         except ValidationError as error:
             raise config_error(error, "matrix.") from None
+
+    def login_password(self, password: str | None) -> str:
+        """The bot account's password for a first login, or an error naming the variable
+        it comes from and where to find it (not "the configuration is not valid")."""
+        if not password:
+            raise ConfigError(
+                "errors.matrix_password_missing", variable=self.password_env, user=self.user_id
+            )
+        return password

@@ -115,9 +115,8 @@ class Startup:
         self.client = self._new_client(f"{self.settings.device_id}-{suffix.upper()}")
 
     async def _login(self, session_file: Path) -> None:
-        if self.password is None:
-            raise MatrixSetupError(f"set {self.settings.password_env} to log in the bot")
-        answer = await self.client.login(self.password, device_name=self.settings.device_name)
+        password = self.settings.login_password(self.password)
+        answer = await self.client.login(password, device_name=self.settings.device_name)
         if not isinstance(answer, LoginResponse):
             raise MatrixSetupError(f"login failed: {answer}")
         session = {"device_id": answer.device_id, "access_token": answer.access_token}

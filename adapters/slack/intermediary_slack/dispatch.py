@@ -91,14 +91,14 @@ class Dispatch:
         await self.deliver.tell(refusal.user, refusal.channel, text)
         return None
 
-    def offered(self, user: str) -> list[OrgPolicy]:
-        """The organisations the intake form shows ``user``: those naming them, else all.
-        A display choice, not a limit: a reporter may report to any organisation this
-        installation serves (``!new org=…`` offers them all), and the core checks that
-        the counsellor chosen is that organisation's."""
-        theirs = set(self.service.parties.organisations_of(user))
-        policies = self.service.policies
-        return [p for p in policies if p.id in theirs] or list(policies)
+    def offered(self, user: str, team: str) -> list[OrgPolicy]:
+        """The organisation the Home tab and the intake form offer ``user``, writing from
+        the workspace ``team``: the one the installation, their invitation code (sent in
+        a DM), the configuration or their workspace (``slack_teams``) names; none when
+        nothing names exactly one, so a stranger never learns who the clients are. The
+        intake opens a case only with an organisation offered."""
+        found = self.front.organisation_of(_sender(user), team)
+        return [] if found is None else [found]
 
     def member(self, user: str, channel: str | None) -> bool:
         """Whether ``user`` is set up to act for the management channel ``channel``."""
@@ -109,6 +109,7 @@ class Dispatch:
 
     async def chat(self, line: ChatLine) -> None:
         sender, key = _sender(line.user), line.event_key
+        self.front.organisation_of(sender, line.team)  # the workspace tells the organisation
         case = self.threads.case_of(line.thread) if line.thread else None
         if case is not None:  # a counsellor answering in a case's thread
             replies = await self.front.handle(sender, line.text, room_case=case, event_key=key)
@@ -120,6 +121,7 @@ class Dispatch:
     async def command(self, command: SlashCommand) -> None:
         user, channel = command.user, command.channel
         if channel not in self.service.parties.management_places():
+            self.front.organisation_of(_sender(user), command.team)
             replies = await self.front.handle(
                 _sender(user), command.text, profile=ReporterProfile()
             )
@@ -136,9 +138,11 @@ class Dispatch:
         cases = await self.service.cases_of(sender) if self.service.who(sender).is_reporter else []
         policies = self.service.policies
         notices = {p.id: n for p, n in zip(policies, self.front.notices(locale), strict=True)}
-        shown = [(p, notices[p.id]) for p in self.offered(opened.user)]
-        (first, notice), *others = shown
-        view = home_view(first, cases, locale, notice, others)
+        offered = self.offered(opened.user, opened.team)
+        if offered:
+            view = home_view(offered[0], cases, locale, notices[offered[0].id])
+        else:  # several organisations, none of them known to be theirs: name none
+            view = home_view(None, cases, locale, render("slack.home_no_organisation", locale))
         await self.deliver.home(opened.user, view)
 
     # --- forms and buttons --------------------------------------------------------------
@@ -146,7 +150,11 @@ class Dispatch:
     async def open_form(self, press: OpenForm) -> None:
         user, locale = press.user, self.locale(press.user)
         if press.form == OPEN_INTAKE:
-            modal = intake_modal(self.offered(user), locale)
+            offered = self.offered(user, press.team)
+            if not offered:  # a stale or forged button: no form naming anyone
+                text = render("slack.home_no_organisation", locale)
+                return await self.deliver.tell(user, None, text)
+            modal = intake_modal(offered, locale)
         elif press.form == REJECT:
             modal = reject_modal(press.case, locale)
         elif press.form in (ASK, FEEDBACK):
@@ -180,10 +188,11 @@ class Dispatch:
         return None
 
     async def intake(self, form: Intake) -> FormErrors:
-        """The intake form opens a case with the organisation its counsellor is of."""
-        sender, offered = _sender(form.user), self.offered(form.user)
+        """The intake form opens a case with the organisation its counsellor is of,
+        which must be one the form was offered with."""
+        sender, offered = _sender(form.user), self.offered(form.user, form.team)
         org = form.org_id or (offered[0].id if len(offered) == 1 else None)
-        if org is None:  # several organisations, and a value naming none: forged
+        if org not in {p.id for p in offered}:  # forged, or the form of another workspace
             return await self.refuse(
                 Refusal(
                     form.user, "slack.not_understood", {"form_part": "counsellor"}, "counsellor"

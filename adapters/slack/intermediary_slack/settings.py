@@ -45,5 +45,6 @@ class SlackSettings(BaseModel):
         variable = getattr(self, f"{name}_env")
         value = environ.get(variable)
         if not value:
-            raise ConfigError(detail=f"set {variable} (the Slack {name.replace('_', ' ')})")
+            # its own message, naming the variable and where the secret is found
+            raise ConfigError(f"errors.slack_{name}_missing", variable=variable)
         return value

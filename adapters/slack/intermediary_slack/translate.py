@@ -11,6 +11,12 @@ A request that is not for the service (an edit, a bot's message, an event withou
 user) translates to ``None``; one the sender got wrong, to a :class:`Refusal` whose text
 key is rendered later, in the sender's language. Who the sender is (a counsellor, a
 member of a management channel) is not known here: the shell asks the service.
+
+Each intent from a person carries ``team``: the Slack workspace (team id) they write
+from, which tells their organisation when one installation serves several (an
+organisation's ``slack_teams``). It is Slack's word in a signed request; the sender's
+own workspace (``user_team``, ``user.team_id``) is preferred to the one the request came
+through, so a guest from a Slack Connect workspace is not taken for an employee.
 """
 
 from __future__ import annotations
@@ -85,6 +91,7 @@ class ChatLine:
     text: str
     event_key: str
     thread: str | None  #: the thread it was typed in (a counsellor's case thread)
+    team: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,11 +101,13 @@ class SlashCommand:
     user: str
     channel: str
     text: str
+    team: str = ""
 
 
 @dataclass(frozen=True)
 class HomeOpened:
     user: str
+    team: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,7 @@ class OpenForm:
     trigger: str
     case: str = ""
     channel: str | None = None
+    team: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,7 @@ class Intake:
     disclosure: Disclosure
     category: str
     message: str | None
+    team: str = ""
 
 
 Intent = ChatLine | SlashCommand | HomeOpened | OpenForm | Act | Intake | Refusal
@@ -181,6 +192,16 @@ def _presser(body: Mapping[str, object]) -> tuple[str, str | None]:
     return _text(body, "user", "id"), (channel or None)
 
 
+def _event_team(body: Mapping[str, object], event: Mapping[str, object]) -> str:
+    """The workspace of an event's sender: their own, else the one it came through."""
+    return _text(event, "user_team") or _text(body, "team_id")
+
+
+def _payload_team(body: Mapping[str, object]) -> str:
+    """The workspace of whoever pressed a button or sent a form."""
+    return _text(body, "user", "team_id") or _text(body, "team", "id")
+
+
 def _invalid(user: str, part: str, block: str | None, channel: str | None = None) -> Refusal:
     """A forged or broken form or button: which ``part`` was not understood, named in
     the reader's language (``words.form_part``)."""
@@ -203,7 +224,7 @@ def message(body: Mapping[str, object]) -> ChatLine | None:
     if not user or not isinstance(text, str):
         return None
     key = f"{PLATFORM}:{body.get('event_id', event.get('client_msg_id', ''))}"
-    return ChatLine(user, text, key, _text(event, "thread_ts") or None)
+    return ChatLine(user, text, key, _text(event, "thread_ts") or None, _event_team(body, event))
 
 
 def home_opened(body: Mapping[str, object]) -> HomeOpened | None:
@@ -211,7 +232,7 @@ def home_opened(body: Mapping[str, object]) -> HomeOpened | None:
     if not isinstance(event, Mapping) or event.get("tab", "home") != "home":
         return None
     user = _text(event, "user")
-    return HomeOpened(user) if user else None
+    return HomeOpened(user, _event_team(body, event)) if user else None
 
 
 def slash_command(body: Mapping[str, object]) -> SlashCommand | None:
@@ -220,7 +241,7 @@ def slash_command(body: Mapping[str, object]) -> SlashCommand | None:
     if not user:
         return None
     text = f"!{_text(body, 'text').strip() or 'help'}"
-    return SlashCommand(user, _text(body, "channel_id"), text)
+    return SlashCommand(user, _text(body, "channel_id"), text, _text(body, "team_id"))
 
 
 # --- buttons ---------------------------------------------------------------------------
@@ -252,7 +273,9 @@ def form_press(body: Mapping[str, object]) -> OpenForm | None:
     form = _text(action, "action_id")
     if not user and form != "intake_open":
         return None
-    return OpenForm(user, form, _text(body, "trigger_id"), _text(action, "value"), channel)
+    return OpenForm(
+        user, form, _text(body, "trigger_id"), _text(action, "value"), channel, _payload_team(body)
+    )
 
 
 # --- forms -----------------------------------------------------------------------------
@@ -281,6 +304,7 @@ def intake(body: Mapping[str, object]) -> Intake | Refusal:
         disclosure,
         category,
         _field(view, "message") or None,
+        _payload_team(body),
     )
 
 

@@ -53,30 +53,21 @@ def _sections(text: str) -> list[Block]:
     ]
 
 
-def home_view(
-    policy: OrgPolicy,
-    cases: list[Case],
-    locale: Locale,
-    notice: str,
-    others: Sequence[tuple[OrgPolicy, str]] = (),
-) -> View:
-    """The Home tab: each organisation offered (``policy`` and ``others``) with its
-    notice, one button for the intake form, and the reporter's cases."""
+def home_view(policy: OrgPolicy | None, cases: list[Case], locale: Locale, notice: str) -> View:
+    """The Home tab: the reporter's organisation (``policy``) with its notice and one
+    button for the intake form, and the reporter's cases. Without an organisation
+    (``None``: several are served and nothing tells which is theirs) only ``notice``,
+    which names none, and no form: a stranger never sees who the clients are."""
     blocks: list[Block] = []
-    for organisation, words in ((policy, notice), *others):
-        blocks += [HeaderBlock(text=_plain(organisation.name)), *_sections(words)]
-    blocks += [
-        ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text=_plain(render("slack.talk", locale)),
-                    action_id=OPEN_INTAKE,
-                    style="primary",
-                )
-            ]
-        ),
-        DividerBlock(),
-    ]
+    if policy is not None:
+        blocks += [HeaderBlock(text=_plain(policy.name))]
+    blocks += _sections(notice)
+    if policy is not None:
+        button = ButtonElement(
+            text=_plain(render("slack.talk", locale)), action_id=OPEN_INTAKE, style="primary"
+        )
+        blocks.append(ActionsBlock(elements=[button]))
+    blocks.append(DividerBlock())
     if cases:
         lines = [
             render("reporter.case_line", locale, case=c.case_id, state=c.state, marker="")

@@ -37,6 +37,8 @@ class FrontEndBase:
         self._current: dict[tuple[str, str], str] = {}
         self._greeted: set[tuple[str, str]] = set()
         self._turns: dict[tuple[str, str], _Turn] = {}
+        #: the language a reporter chose with ``!language``, per conversation
+        self._languages: dict[tuple[str, str], Locale] = {}
 
     @asynccontextmanager
     async def turn(self, platform: str, address: str) -> AsyncIterator[None]:

@@ -1,9 +1,27 @@
-"""The counsellor's text commands."""
+"""The counsellor's text commands, and the counsellor's current case.
+
+A Slack thread or a Matrix case room *is* a case: what is typed there goes to it.
+In the console and in a direct message there is no such place, so each counsellor
+has a current case there: the one chosen with ``!case CODE``, or else their only
+open case. Plain text and commands without a case code go to it, and every reply
+says which case it went to. With several open cases and none chosen, nothing is
+sent: the counsellor is told so, with the codes to choose from, and nothing typed is
+kept.
+
+The choice is kept in memory, per counsellor address and front end. A restart
+forgets it, which can only make the front end ask again (never send elsewhere):
+with one open case that case is current anyway, with several the next line is
+refused with the list. Keeping it in adapter state would add a stored link
+between an address and a case for the sake of one retyped command.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
+from intermediary.chat.aliases import command_word
 from intermediary.chat.base import CLOSED, FrontEndBase
 from intermediary.chat.choices import categories, choice
 from intermediary.chat.parse import Line
@@ -19,16 +37,15 @@ from intermediary.core import (
     Outcome,
     Refer,
     Reply,
-    State,
     parse_case_id,
 )
 from intermediary.core.building import day
 from intermediary.directory import load_categories, load_referrals
-from intermediary.errors import InvalidInput
+from intermediary.errors import InvalidInput, UnknownCase
 from intermediary.service.codec import Sender
 from intermediary.text import Locale, render
 
-__all__ = ["CounsellorCommands"]
+__all__ = ["CounsellorCommands", "due_next"]
 
 
 class CounsellorCommands(FrontEndBase):
@@ -40,14 +57,17 @@ class CounsellorCommands(FrontEndBase):
         command = line.command
         service = self.service
         if command is None:
-            if room_case is None:
-                raise self._missing("!reply", "case", "!reply VP-7KQ3-M2XD …")
-            await service.act(sender, room_case, Reply(text=line.raw))
-            return []
+            target = room_case or await self._current_case(sender, None, locale)
+            _refuse_other_code(tuple(line.raw.split()[:1]), target)
+            await service.act(sender, target, Reply(text=line.raw))
+            return [] if room_case else [render("counsellor.sent_to", locale, case=target)]
         if command == "help":
             return [render("counsellor.help", locale)]
         if command == "cases":
-            return [self._counsellor_cases(await service.cases_of(sender), locale)]
+            current = room_case or await self._chosen(sender)
+            return [self._counsellor_cases(await service.cases_of(sender), current, locale)]
+        if command == "case":
+            return [await self._case_command(sender, line, room_case, locale)]
         if command == "bodies":
             directory = load_referrals()
             return [
@@ -60,6 +80,7 @@ class CounsellorCommands(FrontEndBase):
             case_id: str | None = line.words[0]
             skip = 1
         else:
+            _refuse_other_code(line.words[:1], None)
             case_id, skip = room_case, 0
         handlers: dict[str, Callable[[str], Awaitable[Case]]] = {
             "reply": lambda c: service.act(sender, c, Reply(text=line.rest(skip))),
@@ -84,11 +105,82 @@ class CounsellorCommands(FrontEndBase):
         if handler is None:
             raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
         if case_id is None:
-            raise self._missing(
-                f"{self.prefix}{command}", "case", f"{self.prefix}{command} VP-7KQ3-M2XD …"
-            )
+            typed = f"{self.prefix}{command_word(command, locale)}"  # as the reader types it
+            case_id = await self._current_case(sender, typed, locale)
         await handler(case_id)
+        if command == "reply" and room_case is None:
+            return [render("counsellor.sent_to", locale, case=parse_case_id(case_id) or case_id)]
         return []
+
+    # --- the current case ---------------------------------------------------------------
+
+    async def _open_codes(self, sender: Sender) -> list[str]:
+        return [c.case_id for c in await self.service.cases_of(sender) if c.state not in CLOSED]
+
+    async def _chosen(self, sender: Sender) -> str | None:
+        """The current case outside a case room: the chosen one while it is open, else
+        the only open case, else none."""
+        key = (sender.platform, sender.address)
+        codes = await self._open_codes(sender)
+        chosen = self._current.get(key)
+        if chosen is not None and chosen not in codes:  # closed (or handed over) since
+            del self._current[key]
+            chosen = None
+        if chosen is None and len(codes) == 1:
+            chosen = codes[0]
+        return chosen
+
+    async def _current_case(self, sender: Sender, command: str | None, locale: Locale) -> str:
+        """The case a line without a code is for, or a refusal that lists the codes
+        (``command`` is ``None`` for plain text, which is then not sent and not kept)."""
+        chosen = await self._chosen(sender)
+        if chosen is not None:
+            return chosen
+        codes = await self._open_codes(sender)
+        if command is None:
+            if not codes:
+                raise InvalidInput("counsellor.not_sent_no_case")
+            raise InvalidInput(
+                "counsellor.not_sent_choose", count=len(codes), codes=", ".join(codes)
+            )
+        if not codes:
+            raise self._missing(command, "case", f"{command} VP-7KQ3-M2XD …")
+        raise InvalidInput(
+            "counsellor.command_choose", command=command, count=len(codes), codes=", ".join(codes)
+        )
+
+    async def _case_command(
+        self, sender: Sender, line: Line, room_case: str | None, locale: Locale
+    ) -> str:
+        """``!case CODE`` chooses the current case; ``!case`` says which it is."""
+        if room_case is not None:
+            return render("counsellor.case_room", locale, case=room_case)
+        key = (sender.platform, sender.address)
+        if line.words:
+            typed = parse_case_id(line.words[0])
+            if typed is None:
+                typed_command = f"{self.prefix}{command_word('case', locale)}"
+                raise self._missing(typed_command, "case", f"{typed_command} VP-7KQ3-M2XD")
+            case = await self.service.case_for(sender, typed)
+            if case.state in CLOSED:
+                codes = await self._open_codes(sender)
+                return render(
+                    "counsellor.case_closed",
+                    locale,
+                    case=case.case_id,
+                    codes=", ".join(codes) or "-",
+                )
+            self._current[key] = case.case_id
+            return render("counsellor.case_chosen", locale, case=case.case_id)
+        codes = await self._open_codes(sender)
+        chosen = await self._chosen(sender)
+        if chosen is not None:
+            only = key not in self._current
+            name = "counsellor.case_only" if only else "counsellor.case_current"
+            return render(name, locale, case=chosen)
+        if not codes:
+            return render("counsellor.no_cases", locale)
+        return render("counsellor.case_none", locale, count=len(codes), codes=", ".join(codes))
 
     async def _close(
         self, sender: Sender, case_id: str, line: Line, skip: int, locale: Locale
@@ -114,17 +206,18 @@ class CounsellorCommands(FrontEndBase):
             )
         return line.words[index]
 
-    def _counsellor_cases(self, cases: list[Case], locale: Locale) -> str:
+    def _counsellor_cases(self, cases: list[Case], current: str | None, locale: Locale) -> str:
         open_cases = [c for c in cases if c.state not in CLOSED]
         if not open_cases:
             return render("counsellor.no_cases", locale)
         lines = []
         for c in open_cases:
-            due = ""
-            if c.state is State.RELAYED and c.acknowledgement_due is not None:
-                due = render(
-                    "counsellor.due_suffix", locale, date=day(c.acknowledgement_due, c.timezone)
-                )
+            due = "".join(
+                render(f"counsellor.due_{what}", locale, date=day(when, c.timezone))
+                for what, when in due_next(c)
+            )
+            if c.case_id == current:
+                due += render("counsellor.current_mark", locale)
             lines.append(
                 render(
                     "counsellor.case_line",
@@ -136,3 +229,35 @@ class CounsellorCommands(FrontEndBase):
                 )
             )
         return "\n".join(lines)
+
+
+def due_next(case: Case) -> list[tuple[str, datetime]]:
+    """What is due next in ``case``, earliest first: management's acknowledgement (until
+    given), else its feedback (until given), and a meeting the reporter asked for (until
+    held)."""
+    due: list[tuple[str, datetime]] = []
+    if case.feedback_at is None:
+        if case.acknowledged_at is None and case.acknowledgement_due is not None:
+            due.append(("acknowledgement", case.acknowledgement_due))
+        elif case.feedback_due is not None:
+            due.append(("feedback", case.feedback_due))
+    if case.meeting_due is not None:
+        due.append(("meeting", case.meeting_due))
+    return sorted(due, key=lambda item: item[1])
+
+
+#: a word typed as a case code, perhaps mistyped ("VP-7KQ3-M2X", "7kq3-m2xd")
+_CODE_LIKE = re.compile(r"(?i)vp-\S*|[a-z0-9]{4}-[a-z0-9]{3,5}")
+
+
+def _refuse_other_code(first: tuple[str, ...], target: str | None) -> None:
+    """Words for one case must not go to another: a line that starts with a case code
+    (or what looks like a mistyped one) other than the case it would go to is refused,
+    not sent to the current case with the code in it."""
+    if not first or not _CODE_LIKE.fullmatch(first[0]):
+        return
+    typed = parse_case_id(first[0])
+    if typed is None:
+        raise UnknownCase(case=first[0])
+    if target is not None and typed != parse_case_id(target):
+        raise InvalidInput("counsellor.other_case", case=typed, current=target)

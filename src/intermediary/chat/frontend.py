@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 
+from intermediary.chat.aliases import localise
+from intermediary.chat.choices import normal
 from intermediary.chat.counsellor import CounsellorCommands
 from intermediary.chat.forms import Form
 from intermediary.chat.management import ManagementCommands
-from intermediary.chat.parse import parse_line
+from intermediary.chat.parse import Line, parse_line
 from intermediary.chat.reporter import ReporterCommands
 from intermediary.core import (
     Role,
@@ -21,7 +23,8 @@ from intermediary.core import (
 from intermediary.errors import DuplicateEvent, Fault, IntermediaryError, InvalidInput
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.hygiene import refuse_broken_text
-from intermediary.text import DEFAULT_LOCALE, Locale, render
+from intermediary.service.language import keep_language, kept_language
+from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale, render
 
 __all__ = ["ChatFrontEnd"]
 
@@ -54,6 +57,8 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
         locale = self.locale_of(sender, profile)
         async with self.turn(sender.platform, sender.address):
             try:
+                await self._recall_language(sender)
+                locale = self.locale_of(sender, profile)
                 with self.service.handling(event_key):
                     return await self._handle(
                         sender, text, profile or ReporterProfile(), room_case, locale
@@ -63,13 +68,39 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
             except IntermediaryError as error:
                 if error.fault is not Fault.SENDER:
                     log.error("command failed", extra={"error": type(error).__name__})
-                return [error.message(locale)]
+                return [self._in_words_of(error, locale).message(locale)]
 
     def locale_of(self, sender: Sender, profile: ReporterProfile | None = None) -> Locale:
+        """The reader's language: a reporter's own choice (``!language``), else what their
+        platform says, else the organisation's; everyone else's from the configuration."""
         who = self.service.who(sender)
-        if who.is_reporter and profile is not None and profile.locale is not None:
-            return profile.locale
+        if who.is_reporter:
+            chosen = self._languages.get((sender.platform, sender.address))
+            if chosen is not None:
+                return chosen
+            if profile is not None and profile.locale is not None:
+                return profile.locale
         return who.locale
+
+    async def _recall_language(self, sender: Sender) -> None:
+        """A reporter's choice of language, as kept with their open cases (it outlives the
+        process; a choice made before any case exists holds for this conversation)."""
+        key = (sender.platform, sender.address)
+        if key not in self._languages and self.service.who(sender).is_reporter:
+            kept = await kept_language(self.service, sender)
+            if kept is not None:
+                self._languages[key] = kept
+
+    def _in_words_of(self, error: IntermediaryError, locale: Locale) -> IntermediaryError:
+        """``error`` naming its commands ("!reply VP-… …") in the reader's words (an
+        unknown command stays as it was typed)."""
+        if error.key == "errors.unknown_command":
+            return error
+        for name in ("command", "example"):
+            value = error.params.get(name)
+            if isinstance(value, str):
+                error.params[name] = localise(value, self.prefix, locale)
+        return error
 
     async def _handle(
         self,
@@ -80,21 +111,69 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
         locale: Locale,
     ) -> list[str]:
         key = (sender.platform, sender.address)
+        if key in self._languages:  # a reporter's choice: a case opened now keeps it
+            profile = profile.model_copy(update={"locale": self._languages[key]})
         line = parse_line(text, self.prefix)
         form = self._forms.get(key)
         if form is not None:
             if line.command == "cancel":
-                del self._forms[key]
-                return [render("errors.cancelled", locale)]
+                return self._form_cancelled(key, locale)
+            if line.command == "skip":  # in whichever language it was typed
+                text = f"{self.prefix}skip"
             if line.command is None or line.command == "skip":
                 return await self._answer(sender, key, form, text, profile, locale)
-            del self._forms[key]  # another command abandons the form
+            aside = self._form_aside(key, form, line, locale)  # keeps or stops it, says so
+            return [*await self._by_role(sender, key, line, profile, room_case, locale), *aside]
+        return await self._by_role(sender, key, line, profile, room_case, locale)
+
+    async def _by_role(
+        self,
+        sender: Sender,
+        key: tuple[str, str],
+        line: Line,
+        profile: ReporterProfile,
+        room_case: str | None,
+        locale: Locale,
+    ) -> list[str]:
         role = self.service.role_of(sender)
-        if role is Role.COUNSELLOR:
-            return await self._counsellor(sender, line, room_case, locale)
-        if role is Role.MANAGEMENT:
-            return await self._management(sender, line, locale)
-        return await self._reporter(sender, key, line, profile, locale)
+        if line.command == "language" and role is Role.REPORTER:
+            return await self._language(sender, line, locale)
+        try:
+            if role is Role.COUNSELLOR:
+                return await self._counsellor(sender, line, room_case, locale)
+            if role is Role.MANAGEMENT:
+                return await self._management(sender, line, locale)
+            return await self._reporter(sender, key, line, profile, locale)
+        except InvalidInput as error:
+            if error.key == "errors.unknown_command":  # echo the word as it was typed
+                error.params["command"] = f"{self.prefix}{line.typed}"
+            raise
+
+    async def _language(self, sender: Sender, line: Line, locale: Locale) -> list[str]:
+        """``!language [en|nl]``: the reporter's language, for all they read from now on."""
+        choices = ", ".join(
+            f"{lang} ({render(f'words.language_name.{lang}', locale)})" for lang in LOCALES
+        )
+        if not line.words:
+            name = render(f"words.language_name.{locale}", locale)
+            return [render("reporter.language_shown", locale, language=name, choices=choices)]
+        typed = normal(line.words[0])
+        chosen = next(
+            (
+                lang
+                for lang in LOCALES
+                for word in (lang, *(render(f"words.language_name.{lang}", o) for o in LOCALES))
+                if normal(word) == typed
+            ),
+            None,
+        )
+        if chosen is None:
+            raise InvalidInput(
+                "errors.unknown_option", value=line.words[0], field="language", choices=choices
+            )
+        await keep_language(self.service, sender, chosen)
+        self._languages[(sender.platform, sender.address)] = chosen
+        return [render("reporter.language_chosen", chosen)]
 
     async def _answer(
         self,
@@ -107,8 +186,8 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
     ) -> list[str]:
         try:
             form = form.answer(text, f"{self.prefix}skip")
-        except InvalidInput as error:  # say what was wrong, and ask again
-            return [error.message(locale), *self._ask(key, form, locale)]
+        except InvalidInput as error:  # say what was wrong and ask again; keep a story
+            return self._refused_answer(key, form, error, locale)
         if form.current is not None:
             return self._ask(key, form, locale)
         del self._forms[key]

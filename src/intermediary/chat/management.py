@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from intermediary.chat.base import FrontEndBase
 from intermediary.chat.forms import Form, Question
 from intermediary.chat.parse import Line
@@ -19,7 +21,20 @@ from intermediary.errors import InvalidInput
 from intermediary.service.codec import Sender
 from intermediary.text import Locale, render
 
-__all__ = ["ManagementCommands"]
+__all__ = ["FeedbackForm", "ManagementCommands"]
+
+
+class FeedbackForm(Form):
+    """The feedback form, which does not ask to describe an action after "no action"
+    (the grounds question that follows asks why none)."""
+
+    def answer(self, text: str, skip_word: str = "!skip") -> Form:
+        form = super().answer(text, skip_word)
+        following = form.current
+        none = form.answers.get("action_kind") == ActionKind.NONE.value
+        if none and following is not None and following.field == "action":
+            return replace(form, questions=form.questions[1:])
+        return form
 
 
 class ManagementCommands(FrontEndBase):
@@ -51,7 +66,7 @@ class ManagementCommands(FrontEndBase):
         case = await service.case_for(sender, case_id)  # refuse early, before the form
         key = (sender.platform, sender.address)
         yes_no = (("yes", render("common.yes", locale)), ("no", render("common.no", locale)))
-        form = Form(
+        form = FeedbackForm(
             "feedback",
             (
                 Question("assessment", "management.ask_assessment"),

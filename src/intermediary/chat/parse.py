@@ -1,13 +1,18 @@
 """Reading a chat line: ``!command`` words, ``key=value`` options, free text.
 
 Shared by every text front end (console, Matrix, Slack's ``/vp`` fallback);
-the prefix is the front end's choice. Pure: no service, no state.
+the prefix is the front end's choice. A command word of any language the catalogue
+speaks (``!goedkeuren``) is read as the command's own name (``approve``,
+:mod:`intermediary.chat.aliases`), so every front end takes every language's words.
+Pure: no service, no state.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from intermediary.chat.aliases import canonical
 
 __all__ = ["Line", "parse_line"]
 
@@ -16,13 +21,15 @@ _OPTION = re.compile(r"^([a-z_]+)=(\S*)$")
 
 @dataclass(frozen=True)
 class Line:
-    """A parsed line. ``command`` is ``None`` for plain conversation."""
+    """A parsed line. ``command`` is ``None`` for plain conversation, else the command's
+    own name whatever the language it was typed in (``typed`` is the word as typed)."""
 
     command: str | None
     #: positional words after the command, before any free text is taken
     words: tuple[str, ...] = ()
     options: dict[str, str] = field(default_factory=dict)
     raw: str = ""
+    typed: str = ""
 
     def rest(self, skip: int) -> str:
         """The text after the command and its first ``skip`` words, as typed
@@ -60,4 +67,5 @@ def parse_line(text: str, prefix: str = "!") -> Line:
             options[match.group(1)] = match.group(2)
         else:
             words.append(part)
-    return Line(parts[0].lower(), tuple(words), options, raw=body)
+    typed = parts[0].lower()
+    return Line(canonical(typed), tuple(words), options, raw=body, typed=typed)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from intermediary.chat.base import CLOSED, FrontEndBase, catalog_keys
-from intermediary.chat.choices import categories, choice
-from intermediary.chat.forms import Form, Question
+from intermediary.chat.base import CLOSED
+from intermediary.chat.choices import choice
+from intermediary.chat.intake import Intake
 from intermediary.chat.parse import Line
 from intermediary.core import (
     Approve,
@@ -14,7 +14,6 @@ from intermediary.core import (
     Disclosure,
     Mode,
     Moment,
-    OrgPolicy,
     Reject,
     RequestMeeting,
     SendMessage,
@@ -25,7 +24,6 @@ from intermediary.core import (
 )
 from intermediary.core.building import day
 from intermediary.core.ids import parse_case_id
-from intermediary.directory import load_categories
 from intermediary.errors import InvalidInput
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.text import Locale, render
@@ -36,7 +34,7 @@ __all__ = ["ReporterCommands"]
 _CHECK = 12
 
 
-class ReporterCommands(FrontEndBase):
+class ReporterCommands(Intake):
     # --- reporter -----------------------------------------------------------------------
 
     async def _reporter(
@@ -52,12 +50,17 @@ class ReporterCommands(FrontEndBase):
         if command is None:
             cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
             if not cases:
-                return self._notice(key, locale, force=True)
+                kept = self._keep(sender, key, line.raw, locale)
+                return self._closed(key, locale, kept=True) if key in self._current else kept
             case_id = self._pick(key, cases)
             await service.act(sender, case_id, SendMessage(text=line.raw), profile=profile)
             return []
         if command == "help":
-            return [*self._notice(key, locale), render("reporter.help", locale)]
+            return [render("reporter.help", locale)]
+        if command == "info":
+            return self._info(sender, key, locale)
+        if command == "cancel" and self._kept.pop(key, []):
+            return [render("reporter.kept_forgotten", locale)]
         if command == "new":
             return self._new_form(sender, key, line, profile, locale)
         if command == "cases":
@@ -79,6 +82,8 @@ class ReporterCommands(FrontEndBase):
             case_id = parse_case_id(line.words[0]) or line.words[0]
             return [render("reporter.proof", locale, case=case_id, token=token)]
         cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
+        if not cases and key in self._current and command in ("status", "proof"):
+            return self._closed(key, locale)
         if not cases:
             return [render("errors.no_case", locale)]
         if command == "approve" and len(cases) > 1:
@@ -164,36 +169,13 @@ class ReporterCommands(FrontEndBase):
                 return case.case_id
         raise InvalidInput("errors.approve_no_such_text", number=number)
 
-    def _notice(self, key: tuple[str, str], locale: Locale, force: bool = False) -> list[str]:
-        if key in self._greeted and not force:
-            return []
-        self._greeted.add(key)
-        return self.notices(locale)
-
-    def notices(self, locale: Locale) -> list[str]:
-        """The first-contact notice of every organisation, for this platform."""
-        notices = []
-        for policy in self.service.policies:
-            counsellors = "; ".join(
-                f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})"
-                + (f" — {c.description}" if c.description else "")
-                for c in policy.counsellors
-            )
-            note_key = f"reporter.platform_note_{self.service.platform}"
-            note = render(
-                note_key if note_key in catalog_keys(locale) else "reporter.platform_note_console",
-                locale,
-            )
-            notices.append(
-                render(
-                    "reporter.notice",
-                    locale,
-                    organisation=policy.name,
-                    counsellors=counsellors,
-                    platform_note=note,
-                )
-            )
-        return notices
+    def _closed(self, key: tuple[str, str], locale: Locale, kept: bool = False) -> list[str]:
+        """What a reporter whose case was closed (in this chat's memory) can still do;
+        ``kept``: their message was not sent, but kept for a new conversation."""
+        case = self._current[key]
+        said = "reporter.closed_not_sent" if kept else "reporter.closed_status"
+        head = render(said, locale, case=case)
+        return [f"{head}\n{render('reporter.closed_options', locale, case=case)}"]
 
     def _pick(self, key: tuple[str, str], cases: list[Case]) -> str:
         current = self._current.get(key)
@@ -202,139 +184,6 @@ class ReporterCommands(FrontEndBase):
         if len(cases) == 1:
             return cases[0].case_id
         raise InvalidInput("errors.pick_case")
-
-    def _new_form(
-        self,
-        sender: Sender,
-        key: tuple[str, str],
-        line: Line,
-        profile: ReporterProfile,
-        locale: Locale,
-    ) -> list[str]:
-        service = self.service
-        given = dict(line.options)
-        questions: list[Question] = []
-        policies = service.policies
-        if "org" not in given:
-            if len(policies) == 1:
-                given["org"] = policies[0].id
-            else:
-                questions.append(
-                    Question(
-                        "org", "reporter.ask_organisation", tuple((p.id, p.name) for p in policies)
-                    )
-                )
-        org_id = given.get("org")
-        policy = next((p for p in policies if p.id == org_id), None)
-        self._check_new_options(given, policy, locale)
-        if "counsellor" not in given:
-            if policy is not None and len(policy.counsellors) == 1:
-                given["counsellor"] = policy.counsellors[0].id
-            elif policy is not None:
-                questions.append(
-                    Question(
-                        "counsellor",
-                        "reporter.ask_counsellor",
-                        tuple(
-                            (
-                                c.id,
-                                f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})",
-                            )
-                            for c in policy.counsellors
-                        ),
-                    )
-                )
-        if "mode" not in given:
-            questions.append(
-                Question(
-                    "mode",
-                    "reporter.ask_mode",
-                    tuple((m.value, render(f"words.mode.{m.value}", locale)) for m in Mode),
-                )
-            )
-        if "disclosure" not in given:
-            questions.append(
-                Question(
-                    "disclosure",
-                    "reporter.ask_disclosure",
-                    tuple(
-                        (d.value, render(f"words.disclosure.{d.value}", locale)) for d in Disclosure
-                    ),
-                )
-            )
-        if "category" not in given:
-            categories = load_categories()
-            slugs = policy.categories if policy else categories.slugs
-            labels = []
-            for slug in slugs:
-                found = categories.get(slug)
-                labels.append((slug, found.name.get(locale) if found else slug))
-            questions.append(Question("category", "reporter.ask_category", tuple(labels)))
-        questions.append(Question("first_message", "reporter.ask_first_message", optional=True))
-        form = Form("new", tuple(questions), given)
-        if form.current is None:  # pragma: no cover - the first message is always asked
-            raise AssertionError
-        return [*self._notice(key, locale), *self._ask(key, form, locale)]
-
-    def _check_new_options(
-        self, given: dict[str, str], policy: OrgPolicy | None, locale: Locale
-    ) -> None:
-        """Refuse a wrong ``key=value`` of ``!new`` at once, not after the questions."""
-        if "org" in given and policy is None:
-            raise InvalidInput(
-                "errors.unknown_organisation",
-                organisation=given["org"] or "-",
-                choices=", ".join(p.id for p in self.service.policies),
-            )
-        if "mode" in given:
-            given["mode"] = choice(Mode, given["mode"], "mode", locale).value
-        if "disclosure" in given:
-            given["disclosure"] = choice(
-                Disclosure, given["disclosure"], "disclosure", locale
-            ).value
-        if "category" in given:  # slugs; a policy asked for later checks them again
-            allowed = policy.categories if policy else load_categories().slugs
-            given["category"] = ",".join(categories(given["category"], allowed, locale))
-        if policy is None:
-            return
-        counsellors = [c.id for c in policy.counsellors]
-        if "counsellor" in given and given["counsellor"] not in counsellors:
-            raise InvalidInput(
-                "errors.unknown_counsellor",
-                counsellor=given["counsellor"] or "-",
-                choices=", ".join(counsellors),
-            )
-
-    async def _open(
-        self,
-        sender: Sender,
-        key: tuple[str, str],
-        answers: dict[str, str],
-        profile: ReporterProfile,
-    ) -> list[str]:
-        org_id = answers["org"]
-        policy = next((p for p in self.service.policies if p.id == org_id), None)
-        if policy is not None and "counsellor" not in answers and len(policy.counsellors) > 1:
-            raise InvalidInput(
-                "errors.unknown_counsellor",
-                counsellor="-",
-                choices=", ".join(c.id for c in policy.counsellors),
-            )
-        counsellor = answers.get("counsellor") or (
-            policy.counsellors[0].id if policy is not None else ""
-        )
-        case, _ = await self.service.open_case(
-            sender,
-            profile,
-            org_id=org_id,
-            counsellor_id=counsellor,
-            mode=Mode(answers["mode"]),  # a value the form or _check_new_options chose
-            disclosure=Disclosure(answers["disclosure"]),
-            categories=[c for c in answers.get("category", "unknown").split(",") if c],
-            first_message=answers.get("first_message") or None,
-        )
-        self._current[key] = case.case_id
-        return []
 
     def _reporter_cases(self, cases: list[Case], key: tuple[str, str], locale: Locale) -> str:
         if not cases:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from intermediary import crypto
-from intermediary.cli.common import friendly, run_async, service_keys
+from intermediary.cli.common import LOCALE, Voice, friendly, run_async, service_keys, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.errors import ConfigError
 
@@ -45,6 +45,7 @@ T = TypeVar("T")
     is_flag=True,
     help="Check only the audit chain (no service passphrase needed).",
 )
+@LOCALE
 @friendly
 def verify(
     config_path: Path, verify_key: str | None, heads: tuple[str, ...], chain_only: bool
@@ -56,8 +57,9 @@ def verify(
     from intermediary.service.verification import check_records, foreign_objects, verify_audit
 
     config = load_config(config_path)
+    say = voice(config)
     problems: list[str] = []
-    published, source = _published_key(config, verify_key, problems)
+    published, source = _published_key(config, verify_key, problems, say)
     checkpoints = [parse_checkpoint(h, published) for h in heads]
     unlocked: crypto.ServiceKeys | None = None
     if not chain_only:
@@ -82,36 +84,28 @@ def verify(
     if records is not None:
         problems += list(records.problems)
     for problem in problems:
-        click.echo(f"PROBLEM: {problem}")
-    click.echo(
-        f"Verify key: {published.encode()} (fingerprint {published.fingerprint()}), {source}."
-    )
+        click.echo(say("audit.problem", problem=problem))
+    key, fingerprint = published.encode(), published.fingerprint()
+    click.echo(say("audit.key", key=key, fingerprint=fingerprint, source=source))
     for checkpoint in checkpoints:
-        click.echo(f"Checkpoint {checkpoint.text()}: checked.")
-    click.echo(f"{report.entries} entries; head {report.entries}:{report.head}")
+        click.echo(say("audit.checkpoint_checked", checkpoint=checkpoint.text()))
+    head = f"{report.entries}:{report.head}"
+    click.echo(say("audit.entries", count=report.entries, head=head))
     if records is not None:
-        click.echo(f"{records.cases} case records checked.")
+        click.echo(say("audit.records_checked", count=records.cases))
     elif chain_only:
-        click.echo("Case records not checked (--chain-only).")
+        click.echo(say("audit.records_skipped"))
     else:
-        click.echo(
-            f"Case records not checked: the service passphrase is not available "
-            f"({config.service.passphrase_env} or passphrase_file)."
-        )
+        click.echo(say("audit.records_no_passphrase", variable=config.service.passphrase_env))
     if problems:
-        click.echo("The audit chain or the case records are BROKEN.")
+        click.echo(say("audit.broken"))
         sys.exit(1)
-    click.echo(
-        "The audit chain verifies." + (" The case records verify." if records is not None else "")
-    )
-    click.echo(
-        f"Keep this checkpoint where the database's holder cannot change it (entries cut "
-        f"off after it show at the next check): {report.entries}:{report.head}"
-    )
+    click.echo(say("audit.verifies" if records is None else "audit.both_verify"))
+    click.echo(say("audit.keep_head", head=head))
 
 
 def _published_key(
-    config: ServiceConfig, given: str | None, problems: list[str]
+    config: ServiceConfig, given: str | None, problems: list[str], say: Voice
 ) -> tuple[crypto.ServiceVerifyKey, str]:
     """The key the chain must be signed with, and where it came from. The key file's
     own public part is the last resort: whoever can replace the file can replace it."""
@@ -121,7 +115,7 @@ def _published_key(
         in_file = crypto.ServiceVerifyKey.decode(crypto.read_key_file_public(key_file)["verify"])
     if given or config.service.verify_key:
         published = crypto.ServiceVerifyKey.decode(given or config.service.verify_key or "")
-        source = "as given with --verify-key" if given else "the configured service.verify_key"
+        source = say("audit.source_given" if given else "audit.source_configured")
         if in_file is not None and in_file != published:
             problems.append(
                 f"the service key file's verify key ({in_file.fingerprint()}) is not the "
@@ -129,17 +123,9 @@ def _published_key(
             )
         return published, source
     if in_file is None:
-        raise ConfigError(
-            detail=f"no verify key: give --verify-key, set service.verify_key, or provide "
-            f"the service key file ({key_file})"
-        )
-    click.echo(
-        "WARNING: no published verify key given (--verify-key, service.verify_key): the "
-        "chain is checked against the service key file's own, which anyone who can "
-        "replace the file can replace too.",
-        err=True,
-    )
-    return in_file, "from the service key file (NOT a published key)"
+        raise ConfigError("errors.no_verify_key", key_file=str(key_file))
+    click.echo(say("audit.unpublished_warning"), err=True)
+    return in_file, say("audit.source_file")
 
 
 async def _with_store(config: ServiceConfig, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -162,42 +148,45 @@ def audit_group() -> None:
 
 @audit_group.command("head")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
+@LOCALE
 @friendly
 def audit_head(config_path: Path) -> None:
     """Print a signed checkpoint of the chain's newest entry, to keep elsewhere."""
     from intermediary.service.checkpoint import make_checkpoint
 
     config = load_config(config_path)
+    say = voice(config)
     keys = service_keys(config)
     head = run_async(_with_store(config, lambda store: store.audit_head()))
     if head is None:
-        click.echo("The audit chain is empty.")
+        click.echo(say("audit.empty"))
         return
-    click.echo(f"Entry {head.seq} of {head.at.date().isoformat()}: {head.seq}:{head.hash}")
-    click.echo(f"Signed: {make_checkpoint(keys, head)}")
-    click.echo(
-        "Keep it where the database's holder cannot change it; "
-        "'intermediary verify --head …' checks the chain still holds it."
-    )
+    day = head.at.date().isoformat()
+    click.echo(say("audit.head", seq=head.seq, date=day, head=f"{head.seq}:{head.hash}"))
+    click.echo(say("audit.signed", checkpoint=make_checkpoint(keys, head)))
+    click.echo(say("audit.keep_signed"))
 
 
 @click.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
+@LOCALE
 @friendly
 def upgrade(config_path: Path) -> None:
     """Authenticate and re-key a database from before schema 5 (once, service stopped)."""
     from intermediary.service.upgrade import upgrade_store
 
     config = load_config(config_path)
+    say = voice(config)
     keys = service_keys(config)
     done = run_async(_with_store(config, lambda store: upgrade_store(store, keys)))
     click.echo(
-        f"{done.cases} case records authenticated ({done.open_cases} open, their reporters "
-        f"listed anew; {done.queued_items} queued messages re-bound)."
+        say(
+            "audit.upgraded",
+            count=done.cases,
+            open=done.open_cases,
+            queued=done.queued_items,
+        )
     )
     for case_id in done.without_key:
-        click.echo(f"WARNING: {case_id} has no key in the vault: it cannot be read.")
-    click.echo(
-        "Audit entries and case-file rows written before keep their time of day: the first "
-        "are signed, the second sealed to the counsellor. Everything new keeps only the day."
-    )
+        click.echo(say("audit.upgrade_no_key", case=case_id))
+    click.echo(say("audit.upgrade_times"))

@@ -16,13 +16,13 @@ from pathlib import Path
 import click
 
 from intermediary import crypto
-from intermediary.cli.common import friendly, verify_key
+from intermediary.cli.common import LOCALE, friendly, verify_key, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.crypto.vault import sibling_vault
 from intermediary.errors import IntermediaryError
 from intermediary.operations.backup import BackupResult, backup_postgres, backup_sqlite
 from intermediary.store import is_postgres_url
-from intermediary.text import LOCALES, Locale, render
+from intermediary.text import render
 
 __all__ = ["backup"]
 
@@ -36,15 +36,9 @@ __all__ = ["backup"]
     help="The folder for the backup (made, mode 700, if missing); never the key vault's "
     "folder, inside it, or around it.",
 )
-@click.option(
-    "--locale",
-    type=click.Choice(list(LOCALES)),
-    default="en",
-    show_default=True,
-    help="The language of the report.",
-)
+@LOCALE
 @friendly
-def backup(config_path: Path, out: Path, locale: Locale) -> None:
+def backup(config_path: Path, out: Path) -> None:
     """Copy the database into a new file in OUT, while the service runs, and check the copy.
 
     SQLite: its online backup API (a consistent snapshot), then SQLite's integrity check,
@@ -53,6 +47,7 @@ def backup(config_path: Path, out: Path, locale: Locale) -> None:
     configuration are not in it: keep them as docs/OPERATIONS.md (section 7) says.
     """
     config = load_config(config_path)
+    locale = voice(config).locale
     database = config.database
     now = datetime.now(UTC)
     try:
@@ -64,7 +59,7 @@ def backup(config_path: Path, out: Path, locale: Locale) -> None:
             vault = config.vault_folder or sibling_vault(Path(database)).folder
             key = _published(config)
             done = backup_sqlite(Path(database), out, vault=vault, verify_key=key, now=now)
-    except IntermediaryError as error:  # in the language asked for (friendly's is English)
+    except IntermediaryError as error:  # in the command's language
         click.echo(f"intermediary: {error.message(locale)}", err=True)
         sys.exit(1)
 

@@ -15,8 +15,9 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from intermediary.cli.common import case_code, friendly, out, run_async
+from intermediary.cli.common import Voice, case_code, confirm, friendly, out, run_async, voice
 from intermediary.cli.session import as_counsellor, counsellor_options, counsellor_session
+from intermediary.config import load_config
 from intermediary.core import (
     CONSCIENCE_CONDITIONS,
     ConditionAnswer,
@@ -35,7 +36,7 @@ __all__ = ["disclose", "open_command", "reveal"]
 def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: str | None) -> None:
     """Decrypt and print a case file with the counsellor's key (audited as an export)."""
 
-    async def go() -> tuple[list[CaseFileEntry], list[int], list[int]]:
+    async def go() -> tuple[list[CaseFileEntry], list[int], list[int], Voice]:
         runtime, key, actor = await counsellor_session(
             config_path, key_path, passphrase_env, case_code(case)
         )
@@ -52,34 +53,30 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
                 if seq not in forged
             ]
             await runtime.service.record_export(actor, case_code(case), "case file opened")
-            return entries, gaps, forged
+            return entries, gaps, forged, voice(runtime.config, actor.org_id, actor.counsellor_id)
         finally:
             await runtime.close()
 
-    entries, gaps, forged = run_async(go())
-    table = Table(title=f"Case file {case_code(case)}")
-    for column in ("#", "when (UTC)", "who", "what", "text"):
+    entries, gaps, forged, say = run_async(go())
+    table = Table(title=say("open_title", case=case_code(case)))
+    for column in ("#", say("open_when", zone=say.timezone), say("open_who"), say("open_what")):
         table.add_column(column)
+    table.add_column(say("open_text"))
     for e in entries:
         table.add_row(
-            str(e.seq), e.created_at.strftime("%Y-%m-%d %H:%M"), e.author, e.kind, Text(e.text)
+            str(e.seq),
+            say.time(e.created_at),
+            say.word("role", e.author),
+            say.word("entry", e.kind),
+            Text(e.text),
         )
     out().print(table)
     if forged:
         shown = ", ".join(map(str, forged))
-        click.echo(
-            f"PROBLEM: entries {shown} of this case file were not written by the service "
-            "(forged, edited or moved in the database) and are not shown. Tell the operator; "
-            "'intermediary verify' checks every case.",
-            err=True,
-        )
+        click.echo(say("open_forged", entries=shown), err=True)
     if gaps:
         shown = ", ".join(map(str, gaps))
-        click.echo(
-            f"PROBLEM: entries {shown} of this case file are missing: they were deleted from "
-            "the database. Tell the operator; 'intermediary verify' checks every case.",
-            err=True,
-        )
+        click.echo(say("open_missing", entries=shown), err=True)
     if forged or gaps:
         sys.exit(1)
 
@@ -88,29 +85,32 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
 @counsellor_options
 @click.option(
     "--ground",
-    prompt="Why do you need to see who the reporter is?",
-    help="The written ground, recorded in the audit chain before the identity is shown.",
+    default=None,
+    help="The written ground, recorded in the audit chain before the identity is shown "
+    "(asked for when not given).",
 )
 @friendly
 def reveal(
-    case: str, config_path: Path, key_path: Path, passphrase_env: str | None, ground: str
+    case: str, config_path: Path, key_path: Path, passphrase_env: str | None, ground: str | None
 ) -> None:
     """Show the reporter's identity, after recording why (audited)."""
-    identity = run_async(
+    if ground is None:
+        ground = str(click.prompt(voice(load_config(config_path))("reveal_ground")))
+    identity, say = run_async(
         as_counsellor(config_path, key_path, passphrase_env, case, Reveal(ground=ground))
     )
     if identity is None:
-        click.echo("No identity was kept for this case.")
+        click.echo(say("reveal_none"))
         return
     for label, value in (
         ("platform", identity.platform),
         ("address", identity.address),
         ("name", identity.display_name),
         ("handle", identity.handle),
-        ("e-mail", identity.email),
+        ("email", identity.email),
     ):
         if value:
-            click.echo(f"{label}: {value}")
+            click.echo(f"{say(f'identity_{label}')}: {value}")
 
 
 @click.group()
@@ -142,7 +142,7 @@ def disclose_legal(
 ) -> None:
     """Disclosure under a legal obligation (Dir. 2019/1937 Art. 16(2))."""
 
-    run_async(
+    _, done = run_async(
         as_counsellor(
             config_path,
             key_path,
@@ -157,7 +157,7 @@ def disclose_legal(
             ),
         )
     )
-    click.echo("Recorded in the case file and the audit chain.")
+    click.echo(done("recorded"))
 
 
 @disclose.command("conscience")
@@ -168,13 +168,15 @@ def disclose_conscience(
     case: str, config_path: Path, key_path: Path, passphrase_env: str | None, recipient: str
 ) -> None:
     """Breaking confidentiality in a crisis of conscience: all eight conditions, answered."""
+    say = voice(load_config(config_path))
     answers = []
     for condition in CONSCIENCE_CONDITIONS:
-        holds = click.confirm(f"Does this hold: {condition.replace('_', ' ')}?")
-        explanation = click.prompt("Explain", default="", show_default=False)
+        asked = say("conscience_holds", condition=say(f"condition.{condition}"))
+        holds = confirm(asked, say.locale)
+        explanation = click.prompt(say("conscience_explain"), default="", show_default=False)
         answers.append(ConditionAnswer(condition=condition, holds=holds, explanation=explanation))
 
-    run_async(
+    _, done = run_async(
         as_counsellor(
             config_path,
             key_path,
@@ -183,4 +185,4 @@ def disclose_conscience(
             RecordConscienceDisclosure(recipient=recipient, answers=tuple(answers)),
         )
     )
-    click.echo("Recorded in the case file and the audit chain.")
+    click.echo(done("recorded"))

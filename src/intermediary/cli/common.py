@@ -13,6 +13,8 @@ import os
 import re
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,11 +33,15 @@ from intermediary.errors import (
     UnknownCase,
 )
 from intermediary.operations.logs import announce
+from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale, catalog, render
 
 __all__ = [
     "CONFIG",
+    "LOCALE",
+    "Voice",
     "ask_passphrase",
     "case_code",
+    "confirm",
     "friendly",
     "organisation",
     "out",
@@ -43,6 +49,7 @@ __all__ = [
     "run_async",
     "service_keys",
     "verify_key",
+    "voice",
     "year_of",
 ]
 
@@ -50,6 +57,84 @@ T = TypeVar("T")
 
 #: the ``--config FILE`` option of every command that works on an installation
 CONFIG = click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
+
+
+_CHOSEN = "intermediary.locale"
+_SPOKEN = "intermediary.spoken"
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[_CHOSEN] = value
+
+
+#: ``--locale``, the same on every command: what it prints is in this language. Without
+#: it, the language of the organisation concerned (or the counsellor's own, where the
+#: configuration gives one), from ``--config``; with several organisations and none
+#: concerned, the first's; without a configuration, English. Read with :func:`voice`.
+LOCALE = click.option(
+    "--locale",
+    type=click.Choice(list(LOCALES)),
+    default=None,
+    expose_value=False,
+    is_eager=True,
+    callback=_remember,
+    help="The language of what is shown (default: the organisation's, from the "
+    "configuration; else English).",
+)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How a command speaks: in one language, with times in one timezone (named)."""
+
+    locale: Locale
+    timezone: str = "UTC"
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        """The sentence ``cli.<key>`` of the catalogue."""
+        return render(f"cli.{key}", self.locale, **params)
+
+    def word(self, kind: str, value: str) -> str:
+        """A protocol word (``role``, ``entry`` kind) as this reader reads it."""
+        words = catalog(self.locale)
+        return words.get(f"cli.{kind}.{value}") or words.get(f"words.{kind}.{value}") or value
+
+    def time(self, moment: datetime) -> str:
+        """A moment as the clock on the wall shows it (the zone is named in the heading)."""
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def voice(
+    config: ServiceConfig | None, org_id: str | None = None, counsellor_id: str | None = None
+) -> Voice:
+    """The language and timezone of what a command prints: ``--locale`` when given, else
+    the counsellor's own language or their organisation's (``org_id``; without one the
+    first configured), else English; the organisation's timezone."""
+    ctx = click.get_current_context(silent=True)
+    chosen: Locale | None = ctx.meta.get(_CHOSEN) if ctx is not None else None
+    orgs = config.organisations if config is not None else []
+    org = next((o for o in orgs if o.id == org_id), orgs[0] if orgs else None)
+    if org is None:
+        found = Voice(chosen or DEFAULT_LOCALE)
+    else:
+        counsellor = next((c for c in org.counsellors if c.id == counsellor_id), None)
+        own = counsellor.locale if counsellor is not None else None
+        found = Voice(chosen or own or org.locale, org.timezone)
+    if ctx is not None:
+        ctx.meta[_SPOKEN] = found.locale  # an error after this reads in it too
+    return found
+
+
+def _spoken() -> Locale:
+    """The language this command speaks so far (for an error): chosen or found."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return DEFAULT_LOCALE
+    found: Locale = ctx.meta.get(_SPOKEN) or ctx.meta.get(_CHOSEN) or DEFAULT_LOCALE
+    return found
 
 
 def out() -> Console:
@@ -65,7 +150,7 @@ def friendly(func: Callable[..., T]) -> Callable[..., T]:
         try:
             return func(*args, **kwargs)
         except IntermediaryError as error:
-            announce(f"intermediary: {error.message()}", "intermediary", logging.ERROR)
+            announce(f"intermediary: {error.message(_spoken())}", "intermediary", logging.ERROR)
             sys.exit(1)
 
     return wrapper
@@ -74,6 +159,26 @@ def friendly(func: Callable[..., T]) -> Callable[..., T]:
 def run_async(coro: Awaitable[T]) -> T:
     """Run one coroutine to its end: each command is one short-lived event loop."""
     return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def confirm(question: str, locale: Locale, *, abort: bool = False) -> bool:
+    """A yes-or-no question in ``locale`` (``[j/N]`` in Dutch), no unless answered yes;
+    the yes and no words of every language are understood. ``abort``: no ends the command."""
+    words = {"yes": set[str](), "no": set[str]()}
+    for other in LOCALES:
+        for answer in words:
+            words[answer] |= set(render(f"cli.confirm.{answer}", other).split())
+    hint = render("cli.confirm.hint", locale)
+    while True:
+        typed = str(click.prompt(f"{question} {hint}", default="", show_default=False))
+        answer = typed.strip().casefold()
+        if answer in words["yes"]:
+            return True
+        if not answer or answer in words["no"]:
+            if abort:
+                raise click.Abort
+            return False
+        click.echo(render("cli.confirm.again", locale), err=True)
 
 
 def ask_passphrase(env: str | None, prompt: str, confirm: bool = False) -> str:

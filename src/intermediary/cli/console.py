@@ -29,8 +29,9 @@ from intermediary.errors import PermanentDeliveryError
 from intermediary.runtime import Runtime, demo_config, service_passphrase, start
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.delivery import OutgoingMessage
+from intermediary.text import DEFAULT_LOCALE, Locale, render
 
-__all__ = ["ConsoleTransport", "Printer", "play", "run", "run_lines"]
+__all__ = ["ConsoleTransport", "Printer", "demo_names", "play", "run", "run_lines"]
 
 PLATFORM = "console"
 #: who says a line: a console address, shown as a label in front of every answer
@@ -96,8 +97,10 @@ async def run_lines(
     *,
     echo: bool = False,
     profile: Callable[[str], ReporterProfile] = profile_for,
+    locale: Locale = DEFAULT_LOCALE,
 ) -> int:
-    """Feed lines through the front end; returns how many were not understood."""
+    """Feed lines through the front end; returns how many were not understood. The
+    console's own notes are in ``locale``."""
     problems = 0
 
     async def one(raw: str) -> None:
@@ -108,15 +111,12 @@ async def run_lines(
         try:
             line.encode("utf-8")
         except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by _stdin_lines
-            printer.note("That line is not valid UTF-8 text and was ignored. Type it again.")
+            printer.note(render("cli.console.not_utf8", locale))
             problems += 1
             return
         name, _, text = line[1:].partition(" ")
         if not line.startswith("@") or " " not in line or not _NAME.fullmatch(name):
-            printer.note(
-                "Write '@name text', for example: @saskia hello "
-                "(a name is up to 64 letters, digits, '.', '-' or '_')"
-            )
+            printer.note(render("cli.console.how", locale))
             problems += 1
             return
         if echo:
@@ -141,16 +141,26 @@ async def run(config_path: Path) -> None:
     await play(config_path, not sys.stdin.isatty())
 
 
-async def play(config_path: Path | None, echo: bool) -> None:
+def demo_names(locale: Locale) -> tuple[str, str]:
+    """The console names of the demo's counsellor and management, in ``locale``: what
+    people type after ``@`` reads as their own language."""
+    return render("cli.console.counsellor", locale), render("cli.console.management", locale)
+
+
+async def play(config_path: Path | None, echo: bool, locale: Locale | None = None) -> None:
     """Standard input through the console front end, until it ends: on the configured
-    organisation, or without ``config_path`` on a demo organisation kept in memory."""
+    organisation, or without ``config_path`` on a demo organisation kept in memory, in
+    ``locale`` (the console's notes too: else the organisation's, or English)."""
     from intermediary.crypto.vault import MemoryVault
     from intermediary.store import MemoryStore
 
     printer = Printer(Console(highlight=False, soft_wrap=True))
     transport = ConsoleTransport(printer)
     if config_path is None:
-        config = demo_config(crypto.CounsellorKey.generate().public)
+        locale = locale or DEFAULT_LOCALE
+        config = demo_config(
+            crypto.CounsellorKey.generate().public, locale=locale, names=demo_names(locale)
+        )
         runtime = await start(
             config,
             crypto.ServiceKeys.generate(),
@@ -159,13 +169,13 @@ async def play(config_path: Path | None, echo: bool) -> None:
             store=MemoryStore(vault=MemoryVault()),
             receipt_limits=crypto.MIN,
         )
+        counsellor, management = demo_names(locale)
         printer.note(
-            "Demo organisation (nothing is kept): 'counsellor' is the counsellor, "
-            "'management' is management, any other name is an employee. "
-            "Example: @saskia !new"
+            render("cli.console.demo", locale, counsellor=counsellor, management=management)
         )
     else:
         config = load_config(config_path)
+        locale = locale or config.organisations[0].locale
         keys = crypto.load_service_keys(
             config.path(config.service.key_file), service_passphrase(config)
         )
@@ -177,7 +187,7 @@ async def play(config_path: Path | None, echo: bool) -> None:
         runtime.tally.heard()  # the terminal is the platform: connected while it runs
         await runtime.serve()  # the health and metrics endpoint, if configured
         await runtime.worker.run_once()
-        await run_lines(runtime, front, _stdin_lines(stop), printer, echo=echo)
+        await run_lines(runtime, front, _stdin_lines(stop), printer, echo=echo, locale=locale)
     finally:
         await runtime.close()
 

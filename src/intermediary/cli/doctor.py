@@ -22,10 +22,10 @@ from typing import cast
 import click
 
 from intermediary.cli.checkup import Finding, Section, examine
-from intermediary.cli.common import friendly, run_async
+from intermediary.cli.common import LOCALE, friendly, run_async, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.errors import ConfigError
-from intermediary.text import LOCALES, Locale, render
+from intermediary.text import Locale, render
 
 __all__ = ["CHECKS", "doctor", "platform_checks"]
 
@@ -106,22 +106,17 @@ def _configuration(config_path: Path) -> tuple[ServiceConfig | None, Section]:
 
 @click.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--locale",
-    type=click.Choice(list(LOCALES)),
-    default="en",
-    show_default=True,
-    help="The language of the findings.",
-)
+@LOCALE
 @click.option(
     "--offline",
     is_flag=True,
     help="Skip the platforms (Slack, Matrix): only what is on this machine.",
 )
 @friendly
-def doctor(config_path: Path, locale: Locale, offline: bool) -> None:
+def doctor(config_path: Path, offline: bool) -> None:
     """Check an installation: configuration, keys, database, vault, file modes, platforms."""
     config, configuration = _configuration(config_path)
+    locale = voice(config).locale
     sections = [configuration]
     if config is not None:
         sections += run_async(examine(config))

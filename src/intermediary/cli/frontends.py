@@ -18,7 +18,7 @@ from typing import cast
 
 import click
 
-from intermediary.cli.common import friendly, out, run_async
+from intermediary.cli.common import LOCALE, friendly, out, run_async, voice
 from intermediary.errors import OperatorError
 from intermediary.text import render
 
@@ -31,12 +31,13 @@ FrontEnd = Callable[[Path], Awaitable[None]]
 
 
 @click.command()
+@LOCALE
 @friendly
 def demo() -> None:
     """Play a whole case in the terminal, then show what the database holds."""
     from intermediary.cli.demo import run_demo
 
-    problems = run_async(run_demo(out()))
+    problems = run_async(run_demo(out(), locale=voice(None).locale))
     sys.exit(1 if problems else 0)
 
 
@@ -50,12 +51,16 @@ def demo() -> None:
 @click.option(
     "--echo/--no-echo", default=None, help="Repeat each input line (default: when piped)."
 )
+@LOCALE
 @friendly
 def console(config_path: Path | None, echo: bool | None) -> None:
-    """Play every party in one terminal: '@name text' per line, from standard input."""
+    """Play every party in one terminal: '@name text' per line, from standard input.
+
+    Without --config, a demo organisation in --locale's language (English by default)."""
     from intermediary.cli.console import play
 
-    run_async(play(config_path, sys.stdin.isatty() is False if echo is None else echo))
+    echoed = sys.stdin.isatty() is False if echo is None else echo
+    run_async(play(config_path, echoed, locale=voice(None).locale))
 
 
 def front_ends() -> dict[str, EntryPoint]:

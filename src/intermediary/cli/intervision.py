@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from intermediary.cli.common import case_code, friendly, organisation, run_async
+from intermediary.cli.common import case_code, confirm, friendly, organisation, run_async, voice
 from intermediary.cli.session import counsellor_options, counsellor_session
-from intermediary.errors import ConfigError
+from intermediary.errors import OperatorError
 from intermediary.office.intervision.summary import Summary, identity_names, summarise
 from intermediary.service.casefile import open_case_file, open_identity
 from intermediary.service.identifying import matching_words
@@ -48,7 +48,7 @@ def intervision(
 ) -> None:
     """An anonymised summary of CASE for intervision, shown before it is written."""
     if out.exists():
-        raise ConfigError(detail=f"{out} exists already; choose another file")
+        raise OperatorError("errors.exists_already", path=str(out))
 
     async def go() -> tuple[Summary, Locale]:
         runtime, key, actor = await counsellor_session(
@@ -59,6 +59,7 @@ def intervision(
             entries = await open_case_file(runtime.store, case_code(case), key)
             identity = await open_identity(runtime.store, case_code(case), key)
             org = organisation(runtime.config, actor.org_id)
+            locale = voice(runtime.config, actor.org_id, actor.counsellor_id).locale
             people = (*names, *(identity_names(identity) if identity else ()))
             people += tuple(c.name for c in org.counsellors)
             people += tuple(d.name for d in org.management)
@@ -73,10 +74,10 @@ def intervision(
                 organisations=(org.name, org.id),
                 departments=departments,
                 known=lambda text: matching_words(keys, text, terms),
-                locale=org.locale,
+                locale=locale,
             )
             await runtime.service.record_export(actor, case_code(case), "intervision summary")
-            return made, org.locale
+            return made, locale
         finally:
             await runtime.close()
 
@@ -85,7 +86,7 @@ def intervision(
     if not yes:
         # the removed words are the identifying details: shown here, never written
         click.echo(_removed(made, locale))
-        if not click.confirm(render("intervision.confirm", locale, path=out)):
+        if not confirm(render("intervision.confirm", locale, path=out), locale):
             click.echo(render("intervision.not_written", locale))
             return
     out.touch(mode=0o600)

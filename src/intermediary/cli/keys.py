@@ -15,13 +15,21 @@ from pathlib import Path
 import click
 
 from intermediary import crypto
-from intermediary.cli.common import CONFIG, ask_passphrase, friendly, run_async, service_keys
+from intermediary.cli.common import (
+    CONFIG,
+    LOCALE,
+    ask_passphrase,
+    friendly,
+    run_async,
+    service_keys,
+    voice,
+)
 from intermediary.cli.session import local_runtime
 from intermediary.config import load_config
 from intermediary.crypto.files import private_folder
 from intermediary.crypto.passphrase import new_passphrase
 from intermediary.crypto.recovery import split_secret
-from intermediary.errors import ConfigError, KeyFileError
+from intermediary.errors import KeyFileError, OperatorError
 from intermediary.office.handover import HandoverResult, hand_over_cases
 from intermediary.text import render
 
@@ -62,6 +70,7 @@ def keys() -> None:
     default=None,
     help="Read the passphrase from this environment variable instead of prompting.",
 )
+@LOCALE
 @friendly
 def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: str | None) -> None:
     """Make a new key pair, wrapped under a passphrase with argon2id.
@@ -71,36 +80,35 @@ def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: 
     error: standard output is the keys, for scripts."""
     out = out.expanduser()
     if out.exists():
-        raise ConfigError(detail=f"{out} exists already; choose another path")
+        raise OperatorError("errors.exists_already", path=str(out))
     _folder_possible(out.parent)  # before anyone types a passphrase
     # refused below a strength floor, stricter for counsellors (crypto/passphrase.py)
+    say = voice(None)
     passphrase = new_passphrase(
         "counsellor" if kind == "counsellor" else "service",
         env=passphrase_env,
         context=(label, out.stem),
+        prompt=say("passphrase"),
+        again=say("passphrase_again"),
+        locale=say.locale,
     )
     _writable_folder(out.parent)
-    click.echo(render("installation.key_deriving"), err=True)
+    click.echo(render("installation.key_deriving", say.locale), err=True)
     if kind == "counsellor":
         key = crypto.CounsellorKey.generate()
         crypto.save_counsellor_key(
             out, key, passphrase, label=label or "counsellor", limits=_KDF[kdf or "sensitive"]
         )
-        click.echo(f"Counsellor key written to {out}.")
-        click.echo(f"Public key (put it in the configuration): {key.public.encode()}")
-        click.echo(
-            f"Fingerprint (compare it when someone configures it): {key.public.fingerprint()}"
-        )
+        click.echo(say("keys.counsellor_written", path=str(out)))
+        click.echo(say("keys.public_to_configure", key=key.public.encode()))
+        click.echo(say("keys.fingerprint_to_compare", fingerprint=key.public.fingerprint()))
     else:
         made = crypto.ServiceKeys.generate()
         crypto.save_service_keys(
             out, made, passphrase, label=label or "service", limits=_KDF[kdf or "moderate"]
         )
-        click.echo(f"Service key written to {out}.")
-        click.echo(
-            f"Verify key (publish it; relays, proofs and the audit chain are signed "
-            f"with it): {made.verify_key.encode()}"
-        )
+        click.echo(say("keys.service_written", path=str(out)))
+        click.echo(say("keys.verify_to_publish", key=made.verify_key.encode()))
 
 
 def _refused(folder: Path, code: int) -> KeyFileError:
@@ -132,7 +140,10 @@ def _writable_folder(folder: Path) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise _refused(folder, errno.EACCES)
     if not existed:
-        click.echo(render("installation.key_folder_made", folder=str(folder)), err=True)
+        click.echo(
+            render("installation.key_folder_made", voice(None).locale, folder=str(folder)),
+            err=True,
+        )
 
 
 @keys.command("handover")
@@ -153,13 +164,15 @@ def _writable_folder(folder: Path) -> None:
 @click.option(
     "--passphrase-env", default=None, help="Environment variable with the key file's passphrase."
 )
+@LOCALE
 @friendly
 def keys_handover(
     config_path: Path, key_path: Path, successor: str, passphrase_env: str | None
 ) -> None:
     """Hand your open cases to a successor (closed cases stay sealed to you)."""
     config = load_config(config_path)
-    key = crypto.load_counsellor_key(key_path, ask_passphrase(passphrase_env, "Passphrase"))
+    say = voice(config)
+    key = crypto.load_counsellor_key(key_path, ask_passphrase(passphrase_env, say("passphrase")))
 
     async def go() -> HandoverResult:
         runtime = await local_runtime(config, service_keys(config))
@@ -169,12 +182,11 @@ def keys_handover(
             await runtime.close()
 
     result = run_async(go())
-    click.echo(f"Handed over {len(result.moved)} open case(s): {', '.join(result.moved)}.")
-    click.echo("Each reporter will be told their counsellor changed; the handover is audited.")
+    moved = ", ".join(result.moved) or "-"
+    click.echo(say("keys.handed_over", count=len(result.moved), cases=moved))
+    click.echo(say("keys.handover_told"))
     if result.kept:
-        click.echo(
-            f"{len(result.kept)} closed case(s) stay sealed to you: {', '.join(result.kept)}."
-        )
+        click.echo(say("keys.handover_kept", count=len(result.kept), cases=", ".join(result.kept)))
 
 
 @keys.command("show")
@@ -185,17 +197,19 @@ def keys_handover(
     required=True,
     help="A counsellor's or the service's key file.",
 )
+@LOCALE
 @friendly
 def keys_show(key_file: Path) -> None:
     """Print a key file's public key and fingerprint (no passphrase needed), to compare
     with what the configuration and `intermediary doctor` show."""
+    say = voice(None)
     public = crypto.read_key_file_public(key_file)
     if "box" in public:
         box = crypto.BoxPublicKey.decode(str(public["box"]))
-        click.echo(f"Public key: {box.encode()}")
-        click.echo(f"Fingerprint: {box.fingerprint()}")
+        click.echo(say("keys.public", key=box.encode()))
+        click.echo(say("keys.fingerprint", fingerprint=box.fingerprint()))
     if "verify" in public:
-        click.echo(f"Verify key: {public['verify']}")
+        click.echo(say("keys.verify", key=public["verify"]))
 
 
 @keys.command("recovery")
@@ -212,6 +226,7 @@ def keys_show(key_file: Path) -> None:
     default=None,
     help="Write each share to its own file in this (new) folder instead of printing.",
 )
+@LOCALE
 @friendly
 def keys_recovery(count: int, threshold: int, out: Path | None) -> None:
     """Make the recovery key and split it among people outside management."""
@@ -221,20 +236,18 @@ def keys_recovery(count: int, threshold: int, out: Path | None) -> None:
     )
     if out is not None:
         if out.exists():
-            raise ConfigError(detail=f"{out} exists already; choose a new folder")
+            raise OperatorError("errors.exists_already", path=str(out))
         out.mkdir(mode=0o700, parents=True)
         for number, share in enumerate(shares, 1):
             path = out / f"share-{number}-of-{count}.txt"
             path.touch(mode=0o600)
             path.write_text(share + "\n", "utf-8")
-    click.echo(f"Recovery public key (service.recovery_public_key): {key.public.encode()}")
-    click.echo(f"Fingerprint: {key.public.fingerprint()}")
-    click.echo(
-        f"Any {threshold} of these {count} shares rebuild the private key; fewer reveal nothing. "
-        "Give each to a different person outside management, on paper; keep no copy."
-    )
+    say = voice(None)
+    click.echo(say("keys.recovery_public", key=key.public.encode()))
+    click.echo(say("keys.fingerprint", fingerprint=key.public.fingerprint()))
+    click.echo(say("keys.recovery_shares", threshold=threshold, count=count))
     if out is not None:
-        click.echo(f"The shares are in {out}, one file each.")
+        click.echo(say("keys.shares_written", path=str(out)))
         return
     for number, share in enumerate(shares, 1):
-        click.echo(f"\nShare {number} of {count}:\n{share}")
+        click.echo(f"\n{say('keys.share', number=number, count=count)}\n{share}")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from intermediary import crypto
-from intermediary.cli.common import friendly, run_async
+from intermediary.cli.common import LOCALE, friendly, run_async, voice
 from intermediary.config import load_config
 from intermediary.crypto.vault import sibling_vault
 from intermediary.errors import ConfigError
@@ -35,6 +35,7 @@ __all__ = ["migrate_store"]
     default=None,
     help="The service's configuration: its verify key checks the audit chain's signatures too.",
 )
+@LOCALE
 @friendly
 def migrate_store(source: Path, dest: str, config_path: Path | None) -> None:
     """Copy a SQLite database (SOURCE) into an empty PostgreSQL database (DEST, a
@@ -44,17 +45,21 @@ def migrate_store(source: Path, dest: str, config_path: Path | None) -> None:
     chain) before it is committed. The key vault is not copied: see docs/POSTGRES.md.
     """
     if not is_postgres_url(dest):
-        raise ConfigError(detail=f"DEST must be a postgresql:// URL, not {dest!r}")
+        raise ConfigError("errors.not_a_postgres_url", dest=repr(dest))
     verify_key = None
-    if config_path is not None:
-        config = load_config(config_path)
+    config = load_config(config_path) if config_path is not None else None
+    say = voice(config)
+    if config is not None:
         public = crypto.read_key_file_public(config.path(config.service.key_file))
         verify_key = crypto.ServiceVerifyKey.decode(public["verify"])
 
     async def go() -> Migrated:
         # PostgreSQL support is an extra: imported only when asked for
-        from intermediary.service.store_copy import copy_sqlite_to_postgres
-        from intermediary.store.postgres import PostgresStore
+        try:
+            from intermediary.service.store_copy import copy_sqlite_to_postgres
+            from intermediary.store.postgres import PostgresStore
+        except ImportError:
+            raise ConfigError("errors.postgres_missing") from None
         from intermediary.store.sqlite import SqliteStore
 
         vault = sibling_vault(source)  # the one SQLite had: not copied, only named
@@ -72,18 +77,7 @@ def migrate_store(source: Path, dest: str, config_path: Path | None) -> None:
 
     done = run_async(go())
     for table, count in done.counts.items():
-        click.echo(f"{table:<18} {count:>9} rows copied")
-    click.echo(
-        f"Checked: every table's rows match the source; the audit chain ({done.audit_entries} "
-        f"entries, head {done.audit_head}) verifies"
-        + (
-            "."
-            if done.signatures_checked
-            else " (hashes and links; give --config to check signatures)."
-        )
-    )
-    click.echo(
-        f"The key vault was not copied: it stays out of the database. Move the folder "
-        f"{sibling_vault(source).folder} to where every instance can reach it, and set "
-        "service.vault to it and service.database to the URL (docs/POSTGRES.md)."
-    )
+        click.echo(f"{table:<18} {say('migrate.copied', count=f'{count:>9}')}")
+    checked = "migrate.checked" if done.signatures_checked else "migrate.checked_unsigned"
+    click.echo(say(checked, count=done.audit_entries, head=done.audit_head))
+    click.echo(say("migrate.vault", folder=str(sibling_vault(source).folder)))

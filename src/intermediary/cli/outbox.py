@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from intermediary import crypto
-from intermediary.cli.common import CONFIG, friendly, run_async, service_keys
+from intermediary.cli.common import CONFIG, LOCALE, friendly, run_async, service_keys, voice
 from intermediary.cli.session import local_runtime
 from intermediary.config import load_config
 from intermediary.core import Role
@@ -30,20 +30,12 @@ from intermediary.runtime import Runtime
 from intermediary.service.codec import Envelope
 from intermediary.service.delivery import open_payload
 from intermediary.store import OutboxItem, UnitOfWork
-from intermediary.text import LOCALES, Locale, render
+from intermediary.text import Locale, render
 
 __all__ = ["outbox"]
 
 #: the audit entry of a message removed unsent
 DROPPED = "outbox_dropped"
-
-LOCALE = click.option(
-    "--locale",
-    type=click.Choice(list(LOCALES)),
-    default="en",
-    show_default=True,
-    help="The language of what is shown.",
-)
 
 
 @dataclass(frozen=True)
@@ -111,9 +103,10 @@ def outbox() -> None:
 @CONFIG
 @LOCALE
 @friendly
-def outbox_list(config_path: Path, locale: Locale) -> None:
+def outbox_list(config_path: Path) -> None:
     """Every queued and parked message: case, recipient, platform, attempts, age, error."""
     config = load_config(config_path)
+    locale = voice(config).locale
     keys = service_keys(config)
 
     async def go() -> tuple[list[Queued], datetime]:
@@ -140,9 +133,10 @@ def outbox_list(config_path: Path, locale: Locale) -> None:
 @CONFIG
 @LOCALE
 @friendly
-def outbox_retry(key: str, config_path: Path, locale: Locale) -> None:
+def outbox_retry(key: str, config_path: Path) -> None:
     """Send a parked or waiting message at the service's next round."""
     config = load_config(config_path)
+    locale = voice(config).locale
 
     async def go() -> None:
         runtime = await local_runtime(config, service_keys(config))
@@ -161,9 +155,10 @@ def outbox_retry(key: str, config_path: Path, locale: Locale) -> None:
 @CONFIG
 @LOCALE
 @friendly
-def outbox_drop(key: str, config_path: Path, locale: Locale) -> None:
+def outbox_drop(key: str, config_path: Path) -> None:
     """Remove a message that can never be delivered; the audit chain records it."""
     config = load_config(config_path)
+    locale = voice(config).locale
     keys = service_keys(config)
 
     async def go() -> Queued:

@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from intermediary import crypto
-from intermediary.cli.common import CONFIG, case_code, friendly, read_text, run_async, verify_key
+from intermediary.cli.common import (
+    CONFIG,
+    LOCALE,
+    Voice,
+    case_code,
+    friendly,
+    read_text,
+    run_async,
+    verify_key,
+    voice,
+)
 from intermediary.config import load_config
 from intermediary.office.excerpt import AuditExcerpt, case_excerpt, render_excerpt
 from intermediary.runtime import store_of
@@ -44,15 +55,16 @@ def proof() -> None:
     default=None,
     help="Or take the verify key from this installation's configuration.",
 )
+@LOCALE
 @friendly
 def proof_verify(file: Path, verify_key_text: str | None, config_path: Path | None) -> None:
     """Check the proof of report in FILE, offline, and print what it states."""
     if verify_key_text is None and config_path is None:
         raise click.UsageError("give --verify-key (the published key) or --config")
+    config = load_config(config_path) if config_path is not None else None
+    say = voice(config)
     key = (
-        crypto.ServiceVerifyKey.decode(verify_key_text)
-        if verify_key_text
-        else verify_key(load_config(config_path))  # type: ignore[arg-type]
+        crypto.ServiceVerifyKey.decode(verify_key_text) if verify_key_text else verify_key(config)  # type: ignore[arg-type]
     )
     text = read_text(file)
     found = _TOKEN.search(text)
@@ -60,20 +72,39 @@ def proof_verify(file: Path, verify_key_text: str | None, config_path: Path | No
         # a line that starts like a proof but is cut short is damaged, not missing
         raise InvalidProof("damaged" if f"{_PREFIX}." in text else "not_found")
     claims = check_proof(found.group(0), key)
-    click.echo(f"The proof is valid: signed with {key.encode()}.")
+    if config is not None:  # the organisation's clock, else the proof's own (UTC)
+        org = config.organisation(claims.get("organisation") or "")
+        say = voice(config, org.id) if org is not None else say
+    click.echo(say("proof.valid", key=key.encode()))
+    _claims(claims, say)
+
+
+def _claims(claims: dict[str, str | None], say: Voice) -> None:
+    """What a proof states, one line a claim, its moments on the organisation's clock."""
     for name, value in claims.items():
-        click.echo(f"{name}: {value or '-'}")
+        label = say(f"proof.{name}") if name in _CLAIMS else name
+        shown = value or "-"
+        if value and name in _MOMENTS:
+            try:
+                shown = f"{say.time(datetime.fromisoformat(value))} ({say.timezone})"
+            except ValueError:
+                shown = value
+        click.echo(f"{label}: {shown}")
+
+
+_MOMENTS = frozenset({"opened", "reported", "relayed", "acknowledged"})
+_CLAIMS = frozenset({"case", "organisation", "counsellor"}) | _MOMENTS
 
 
 @click.command("check-proof", hidden=True)
 @click.argument("token")
 @click.option("--verify-key", required=True, help="The service's published verify key.")
+@LOCALE
 @friendly
 def check_proof_command(token: str, verify_key: str) -> None:
     """Check a proof given as text (kept for scripts; see ``proof verify``)."""
     claims = check_proof(token, crypto.ServiceVerifyKey.decode(verify_key))
-    for name, value in claims.items():
-        click.echo(f"{name}: {value or '-'}")
+    _claims(claims, voice(None))
 
 
 @click.command("audit-excerpt")

@@ -14,11 +14,14 @@ import click
 
 from intermediary.cli.common import (
     CONFIG,
+    LOCALE,
+    Voice,
     friendly,
     organisation,
     read_text,
     run_async,
     service_keys,
+    voice,
 )
 from intermediary.cli.session import local_runtime
 from intermediary.config import load_config
@@ -28,14 +31,15 @@ from intermediary.office.handover import HandoverResult, recover_cases, recovery
 __all__ = ["recover"]
 
 
-def _read_shares(shares_file: Path | None) -> list[str]:
+def _read_shares(shares_file: Path | None, say: Voice) -> list[str]:
     if shares_file is not None:
         return [line for line in read_text(shares_file).splitlines() if line.strip()]
-    first = str(click.prompt("Share 1", hide_input=True))
+    first = str(click.prompt(say("recover.first_share"), hide_input=True))
     needed = parse_share(first, position=1).threshold
     found = [first]
     while len(found) < needed:
-        found.append(str(click.prompt(f"Share {len(found) + 1} of {needed}", hide_input=True)))
+        asked = say("recover.next_share", number=len(found) + 1, count=needed)
+        found.append(str(click.prompt(asked, hide_input=True)))
     return found
 
 
@@ -55,6 +59,7 @@ def _read_shares(shares_file: Path | None) -> list[str]:
     default=None,
     help="Read the shares from this file, one per line (default: ask for each).",
 )
+@LOCALE
 @friendly
 def recover(
     config_path: Path,
@@ -72,7 +77,8 @@ def recover(
         ]
         org_id = homes[0] if len(homes) == 1 else ""
     organisation(config, org_id)
-    key = recovery_key(config, _read_shares(shares_file))
+    say = voice(config, org_id, counsellor)
+    key = recovery_key(config, _read_shares(shares_file, say))
     home = org_id
 
     async def go() -> HandoverResult:
@@ -91,9 +97,7 @@ def recover(
 
     result = run_async(go())
     target = successor or counsellor
-    click.echo(f"{len(result.moved)} case(s) now open with the key of {target}.")
+    click.echo(say("recover.moved", count=len(result.moved), counsellor=target))
     if result.unrecoverable:
-        click.echo(
-            f"{len(result.unrecoverable)} case(s) were opened before the recovery key was "
-            f"configured and cannot be recovered: {', '.join(result.unrecoverable)}."
-        )
+        lost = ", ".join(result.unrecoverable)
+        click.echo(say("recover.unrecoverable", count=len(result.unrecoverable), cases=lost))

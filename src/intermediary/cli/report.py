@@ -14,12 +14,15 @@ import click
 
 from intermediary.cli.common import (
     CONFIG,
+    LOCALE,
+    confirm,
     friendly,
     organisation,
     read_text,
     run_async,
     service_keys,
     verify_key,
+    voice,
     year_of,
 )
 from intermediary.cli.session import local_runtime
@@ -66,6 +69,7 @@ __all__ = ["activity", "report"]
     help="Do not ask: put the trends text in (refused if it holds identifying words) and, "
     "with --final, declare the report final.",
 )
+@LOCALE
 @friendly
 def report(
     org_id: str,
@@ -87,8 +91,10 @@ def report(
     year = year_of(year_text)
     trends_text = read_text(trends) if trends is not None else ""
 
+    locale = voice(config, org.id).locale
+
     def say(key: str, **params: object) -> str:
-        return render(f"report.run.{key}", org.locale, **params)
+        return render(f"report.run.{key}", locale, **params)
 
     async def count() -> Prepared:
         store = store_of(config)
@@ -126,7 +132,7 @@ def report(
             click.echo(
                 say("trends_found", words=", ".join(found)) if found else say("trends_clean")
             )
-            if not click.confirm(say("trends_confirm"), default=False):
+            if not confirm(say("trends_confirm"), locale):
                 click.echo(say("trends_refused"))
                 return
 
@@ -137,7 +143,7 @@ def report(
             click.echo(say("final_allows_days", year=year, organisation=org.id, days=policy.days))
         else:
             click.echo(say("final_allows", year=year, organisation=org.id))
-        if not click.confirm(say("final_confirm"), default=False):
+        if not confirm(say("final_confirm"), locale):
             click.echo(say("final_refused"))
             return
 
@@ -177,6 +183,7 @@ def activity() -> None:
 @click.argument("kind", metavar="KIND")
 @click.argument("amount_text", metavar="AMOUNT")
 @CONFIG
+@LOCALE
 @friendly
 def activity_add(
     org_id: str, year_text: str, kind: str, amount_text: str, config_path: Path
@@ -187,6 +194,7 @@ def activity_add(
     """
     config = load_config(config_path)
     organisation(config, org_id)
+    say = voice(config, org_id)
     year = year_of(year_text)
     try:
         amount = float(amount_text.replace(",", "."))
@@ -204,4 +212,7 @@ def activity_add(
             await runtime.close()
 
     run_async(go())
-    click.echo(f"Recorded: {entry.amount:g} {entry.kind} in {year} for {org_id}.")
+    amount_shown = f"{entry.amount:g}"
+    if say.locale == "nl":  # a decimal comma
+        amount_shown = amount_shown.replace(".", ",")
+    click.echo(say(f"activity.{entry.kind}", amount=amount_shown, year=year, organisation=org_id))

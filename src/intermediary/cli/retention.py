@@ -15,11 +15,15 @@ import click
 
 from intermediary.cli.common import (
     CONFIG,
+    LOCALE,
+    Voice,
     case_code,
+    confirm,
     friendly,
     organisation,
     run_async,
     service_keys,
+    voice,
 )
 from intermediary.cli.session import counsellor_options, counsellor_session, local_runtime
 from intermediary.config import ServiceConfig, load_config
@@ -62,17 +66,18 @@ def _purgeable(rows: list[CaseRow], named: list[str]) -> None:
             raise WrongState("errors.on_hold", case=case)
 
 
-def _list(rows: list[CaseRow]) -> None:
+def _list(rows: list[CaseRow], say: Voice) -> None:
     kept = sorted((r for r in rows if r.state != State.PURGED), key=lambda r: r.case_id)
     if not kept:
-        click.echo(render("installation.purge_list_none"))
+        click.echo(render("installation.purge_list_none", say.locale))
         return
-    click.echo(render("installation.purge_list_heading"))
+    click.echo(render("installation.purge_list_heading", say.locale))
     for row in kept:
-        day = row.updated_at.date().isoformat()
+        day = row.updated_at.date().isoformat()  # kept to the (UTC) day only
         click.echo(
             render(
                 "installation.purge_list_line",
+                say.locale,
                 case=row.case_id,
                 state=row.state,
                 organisation=row.org_id,
@@ -91,24 +96,22 @@ def _list(rows: list[CaseRow]) -> None:
     "--list", "listing", is_flag=True, help="List the cases not destroyed yet, and purge nothing."
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@LOCALE
 @friendly
 def purge(cases: tuple[str, ...], config_path: Path, due: bool, listing: bool, yes: bool) -> None:
     """Destroy closed CASES now (or, with --due, all past retention); only statistics remain."""
-    if not cases and not due and not listing:
-        raise click.UsageError("name the cases to purge, or give --due (or --list)")
     config = load_config(config_path)
+    say = voice(config)
+    if not cases and not due and not listing:
+        raise click.UsageError(say("purge.what"))
     named = [case_code(c) for c in cases]
     if listing:
-        _list(run_async(_rows(config)))
+        _list(run_async(_rows(config)), say)
         return
     if named:
         _purgeable(run_async(_rows(config)), named)
     if named and not yes:
-        click.confirm(
-            f"This destroys {', '.join(named)} for good; not even the counsellor's key "
-            "will open it again. Continue?",
-            abort=True,
-        )
+        confirm(say("purge.confirm", cases=", ".join(named)), say.locale, abort=True)
 
     async def go() -> list[str]:
         runtime = await local_runtime(config, service_keys(config))
@@ -125,7 +128,7 @@ def purge(cases: tuple[str, ...], config_path: Path, due: bool, listing: bool, y
             await runtime.close()
 
     done = run_async(go())
-    click.echo(f"Purged: {', '.join(done)}." if done else "Nothing to purge.")
+    click.echo(say("purge.done", cases=", ".join(done)) if done else say("purge.nothing"))
 
 
 def _hold_until(value: str | None, timezone: str) -> datetime | None:
@@ -141,7 +144,11 @@ def _hold_until(value: str | None, timezone: str) -> datetime | None:
 
 @click.command()
 @counsellor_options
-@click.option("--reason", prompt="Why must the case be kept (court case, investigation)?")
+@click.option(
+    "--reason",
+    default=None,
+    help="Why the case must be kept (court case, investigation); asked for when not given.",
+)
 @click.option("--until", "until_text", default=None, help="Keep it through this date (YYYY-MM-DD).")
 @click.option("--release", is_flag=True, help="Release the hold instead of placing one.")
 @friendly
@@ -150,31 +157,36 @@ def hold(
     config_path: Path,
     key_path: Path,
     passphrase_env: str | None,
-    reason: str,
+    reason: str | None,
     until_text: str | None,
     release: bool,
 ) -> None:
     """Place (or --release) a legal hold: the case is kept past its retention."""
+    if reason is None:
+        reason = str(click.prompt(voice(load_config(config_path))("hold.reason")))
 
-    async def go() -> None:
+    async def go() -> Voice:
         runtime, _, actor = await counsellor_session(
             config_path, key_path, passphrase_env, case_code(case)
         )
         try:
+            said = voice(runtime.config, actor.org_id, actor.counsellor_id)
             if release:
                 await runtime.service.act_as(actor, case_code(case), ReleaseHold(reason=reason))
-                return
+                return said
             org = organisation(runtime.config, actor.org_id)
             until = _hold_until(until_text, org.timezone)
             await runtime.service.act_as(
                 actor, case_code(case), PlaceHold(reason=reason, until=until)
             )
+            return said
         finally:
             await runtime.close()
 
-    run_async(go())
+    say = run_async(go())
     if release:
-        click.echo(f"The legal hold on {case_code(case)} is released (recorded).")
+        click.echo(say("hold.released", case=case_code(case)))
+    elif until_text:
+        click.echo(say("hold.placed_until", case=case_code(case), date=until_text.strip()))
     else:
-        end = f" through {until_text}" if until_text else " until it is released"
-        click.echo(f"{case_code(case)} is on legal hold{end} (recorded).")
+        click.echo(say("hold.placed", case=case_code(case)))

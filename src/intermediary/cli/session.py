@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from intermediary import crypto
-from intermediary.cli.common import ask_passphrase, case_code, service_keys
+from intermediary.cli.common import LOCALE, Voice, ask_passphrase, case_code, service_keys, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.core import Command, CounsellorActor, CounsellorId, OrgId, Reveal
 from intermediary.errors import ConfigError, IntermediaryError, UnknownCase
@@ -29,7 +29,8 @@ __all__ = ["as_counsellor", "counsellor_options", "counsellor_session", "local_r
 
 
 def counsellor_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``CASE --config FILE --key FILE [--passphrase-env NAME]``."""
+    """``CASE --config FILE --key FILE [--passphrase-env NAME] [--locale LANG]``."""
+    func = LOCALE(func)
     func = click.option(
         "--passphrase-env",
         default=None,
@@ -54,7 +55,9 @@ async def counsellor_session(
     """A local runtime, the counsellor's unlocked key and the actor it makes on ``case``;
     refused unless the key is the one configured for the case's counsellor."""
     config = load_config(config_path)
-    key = crypto.load_counsellor_key(key_path, ask_passphrase(passphrase_env, "Passphrase"))
+    key = crypto.load_counsellor_key(
+        key_path, ask_passphrase(passphrase_env, voice(config)("passphrase"))
+    )
     runtime = await local_runtime(config, service_keys(config))
     try:
         loaded = await runtime.store.load_case(case)
@@ -62,6 +65,7 @@ async def counsellor_session(
             raise UnknownCase(case=case)
         row = loaded[0]
         actor = _actor_for_key(config, key, row.org_id, row.counsellor_id, case)
+        voice(config, actor.org_id, actor.counsellor_id)  # errors from here on read in it
     except BaseException:
         await runtime.close()  # an open database would keep the process alive
         raise
@@ -74,16 +78,17 @@ async def as_counsellor(
     passphrase_env: str | None,
     case: str,
     command: Command,
-) -> Identity | None:
+) -> tuple[Identity | None, Voice]:
     """Give one command as the counsellor who holds ``key_path``; a reveal returns
-    the identity it opened."""
+    the identity it opened. With it, how to speak to this counsellor."""
     runtime, key, actor = await counsellor_session(
         config_path, key_path, passphrase_env, case_code(case)
     )
     try:
         await runtime.service.act_as(actor, case_code(case), command)
         reveal = isinstance(command, Reveal)
-        return await open_identity(runtime.store, case_code(case), key) if reveal else None
+        opened = await open_identity(runtime.store, case_code(case), key) if reveal else None
+        return opened, voice(runtime.config, actor.org_id, actor.counsellor_id)
     finally:
         await runtime.close()
 

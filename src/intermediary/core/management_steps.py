@@ -56,6 +56,11 @@ def ask(case: Case, cmd: Ask, ctx: Context) -> Result:
     ]
 
 
+#: the kind of action as the case file's summary names it: "envisaged" is the directive's
+#: word (Art. 5(13)), "planned" the one management chose in the form and the counsellor reads
+_ACTION_WORD = {ActionKind.TAKEN: "taken", ActionKind.ENVISAGED: "planned", ActionKind.NONE: "none"}
+
+
 def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
     fb = cmd.feedback
     limit = ctx.policy.text_limit
@@ -71,7 +76,7 @@ def give_feedback(case: Case, cmd: GiveFeedback, ctx: Context) -> Result:
     summary = "\n".join(
         [
             f"assessment: {assessment}",
-            f"action ({fb.action_kind}): {action}",
+            f"action ({_ACTION_WORD[fb.action_kind]}): {action}",
             f"grounds: {grounds}",
             f"more to follow: {'yes' if fb.more_to_follow else 'no'}",
         ]

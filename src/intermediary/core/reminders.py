@@ -9,6 +9,10 @@ Rules (defaults in :class:`~intermediary.core.policy.ReminderPolicy`):
 - the acknowledgement: a "soon" reminder on day 5 after the clock started,
   "missed" when the 7 days are over, then once every 7 days while it is;
 - the feedback: "soon" two weeks before its date, "missed" on it, then weekly;
+- a meeting the reporter asked for (Art. 9(2)): "missed" when its target date (the
+  organisation's ``meeting_target_days``) passes and it was not recorded as held, then
+  once every 7 days while it is not; the counsellor only (management never learns of
+  the meeting), and whether or not a legal clock runs;
 - the counsellor is always reminded; management only once it knows of the case
   (a destination that has received a relay). The reporter is not reminded: they
   are told when the acknowledgement and the feedback have been given.
@@ -39,6 +43,7 @@ class ReminderKind(enum.StrEnum):
     ACKNOWLEDGEMENT_MISSED = "acknowledgement_missed"
     FEEDBACK_SOON = "feedback_soon"
     FEEDBACK_MISSED = "feedback_missed"
+    MEETING_MISSED = "meeting_missed"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,10 +66,14 @@ class Reminder:
 
 def due_reminders(case: Case, now: datetime, policy: ReminderPolicy) -> list[Reminder]:
     """The reminders whose time has come at ``now`` (at most one per deadline)."""
-    start = case.clock_start
-    if case.state not in ACTIVE or start is None or case.feedback_at is not None:
+    if case.state not in ACTIVE:
         return []
     found: list[Reminder] = []
+    if (meeting := case.meeting_due) is not None and now >= meeting:
+        found.append(_meeting(case, now, policy, meeting))
+    start = case.clock_start
+    if start is None or case.feedback_at is not None:
+        return found
     if case.acknowledged_at is None and (due := case.acknowledgement_due) is not None:
         soon = start + timedelta(days=policy.acknowledgement_day)
         reminder = _one(case, now, policy, due, soon, "acknowledgement")
@@ -76,6 +85,24 @@ def due_reminders(case: Case, now: datetime, policy: ReminderPolicy) -> list[Rem
         if reminder is not None:
             found.append(reminder)
     return found
+
+
+def _meeting(case: Case, now: datetime, policy: ReminderPolicy, due: datetime) -> Reminder:
+    """The meeting asked for and not held by its target: the counsellor's to plan."""
+    every = timedelta(days=max(1, policy.overdue_every_days))
+    rounds = (now - due) // every
+    kind = ReminderKind.MEETING_MISSED
+    told = to_counsellor(
+        case, f"counsellor.reminder_{kind}", due=day(due, case.timezone), days=(now - due).days
+    )
+    return Reminder(
+        case_id=case.case_id,
+        kind=kind,
+        deadline=due,
+        at=due + rounds * every,
+        round=rounds,
+        deliveries=(told,),
+    )
 
 
 def _one(

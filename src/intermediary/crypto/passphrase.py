@@ -125,10 +125,18 @@ def check_new_passphrase(passphrase: str, kind: KeyKind, context: Iterable[str] 
         raise WeakPassphrase(kind=kind, found=found)
 
 
-def new_passphrase(kind: KeyKind, *, env: str | None, context: Iterable[str] = ()) -> str:
+def new_passphrase(
+    kind: KeyKind,
+    *,
+    env: str | None,
+    context: Iterable[str] = (),
+    prompt: str = "Passphrase",
+    again: str | bool = True,
+    locale: Locale = "en",
+) -> str:
     """A new key file's passphrase, checked: from the environment variable ``env``
-    (refused outright when weak), or typed twice at a prompt that explains why a
-    weak one is refused and asks again."""
+    (refused outright when weak), or typed twice at a prompt (``prompt``, in the
+    reader's language) that explains why a weak one is refused and asks again."""
     known = tuple(context)
     if env:
         value = os.environ.get(env)
@@ -138,11 +146,11 @@ def new_passphrase(kind: KeyKind, *, env: str | None, context: Iterable[str] = (
         return value
 
     while True:  # a person at the prompt gets the reason and another go (Ctrl-C stops)
-        value = str(click.prompt("Passphrase", hide_input=True, confirmation_prompt=True))
+        value = str(click.prompt(prompt, hide_input=True, confirmation_prompt=again))
         try:
             check_new_passphrase(value, kind, known)
         except WeakPassphrase as error:
-            click.echo(f"intermediary: {error.message()}", err=True)
+            click.echo(f"intermediary: {error.message(locale)}", err=True)
             continue
         return value
 

@@ -95,9 +95,12 @@ class Reminders:
 
 
 def _deadline_running(row: CaseRow) -> bool:
-    """Cheaply: has a legal clock started, and is feedback still owed? (See
-    :attr:`Case.clock_start`.) Most open cases are consultations, with no deadline."""
+    """Cheaply: is a meeting the reporter asked for still to be held, or has a legal
+    clock started and is feedback still owed? (See :attr:`Case.clock_start`.) Most open
+    cases are consultations, with no deadline."""
     meta = json.loads(row.meta)
+    if meta.get("meeting_due"):
+        return True
     if meta.get("feedback_at"):
         return False
     if meta.get("anchor") == "receipt" and meta.get("received_at"):

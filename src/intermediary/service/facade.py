@@ -220,12 +220,8 @@ class Service:
             self._limit(sender)
             if self.role_of(sender) is not Role.REPORTER:
                 raise InvalidInput("errors.not_allowed_here", command="!new")
-            if org_id not in self._policies:
-                raise InvalidInput(
-                    "errors.unknown_organisation",
-                    organisation=org_id,
-                    choices=", ".join(self._policies),
-                )
+            if org_id not in self._policies:  # never list the clients to a stranger
+                raise InvalidInput("errors.organisation_not_here", organisation=org_id)
             return await self._opener.open(
                 sender,
                 profile,

@@ -158,10 +158,12 @@ class Sealer:
                     if current is not None:  # a resume: the case leaves the old account
                         await self.reporters.unlist(lists, current, case.case_id)
                     known = current.terms if current is not None else ()
+                    # a language the reporter chose (!language) outlives the move
+                    kept = current.locale if current is not None else None
                     current = Routing(
                         platform=sender.platform,
                         address=sender.address,
-                        locale=profile.locale,
+                        locale=profile.locale or kept,
                         terms=merged(known, identity_terms(self.keys, identity)),
                     )
                     lookup = self.reporters.lookup(sender.platform, sender.address)

@@ -76,8 +76,6 @@ def open_store(database: str | Path, *, vault: KeyVault) -> Store:
         try:
             from intermediary.store.postgres import PostgresStore
         except ImportError:
-            raise ConfigError(
-                detail="PostgreSQL support is not installed: pip install 'intermediary[postgres]'"
-            ) from None
+            raise ConfigError("errors.postgres_missing") from None
         return PostgresStore(str(database), vault=vault)
     return SqliteStore(Path(database), vault=vault)

@@ -96,8 +96,16 @@ def render(key: str, locale: Locale = DEFAULT_LOCALE, /, **params: object) -> st
     """
     words = catalog(locale)
     template = words[key]
+    for name, value in params.items():
+        # a value that ends in a full stop ("Demo B.V.") ends the sentence with it
+        if isinstance(value, str) and value.endswith(".") and f"{{{name}}}." in template:
+            template = template.replace(f"{{{name}}}.", f"{{{name}}}")
+    # a protocol word as this sentence's reader reads it: a catalogue file's own
+    # ``[words.…]`` table (counsellor.toml's, whose reader is not the reporter the
+    # general words address) before ``words.toml``
+    own = f"{key.split('.', 1)[0]}.words"
     shown = {
-        name: words.get(f"words.{name}.{value}", value)
+        name: words.get(f"{own}.{name}.{value}", words.get(f"words.{name}.{value}", value))
         if name in VOCABULARY or name in SOMETIMES_WORDS
         else value
         for name, value in params.items()

@@ -108,7 +108,7 @@ def summarised(locale: str = "en", **changes: object) -> str:
 
 def test_summary_has_the_generalised_facts() -> None:
     out = summarised()
-    assert out.startswith("# Case for intervision (anonymised)\n")
+    assert out.startswith("# Case for peer consultation (intervision), anonymised\n")
     for line in (
         "- Categories: Bullying, Work pressure",
         "- Opened: Q1 2027",
@@ -116,7 +116,7 @@ def test_summary_has_the_generalised_facts() -> None:
         "- Status: closed",
         "- Outcome: referred elsewhere",
         "- Referred to: Huis voor Klokkenluiders — advice",
-        "- Case file: 8 entries, 3 of them messages between reporter and counsellor",
+        "- Case file, entries: 8 (messages between reporter and counsellor: 3)",
     ):
         assert line in out.splitlines(), line
     assert "- Mode: report" in out
@@ -182,7 +182,7 @@ def test_summary_of_a_short_case_without_entries() -> None:
     assert "- Duration: less than a week from opening to closing" in out
     assert "- Categories: none" in out
     assert "- Mode: consultation only (nothing goes to management)" in out
-    assert "- Case file: 0 entries, 0 of them messages between reporter and counsellor" in out
+    assert "- Case file, entries: 0 (messages between reporter and counsellor: 0)" in out
 
 
 def test_summary_quarter_is_taken_in_the_case_timezone() -> None:

@@ -211,7 +211,7 @@ def test_a_small_organisation_gets_no_breakdown() -> None:
     tables = {t.key: t for t in report.tables}
     for name in ("categories", "outcomes", "referrals"):
         assert tables[name].rows == ()
-        assert "Too few to report by category" in (tables[name].withheld or "")
+        assert "Too few cases to break down" in (tables[name].withheld or "")
     assert report.row("contacts.total").shown == "< 5"  # type: ignore[union-attr]
     assert derivable_cells(report) == []
 

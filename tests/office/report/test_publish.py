@@ -119,6 +119,11 @@ async def test_drafts_the_final_record_and_its_reproduction(tmp_path: Path) -> N
     assert later.kind == "reproduced"
     assert later.report.tables == final.report.tables
     assert later.recorded_on == final.report.generated_on
+    # the counsellors the introduction names come from the configuration, and stay recorded
+    configured = h.service.config.organisation("demo").counsellors
+    assert [c.name for c in final.report.counsellors] == [c.name for c in configured]
+    assert [c.kind for c in final.report.counsellors] == ["external"]
+    assert later.report.counsellors == final.report.counsellors
     with pytest.raises(InvalidInput) as twice:
         await run(h, datetime(2027, 1, 1, tzinfo=UTC), final=True)
     assert twice.value.key == "errors.report_final_already"

@@ -99,7 +99,8 @@ ITEMS: list[Item] = [
         "no management destination nowhere",
     ),
     line("wrong_type", "refer_body", "@counsellor !refer {case} nope", "Unknown referral body"),
-    line("wrong_type", "reply_no_case_code", "@counsellor !reply hello there", "!reply needs CASE"),
+    # without a code a reply goes to the current case; a mistyped code is never read as text
+    line("wrong_type", "reply_mistyped_code", "@counsellor !reply VP-7KQ3-M2X hello", *NO_CASE),
     # --- commands missing what they need ------------------------------------------------
     line("missing_field", "approve", "@saskia !approve", "!approve needs N", "Example"),
     line("missing_field", "reject", "@saskia !reject", "!reject needs N", "Example"),
@@ -107,7 +108,7 @@ ITEMS: list[Item] = [
     line("missing_field", "resume", "@bram !resume", "!resume needs CASE PHRASE", "Example"),
     line("missing_field", "resume_phrase", "@bram !resume {case}", "!resume needs", "Example"),
     line("missing_field", "reply_text", "@counsellor !reply {case}", "The message is empty"),
-    line("missing_field", "reply_case", "@counsellor !reply", "!reply needs", "Example"),
+    line("missing_field", "reply_case", "@counsellor !reply", "The message is empty"),
     line("missing_field", "draft_text", "@counsellor !draft {case}", "The message is empty"),
     line("missing_field", "note_text", "@counsellor !note {case}", "The message is empty"),
     line("missing_field", "minutes_text", "@counsellor !minutes {case}", "The message is empty"),
@@ -139,7 +140,12 @@ ITEMS: list[Item] = [
     line(
         "forged", "resume_wrong_phrase", "@bram !resume {case} ABCD-EFGH-JKMN-PQRS", "do not match"
     ),
-    line("forged", "stranger_replies", "@bram !reply {case} I am the counsellor", "no open case"),
+    line(
+        "forged",
+        "stranger_replies",
+        "@bram !reply {case} I am the counsellor",
+        "no conversation in progress",
+    ),
     line(
         "forged",
         "approve_with_wrong_digest",

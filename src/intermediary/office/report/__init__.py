@@ -26,7 +26,7 @@ from intermediary.office.report.build import build_report
 from intermediary.office.report.csv import render_csv
 from intermediary.office.report.files import write_report
 from intermediary.office.report.html import render_html
-from intermediary.office.report.model import AnnualReport, Row, Table
+from intermediary.office.report.model import AnnualReport, Counsellor, Row, Table
 from intermediary.office.report.stats import ACTIVITY_KINDS, Activity, CaseStats, statistics_of
 from intermediary.office.report.suppress import derivable_cells
 
@@ -35,6 +35,7 @@ __all__ = [
     "Activity",
     "AnnualReport",
     "CaseStats",
+    "Counsellor",
     "Row",
     "Table",
     "build_report",

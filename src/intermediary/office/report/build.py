@@ -18,7 +18,14 @@ from intermediary.errors import InvalidInput
 from intermediary.office.report.band import SizeBand, activities_shown, contact_only, left_out
 from intermediary.office.report.grid import relations_among, sheet_of, table_of
 from intermediary.office.report.knowledge import Sheet
-from intermediary.office.report.model import AnnualReport, Hidden, Row, Status, Table
+from intermediary.office.report.model import (
+    AnnualReport,
+    Counsellor,
+    Hidden,
+    Row,
+    Status,
+    Table,
+)
 from intermediary.office.report.stats import ACTIVITY_KINDS, Activity, CaseStats
 from intermediary.office.report.suppress import protect
 from intermediary.office.report.tables import BREAKDOWNS, Layout, activity_sums, case_tables
@@ -27,10 +34,22 @@ from intermediary.text import Locale, render
 __all__ = ["build_report", "build_with_sheet", "format_amount", "paragraphs"]
 
 
+#: a line that starts a paragraph of its own even without a blank line before it: a
+#: list item ("- ", "* ", "• ", "1. ", "2) ") or a heading-like line ending in ":"
+_STARTS = re.compile(r"\n(?=[ \t]*(?:[-*\u2022\u2013]|\d{1,2}[.)])[ \t]+\S)|(?<=:)[ \t]*\n")
+
+
 def paragraphs(text: str) -> tuple[str, ...]:
-    """Free text as paragraphs: split at blank lines, whitespace inside each collapsed."""
+    """Free text as paragraphs, whitespace inside each collapsed.
+
+    A blank line ends a paragraph; so does the line before a list item, and a line
+    ending in a colon (a lead-in or heading), so that a list typed line by line is
+    not run together into one paragraph. Other line breaks are the editor's
+    wrapping and are joined.
+    """
     blocks = re.split(r"\n\s*\n", text.strip())
-    return tuple(" ".join(block.split()) for block in blocks if block.strip())
+    pieces = (piece for block in blocks for piece in _STARTS.split(block))
+    return tuple(" ".join(piece.split()) for piece in pieces if piece.strip())
 
 
 def format_amount(amount: float, locale: Locale) -> str:
@@ -87,6 +106,7 @@ def build_report(
     bodies: Sequence[str] = (),
     history: Sequence[Sheet] = (),
     status: Status = "complete",
+    counsellors: Sequence[Counsellor] = (),
 ) -> AnnualReport:
     """The annual report of ``org_id`` for ``year``, suppressed (see :mod:`.suppress`).
 
@@ -107,6 +127,7 @@ def build_report(
         bodies=bodies,
         history=history,
         status=status,
+        counsellors=counsellors,
     )[0]
 
 
@@ -126,6 +147,7 @@ def build_with_sheet(
     bodies: Sequence[str] = (),
     history: Sequence[Sheet] = (),
     status: Status = "complete",
+    counsellors: Sequence[Counsellor] = (),
 ) -> tuple[AnnualReport, Sheet]:
     """The report, and what its reader knows of it (to record with the reports published).
 
@@ -135,7 +157,8 @@ def build_with_sheet(
     this year). ``history``: the reports of this organisation and year published
     before, oldest first, which suppression takes as known to the reader.
     ``status``: ``draft`` while the year is not over, so that the numbers are as
-    they stand now rather than at its end.
+    they stand now rather than at its end. ``counsellors``: who wrote the report,
+    named in its introduction.
 
     Raises :class:`InvalidInput` (``report.no_cases``) when the organisation
     opened no case that year: an empty report would look like a quiet year.
@@ -198,6 +221,7 @@ def build_with_sheet(
         relations=tuple(relations_among(grid.relations, published)),
         status=status,
         notice=render("report.contact", locale, year=year) if contact_only(size_band) else None,
+        counsellors=tuple(counsellors),
     )
     sheet = sheet_of(grid, hidden, withheld, min_cell_size, year_end=status != "draft")
     return report, sheet

@@ -43,6 +43,10 @@ def render_csv(report: AnnualReport) -> str:
         (about, say("csv.generated"), day),
         (about, say("csv.status"), say(f"status.{report.status}", year=report.year, date=day)),
     ]
+    lines += [
+        (about, say("csv.counsellor"), f"{c.name} ({say(f'introduction.{c.kind}')})")
+        for c in report.counsellors
+    ]
     if report.notice:
         lines.append((about, "", report.notice))
     for table in (*report.tables, report.activities):

@@ -2,126 +2,180 @@
 
 Self-contained because it is mailed to a board and printed for a works
 council: no script, no external font, image or style sheet, no link, so it
-looks the same everywhere and calls nowhere. Charts are inline SVG; a hidden
-number is drawn as an empty, hatched bar with its mark ("< 5"), never at its
-size. Every text, including the organisation's name and the counsellor's
-trends, is escaped.
+looks the same everywhere and calls nowhere. Every text, including the
+organisation's name and the counsellor's words, is escaped.
+
+Three chapters, each on a new printed page (:mod:`.style`): an introduction
+(who wrote the report, what a confidential counsellor does, how confidentiality
+was kept, and, once, why small numbers are not given exactly), the figures, and
+the counsellor's signals and recommendations.
+
+Presentation only: every row of :class:`~.model.Table` is printed with exactly
+its ``shown`` text, nothing is added up. Rows of one table that carry the same
+mark ("< 5", hidden) or are all 0 share one line ("Fraud, Theft: < 5 each"),
+which says what the separate lines said, no more; the tables left out for the
+same reason are named together under that reason, said once. A bar under a
+row's label shows its size against the table's largest; only numbers that are
+shown get one: a hidden number is never drawn, at any size. Bars are borders, not
+backgrounds, so that they print.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from html import escape
 
 from intermediary.office.report.model import AnnualReport, Row, Table
-from intermediary.text import render
+from intermediary.office.report.style import STYLE
+from intermediary.text import Locale, render
 
 __all__ = ["render_html"]
 
-_STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-  color: #1a1a1a; background: #fff; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
-  line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-h2 { font-size: 1.2rem; margin-top: 2rem; }
-.meta { color: #444; margin: 0.1rem 0; }
-section { margin-bottom: 1.5rem; }
-table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; }
-caption { text-align: left; font-weight: bold; font-size: 1.1rem; padding: 0.4rem 0; }
-th, td { border-bottom: 1px solid #bbb; padding: 0.3rem 0.5rem; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.total td, tr.total th { font-weight: bold; }
-td.hidden { font-style: italic; }
-.note, .legend { font-size: 0.9rem; color: #333; }
-.withheld { font-style: italic; }
-svg { display: block; max-width: 100%; height: auto; }
-svg text { font-size: 12px; fill: #1a1a1a; }
-.bar { fill: #3d6ea8; }
-.hatch { stroke: #555; stroke-width: 1; }
-.box { fill: none; stroke: #555; stroke-dasharray: 3 2; }
-footer { margin-top: 2rem; font-size: 0.85rem; color: #444; }
-.status { font-weight: bold; border: 2px solid #1a1a1a; padding: 0.4rem 0.6rem; }
-.mark { position: fixed; top: 0.3rem; right: 0.6rem; font-weight: bold; letter-spacing: 0.1em;
-  border: 2px solid #1a1a1a; background: #fff; padding: 0.1rem 0.5rem; }
-.notice { font-size: 1.1rem; }
-@media print {
-  body { color: #000; background: #fff; max-width: none; margin: 0; font-size: 11pt; }
-  .meta, .note, .legend, footer { color: #000; }
-  .bar { fill: #555; }
-  section, table, svg { break-inside: avoid; page-break-inside: avoid; }
-  h2 { break-after: avoid; page-break-after: avoid; }
-  th, td { border-bottom: 1px solid #000; }
-}
-"""
-
-_LABEL_WIDTH = 290
-_BAR_WIDTH = 300
-_ROW_HEIGHT = 22
-_HIDDEN_WIDTH = 36
+Say = Callable[..., str]
 
 
 def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _bar(row: Row, y: int, largest: float) -> str:
-    middle = y + _ROW_HEIGHT // 2
-    label = (
-        f'<text x="{_LABEL_WIDTH - 8}" y="{middle + 4}" text-anchor="end">{_e(row.label)}</text>'
-    )
-    x = _LABEL_WIDTH
+def _listed(items: Sequence[str], locale: Locale) -> str:
+    """``a``, ``a and b``, ``a, b and c`` in the report's language."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {render('report.introduction.and', locale)} {items[-1]}"
+
+
+def _bars(table: Table) -> dict[str, int]:
+    """The length of each row's bar, in percent of the longest: only shown, non-zero
+    counts, and only when at least two are left to compare."""
+    rows = [r for r in table.rows if not r.total and r.value is not None and r.value > 0]
+    if not table.chart or len(rows) < 2:
+        return {}
+    largest = max(r.value or 0.0 for r in rows)
+    return {r.key: max(1, round(100 * (r.value or 0.0) / largest)) for r in rows}
+
+
+def _group_of(row: Row) -> str | None:
+    """What rows are grouped by: their mark, or 0 (never a total, never another number)."""
+    if row.total:
+        return None
     if row.value is None:
-        top, bottom = y + 4, y + _ROW_HEIGHT - 4
-        lines = "".join(
-            f'<line class="hatch" x1="{x + i}" y1="{bottom}" x2="{x + i + 8}" y2="{top}"/>'
-            for i in range(0, _HIDDEN_WIDTH - 7, 6)
-        )
-        box = (
-            f'<rect class="box" x="{x}" y="{top}" width="{_HIDDEN_WIDTH}" height="{bottom - top}"/>'
-        )
-        text = f'<text x="{x + _HIDDEN_WIDTH + 6}" y="{middle + 4}">{_e(row.shown)}</text>'
-        return label + lines + box + text
-    width = round(_BAR_WIDTH * row.value / largest) if largest else 0
-    bar = f'<rect class="bar" x="{x}" y="{y + 4}" width="{width}" height="{_ROW_HEIGHT - 8}"/>'
-    text = f'<text x="{x + width + 6}" y="{middle + 4}">{_e(row.shown)}</text>'
-    return label + bar + text
+        return row.shown
+    return "0" if row.value == 0 else None
 
 
-def _chart(table: Table, title: str) -> str:
-    rows = [row for row in table.rows if not row.total]
-    if not rows:
-        return ""
-    largest = max((row.value for row in rows if row.value is not None), default=0.0)
-    height = len(rows) * _ROW_HEIGHT
-    width = _LABEL_WIDTH + _BAR_WIDTH + 70
-    bars = "".join(_bar(row, i * _ROW_HEIGHT, largest) for i, row in enumerate(rows))
-    return (
-        f'<svg role="img" aria-label="{_e(title)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}">{bars}</svg>'
-    )
-
-
-def _rows(table: Table) -> str:
-    out = []
+def _rows(table: Table, say: Say, locale: Locale) -> str:
+    groups: dict[str, list[Row]] = {}
     for row in table.rows:
-        opening = '<tr class="total">' if row.total else "<tr>"
-        cell = '<td class="n hidden">' if row.value is None else '<td class="n">'
-        out.append(f'{opening}<th scope="row">{_e(row.label)}</th>{cell}{_e(row.shown)}</td></tr>')
+        if (group := _group_of(row)) is not None:
+            groups.setdefault(group, []).append(row)
+    bars = _bars(table)
+    out, done = [], set()
+    for row in table.rows:
+        group = _group_of(row)
+        members = groups.get(group, []) if group is not None else []
+        if len(members) < 2:
+            opening = '<tr class="total">' if row.total else "<tr>"
+            bar = (
+                f'<span class="bar" style="width: {bars[row.key]}%"></span>'
+                if row.key in bars
+                else ""
+            )
+            out.append(f'{opening}<th scope="row">{_e(row.label)}{bar}</th>')
+            cell = '<td class="n hidden">' if row.value is None else '<td class="n">'
+            out.append(f"{cell}{_e(row.shown)}</td></tr>")
+        elif group not in done:
+            done.add(group)
+            label = _listed([m.label for m in members], locale)
+            each = say("figures.none") if group == "0" else say("figures.each", shown=group)
+            out.append(f'<tr class="group"><th scope="row">{_e(label)}</th>')
+            cell = '<td class="n">' if group == "0" else '<td class="n hidden">'
+            out.append(f"{cell}{each}</td></tr>")
     return "".join(out)
 
 
-def _section(table: Table, report: AnnualReport) -> str:
-    parts = [f'<section id="{_e(table.key)}">']
-    if table.withheld is not None:
-        parts.append(f"<h2>{_e(table.title)}</h2>")
-        parts.append(f'<p class="withheld">{_e(table.withheld)}</p>')
-    else:
-        parts.append(f"<table><caption>{_e(table.title)}</caption><tbody>")
-        parts.append(_rows(table))
-        parts.append("</tbody></table>")
-        if table.chart:
-            parts.append(_chart(table, render("report.chart", report.locale, title=table.title)))
-    parts.append(f'<p class="note">{_e(table.note)}</p></section>')
+def _figure(table: Table, say: Say, locale: Locale) -> str:
+    parts = [f'<div class="figure" id="{_e(table.key)}">']
+    parts.append(f"<table><caption>{_e(table.title)}</caption><tbody>")
+    parts.append(_rows(table, say, locale))
+    parts.append("</tbody></table>")
+    parts.append(f'<p class="note">{_e(table.note)}</p></div>')
     return "".join(parts)
+
+
+def _withheld(tables: Sequence[Table], say: Say, locale: Locale) -> list[str]:
+    """The tables left out, named together under each reason, said once."""
+    reasons: dict[str, list[Table]] = {}
+    for table in tables:
+        if table.withheld is not None:
+            reasons.setdefault(table.withheld, []).append(table)
+    return [
+        f'<div class="withheld" id="{_e(same[0].key)}">'
+        f"<h3>{say('figures.left_out', tables=_listed([t.title for t in same], locale))}</h3>"
+        f"<p>{_e(reason)}</p></div>"
+        for reason, same in reasons.items()
+    ]
+
+
+def _introduction(report: AnnualReport, say: Say) -> list[str]:
+    locale, limit = report.locale, report.min_cell_size
+    names = [
+        render(
+            "report.introduction.counsellor",
+            locale,
+            name=c.name,
+            kind=render(f"report.introduction.{c.kind}", locale),
+        )
+        for c in report.counsellors
+    ]
+    who = (
+        say(
+            "introduction.who",
+            organisation=report.org_name,
+            year=report.year,
+            counsellors=_listed(names, locale),
+        )
+        if names
+        else say("introduction.who_unnamed", organisation=report.org_name, year=report.year)
+    )
+    out = [
+        '<section id="introduction">',
+        f"<h2>{say('introduction.title')}</h2>",
+        f"<p>{who}</p>",
+        f"<p>{say('introduction.role')}</p>",
+        f"<p>{say('introduction.confidentiality')}</p>",
+        f"<p>{say('intro')}</p>",
+    ]
+    if limit > 1:
+        out.append(f'<p class="legend">{say("legend_small", below=limit - 1, limit=limit)}</p>')
+        out.append(f'<p class="legend">{say("legend_hidden", limit=limit)}</p>')
+    return [*out, "</section>"]
+
+
+def _figures(report: AnnualReport, say: Say) -> list[str]:
+    shown = [t for t in (*report.tables, report.activities) if t.withheld is None]
+    return [
+        '<section id="figures" class="chapter">',
+        f"<h2>{say('figures.title')}</h2>",
+        *([f'<p class="notice">{_e(report.notice)}</p>'] if report.notice else []),
+        *(_figure(t, say, report.locale) for t in shown),
+        *_withheld(report.tables, say, report.locale),
+        "</section>",
+    ]
+
+
+def _closing(report: AnnualReport, say: Say) -> list[str]:
+    if report.trends:
+        words = [f'<p class="lead">{say("trends.lead")}</p>']
+        words += [f"<p>{_e(p)}</p>" for p in report.trends]
+    else:
+        words = [f'<p class="placeholder">{say("trends.none")}</p>']
+    return [
+        '<section id="trends" class="chapter">',
+        f"<h2>{say('trends.title')}</h2>",
+        *words,
+        "</section>",
+    ]
 
 
 def render_html(report: AnnualReport) -> str:
@@ -131,12 +185,6 @@ def render_html(report: AnnualReport) -> str:
     def say(key: str, **params: object) -> str:
         return _e(render(f"report.{key}", locale, **params))
 
-    limit = report.min_cell_size
-    legend = [f'<p class="legend">{say("intro")}</p>']
-    if limit > 1:
-        legend.append(f'<p class="legend">{say("legend_small", below=limit - 1, limit=limit)}</p>')
-        legend.append(f'<p class="legend">{say("legend_hidden", limit=limit)}</p>')
-    trends = "".join(f"<p>{_e(p)}</p>" for p in report.trends) or f"<p>{say('trends.none')}</p>"
     day = report.generated_on.isoformat()
     status = say(f"status.{report.status}", year=report.year, date=day)
     title = say("title", year=report.year)
@@ -144,7 +192,6 @@ def render_html(report: AnnualReport) -> str:
     mark = f'<div class="mark">{say("status.short_draft")}</div>'
     if report.status == "draft":
         title = f"{say('status.short_draft')}: {title}"
-    notice = [f'<p class="notice">{_e(report.notice)}</p>'] if report.notice else []
     body = [
         *([mark] if report.status == "draft" else []),
         "<header>",
@@ -154,10 +201,9 @@ def render_html(report: AnnualReport) -> str:
         f'<p class="meta">{say("generated", date=day)}</p>',
         f'<p class="status">{status}</p>',
         "</header>",
-        *legend,
-        *notice,
-        *(_section(table, report) for table in (*report.tables, report.activities)),
-        f'<section id="trends"><h2>{say("trends.title")}</h2>{trends}</section>',
+        *_introduction(report, say),
+        *_figures(report, say),
+        *_closing(report, say),
         f"<footer><p>{say('footer')}</p></footer>",
     ]
     return (
@@ -165,5 +211,8 @@ def render_html(report: AnnualReport) -> str:
         f'<html lang="{_e(locale)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title} — {_e(report.org_name)}</title>\n"
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+        f"<style>{STYLE}</style>\n</head>\n"
+        + ('<body class="draft">\n' if report.status == "draft" else "<body>\n")
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
     )

@@ -20,6 +20,7 @@ from intermediary.text import Locale
 __all__ = [
     "AnnualReport",
     "AtMost",
+    "Counsellor",
     "Covers",
     "Hidden",
     "Relation",
@@ -79,7 +80,7 @@ class Row:
     #: the number, or ``None`` when hidden
     value: float | None
     hidden: Hidden | None = None
-    #: a total or subtotal (not drawn in the chart)
+    #: a total or subtotal (printed in bold, without a bar)
     total: bool = False
 
 
@@ -91,8 +92,17 @@ class Table:
     note: str
     #: the sentence shown instead of the rows when the table is left out
     withheld: str | None = None
-    #: draw a bar chart (counts of one kind; not the activities' mixed units)
+    #: a bar under each shown count (counts of one kind; not the activities' mixed units)
     chart: bool = True
+
+
+@dataclass(frozen=True)
+class Counsellor:
+    """Who wrote the report: a counsellor of the organisation, as configured."""
+
+    name: str
+    #: ``internal`` or ``external``
+    kind: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,6 +124,8 @@ class AnnualReport:
     status: Status = "complete"
     #: a sentence instead of the tables (an organisation of fewer than 10 people)
     notice: str | None = None
+    #: the organisation's counsellors, named in the introduction (the report's authors)
+    counsellors: tuple[Counsellor, ...] = ()
 
     def row(self, key: str) -> Row | None:
         """The row called ``key`` in any case table, or ``None``."""

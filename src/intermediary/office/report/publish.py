@@ -37,7 +37,7 @@ from intermediary.errors import IntegrityError, InvalidInput
 from intermediary.office.keeper import FINAL_REPORT, Office
 from intermediary.office.report.build import build_with_sheet, paragraphs
 from intermediary.office.report.html import render_html
-from intermediary.office.report.model import AnnualReport
+from intermediary.office.report.model import AnnualReport, Counsellor
 from intermediary.office.report.record import PUBLISHED, Publication
 from intermediary.office.report.stats import Activity, CaseStats
 from intermediary.office.report.tables import case_tables
@@ -182,6 +182,7 @@ async def prepare(
         bodies=bodies,
         history=[p.sheet for p in publications],
         status=("final" if final else "complete") if over else "draft",
+        counsellors=[Counsellor(c.name, str(c.kind)) for c in org.counsellors],
     )
     return Prepared(report, "new" if over else "draft", Publication(report, sheet), final)
 

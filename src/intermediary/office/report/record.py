@@ -29,6 +29,7 @@ from intermediary.office.report.knowledge import Sheet
 from intermediary.office.report.model import (
     AnnualReport,
     AtMost,
+    Counsellor,
     Covers,
     Relation,
     Row,
@@ -108,6 +109,7 @@ class Publication:
             "generated_on": r.generated_on.isoformat(),
             "status": r.status,
             "notice": r.notice,
+            "counsellors": [[c.name, c.kind] for c in r.counsellors],
             "tables": [_table_data(t) for t in r.tables],
             "activities": _table_data(r.activities),
             "relations": [relation_data(x) for x in r.relations],
@@ -143,6 +145,10 @@ class Publication:
                 relations=tuple(relation_of(x) for x in data["relations"]),
                 status=data["status"],
                 notice=data["notice"],
+                # records made before the introduction named the counsellors have none
+                counsellors=tuple(
+                    Counsellor(str(name), str(kind)) for name, kind in data.get("counsellors", [])
+                ),
             )
             return cls(
                 report=report,
@@ -174,6 +180,7 @@ class Publication:
             relations=r.relations,
             status=status,
             notice=r.notice,
+            counsellors=r.counsellors,
         )
 
     def matches(self, values: Mapping[str, int]) -> bool:
