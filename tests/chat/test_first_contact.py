@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from intermediary import crypto
+from intermediary.chat.intake import KEEP_AT_MOST
 from intermediary.config import ServiceConfig
 from intermediary.runtime import demo_config
 from intermediary.service.codec import Sender
@@ -162,6 +163,19 @@ async def test_a_message_after_closing_says_the_case_is_closed_and_was_not_sent(
         assert f"{case} is closed" in said
         assert "no conversation" not in said
         assert f"!proof {case}" in said
+    await h.close()
+
+
+async def test_after_closing_a_message_that_cannot_be_kept_is_not_said_to_be_kept() -> None:
+    h = await make_harness()
+    case = await closed_case(h)
+    for number in range(KEEP_AT_MOST):
+        [answer] = await h.say("anna", f"question {number}")
+        assert "kept it here" in answer
+    answer = "\n".join(await h.say("anna", "one question too many"))
+    assert f"{case} is closed" in answer
+    assert "was not kept and not sent" in answer
+    assert "kept it here" not in answer
     await h.close()
 
 

@@ -50,8 +50,13 @@ class ReporterCommands(Intake):
         if command is None:
             cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
             if not cases:
+                before = len(self._kept.get(key, ()))
                 kept = self._keep(sender, key, line.raw, locale)
-                return self._closed(key, locale, kept=True) if key in self._current else kept
+                if key not in self._current:
+                    return kept
+                if len(self._kept.get(key, ())) == before:  # full: not kept, and said so
+                    return [*self._closed(key, locale), *kept]
+                return self._closed(key, locale, kept=True)
             case_id = self._pick(key, cases)
             await service.act(sender, case_id, SendMessage(text=line.raw), profile=profile)
             return []
