@@ -324,12 +324,17 @@ def _summary(feedback: Feedback) -> list[str]:
     case = replace(_relayed(), state=State.ACKNOWLEDGED, acknowledged_at=acknowledged)
     command = GiveFeedback(actor=board, case_id=CASE, feedback=feedback)
     t = step(case, command, ctx(now=NOW + timedelta(days=3)))
-    message = said(t.effects)["counsellor.feedback_received"].message
+    told_to = said(t.effects)
+    message = told_to.get(
+        "counsellor.feedback_received", told_to.get("counsellor.feedback_received_none")
+    )
+    assert message is not None
+    message = message.message
     assert message.quote is None  # management's words travel as named quotes
     told, values = dict(message.quotes), message.values
     return [
         f"assessment: {told['assessment']}",
-        f"action ({values['action']}): {told['measure']}",
+        f"action ({values['action']}): {told.get('measure', '-')}",
         f"grounds: {told['grounds']}",
         f"more to follow: {values['more_to_follow']}",
     ]
@@ -343,6 +348,13 @@ def test_feedback_without_action_shows_its_reason_and_any_action_words() -> None
         grounds="no rule broken",
         more_to_follow=False,
     )
+    case = replace(_relayed(), state=State.ACKNOWLEDGED, acknowledged_at=NOW + timedelta(hours=1))
+    t = step(
+        case,
+        GiveFeedback(actor=board, case_id=CASE, feedback=plain),
+        ctx(now=NOW + timedelta(days=3)),
+    )
+    assert "counsellor.feedback_received_none" in said(t.effects)  # no empty measure line
     assert _summary(plain) == [
         "assessment: seen",
         "action (none): -",

@@ -14,7 +14,16 @@ from functools import cache
 from intermediary.chat.choices import normal
 from intermediary.text import LOCALES, Locale, catalog
 
-__all__ = ["COMMAND_KEY", "canonical", "command_word", "commands", "localise"]
+__all__ = [
+    "COMMAND_KEY",
+    "canonical",
+    "canonical_option",
+    "command_word",
+    "commands",
+    "localise",
+    "option_word",
+    "options",
+]
 
 #: the catalogue's section of the command words, and the prefix of their keys
 SECTION = "chat"
@@ -30,6 +39,37 @@ def _table() -> dict[str, str]:
             if key.startswith(COMMAND_KEY):
                 table[normal(word)] = key[len(COMMAND_KEY) :]
     return table
+
+
+#: the catalogue's section of the names of ``key=value`` options (``!nieuw modus=melden``)
+OPTION_SECTION = "option"
+OPTION_KEY = f"words.{OPTION_SECTION}."
+
+
+@cache
+def _options() -> dict[str, str]:
+    """Every typed option name (normalised) -> the option's own name."""
+    return {
+        normal(word): key[len(OPTION_KEY) :]
+        for locale in LOCALES
+        for key, word in catalog(locale).items()
+        if key.startswith(OPTION_KEY)
+    }
+
+
+def canonical_option(word: str) -> str:
+    """The own name of the option ``word`` typed in any language; an unknown one as it is."""
+    return _options().get(normal(word), word)
+
+
+def option_word(option: str, locale: Locale) -> str:
+    """The name of ``option`` (its own name) as a reader of ``locale`` types it."""
+    return catalog(locale).get(f"{OPTION_KEY}{option}", option)
+
+
+def options() -> frozenset[str]:
+    """The own names of all options a command takes (``mode``, ``to``, …)."""
+    return frozenset(_options().values())
 
 
 def commands() -> frozenset[str]:

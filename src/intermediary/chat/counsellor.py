@@ -246,8 +246,10 @@ def due_next(case: Case) -> list[tuple[str, datetime]]:
     return sorted(due, key=lambda item: item[1])
 
 
-#: a word typed as a case code, perhaps mistyped ("VP-7KQ3-M2X", "7kq3-m2xd")
-_CODE_LIKE = re.compile(r"(?i)vp-\S*|[a-z0-9]{4}-[a-z0-9]{3,5}")
+#: a word typed as a case code, perhaps mistyped ("VP-7KQ3-M2X", "7kq3-m2xd"); without
+#: "VP-" only with a digit in it, so that a word such as "geen-actie" (!close's outcome,
+#: four letters, a dash and five) is not taken for a code
+_CODE_LIKE = re.compile(r"(?i)vp-\S*|(?=\S*[0-9])[a-z0-9]{4}-[a-z0-9]{3,5}")
 
 
 def _refuse_other_code(first: tuple[str, ...], target: str | None) -> None:

@@ -14,13 +14,21 @@ from intermediary.chat.aliases import localise
 from intermediary.chat.choices import normal
 from intermediary.chat.counsellor import CounsellorCommands
 from intermediary.chat.forms import Form
+from intermediary.chat.intake_forms import LOOKING
 from intermediary.chat.management import ManagementCommands
 from intermediary.chat.parse import Line, parse_line
 from intermediary.chat.reporter import ReporterCommands
 from intermediary.core import (
     Role,
 )
-from intermediary.errors import DuplicateEvent, Fault, IntermediaryError, InvalidInput
+from intermediary.errors import (
+    ConcurrentUpdate,
+    DatabaseLocked,
+    DuplicateEvent,
+    Fault,
+    IntermediaryError,
+    InvalidInput,
+)
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.hygiene import refuse_broken_text
 from intermediary.service.language import keep_language, kept_language
@@ -67,7 +75,18 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
                 return []
             except IntermediaryError as error:
                 if error.fault is not Fault.SENDER:
-                    log.error("command failed", extra={"error": type(error).__name__})
+                    log.error(
+                        "command failed: %s (%s)",
+                        type(error).__name__,
+                        error.key,
+                        extra={"error": type(error).__name__},
+                    )
+                retry = isinstance(error, ConcurrentUpdate | DatabaseLocked)
+                if error.fault is Fault.OPERATOR and not retry:
+                    # the server's paths and the fix are the operator's: the sender is told
+                    # it was not taken and to send it again (the doctor says what to fix);
+                    # a busy database or a concurrent change is the sender's to retry now
+                    return [render("errors.operator_fault", locale)]
                 return [self._in_words_of(error, locale).message(locale)]
 
     def locale_of(self, sender: Sender, profile: ReporterProfile | None = None) -> Locale:
@@ -122,8 +141,22 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
                 text = f"{self.prefix}skip"
             if line.command is None or line.command == "skip":
                 return await self._answer(sender, key, form, text, profile, locale)
-            aside = self._form_aside(key, form, line, locale)  # keeps or stops it, says so
-            return [*await self._by_role(sender, key, line, profile, room_case, locale), *aside]
+            if line.command in LOOKING:  # the form stays, as the reminder says in the
+                # language the answer is in (!language may just have chosen another)
+                answer = await self._by_role(sender, key, line, profile, room_case, locale)
+                now = self.locale_of(sender, profile)
+                return [*answer, *self._form_aside(key, form, line, now)]
+            aside = self._form_aside(key, form, line, locale)  # stops it, says so
+            try:
+                answer = await self._by_role(sender, key, line, profile, room_case, locale)
+            except IntermediaryError as error:
+                if error.fault is not Fault.SENDER or key in self._forms:
+                    raise
+                # refused, so nothing changed: the answers given so far are not lost
+                self._forms[key] = form
+                refused = self._in_words_of(error, locale).message(locale)
+                return [refused, self._form_waiting(form, locale)]
+            return [*answer, *aside]
         return await self._by_role(sender, key, line, profile, room_case, locale)
 
     async def _by_role(

@@ -17,6 +17,7 @@ and never by listing the organisations an installation serves.
 
 from __future__ import annotations
 
+from intermediary.chat.aliases import option_word
 from intermediary.chat.base import catalog_keys
 from intermediary.chat.choices import categories, choice
 from intermediary.chat.forms import Form, Question
@@ -31,9 +32,12 @@ from intermediary.service.events import CURRENT_EVENT
 from intermediary.service.facade import Service
 from intermediary.text import LOCALES, Locale, catalog, render
 
-__all__ = ["KEEP_AT_MOST", "Intake"]
+__all__ = ["KEEP_AT_MOST", "NEW_OPTIONS", "Intake"]
 
 Key = tuple[str, str]
+
+#: the ``key=value`` options ``!new`` takes (their own names: ``words.option``)
+NEW_OPTIONS = ("mode", "disclosure", "category", "counsellor", "org")
 
 
 class Intake(FormKeeping, OrganisationFinder):
@@ -63,33 +67,34 @@ class Intake(FormKeeping, OrganisationFinder):
             return render("reporter.welcome_any", locale)
         return render("reporter.welcome", locale, organisation=policy.name)
 
-    def _info(self, sender: Sender, key: Key, locale: Locale) -> list[str]:
-        """The full notice: of the reporter's organisation, or without naming any."""
+    def _info(self, sender: Sender, key: Key, locale: Locale, *, start: bool = True) -> list[str]:
+        """The full notice: of the reporter's organisation, or without naming any;
+        ``start``: ending with how to start (not when ``!new``'s questions follow)."""
         self._informed.add(key)
         self._greeted.add(key)
         policy = self._organisation(sender, key)
         if policy is not None:
-            return [self._notice_of(policy, locale)]
-        return [
-            render(
-                "reporter.notice",
-                locale,
-                organisation=render("reporter.your_organisation", locale),
-                counsellors=render("reporter.counsellors_after_code", locale),
-                platform_note=self._platform_note(locale),
-            )
-        ]
+            return [self._notice_of(policy, locale, start=start)]
+        notice = render(
+            "reporter.notice",
+            locale,
+            organisation=render("reporter.your_organisation", locale),
+            counsellors=render("reporter.counsellors_after_code", locale),
+            platform_note=self._platform_note(locale),
+        )
+        return [f"{notice}\n{render('reporter.notice_start', locale)}" if start else notice]
 
     def _notice(self, sender: Sender, key: Key, locale: Locale) -> list[str]:
-        """The full notice if it was never shown to this sender (once, before ``!new``)."""
-        return [] if key in self._informed else self._info(sender, key, locale)
+        """The full notice if it was never shown to this sender (once, before ``!new``'s
+        questions, so without "send !new to start")."""
+        return [] if key in self._informed else self._info(sender, key, locale, start=False)
 
     def notices(self, locale: Locale) -> list[str]:
         """The first-contact notice of every organisation, for this platform (for a
         place that already knows its organisation, such as Slack's Home tab)."""
         return [self._notice_of(policy, locale) for policy in self.service.policies]
 
-    def _notice_of(self, policy: OrgPolicy, locale: Locale) -> str:
+    def _notice_of(self, policy: OrgPolicy, locale: Locale, *, start: bool = True) -> str:
         # the description when there is one ("external confidential counsellor"), else the
         # kind: not both, which said the same twice
         counsellors = "; ".join(
@@ -98,13 +103,14 @@ class Intake(FormKeeping, OrganisationFinder):
             else f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})"
             for c in policy.counsellors
         )
-        return render(
+        notice = render(
             "reporter.notice",
             locale,
             organisation=policy.name,
             counsellors=counsellors,
             platform_note=self._platform_note(locale),
         )
+        return f"{notice}\n{render('reporter.notice_start', locale)}" if start else notice
 
     def _platform_note(self, locale: Locale) -> str:
         note_key = f"reporter.platform_note_{self.service.platform}"
@@ -117,6 +123,14 @@ class Intake(FormKeeping, OrganisationFinder):
         self, sender: Sender, key: Key, line: Line, profile: ReporterProfile, locale: Locale
     ) -> list[str]:
         given = dict(line.options)
+        unknown = next((name for name in given if name not in NEW_OPTIONS), None)
+        if unknown is not None:  # a choice typed and dropped without a word would be lost
+            raise InvalidInput(
+                "errors.unknown_new_option",
+                option=unknown,
+                command=f"{self.prefix}new",
+                choices=", ".join(f"{option_word(o, locale)}=" for o in NEW_OPTIONS),
+            )
         if "org" in given:
             given["org"] = self._organisation_named(sender, key, given["org"])
         else:

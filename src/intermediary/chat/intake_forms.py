@@ -5,7 +5,8 @@
   once more in one short line, without the whole list again.
 - A command that only shows something (``!help``, ``!info``, ``!status``, ``!cases``,
   ``!language``) is answered and the form stays: "you were answering question 2 of 3".
-- Any other command stops the form, and the answer says so and what became of the text.
+- Any other command stops the form, and the answer says so and what became of the text;
+  unless it is refused (it changed nothing): then the form stays, and the answer says so.
 """
 
 from __future__ import annotations
@@ -40,13 +41,19 @@ class FormKeeping(FrontEndBase):
 
     def _form_aside(self, key: Key, form: Form, line: Line, locale: Locale) -> list[str]:
         """What to add to the answer of a command given in the middle of ``form``."""
+        if line.command in LOOKING:
+            return [self._form_waiting(form, locale)]
         position, total = form.position
         name = render(f"reporter.form_name_{form.kind}", locale)
-        if line.command in LOOKING:
-            return [render("reporter.form_kept", locale, position=position, total=total, form=name)]
         del self._forms[key]
         stopped = render("reporter.form_stopped", locale, position=position, total=total, form=name)
         return [f"{stopped}{self._still_kept(key, locale)}"]
+
+    def _form_waiting(self, form: Form, locale: Locale) -> str:
+        """The reminder that the form stays ("you were answering question 2 of 3")."""
+        position, total = form.position
+        name = render(f"reporter.form_name_{form.kind}", locale)
+        return render("reporter.form_kept", locale, position=position, total=total, form=name)
 
     def _form_cancelled(self, key: Key, locale: Locale) -> list[str]:
         del self._forms[key]

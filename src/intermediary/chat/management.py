@@ -17,6 +17,7 @@ from intermediary.core import (
     State,
 )
 from intermediary.core.building import day
+from intermediary.core.ids import parse_case_id
 from intermediary.errors import InvalidInput
 from intermediary.service.codec import Sender
 from intermediary.text import Locale, render
@@ -43,7 +44,9 @@ class ManagementCommands(FrontEndBase):
     async def _management(self, sender: Sender, line: Line, locale: Locale) -> list[str]:
         command = line.command
         service = self.service
-        if command is None or command == "help":
+        if command is None:  # not passed on to anyone: said so, not only the list
+            return [f"{render('management.not_sent', locale)}\n{render('management.help', locale)}"]
+        if command == "help":
             return [render("management.help", locale)]
         if command == "cases":
             cases = await service.cases_of(sender)
@@ -52,10 +55,9 @@ class ManagementCommands(FrontEndBase):
             return ["\n".join(self._management_line(c, locale) for c in cases)]
         if command not in ("ack", "ask", "feedback"):
             raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
-        if not line.words:
-            raise self._missing(
-                f"{self.prefix}{command}", "case", f"{self.prefix}{command} VP-7KQ3-M2XD"
-            )
+        if not line.words or _not_a_code(line.words[0]):  # "!ask What happened?"
+            example = f"{self.prefix}{command} VP-7KQ3-M2XD{' …' if command == 'ask' else ''}"
+            raise self._missing(f"{self.prefix}{command}", "case", example)
         case_id = line.words[0]
         if command == "ack":
             await service.act(sender, case_id, Acknowledge())
@@ -107,3 +109,9 @@ class ManagementCommands(FrontEndBase):
         )
         await self.service.act(sender, form.case_id, GiveFeedback(feedback=feedback))
         return []
+
+
+def _not_a_code(word: str) -> bool:
+    """A first word that is no case code and not a mistyped one either (which the
+    service refuses as an unknown case): the code was left out."""
+    return parse_case_id(word) is None and "-" not in word

@@ -3,7 +3,8 @@
 Shared by every text front end (console, Matrix, Slack's ``/vp`` fallback);
 the prefix is the front end's choice. A command word of any language the catalogue
 speaks (``!goedkeuren``) is read as the command's own name (``approve``,
-:mod:`intermediary.chat.aliases`), so every front end takes every language's words.
+:mod:`intermediary.chat.aliases`), so every front end takes every language's words; so is
+an option's name (``modus=`` is ``mode=``).
 Pure: no service, no state.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from intermediary.chat.aliases import canonical
+from intermediary.chat.aliases import canonical, canonical_option, options
 
 __all__ = ["Line", "parse_line"]
 
@@ -40,15 +41,23 @@ class Line:
         taken = 0
         while text and taken < skip:
             head, _, tail = text.partition(" ")
-            if not _OPTION.match(head):
+            if not _is_option(head):
                 taken += 1
             text = tail.lstrip(" ")
         while text:
             head, _, tail = text.partition(" ")
-            if not _OPTION.match(head):
+            if not _is_option(head):
                 break
             text = tail.lstrip(" ")
         return text
+
+
+def _is_option(word: str) -> bool:
+    """Whether ``word`` is one of the options a command takes (``to=board``): only
+    those are taken out of a text, so "x=5 is wrong" written to a reporter keeps its
+    first words."""
+    match = _OPTION.match(word)
+    return match is not None and canonical_option(match.group(1)) in options()
 
 
 def parse_line(text: str, prefix: str = "!") -> Line:
@@ -64,7 +73,7 @@ def parse_line(text: str, prefix: str = "!") -> Line:
     for part in parts[1:]:
         match = _OPTION.match(part)
         if match:
-            options[match.group(1)] = match.group(2)
+            options[canonical_option(match.group(1))] = match.group(2)
         else:
             words.append(part)
     typed = parts[0].lower()

@@ -68,8 +68,15 @@ class ReporterCommands(Intake):
             return [render("reporter.kept_forgotten", locale)]
         if command == "new":
             return self._new_form(sender, key, line, profile, locale)
+        if command in ("status", "cases") and self._starting(key):
+            cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
+            if not cases:  # "send !new", to someone answering !new? the form's reminder says
+                return []
         if command == "cases":
-            return [self._reporter_cases(await service.cases_of(sender), key, locale)]
+            cases = await service.cases_of(sender)
+            if not cases and key in self._current:  # not "no cases yet": it was closed
+                return self._closed(key, locale)
+            return [self._reporter_cases(cases, key, locale)]
         if command == "resume":
             if len(line.words) < 2:
                 raise self._missing("!resume", "case_phrase", "!resume VP-7KQ3-M2XD ABCD-…")
@@ -173,6 +180,11 @@ class ReporterCommands(Intake):
             if item is not None and len(named) >= _CHECK and item.digest.startswith(named):
                 return case.case_id
         raise InvalidInput("errors.approve_no_such_text", number=number)
+
+    def _starting(self, key: tuple[str, str]) -> bool:
+        """Whether this sender is answering the questions of ``!new``."""
+        form = self._forms.get(key)
+        return form is not None and form.kind == "new"
 
     def _closed(self, key: tuple[str, str], locale: Locale, kept: bool = False) -> list[str]:
         """What a reporter whose case was closed (in this chat's memory) can still do;

@@ -9,6 +9,7 @@ unlocked to prove the configured passphrase opens it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -19,6 +20,7 @@ from intermediary.crypto.files import SQLITE_COMPANIONS, loose
 from intermediary.crypto.placement import vault_placement
 from intermediary.errors import ConfigError, IntermediaryError, WrongPassphrase
 from intermediary.operations.findings import Finding, Level
+from intermediary.text import Locale
 
 __all__ = ["Finding", "Level", "Section", "examine"]
 
@@ -26,11 +28,12 @@ __all__ = ["Finding", "Level", "Section", "examine"]
 Section = tuple[str, list[Finding]]
 
 
-async def examine(config: ServiceConfig) -> list[Section]:
-    """Every local check, by area, in the order an operator would fix things."""
+async def examine(config: ServiceConfig, locale: Locale = "en") -> list[Section]:
+    """Every local check, by area, in the order an operator would fix things; an error
+    a finding quotes reads in ``locale``."""
     recovery = [] if config.service.recovery_public_key else [Finding("warning", "no_recovery_key")]
     return [
-        ("service_key", _service_key(config) + _passphrase(config)),
+        ("service_key", _service_key(config, locale) + _passphrase(config, locale)),
         ("database", await _database(config)),
         ("vault", _vault(config) + _adapter_state(config)),
         ("counsellors", counsellor_keys(config) + recovery),
@@ -76,7 +79,7 @@ def _modes(path: Path, thing: str) -> list[Finding]:
     return [Finding("problem", f"loose_{thing}", where)]
 
 
-def _service_key(config: ServiceConfig) -> list[Finding]:
+def _service_key(config: ServiceConfig, locale: Locale) -> list[Finding]:
     path = config.path(config.service.key_file)
     if not path.is_file():
         return [Finding("problem", "key_file_missing", {"path": str(path)})]
@@ -84,8 +87,10 @@ def _service_key(config: ServiceConfig) -> list[Finding]:
     try:
         public = crypto.read_key_file_public(path)
     except IntermediaryError as error:
-        return [*found, Finding("problem", "key_file_unusable", {"detail": error.message()})]
-    verify = str(public.get("verify", ""))
+        return [*found, Finding("problem", "key_file_unusable", {"detail": error.message(locale)})]
+    if "verify" not in public:  # a counsellor's key file: the service refuses it
+        return [*found, Finding("problem", "key_file_wrong_kind", {"path": str(path)})]
+    verify = str(public["verify"])
     configured = _configured_verify_key(config.service)
     if configured is None:
         if "verify_key" in type(config.service).model_fields:
@@ -103,7 +108,7 @@ def _configured_verify_key(section: ServiceSection) -> str | None:
     return section.verify_key or None
 
 
-def _passphrase(config: ServiceConfig) -> list[Finding]:
+def _passphrase(config: ServiceConfig, locale: Locale) -> list[Finding]:
     from intermediary.runtime import service_passphrase
 
     found: list[Finding] = []
@@ -117,7 +122,10 @@ def _passphrase(config: ServiceConfig) -> list[Finding]:
     except WrongPassphrase:
         return [*found, Finding("problem", "passphrase_wrong", {"path": str(path)})]
     except ConfigError as error:
-        return [*found, Finding("note", "passphrase_unavailable", {"detail": error.message()})]
+        return [
+            *found,
+            Finding("note", "passphrase_unavailable", {"detail": error.message(locale)}),
+        ]
     except IntermediaryError:
         return found  # the key file's own finding says what is wrong with it
     return [*found, Finding("ok", "passphrase_opens", {"path": str(path)})]
@@ -150,9 +158,27 @@ async def _database(config: ServiceConfig) -> list[Finding]:
         detail = str(checked[0]) if checked else "-"
         return [*found, Finding("problem", "database_damaged", {"detail": detail})]
     count = str(cases[0]) if cases else "0"
+    found += _writable(database)
     if old and old[0]:  # rows from before schema 5: the service will not start on them
         found.append(Finding("problem", "database_needs_upgrade", {"count": str(old[0])}))
     return [*found, Finding("ok", "database_opens", {"path": str(database), "cases": count})]
+
+
+def _writable(database: Path) -> list[Finding]:
+    """The service writes the file, its -wal and -shm, and makes them in its folder: as
+    the user running the check (the service's user, as docs/OPERATIONS.md says). A file
+    of its own it makes 0600 at start; someone else's it cannot."""
+    files = [database, *(database.with_name(database.name + s) for s in SQLITE_COMPANIONS)]
+    stuck = [
+        p
+        for p in files
+        if p.exists() and not os.access(p, os.R_OK | os.W_OK) and p.stat().st_uid != os.geteuid()
+    ]
+    if not os.access(database.parent, os.W_OK | os.X_OK):
+        stuck.append(database.parent)
+    if not stuck:
+        return []
+    return [Finding("problem", "database_read_only", {"path": str(stuck[0])})]
 
 
 def _read_only(database: Path) -> sqlite3.Connection:
@@ -195,6 +221,8 @@ def _vault(config: ServiceConfig) -> list[Finding]:
     if not folder.is_dir():
         return [*found, Finding("note", "vault_not_yet", {"vault": str(folder)})]
     found += _modes(folder, "vault")
+    if not os.access(folder, os.R_OK | os.W_OK | os.X_OK):  # new cases' keys go here
+        found.append(Finding("problem", "vault_read_only", {"vault": str(folder)}))
     if not isinstance(database, str) and database.exists():
         found += _vault_keys(database, folder)
     return found

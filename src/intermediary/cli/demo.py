@@ -164,7 +164,7 @@ async def _show_database(
                 (case_id,),
             ).fetchall()
             shown = bytes(rows[0][0])[:32].hex() + "…" if rows else say("demo.deleted")
-            console.print(Text(f"{name}: {shown}"))
+            console.print(Text(say("demo.other_table", table=name, shown=shown)))
     finally:
         db.close()
     raw = b"".join(

@@ -91,7 +91,7 @@ def _configuration(config_path: Path) -> tuple[ServiceConfig | None, Section]:
         config = load_config(config_path)
     except ConfigError as error:
         return None, ("configuration", [Finding("problem", "config_invalid", {
-            "path": str(config_path), "detail": error.message()})])  # fmt: skip
+            "path": str(config_path), "detail": error.message(voice(None).locale)})])  # fmt: skip
     orgs = config.organisations
     platforms = [n for n in ("console", "matrix", "slack") if n == "console" or getattr(config, n)]
     counts = {
@@ -101,7 +101,16 @@ def _configuration(config_path: Path) -> tuple[ServiceConfig | None, Section]:
         "management": str(sum(len(o.management) for o in orgs)),
         "platforms": ", ".join(platforms),
     }
-    return config, ("configuration", [Finding("ok", "config_valid", counts)])
+    found = [Finding("ok", "config_valid", counts)]
+    service = config.service
+    if service.metrics_port and service.metrics_host.strip("[]") in EVERY_ADDRESS:
+        where = {"host": service.metrics_host, "port": str(service.metrics_port)}
+        found.append(Finding("warning", "metrics_public", where))
+    return config, ("configuration", found)
+
+
+#: a listening address that is every address of the machine, the public ones included
+EVERY_ADDRESS = frozenset({"", "0.0.0.0", "::", "*"})  # noqa: S104 (what is warned about)
 
 
 @click.command()
@@ -119,7 +128,7 @@ def doctor(config_path: Path, offline: bool) -> None:
     locale = voice(config).locale
     sections = [configuration]
     if config is not None:
-        sections += run_async(examine(config))
+        sections += run_async(examine(config, locale))
         if offline:
             sections.append(("platforms", [Finding("note", "platforms_skipped")]))
         else:

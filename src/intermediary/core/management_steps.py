@@ -116,13 +116,17 @@ def _feedback_to_counsellor(
 ) -> Deliver:
     """The feedback as the counsellor reads it: management's words as quotes, between
     labels in the counsellor's language (the case file keeps the summary)."""
+    # no action and no words about it: no empty "no action: -" line to read
+    none = fb.action_kind is ActionKind.NONE and not fb.action.strip()
     told = to_counsellor(
         case,
-        "counsellor.feedback_received",
+        "counsellor.feedback_received_none" if none else "counsellor.feedback_received",
         action=fb.action_kind,
         more_to_follow="yes" if fb.more_to_follow else "no",
     )
-    quotes = (("assessment", assessment), ("measure", action), ("grounds", grounds))
+    quotes: tuple[tuple[str, str], ...] = (("assessment", assessment), ("grounds", grounds))
+    if not none:
+        quotes = (*quotes, ("measure", action))
     return replace(told, message=replace(told.message, quotes=quotes))
 
 

@@ -5,7 +5,10 @@ An item leaves the outbox only after the transport accepted it. A crash
 between "sent" and "marked delivered" sends it again with the *same*
 idempotency key, so a platform that honours keys (Matrix transaction ids)
 shows it once, and any transport can detect the repeat. Failures back off
-exponentially; nothing is ever dropped by the worker. An item that cannot be
+exponentially, except a rate limit's, which is retried at the moment the platform
+named (``Retry-After``) and never parks the item; nothing is ever dropped by the
+worker. The worker sleeps until a commit or the next item's moment, not a poll
+(:meth:`DeliveryWorker.run_forever`). An item that cannot be
 delivered (the platform refused it :data:`PARK_AFTER_REFUSALS` times, or it failed
 :data:`PARK_AFTER_ATTEMPTS` times) is parked: kept, no longer the head of its lane,
 so its recipient's later messages go on; ``intermediary outbox`` lists it, retries it
@@ -62,6 +65,9 @@ PARK_AFTER_REFUSALS = 3
 #: failures of any kind (with backoff up to 15 minutes: about 2 hours of trying). Counted
 #: in attempts, not age: after a service stopped for a day, its queue is old, not stuck
 PARK_AFTER_ATTEMPTS = 16
+#: the shortest wait a rate limit's ``Retry-After`` is given: a platform answering 0 (or
+#: a few milliseconds) again and again must not make a busy loop of commits
+MIN_RETRY_AFTER = 0.1
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,13 @@ def failure_text(error: Exception) -> str:
         said = error.params.get("detail") if "detail" in error.params else error.message()
         return f"{type(error).__name__}: {said}"
     return type(error).__name__
+
+
+def _retry_after(error: Exception) -> float | None:
+    """The seconds a platform's rate limit asked to wait (``Retry-After``), if it did."""
+    if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
+        return error.retry_after
+    return None
 
 
 def _due(item: OutboxItem, now: datetime) -> bool:
@@ -235,6 +248,8 @@ class DeliveryWorker:
         """Whether this failure sets the item aside: refused for good, or tried too often."""
         if isinstance(error, DeliveryHeld):  # waits for the operator's fix, however long
             return False
+        if _retry_after(error) is not None:  # a rate limit: the platform will take it, later
+            return False
         attempts = item.attempts + 1
         refused = isinstance(error, PermanentDeliveryError)
         return (refused and attempts >= self.park_after_refusals) or (
@@ -250,8 +265,9 @@ class DeliveryWorker:
         (``intermediary outbox list``): the case code, the recipient's role, the
         platform and the platform's answer; never the text or the address."""
         delay = min(self.max_backoff, self.base_backoff * (2**item.attempts))
-        if isinstance(error, TransientDeliveryError) and error.retry_after is not None:
-            delay = max(delay, error.retry_after)
+        asked = _retry_after(error)
+        if asked is not None:  # the platform said when: then, not a guess (issue 19)
+            delay = max(asked, MIN_RETRY_AFTER)
         # a permanent failure is recorded as a retry too: it keeps its place at the head
         # of its lane for a few attempts (a bot re-invited, a token renewed), then it is
         # parked (docs/RELIABILITY.md)
@@ -306,7 +322,20 @@ class DeliveryWorker:
     async def run_forever(
         self, wake: asyncio.Event, stop: asyncio.Event, poll: float = 5.0, limit: int = 100
     ) -> None:
-        """Deliver until ``stop`` is set; ``wake`` cuts the wait short.
+        """Deliver until ``stop`` is set. Between rounds the worker sleeps until the first
+        of: ``wake`` (set by every commit of this process), the moment the next queued
+        item becomes due (its release moment, its ``Retry-After`` or backoff, a claim
+        ending: :meth:`Store.next_outbox_moment`, asked after each round), or ``stop``.
+        No fixed poll is on the way of a message: a retry after ``Retry-After: N`` goes
+        N seconds after the refusal, not at the next poll (issue 19).
+
+        ``poll`` is only a safety net, the longest sleep: it catches what no wake-up in
+        this process announces, a commit by another process (a counsellor's command on
+        the same SQLite file, another instance on PostgreSQL, ``intermediary outbox
+        retry``) and a wall clock set forward (the moments are wall-clock times, the
+        sleep is not). It stays at 5 s, as the old poll was, so that an operator's
+        ``outbox retry`` or a handover notice from the command line goes out as soon as
+        before: one cheap query every 5 s while idle, none of it on a message's way.
 
         A full batch goes straight on to the next: more is likely due already, and no
         commit would wake the loop for it (under load the rest waited ``poll`` seconds
@@ -314,12 +343,28 @@ class DeliveryWorker:
         """
         while not stop.is_set():
             wake.clear()
+            began = self.clock()
             claimed, _ = await self._round(limit)
             if claimed >= limit:
                 continue
+            timeout = await self._sleep_after(began, poll)
+            if timeout <= 0:
+                continue  # due already: it became due while the round ran
             waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
             _, pending = await asyncio.wait(
-                waiters, timeout=poll, return_when=asyncio.FIRST_COMPLETED
+                waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
             for task in pending:
                 task.cancel()
+
+    async def _sleep_after(self, began: datetime, longest: float) -> float:
+        """Seconds until the next queued item may be due, at most ``longest``.
+
+        Asked from the moment the round began, so that what became due while it ran is
+        found (and goes at once). A moment that is not after the round's own, though the
+        store's query found it later (a row written to sort later as text than it is),
+        says nothing: the safety net's ``longest`` then."""
+        moment = await self.store.next_outbox_moment(began)
+        if moment is None or moment <= began:
+            return longest
+        return min(longest, (moment - self.clock()).total_seconds())

@@ -327,6 +327,9 @@ class GuardedStore:
     ) -> list[OutboxItem]:
         return await self.inner.claim_outbox(now, instance=instance, lease=lease, limit=limit)
 
+    async def next_outbox_moment(self, after: datetime) -> datetime | None:
+        return await self.inner.next_outbox_moment(after)
+
     async def outbox_item(self, key: str) -> OutboxItem | None:
         return await self.inner.outbox_item(key)
 

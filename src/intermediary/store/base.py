@@ -132,6 +132,14 @@ class Store(OutboxAdmin, Protocol):
         therefore deliver each item once; one that dies leaves its claims to the
         others when the lease ends."""
 
+    async def next_outbox_moment(self, after: datetime) -> datetime | None:
+        """The earliest moment later than ``after`` at which a queued (not parked) item
+        may become due: its release moment, its retry moment (a ``Retry-After``, a
+        backoff) or, where claims are kept, the end of a claim on it. ``None`` when no
+        such moment is known. The delivery worker sleeps until then instead of polling;
+        one cheap query over the queued items (earlier moments, already due, are not
+        its concern: the round just claimed what it could)."""
+
     async def outbox_item(self, key: str) -> OutboxItem | None: ...
 
     async def event_handled(self, event_key: str) -> bool:

@@ -60,3 +60,7 @@ class LocalClaims:
 
     def release(self, key: str) -> None:
         self._held.pop(key, None)
+
+    def next_end(self, after: datetime) -> datetime | None:
+        """The earliest end of a claim later than ``after`` (then its items are free)."""
+        return min((until for _, until in self._held.values() if until > after), default=None)

@@ -232,6 +232,13 @@ class MemoryStore:
         due = await self.due_outbox(now, limit + len(self._claims))
         return self._claims.take(due, now, instance=instance, lease=lease, limit=limit)
 
+    async def next_outbox_moment(self, after: datetime) -> datetime | None:
+        moments = [self._claims.next_end(after)]
+        for i in self._s.outbox.values():
+            if i.status == "pending":
+                moments += [m for m in (i.not_before, i.next_attempt_at) if m is not None]
+        return min((m for m in moments if m is not None and m > after), default=None)
+
     async def outbox_item(self, key: str) -> OutboxItem | None:
         return self._s.outbox.get(key)
 

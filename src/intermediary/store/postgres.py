@@ -245,6 +245,9 @@ class PostgresStore(SqlStore):
             )
         return sorted((self._outbox(r) for r in rows), key=lambda i: i.seq)
 
+    #: another instance's claim ending frees its items for this one (a dead instance's)
+    outbox_moments = ("not_before", "next_attempt_at", "claimed_until")
+
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
         # (mark_delivered deletes the row, its claim with it; see compact() for what the
         # table file keeps)

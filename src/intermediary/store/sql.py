@@ -46,6 +46,9 @@ class SqlStore(ABC):
     #: the shred keys, handed in by whoever opens the store: never in the database
     vault: KeyVault
     dialect: Dialect
+    #: the outbox columns holding a moment at which a queued item may become due
+    #: (:meth:`next_outbox_moment`); PostgreSQL adds the end of a claim
+    outbox_moments: tuple[str, ...] = ("not_before", "next_attempt_at")
 
     @abstractmethod
     async def _rows(self, sql: str, *args: Any) -> list[Row]:
@@ -166,6 +169,20 @@ class SqlStore(ABC):
             limit,
         )
         return [self._outbox(r) for r in rows]
+
+    async def next_outbox_moment(self, after: datetime) -> datetime | None:
+        # one aggregate per moment column, each a scan of the queued rows only (the
+        # delivered ones are deleted): as cheap as the claim's window, once per idle round
+        parts = " UNION ALL ".join(
+            f"SELECT min({c}) AS m FROM outbox WHERE status = 'pending' AND {c} > ?1"  # noqa: S608
+            for c in self.outbox_moments
+        )
+        rows = await self._rows(
+            f"SELECT min(m) FROM ({parts}) moments",  # noqa: S608 - column names are ours
+            self.dialect.moment(after),
+        )
+        found = rows[0][0] if rows else None
+        return None if found is None else self.dialect.read_moment(found)
 
     async def outbox_item(self, key: str) -> OutboxItem | None:
         rows = await self._rows(f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE key = ?", key)  # noqa: S608

@@ -285,6 +285,12 @@ class SqliteStore(SqlStore):
         due = await self.due_outbox(now, limit + len(self._claims))
         return self._claims.take(due, now, instance=instance, lease=lease, limit=limit)
 
+    async def next_outbox_moment(self, after: datetime) -> datetime | None:
+        # the claims are kept here, not in the rows: another worker's claim ending frees
+        # its items too
+        moments = [await super().next_outbox_moment(after), self._claims.next_end(after)]
+        return min((m for m in moments if m is not None), default=None)
+
     async def mark_delivered(self, key: str, at: datetime) -> None:
         self._claims.release(key)
         self._emptied = True  # secure_delete overwrites the row; compact() empties the log
