@@ -82,8 +82,13 @@ def test_backup_refuses_the_vault_and_an_unusable_folder(tmp_path: Path) -> None
     assert f"De sleutelkluis {vault} ligt in de map voor de back-up, {tmp_path}" in error
     code, _, error = backup(config, tmp_path / "config.toml" / "backups")
     assert code == 1
-    assert "cannot be used: Not a directory" in error
+    assert "cannot be used: it is not a folder" in error
     assert "Traceback" not in error
+    code, _, error = backup(config, tmp_path / "config.toml" / "backups", "--locale", "nl")
+    assert code == 1
+    assert "het is geen map" in error
+    assert "folder" not in error
+    assert "directory" not in error
 
 
 def test_backup_of_a_database_that_is_not_one_is_a_clear_error(tmp_path: Path) -> None:
@@ -93,6 +98,10 @@ def test_backup_of_a_database_that_is_not_one_is_a_clear_error(tmp_path: Path) -
     assert code == 1
     assert "it is not a SQLite database, or it is damaged" in error
     assert os.listdir(tmp_path / "backups") == []
+    code, _, error = backup(config, tmp_path / "backups", "--locale", "nl")
+    assert code == 1
+    assert "het is geen SQLite-database, of hij is beschadigd" in error
+    assert "damaged" not in error
 
 
 def postgres_installation(tmp_path: Path, url: str) -> tuple[Path, Path]:

@@ -37,6 +37,7 @@ from intermediary.crypto.files import private_folder
 from intermediary.errors import DatabaseLocked, OperatorError
 from intermediary.service.verification import verify_audit
 from intermediary.store.rows import AUDIT_COLUMNS, audit_record
+from intermediary.text import DEFAULT_LOCALE, Locale, render
 
 __all__ = [
     "BackupError",
@@ -59,6 +60,15 @@ class BackupError(OperatorError):
     name. The key says why (``errors.backup_*``)."""
 
     default_key = "errors.backup_failed"
+
+    def message(self, locale: Locale = DEFAULT_LOCALE) -> str:
+        """The sentence in ``locale``, with the problem (a word of the catalogue, or an
+        operating-system error's code) in that language too."""
+        params = dict(self.params)
+        problem = str(params.get("problem", ""))
+        if problem in PROBLEMS:
+            params["problem"] = render(f"errors.backup_problem_{problem}", locale)
+        return render(self.key, locale, **params)
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,7 @@ def backup_sqlite(
     """A consistent copy of the SQLite file ``database`` into ``out``, checked."""
     check_apart(out, vault)
     if not database.is_file():
-        problem = "it is a folder" if database.is_dir() else "there is no such file"
+        problem = "folder" if database.is_dir() else "missing"
         raise BackupError("errors.backup_source", path=str(database), problem=problem)
     final = out / backup_name(now, ".db")
     with _claimed(out, final) as partial:
@@ -199,7 +209,7 @@ def _source_error(database: Path, error: sqlite3.Error, busy_seconds: float) -> 
     if "locked" in text or "busy" in text:
         return DatabaseLocked(seconds=busy_seconds)
     if "not a database" in text or "malformed" in text:
-        problem = "it is not a SQLite database, or it is damaged"
+        problem = "not_sqlite"
     else:  # SQLite's error name, never its text: that can quote stored values
         name = getattr(error, "sqlite_errorname", None) or type(error).__name__
         problem = f"SQLite: {name}"
@@ -285,13 +295,13 @@ def _claimed(out: Path, final: Path) -> Iterator[Path]:
     """A hidden file beside ``final``, 0600 from its first byte, in ``out`` (made 0700
     if missing); removed unless it was published."""
     if out.exists() and not out.is_dir():
-        raise BackupError("errors.backup_folder", out=str(out), problem="it is not a folder")
+        raise BackupError("errors.backup_folder", out=str(out), problem="not_folder")
     try:
         private_folder(out, tighten_existing=False)
     except OSError as error:
         raise BackupError("errors.backup_folder", out=str(out), problem=_why(error)) from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise BackupError("errors.backup_folder", out=str(out), problem="it cannot be written")
+        raise BackupError("errors.backup_folder", out=str(out), problem="not_writable")
     if final.exists():
         raise BackupError("errors.backup_exists", path=str(final))
     partial = out / f".{final.name}.partial"
@@ -335,5 +345,23 @@ def _publish(partial: Path, final: Path) -> None:
             os.close(folder)
 
 
+#: the problems a backup names in the reader's words (``errors.backup_problem_*``)
+PROBLEMS = frozenset(
+    {"folder", "missing", "not_sqlite", "not_folder", "not_writable", "read_only", "full"}
+)
+_BY_ERRNO = {
+    errno.ENOENT: "missing",
+    errno.EACCES: "not_writable",
+    errno.EPERM: "not_writable",
+    errno.EROFS: "read_only",
+    errno.ENOSPC: "full",
+    errno.ENOTDIR: "not_folder",
+}
+
+
 def _why(error: OSError) -> str:
-    return error.strerror or type(error).__name__
+    """The problem as a catalogue word; another system error by its code (``EIO``),
+    which reads the same in every language."""
+    if error.errno in _BY_ERRNO:
+        return _BY_ERRNO[error.errno]
+    return errno.errorcode.get(error.errno or 0, type(error).__name__)
