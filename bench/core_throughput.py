@@ -78,7 +78,7 @@ async def _service_round(service: Service, sender: Sender, case_id: str, count: 
     return count / (time.perf_counter() - start)
 
 
-async def _baseline_round(db: aiosqlite.Connection, count: int) -> float:
+async def baseline_round(db: aiosqlite.Connection, count: int) -> float:
     public, _ = crypto.new_case_keypair()
     start = time.perf_counter()
     for n in range(count):
@@ -89,7 +89,7 @@ async def _baseline_round(db: aiosqlite.Connection, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-async def _baseline_db(folder: Path) -> aiosqlite.Connection:
+async def baseline_db(folder: Path) -> aiosqlite.Connection:
     db = await aiosqlite.connect(folder / "baseline.db", isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = FULL", "secure_delete = ON"):
         await db.execute(f"PRAGMA {pragma}")
@@ -102,14 +102,14 @@ async def run(quick: bool = False) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="intermediary-bench-") as tmp:
         folder = Path(tmp)
         service, store = await service_for(folder)
-        db = await _baseline_db(folder)
+        db = await baseline_db(folder)
         try:
             ((sender, case_id),) = await open_cases(service, 1)
             await _service_round(service, sender, case_id, 20)  # warm-up
-            await _baseline_round(db, 20)
+            await baseline_round(db, 20)
             ours, theirs = [], []
             for _ in range(repeats):  # interleaved, so drift hits both alike
-                theirs.append(await _baseline_round(db, messages))
+                theirs.append(await baseline_round(db, messages))
                 ours.append(await _service_round(service, sender, case_id, messages))
             size = os.path.getsize(folder / "bench.db")
         finally:

@@ -370,7 +370,8 @@ def _close_forgotten_databases(monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     monkeypatch.setattr(SqliteStore, "open", remembered)
     yield
     for store in opened:
-        connection = store._db
-        if connection is not None:
-            store._db = None
-            connection.stop()
+        for name in ("_db", "_reader"):
+            connection = getattr(store, name)
+            if connection is not None:
+                setattr(store, name, None)
+                connection.stop()

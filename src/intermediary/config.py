@@ -32,12 +32,15 @@ from intermediary.core.vocabulary import ClockAnchor, CounsellorKind
 from intermediary.crypto import BoxPublicKey, ServiceVerifyKey
 from intermediary.directory import load_categories, load_referrals
 from intermediary.errors import ConfigError, IntermediaryError
-from intermediary.text import Locale
+from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale, render
+from intermediary.text.config_errors import invalid, problems
+from intermediary.text.phrase import said
 
 __all__ = [
     "BatchConfig",
     "CounsellorConfig",
     "DestinationConfig",
+    "InvalidConfig",
     "OrganisationConfig",
     "RemindersConfig",
     "ServiceConfig",
@@ -56,11 +59,21 @@ MAX_CONFIG_BYTES = 2**20
 
 def _shown(value: str) -> str:
     if _UNSAFE.search(value):
-        raise ValueError(
-            "contains invisible control or direction characters that could make it "
-            "display differently from what it says; remove them"
-        )
+        raise invalid("config.check.unsafe_characters")
     return value
+
+
+def _check_key(
+    kind: type[BoxPublicKey] | type[ServiceVerifyKey], value: str, place: str = ""
+) -> None:
+    """A public key as the configuration holds it, or the problem with it."""
+    try:
+        kind.decode(value)
+    except IntermediaryError:
+        shown = value if len(value) <= 12 else value[:12] + "…"
+        raise invalid(
+            "config.check.bad_key", value=shown, prefix=kind.prefix, place=place
+        ) from None
 
 
 class _Strict(BaseModel):
@@ -83,10 +96,7 @@ class CounsellorConfig(_Strict):
     @field_validator("public_key")
     @classmethod
     def _key(cls, value: str) -> str:
-        try:
-            BoxPublicKey.decode(value)
-        except IntermediaryError as error:
-            raise ValueError(error.message()) from None
+        _check_key(BoxPublicKey, value)
         return value
 
     @property
@@ -116,7 +126,7 @@ class BatchConfig(_Strict):
     def _times(cls, values: list[str]) -> list[str]:
         for value in values:
             if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-                raise ValueError(f"{value!r} is not a time like 09:00")
+                raise invalid("config.check.time_format", value=repr(value))
         return values
 
     def policy(self) -> BatchPolicy:
@@ -185,21 +195,21 @@ class OrganisationConfig(_Strict):
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {self.timezone!r}") from None
-        for label, ids in (
+            raise invalid("config.check.unknown_timezone", value=repr(self.timezone)) from None
+        for key, ids in (
             ("counsellor", [c.id for c in self.counsellors]),
-            ("management destination", [d.id for d in self.management]),
+            ("destination", [d.id for d in self.management]),
         ):
             if len(set(ids)) != len(ids):
-                raise ValueError(f"two {label}s share an id in organisation {self.id}")
+                raise invalid(f"config.check.duplicate_{key}", organisation=self.id)
         known = set(load_categories().slugs)
         for slug in self.categories:
             if slug not in known:
-                raise ValueError(f"unknown category {slug!r}")
+                raise invalid("config.check.unknown_category", value=repr(slug))
         bodies = set(load_referrals().slugs)
         for slug in self.referral_bodies:
             if slug not in bodies:
-                raise ValueError(f"unknown referral body {slug!r}")
+                raise invalid("config.check.unknown_referral_body", value=repr(slug))
         return self
 
     def policy(self) -> OrgPolicy:
@@ -279,22 +289,16 @@ class ServiceConfig(_Strict):
     def _unique(self) -> ServiceConfig:
         ids = [o.id for o in self.organisations]
         if len(set(ids)) != len(ids):
-            raise ValueError("two organisations share an id")
+            raise invalid("config.check.duplicate_organisation")
         if isinstance(self.database, str) and not self.service.vault:
-            raise ValueError(
-                "service.vault must name a folder when the database is PostgreSQL: the "
-                "shred keys stay out of the database (docs/POSTGRES.md)"
-            )
+            raise invalid("config.check.vault_needed")
+        # named, like every other field's problem
         if self.service.recovery_public_key:
-            try:
-                BoxPublicKey.decode(self.service.recovery_public_key)
-            except IntermediaryError as error:  # named, like every other field's problem
-                raise ValueError(f"service.recovery_public_key: {error.message()}") from None
+            _check_key(
+                BoxPublicKey, self.service.recovery_public_key, "service.recovery_public_key"
+            )
         if self.service.verify_key:
-            try:
-                ServiceVerifyKey.decode(self.service.verify_key)
-            except IntermediaryError as error:
-                raise ValueError(f"service.verify_key: {error.message()}") from None
+            _check_key(ServiceVerifyKey, self.service.verify_key, "service.verify_key")
         return self
 
     def organisation(self, org_id: str) -> OrganisationConfig | None:
@@ -317,36 +321,65 @@ class ServiceConfig(_Strict):
         return candidate if candidate.is_absolute() else Path(self.base_dir) / candidate
 
 
+class InvalidConfig(ConfigError):
+    """A :class:`ConfigError` whose sentence and problems read in the reader's language
+    (its parameters may be :class:`~intermediary.text.phrase.Phrase` s, or several).
+    ``written_in``: the language the file gives its (first) organisation, when it could
+    be read that far, for a command that has no other to speak in."""
+
+    written_in: Locale | None = None
+
+    def message(self, locale: Locale = DEFAULT_LOCALE) -> str:
+        shown = {
+            name: "\n".join(f"- {said(v, locale)}" for v in value)
+            if isinstance(value, tuple)
+            else said(value, locale)
+            for name, value in self.params.items()
+        }
+        return render(self.key, locale, **shown)
+
+
 def load_config(path: Path) -> ServiceConfig:
     """Read and validate a configuration file; every problem is a :class:`ConfigError`."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
         if len(data) > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                detail=f"{path} is larger than {MAX_CONFIG_BYTES // 2**20} MiB; "
-                "no configuration is that large: check that this is the right file"
-            )
+            raise InvalidConfig("config.too_large", path=str(path), limit=MAX_CONFIG_BYTES >> 20)
         raw = tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
-        raise ConfigError(detail=f"there is no file {path}") from None
+        raise InvalidConfig("config.no_file", path=str(path)) from None
     except UnicodeDecodeError as error:
-        raise ConfigError(
-            detail=f"{path} is not UTF-8 text (byte {error.start} cannot be read); save it as UTF-8"
-        ) from None
+        raise InvalidConfig("config.not_utf8", path=str(path), position=error.start) from None
     except OSError as error:
-        raise ConfigError(detail=f"{path} cannot be read ({error.__class__.__name__})") from None
+        raise InvalidConfig(
+            "config.unreadable", path=str(path), problem=type(error).__name__
+        ) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(detail=f"{path} is not valid TOML: {error}") from None
+        found = re.search(r"line (\d+), column (\d+)", str(error))
+        if found is None:
+            raise InvalidConfig("config.not_toml_somewhere", path=str(path)) from None
+        line, column = found.groups()
+        raise InvalidConfig("config.not_toml", path=str(path), line=line, column=column) from None
     raw.setdefault("base_dir", str(path.parent.resolve()))
     try:
         return ServiceConfig.model_validate(raw)
     except ValidationError as error:
-        raise config_error(error, f"{path}: ") from None
+        invalid_config = config_error(error, str(path))
+        invalid_config.written_in = _written_in(raw)
+        raise invalid_config from None
 
 
-def config_error(error: ValidationError, where: str = "") -> ConfigError:
-    """The first problem pydantic found, as a sentence naming the field."""
-    first = error.errors()[0]
-    field = ".".join(str(p) for p in first["loc"])
-    return ConfigError(detail=f"{where}{field}: {first['msg']}")
+def _written_in(raw: dict[str, Any]) -> Locale | None:
+    """The language of the first organisation of a file that is not valid, if it says."""
+    orgs = raw.get("organisations")
+    first = orgs[0] if isinstance(orgs, list) and orgs and isinstance(orgs[0], dict) else {}
+    return next((known for known in LOCALES if known == first.get("locale")), None)
+
+
+def config_error(error: ValidationError, where: str = "-") -> InvalidConfig:
+    """Every problem pydantic found, each a sentence naming its setting, in the reader's
+    language (``where``: the file, or a section of it such as ``matrix.``)."""
+    if where.endswith("."):  # a section of the file (an adapter's own), not the file
+        return InvalidConfig("config.invalid_here", problems=problems(error, where))
+    return InvalidConfig("config.invalid", path=where, problems=problems(error))

@@ -86,6 +86,13 @@ class ReferralBody(_Frozen):
     contact: Localised
     #: when these facts were last checked against the body's own information
     last_verified: date
+    #: the word a counsellor types for it in each language (``!refer CASE hvk-advies``);
+    #: the slug when there is none. Its slug and names are accepted as well.
+    word: Localised | None = None
+
+    def word_in(self, locale: str) -> str:
+        """The word to type for this body in ``locale``."""
+        return self.word.get(locale) if self.word is not None else self.slug
 
 
 class ReferralDirectory(_Frozen):

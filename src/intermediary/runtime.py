@@ -34,6 +34,7 @@ from intermediary.service.delivery import DeliveryWorker, Transport
 from intermediary.service.facade import Service, utc_now
 from intermediary.service.tally import Tally
 from intermediary.store import Store, is_postgres_url, open_store
+from intermediary.text.phrase import Phrase
 
 __all__ = [
     "DEMO_COUNSELLOR",
@@ -102,11 +103,12 @@ def service_passphrase(config: ServiceConfig) -> str:
             # bytes that are not UTF-8 are kept as they are (crypto uses them as such)
             written = path.read_text("utf-8", errors="surrogateescape").strip()
         except OSError as error:
+            problem = error.__class__.__name__
             raise ConfigError(
-                detail=f"cannot read passphrase file {path} ({error.__class__.__name__})"
+                detail=Phrase("config.passphrase_unreadable", path=str(path), problem=problem)
             ) from None
         if not written:
-            raise ConfigError(detail=f"the passphrase file {path} is empty")
+            raise ConfigError(detail=Phrase("config.passphrase_empty", path=str(path)))
         return written
     value = os.environ.get(section.passphrase_env)
     if not value:
@@ -125,10 +127,7 @@ def vault_for(database: str | Path, folder: Path | None) -> KeyVault:
     if folder is not None:
         return DirectoryVault(folder)
     if is_postgres_url(database):
-        raise ConfigError(
-            detail="a PostgreSQL database needs service.vault: the folder of the "
-            "per-case shred keys, kept out of the database (docs/POSTGRES.md)"
-        )
+        raise ConfigError(detail=Phrase("config.check.vault_needed"))
     return sibling_vault(Path(database))
 
 
@@ -247,4 +246,12 @@ async def start(
         await store.close()
         raise
     worker = DeliveryWorker(service.store, keys, transport, clock=clock, tally=service.tally)
-    return Runtime(config, keys, service.store, service, worker, Office(service))
+    office = Office(service)
+    try:
+        # a case purged after the backup a restored database came from is purged again
+        # before anyone is served: its counsellor would otherwise see it as open
+        await office.retention.reapply_purges()
+    except BaseException:
+        await store.close()
+        raise
+    return Runtime(config, keys, service.store, service, worker, office)

@@ -50,6 +50,9 @@ async def test_a_language_chosen_in_the_middle_of_a_form_is_the_language_of_the_
         "From now on I write to you in English.",
         "You were answering question 1 of 4 (starting a conversation). It is still waiting: "
         "answer it, or send !cancel to stop.",
+        "What would you like?\n1. just talk (nothing goes to management)\n"
+        "2. report (something may go to management, only with your approval)\n"
+        "Answer with a number, or !cancel.",
     ]
     dutch = await h.say("anna", "!language nl")
     assert dutch[0] == "Vanaf nu schrijf ik je in het Nederlands."
@@ -159,7 +162,7 @@ async def test_management_is_told_plain_text_and_a_question_without_code_went_no
     [ask] = await h.say("management", "!vraag Wat is er precies gebeurd?")
     assert ask == "Bij !vraag hoort ook ZAAK. Voorbeeld: !vraag VP-7KQ3-M2XD …"
     [mistyped] = await h.say("management", f"!vraag {case[:-1]} Wat is er gebeurd?")
-    assert mistyped.startswith(f"Er is geen zaak {case[:-1]}")
+    assert mistyped.startswith(f"'{case[:-1]}' is geen geldige zaakcode.")
     counsellor_read = "\n".join(h.inbox("counsellor"))
     assert "Dank voor de melding" not in counsellor_read
     assert "Wat is er" not in counsellor_read

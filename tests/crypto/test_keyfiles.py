@@ -15,6 +15,7 @@ import pytest
 
 from intermediary import crypto
 from intermediary.crypto import MIN, MODERATE, CounsellorKey, ServiceKeys
+from intermediary.crypto.keyfiles import KeyFileUnusable
 from intermediary.errors import CorruptKeyFile, KeyFileError, WrongPassphrase
 
 PASSPHRASE = "correct horse battery staple"
@@ -262,9 +263,12 @@ def test_missing_key_file(tmp_path: Path) -> None:
 def test_directory_instead_of_key_file(tmp_path: Path) -> None:
     with pytest.raises(KeyFileError) as caught:
         crypto.load_counsellor_key(tmp_path, PASSPHRASE)
-    assert type(caught.value) is KeyFileError
-    assert caught.value.key == "errors.key_file"
+    assert type(caught.value) is KeyFileUnusable  # not "damaged", not "wrong passphrase"
+    assert caught.value.key == "errors.key_file_os"
     assert str(tmp_path) in str(caught.value)
+    # the operating system's error in the reader's words, not "[Errno 21] Is a directory"
+    assert "het is een map, geen bestand" in caught.value.message("nl")
+    assert "Errno" not in caught.value.message("nl")
 
 
 # mutation test survivor (issue 14, item 19): without the bare ``raise`` in the save path

@@ -62,3 +62,30 @@ def test_keyed_hashes_of_a_fixed_key_are_what_they_were() -> None:
     )
     assert crypto.check_row_mac(KEYS, b"row", crypto.row_mac(KEYS, b"row"))
     assert not crypto.check_row_mac(KEYS, b"row!", crypto.row_mac(KEYS, b"row"))
+
+
+def test_case_file_entries_of_both_versions_still_open() -> None:
+    """Version 1 (a random entry key in a SealedBox, then a nonce: 121 bytes over the
+    text) was written until issue 19; version 2 (an ephemeral X25519 key, 49 bytes) since.
+    Both were made once with this fixed case key and must open for ever."""
+    import nacl.public
+
+    from intermediary.crypto.keys import CaseSecret
+
+    secret = CaseSecret(nacl.public.PrivateKey(bytes(range(100, 132))))
+    aad = b"VP-AAAA-AAAA|1|reporter|message"
+    version_1 = bytes.fromhex(
+        "01bd80a27008bfeed71226d2836284787242de45cec913c8203b13c338cd711555171cf9e0a3acc3"
+        "54253d7db08c4a625429f19964ea9dea3390be854dcba9720732226a4ab9b105161f95de3e4048a8"
+        "8a6edaa735feeb554274530df0c96ea0c5883fde2c542ace25fe3c1e90dc4be3a467b5c812ed58cb"
+        "2442f17d03381ec5a40f438f51248ac31721ccf1e5"
+    )
+    version_2 = bytes.fromhex(
+        "02750eb48304548a7b53657a4a3cbadf041c7f686ec9c9301cdeb97dfae6041c79dac42cf2e55ea6"
+        "c9322960154fc2e97c28148a548fecb39349c28e165a688a5c24ea8f59"
+    )
+    assert crypto.open_entry(secret, aad, version_1) == b"written by version 1"
+    assert crypto.open_entry(secret, aad, version_2) == b"written by version 2"
+    for blob in (version_1, version_2):
+        with pytest.raises(IntegrityError):
+            crypto.open_entry(secret, aad + b"!", blob)

@@ -22,9 +22,10 @@ from intermediary import crypto
 from intermediary.core import Approve, Draft, Mode, SendMessage
 from intermediary.crypto.vault import sibling_vault
 from intermediary.errors import IntermediaryError
-from intermediary.runtime import demo_config, start
+from intermediary.runtime import Runtime, demo_config, start
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.delivery import OutgoingMessage
+from intermediary.service.facade import Service
 from intermediary.store import SqliteStore
 
 REPORTERS = 6
@@ -82,15 +83,31 @@ async def load(folder: Path, seed: int) -> None:
         receipt_limits=crypto.MIN,
     )
     service = runtime.service
-    rng = random.Random(seed)  # noqa: S311 - a reproducible script, not a secret
-    counsellor = Sender(platform="console", address="counsellor")
     print("ready", flush=True)
     await runtime.worker.run_once()  # what a crash left in the outbox goes first
+    # every reporter at once, so that commits arrive together and share transactions
+    # (store/group.py): a kill lands inside a batch as often as between units
+    await asyncio.gather(
+        _deliver(runtime),
+        *(_reporter(service, accepted, seed, index) for index in range(REPORTERS)),
+    )
+
+
+async def _deliver(runtime: Runtime) -> None:
+    while True:
+        await runtime.worker.run_once()
+        await asyncio.sleep(0.002)
+
+
+async def _reporter(service: Service, accepted: Journal, seed: int, index: int) -> None:
+    """One reporter's script (and the counsellor's part in its case), until killed."""
+    rng = random.Random(seed * 1000 + index)  # noqa: S311 - a reproducible script
+    reporter = Sender(platform="console", address=f"r{index}")
+    counsellor = Sender(platform="console", address="counsellor")
     for step in range(100_000):
-        reporter = Sender(platform="console", address=f"r{rng.randrange(REPORTERS)}")
         cases = await service.cases_of(reporter)
         live = [c for c in cases if c.state != "closed"]
-        token = f"{seed}-{step}"
+        token = f"{seed}-{index}-{step}"
         try:
             if not live:
                 case, _ = await service.open_case(
@@ -120,8 +137,6 @@ async def load(folder: Path, seed: int) -> None:
             accepted.write(kind="message", case=case.case_id, text=text)
         except IntermediaryError as error:  # a refusal the script walked into: fine
             accepted.write(kind="refused", error=error.key)
-        if step % 3 == 0:
-            await runtime.worker.run_once()
 
 
 async def drain(folder: Path) -> None:

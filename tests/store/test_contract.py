@@ -247,6 +247,53 @@ async def test_lookups_by_counsellor_and_destination(store: Store) -> None:
     assert len(await store.all_cases()) == 2
 
 
+async def test_a_case_with_several_destinations_and_texts_comes_back_once_in_order(
+    store: Store,
+) -> None:
+    # the reads join the destinations (and load_case the pending texts) in one query:
+    # each case once, the cases by code, every destination and text once
+    for case_id, destinations in (
+        ("VP-CCCC-CCCC", ("works_council", "board", "director")),
+        ("VP-AAAA-AAAA", ()),
+        ("VP-BBBB-BBBB", ("director", "board")),
+    ):
+        await store.commit(
+            UnitOfWork(
+                case=row(case_id, reporter_index=case_id * 4, destinations=destinations),
+                pending=[PendingRow(case_id=case_id, number=n, blob=bytes([n])) for n in (3, 1, 2)],
+            ),
+            link,
+        )
+    expected = {
+        "VP-AAAA-AAAA": (),
+        "VP-BBBB-BBBB": ("board", "director"),
+        "VP-CCCC-CCCC": ("board", "director", "works_council"),
+    }
+    for listed in (
+        await store.cases_for_counsellor("acme", "daan"),
+        await store.cases_for_org("acme"),
+        await store.cases_in_states(["open"]),
+        await store.all_cases(),
+    ):
+        assert [(c.case_id, tuple(sorted(c.destinations))) for c in listed] == list(
+            expected.items()
+        )
+    found = await store.cases_for_destination("acme", "board")
+    assert [(c.case_id, tuple(sorted(c.destinations))) for c in found] == list(expected.items())[1:]
+    for case_id, destinations in expected.items():
+        loaded = await store.load_case(case_id)
+        assert loaded is not None
+        assert tuple(sorted(loaded[0].destinations)) == destinations
+        assert sorted((p.case_id, p.number, p.blob) for p in loaded[1]) == [
+            (case_id, n, bytes([n])) for n in (1, 2, 3)
+        ]
+    await store.commit(UnitOfWork(case=row(), expected_version=1, pending=[]), link)
+    emptied = await store.load_case("VP-AAAA-AAAA")
+    assert emptied is not None
+    assert emptied[1] == []
+    assert emptied[0].version == 2
+
+
 async def test_stale_version_is_refused_and_nothing_is_written(store: Store) -> None:
     await new_case(store)
     update = UnitOfWork(

@@ -125,5 +125,6 @@ def test_each_dialect_spells_what_the_steps_need(dialect: Dialect) -> None:
         "write_secrets",
         "write_reporters",
         "queue_outbox",
+        "drop_delivered",
         "link_audit",
     ]

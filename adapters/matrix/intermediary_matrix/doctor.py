@@ -33,6 +33,8 @@ from intermediary.errors import ConfigError, IntermediaryError
 from intermediary.operations.findings import Finding
 from intermediary.runtime import service_passphrase
 from intermediary.service.parties import Parties
+from intermediary.text.oserrors import BY_ERRNO, os_problem
+from intermediary.text.phrase import Phrase, told
 from intermediary_matrix.crosssign import signable, unpadded
 from intermediary_matrix.runner import fingerprint
 from intermediary_matrix.settings import MatrixSettings
@@ -48,6 +50,11 @@ _Answer = tuple[int, Any]
 
 class _Unreachable(Exception):
     """The homeserver did not answer a request (network, TLS, timeout)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        #: what went wrong (a phrase, read in the operator's language)
+        self.detail = detail
 
 
 class _Api:
@@ -74,11 +81,15 @@ class _Api:
 
 
 def _describe(error: BaseException) -> str:
-    """What went wrong, without anything of the request (no header, no token)."""
+    """What went wrong, without anything of the request (no header, no token), in the
+    operator's language when the doctor shows it (a phrase) or as the error's type."""
     if isinstance(error, TimeoutError):
-        return f"no answer within {TIMEOUT_S:.0f} s"
+        return Phrase("installation.matrix_no_answer", seconds=f"{TIMEOUT_S:.0f}")
     if isinstance(error, aiohttp.ClientConnectorError):
-        return f"cannot connect to {error.host}:{error.port} ({error.os_error.strerror or error})"
+        word = os_problem(error.os_error)
+        problem = Phrase(f"errors.os_{word}") if word in BY_ERRNO.values() else word
+        where = {"host": error.host, "port": str(error.port)}
+        return Phrase("installation.matrix_cannot_connect", **where, problem=problem)
     return type(error).__name__
 
 
@@ -94,7 +105,7 @@ async def check(config: ServiceConfig) -> list[Finding]:
     try:
         settings = MatrixSettings.from_config(config)
     except ConfigError as error:
-        return [Finding("problem", "matrix_settings_invalid", {"detail": error.message()})]
+        return [Finding("problem", "matrix_settings_invalid", {"detail": told(error)})]
     found = [Finding("ok", "matrix_settings_valid", {"user": settings.user_id})]
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as http:
@@ -102,7 +113,7 @@ async def check(config: ServiceConfig) -> list[Finding]:
         try:
             await _examine(api, config, settings, parties, found)
         except _Unreachable as error:  # what was found until then stands
-            where = {"url": settings.homeserver, "detail": str(error)}
+            where = {"url": settings.homeserver, "detail": error.detail}
             found.append(Finding("problem", "matrix_unreachable", where))
     return found
 
@@ -118,7 +129,8 @@ async def _examine(
     homeserver, the bot's login, its identity, its rooms, the counsellors."""
     status, answer = await api.call("GET", "/_matrix/client/versions")
     if status != 200 or not isinstance(answer.get("versions"), list):
-        where = {"url": settings.homeserver, "detail": f"HTTP {status}, not a Matrix homeserver"}
+        not_one = Phrase("installation.matrix_not_homeserver", status=str(status))
+        where = {"url": settings.homeserver, "detail": not_one}
         found.append(Finding("problem", "matrix_unreachable", where))
         return
     versions = ", ".join(str(v) for v in answer["versions"][-2:])

@@ -33,6 +33,7 @@ from intermediary.config import ServiceConfig
 from intermediary.errors import ConfigError, IntermediaryError
 from intermediary.operations.findings import Finding
 from intermediary.service.parties import Parties
+from intermediary.text.phrase import told
 from intermediary_slack.channels import ChannelGuard
 from intermediary_slack.settings import SlackSettings
 from intermediary_slack.verdict import Destination, Problem, destinations, judge
@@ -87,7 +88,7 @@ async def check(config: ServiceConfig, environ: Mapping[str, str] | None = None)
     try:
         settings = SlackSettings.from_config(config)
     except ConfigError as error:
-        return [Finding("problem", "slack_settings_invalid", {"detail": error.message()})]
+        return [Finding("problem", "slack_settings_invalid", {"detail": told(error)})]
     env = os.environ if environ is None else environ
     token, found = _secrets(settings, env)
     if token is not None:

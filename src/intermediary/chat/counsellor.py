@@ -23,7 +23,7 @@ from datetime import datetime
 
 from intermediary.chat.aliases import command_word
 from intermediary.chat.base import CLOSED, FrontEndBase
-from intermediary.chat.choices import categories, choice
+from intermediary.chat.choices import body, categories, choice
 from intermediary.chat.parse import Line
 from intermediary.core import (
     Case,
@@ -72,7 +72,7 @@ class CounsellorCommands(FrontEndBase):
             directory = load_referrals()
             return [
                 "\n".join(
-                    f"{b.slug} — {b.name.get(locale)}: {b.handles.get(locale)}"
+                    f"{b.word_in(locale)} — {b.name.get(locale)}: {b.handles.get(locale)}"
                     for b in directory.bodies
                 )
             ]
@@ -97,7 +97,7 @@ class CounsellorCommands(FrontEndBase):
                 sender, c, FlagDetails(words=tuple(p.strip() for p in line.rest(skip).split(",")))
             ),
             "note": lambda c: service.act(sender, c, Note(text=line.rest(skip))),
-            "refer": lambda c: service.act(sender, c, Refer(body=self._word(line, skip, "body"))),
+            "refer": lambda c: self._refer(sender, c, line, skip, locale),
             "met": lambda c: service.act(sender, c, MeetingHeld()),
             "close": lambda c: self._close(sender, c, line, skip, locale),
         }
@@ -158,9 +158,8 @@ class CounsellorCommands(FrontEndBase):
         key = (sender.platform, sender.address)
         if line.words:
             typed = parse_case_id(line.words[0])
-            if typed is None:
-                typed_command = f"{self.prefix}{command_word('case', locale)}"
-                raise self._missing(typed_command, "case", f"{typed_command} VP-7KQ3-M2XD")
+            if typed is None:  # "!zaak vp-": not "needs CASE", it was given, but wrongly
+                raise InvalidInput("errors.not_a_case_code", typed=line.words[0])
             case = await self.service.case_for(sender, typed)
             if case.state in CLOSED:
                 codes = await self._open_codes(sender)
@@ -193,6 +192,18 @@ class CounsellorCommands(FrontEndBase):
         allowed = policy.categories if policy is not None else load_categories().slugs
         chosen = categories(typed, allowed, locale)
         return await self.service.act(sender, case_id, Close(outcome=outcome, categories=chosen))
+
+    async def _refer(
+        self, sender: Sender, case_id: str, line: Line, skip: int, locale: Locale
+    ) -> Case:
+        """``!refer CASE BODY``, the body by its word or name in any language."""
+        self._word(line, skip, "body")  # none: "needs BODY"
+        case = await self.service.case_for(sender, case_id)
+        policy = next((p for p in self.service.policies if p.id == case.org_id), None)
+        allowed = policy.referral_bodies if policy is not None else load_referrals().slugs
+        typed = line.rest(skip)  # a name may be several words ("Het Juridisch Loket")
+        chosen = body(typed, allowed, locale)
+        return await self.service.act(sender, case_id, Refer(body=chosen))
 
     @staticmethod
     def _destinations(line: Line) -> tuple[DestinationId, ...]:

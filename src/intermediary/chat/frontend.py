@@ -143,9 +143,17 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
                 return await self._answer(sender, key, form, text, profile, locale)
             if line.command in LOOKING:  # the form stays, as the reminder says in the
                 # language the answer is in (!language may just have chosen another)
-                answer = await self._by_role(sender, key, line, profile, room_case, locale)
+                try:
+                    answer = await self._by_role(sender, key, line, profile, room_case, locale)
+                except IntermediaryError as error:  # refused: still nothing lost
+                    if error.fault is not Fault.SENDER:
+                        raise
+                    answer = [self._in_words_of(error, locale).message(locale)]
                 now = self.locale_of(sender, profile)
-                return [*answer, *self._form_aside(key, form, line, now)]
+                aside = self._form_aside(key, form, line, now)
+                if now != locale:  # the question again, its words in the new language
+                    return [*answer, *aside, *self._ask(key, form.in_locale(now), now)]
+                return [*answer, *aside]
             aside = self._form_aside(key, form, line, locale)  # stops it, says so
             try:
                 answer = await self._by_role(sender, key, line, profile, room_case, locale)

@@ -17,10 +17,12 @@ and never by listing the organisations an installation serves.
 
 from __future__ import annotations
 
+from functools import partial
+
 from intermediary.chat.aliases import option_word
 from intermediary.chat.base import catalog_keys
 from intermediary.chat.choices import categories, choice
-from intermediary.chat.forms import Form, Question
+from intermediary.chat.forms import Form, Question, labelled
 from intermediary.chat.intake_forms import KEEP_AT_MOST, FormKeeping
 from intermediary.chat.intake_org import OrganisationFinder
 from intermediary.chat.parse import Line
@@ -69,17 +71,23 @@ class Intake(FormKeeping, OrganisationFinder):
 
     def _info(self, sender: Sender, key: Key, locale: Locale, *, start: bool = True) -> list[str]:
         """The full notice: of the reporter's organisation, or without naming any;
-        ``start``: ending with how to start (not when ``!new``'s questions follow)."""
+        ``start``: ending with how to start (not when ``!new``'s questions follow). It
+        says "Welcome." only to who was not welcomed yet (not twice in one conversation)."""
+        greet = key not in self._greeted
         self._informed.add(key)
         self._greeted.add(key)
         policy = self._organisation(sender, key)
         if policy is not None:
-            return [self._notice_of(policy, locale, start=start)]
-        notice = render(
+            return [self._notice_of(policy, locale, start=start, greet=greet)]
+        notice = self._greeting(greet, locale) + render(
             "reporter.notice",
             locale,
             organisation=render("reporter.your_organisation", locale),
-            counsellors=render("reporter.counsellors_after_code", locale),
+            counsellors=render(
+                "reporter.counsellors_many",
+                locale,
+                names=render("reporter.counsellors_after_code", locale),
+            ),
             platform_note=self._platform_note(locale),
         )
         return [f"{notice}\n{render('reporter.notice_start', locale)}" if start else notice]
@@ -94,16 +102,22 @@ class Intake(FormKeeping, OrganisationFinder):
         place that already knows its organisation, such as Slack's Home tab)."""
         return [self._notice_of(policy, locale) for policy in self.service.policies]
 
-    def _notice_of(self, policy: OrgPolicy, locale: Locale, *, start: bool = True) -> str:
+    def _notice_of(
+        self, policy: OrgPolicy, locale: Locale, *, start: bool = True, greet: bool = True
+    ) -> str:
         # the description when there is one ("external confidential counsellor"), else the
         # kind: not both, which said the same twice
-        counsellors = "; ".join(
+        names = "; ".join(
             f"{c.name} — {c.description}"
             if c.description
             else f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})"
             for c in policy.counsellors
         )
-        notice = render(
+        one = len(policy.counsellors) == 1  # "Counsellor: Daan", not "Counsellors: Daan"
+        counsellors = render(
+            f"reporter.counsellors_{'one' if one else 'many'}", locale, names=names
+        )
+        notice = self._greeting(greet, locale) + render(
             "reporter.notice",
             locale,
             organisation=policy.name,
@@ -111,6 +125,10 @@ class Intake(FormKeeping, OrganisationFinder):
             platform_note=self._platform_note(locale),
         )
         return f"{notice}\n{render('reporter.notice_start', locale)}" if start else notice
+
+    @staticmethod
+    def _greeting(greet: bool, locale: Locale) -> str:
+        return f"{render('reporter.greeting', locale)} " if greet else ""
 
     def _platform_note(self, locale: Locale) -> str:
         note_key = f"reporter.platform_note_{self.service.platform}"
@@ -152,33 +170,38 @@ class Intake(FormKeeping, OrganisationFinder):
             if len(policy.counsellors) == 1:
                 given["counsellor"] = policy.counsellors[0].id
             else:
-                people = tuple(
-                    (str(c.id), f"{c.name} ({render(f'words.counsellor_kind.{c.kind}', locale)})")
-                    for c in policy.counsellors
+                kinds = {str(c.id): c for c in policy.counsellors}
+                people, labels = labelled(
+                    list(kinds),
+                    lambda v, lang: (
+                        f"{kinds[v].name} "
+                        f"({render(f'words.counsellor_kind.{kinds[v].kind}', lang)})"
+                    ),
+                    locale,
                 )
                 names = tuple((str(c.id), (c.name,)) for c in policy.counsellors)
                 prompt = "reporter.ask_counsellor"
-                questions.append(Question("counsellor", prompt, people, False, names))
+                questions.append(Question("counsellor", prompt, people, False, names, labels))
         values: dict[str, list[str]] = {
             "mode": [m.value for m in Mode],
             "disclosure": [d.value for d in Disclosure],
         }
         for field, choices in values.items():
             if field not in given:
-                labels = tuple((v, render(f"words.{field}.{v}", locale)) for v in choices)
+                shown, labels = labelled(choices, partial(_word_of, field), locale)
                 words = tuple((v, _words(f"words.choice.{field}.{v}")) for v in choices)
-                questions.append(Question(field, f"reporter.ask_{field}", labels, False, words))
+                prompt = f"reporter.ask_{field}"
+                questions.append(Question(field, prompt, shown, False, words, labels))
         if "category" not in given:
             directory = load_categories()
-            topics: list[tuple[str, str]] = []
-            known: list[tuple[str, tuple[str, ...]]] = []
-            for slug in policy.categories:
+
+            def topic(slug: str, lang: Locale) -> str:
                 found = directory.get(slug)
-                topics.append((slug, found.name.get(locale) if found else slug))
-                if found is not None:
-                    known.append((slug, tuple(found.name.get(other) for other in LOCALES)))
+                return found.name.get(lang) if found is not None else slug
+
+            topics, labels = labelled(policy.categories, topic, locale)
             questions.append(
-                Question("category", "reporter.ask_category", tuple(topics), False, tuple(known))
+                Question("category", "reporter.ask_category", topics, False, (), labels)
             )
         kept = len(self._kept.get(key, ()))
         prompt = "reporter.ask_first_message_kept" if kept else "reporter.ask_first_message"
@@ -254,6 +277,11 @@ class Intake(FormKeeping, OrganisationFinder):
                 kept.pop(0)
         self._kept.pop(key, None)
         return []
+
+
+def _word_of(field: str, value: str, locale: Locale) -> str:
+    """How a choice of ``field`` is shown in ``locale``."""
+    return render(f"words.{field}.{value}", locale)
 
 
 def _words(key: str) -> tuple[str, ...]:

@@ -5,6 +5,9 @@
   once more in one short line, without the whole list again.
 - A command that only shows something (``!help``, ``!info``, ``!status``, ``!cases``,
   ``!language``) is answered and the form stays: "you were answering question 2 of 3".
+- A lone number or list word at a free-text question is asked back, and taken when it
+  is typed again (:class:`~intermediary.chat.forms.Doubtful`).
+- ``!language`` in the middle of a form asks the question again in the new language.
 - Any other command stops the form, and the answer says so and what became of the text;
   unless it is refused (it changed nothing): then the form stays, and the answer says so.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from intermediary.chat.base import FrontEndBase
-from intermediary.chat.forms import Form, StrayText
+from intermediary.chat.forms import Doubtful, Form, StrayText
 from intermediary.chat.parse import Line
 from intermediary.errors import InvalidInput
 from intermediary.service.facade import Service
@@ -66,7 +69,10 @@ class FormKeeping(FrontEndBase):
     def _refused_answer(
         self, key: Key, form: Form, error: InvalidInput, locale: Locale
     ) -> list[str]:
-        """Say what was wrong and ask again; a story at a ``!new`` question is kept."""
+        """Say what was wrong and ask again; a story at a ``!new`` question is kept; a
+        lone answer at a free-text question is asked back (typed again, it is taken)."""
+        if isinstance(error, Doubtful):
+            return [error.message(locale), *self._ask(key, form.doubting(error.text), locale)]
         kept = self._kept.setdefault(key, [])
         if not isinstance(error, StrayText) or form.kind != "new" or len(kept) >= KEEP_AT_MOST:
             return [error.message(locale), *self._ask(key, form, locale)]

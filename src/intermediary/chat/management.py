@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from intermediary.chat.base import FrontEndBase
-from intermediary.chat.forms import Form, Question
+from intermediary.chat.forms import Form, Question, labelled
 from intermediary.chat.parse import Line
 from intermediary.core import (
     Acknowledge,
@@ -44,11 +44,19 @@ class ManagementCommands(FrontEndBase):
     async def _management(self, sender: Sender, line: Line, locale: Locale) -> list[str]:
         command = line.command
         service = self.service
+        key = (sender.platform, sender.address)
         if command is None:  # not passed on to anyone: said so, not only the list
             return [f"{render('management.not_sent', locale)}\n{render('management.help', locale)}"]
         if command == "help":
             return [render("management.help", locale)]
-        if command == "cases":
+        if command == "status" and line.words:  # one case: "!status VP-…"
+            if parse_case_id(line.words[0]) is None:
+                raise InvalidInput("errors.not_a_case_code", typed=line.words[0])
+            return [self._management_line(await service.case_for(sender, line.words[0]), locale)]
+        if command == "status" and (form := self._forms.get(key)) and form.case_id:
+            # in the middle of the feedback form: the case it is about (the form stays)
+            return [self._management_line(await service.case_for(sender, form.case_id), locale)]
+        if command in ("cases", "status"):
             cases = await service.cases_of(sender)
             if not cases:
                 return [render("management.no_cases", locale)]
@@ -59,6 +67,8 @@ class ManagementCommands(FrontEndBase):
             example = f"{self.prefix}{command} VP-7KQ3-M2XD{' …' if command == 'ask' else ''}"
             raise self._missing(f"{self.prefix}{command}", "case", example)
         case_id = line.words[0]
+        if parse_case_id(case_id) is None:  # "!ack vp-": given, but no case code
+            raise InvalidInput("errors.not_a_case_code", typed=case_id)
         if command == "ack":
             await service.act(sender, case_id, Acknowledge())
             return []
@@ -66,20 +76,20 @@ class ManagementCommands(FrontEndBase):
             await service.act(sender, case_id, Ask(text=line.rest(1)))
             return []
         case = await service.case_for(sender, case_id)  # refuse early, before the form
-        key = (sender.platform, sender.address)
-        yes_no = (("yes", render("common.yes", locale)), ("no", render("common.no", locale)))
+        yes_no, yes_no_labels = labelled(
+            ("yes", "no"), lambda v, lang: render(f"common.{v}", lang), locale
+        )
+        kinds, kind_labels = labelled(
+            [a.value for a in ActionKind], lambda v, lang: render(f"words.action.{v}", lang), locale
+        )
         form = FeedbackForm(
             "feedback",
             (
                 Question("assessment", "management.ask_assessment"),
-                Question(
-                    "action_kind",
-                    "management.ask_action_kind",
-                    tuple((a.value, render(f"words.action.{a.value}", locale)) for a in ActionKind),
-                ),
+                Question("action_kind", "management.ask_action_kind", kinds, labels=kind_labels),
                 Question("action", "management.ask_action", optional=True),
                 Question("grounds", "management.ask_grounds", optional=True),
-                Question("more", "management.ask_more", yes_no),
+                Question("more", "management.ask_more", yes_no, labels=yes_no_labels),
             ),
             case_id=case.case_id,
         )

@@ -57,9 +57,9 @@ class ReporterCommands(Intake):
                 if len(self._kept.get(key, ())) == before:  # full: not kept, and said so
                     return [*self._closed(key, locale), *kept]
                 return self._closed(key, locale, kept=True)
-            case_id = self._pick(key, cases)
+            case_id = self._pick(key, cases, plain=True)
             await service.act(sender, case_id, SendMessage(text=line.raw), profile=profile)
-            return []
+            return self._sent_in(case_id, cases, locale)
         if command == "help":
             return [render("reporter.help", locale)]
         if command == "info":
@@ -194,13 +194,33 @@ class ReporterCommands(Intake):
         head = render(said, locale, case=case)
         return [f"{head}\n{render('reporter.closed_options', locale, case=case)}"]
 
-    def _pick(self, key: tuple[str, str], cases: list[Case]) -> str:
+    def _pick(self, key: tuple[str, str], cases: list[Case], *, plain: bool = False) -> str:
+        """The case a line without a code is for: the current one, else the only one;
+        else refused (``plain``: a message, told it was not sent)."""
         current = self._current.get(key)
         if current is not None and any(c.case_id == current for c in cases):
             return current
         if len(cases) == 1:
             return cases[0].case_id
+        if plain:
+            codes = ", ".join(c.case_id for c in cases)
+            raise InvalidInput("reporter.not_sent_choose", count=len(cases), codes=codes)
         raise InvalidInput("errors.pick_case")
+
+    @staticmethod
+    def _sent_in(case_id: str, cases: list[Case], locale: Locale) -> list[str]:
+        """Nothing, with one open case; with more, which one a message went to and how
+        to write in the others: a message in the wrong case may reach another
+        counsellor, so the reporter must be able to see it at once (issue 18)."""
+        others = [c.case_id for c in cases if c.case_id != case_id]
+        if not others:
+            return []
+        if len(others) == 1:
+            return [
+                render("reporter.sent_in_case_one_other", locale, case=case_id, other=others[0])
+            ]
+        joined = ", ".join(others)
+        return [render("reporter.sent_in_case_others", locale, case=case_id, others=joined)]
 
     def _reporter_cases(self, cases: list[Case], key: tuple[str, str], locale: Locale) -> str:
         if not cases:

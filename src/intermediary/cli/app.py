@@ -18,8 +18,10 @@ import click
 from intermediary.cli.audit import audit_group, upgrade, verify
 from intermediary.cli.backup import backup
 from intermediary.cli.case import disclose, open_command, reveal
+from intermediary.cli.common import ROOT_LOCALE
 from intermediary.cli.doctor import doctor
 from intermediary.cli.frontends import console, demo, run
+from intermediary.cli.help_text import speak_help
 from intermediary.cli.intervision import intervision
 from intermediary.cli.keys import keys
 from intermediary.cli.migrate import migrate_store
@@ -71,9 +73,14 @@ COMMANDS: tuple[click.Command, ...] = (
     show_envvar=True,
     help="Log lines as text, or as one JSON object each (for a log collector).",
 )
+@ROOT_LOCALE
 @click.version_option(package_name="intermediary")
 def main(verbose: int, log_format: str) -> None:
     """Intermediary whistleblowing: a confidential counsellor between reporter and management."""
     # a belt: whatever this process writes is its owner's alone (files.py sets modes too)
     os.umask(os.umask(0o077) | 0o077)
     configure(logging.WARNING - 10 * min(verbose, 2), log_format.lower())
+
+
+# ``--help`` in the chosen language (``--locale``, INTERMEDIARY_LOCALE): cli/help_text.py
+speak_help(main)

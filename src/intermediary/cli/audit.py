@@ -19,6 +19,7 @@ from intermediary import crypto
 from intermediary.cli.common import LOCALE, Voice, friendly, run_async, service_keys, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.errors import ConfigError
+from intermediary.text.phrase import Phrase
 
 __all__ = ["audit_group", "upgrade", "verify"]
 
@@ -117,10 +118,8 @@ def _published_key(
         published = crypto.ServiceVerifyKey.decode(given or config.service.verify_key or "")
         source = say("audit.source_given" if given else "audit.source_configured")
         if in_file is not None and in_file != published:
-            problems.append(
-                f"the service key file's verify key ({in_file.fingerprint()}) is not the "
-                f"published one ({published.fingerprint()}): the key file was replaced"
-            )
+            found, shown = in_file.fingerprint(), published.fingerprint()
+            problems.append(Phrase("verify.key_replaced", found=found, published=shown))
         return published, source
     if in_file is None:
         raise ConfigError("errors.no_verify_key", key_file=str(key_file))

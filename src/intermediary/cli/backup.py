@@ -20,9 +20,10 @@ from intermediary.cli.common import LOCALE, friendly, verify_key, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.crypto.vault import sibling_vault
 from intermediary.errors import IntermediaryError
+from intermediary.operations.apart import near_vault
 from intermediary.operations.backup import BackupResult, backup_postgres, backup_sqlite
 from intermediary.store import is_postgres_url
-from intermediary.text import render
+from intermediary.text import Locale, render
 
 __all__ = ["backup"]
 
@@ -68,6 +69,7 @@ def backup(config_path: Path, out: Path) -> None:
 
     say("backup_written", path=str(done.path), size=done.size)
     _checked(done, say)
+    _warn_if_near(out, vault, locale)
     say("backup_no_vault", vault=str(vault))
     say("backup_no_key_file", key_file=str(config.path(config.service.key_file)))
     say("backup_no_config", config=str(config_path))
@@ -93,6 +95,15 @@ def _checked(done: BackupResult, say: Callable[..., None]) -> None:
         say("backup_chain_signed", entries=done.audit_entries, head=done.audit_head)
     else:
         say("backup_chain_hashes", entries=done.audit_entries, head=done.audit_head)
+
+
+def _warn_if_near(out: Path, vault: Path, locale: Locale) -> None:
+    """Say when one copy of a folder or of a disk would hold the backup and the vault."""
+    near = near_vault(out, vault)
+    if near is not None:
+        kind, shared = near
+        where = {"out": str(out), "vault": str(vault), "parent": str(shared)}
+        click.echo(render(f"cli.backup.near_vault_{kind}", locale, **where), err=True)
 
 
 def _published(config: ServiceConfig) -> crypto.ServiceVerifyKey | None:

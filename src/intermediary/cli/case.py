@@ -26,6 +26,7 @@ from intermediary.core import (
     Reveal,
 )
 from intermediary.service.casefile import CaseFileEntry, missing_entries, open_case_file
+from intermediary.text.entries import shown_entry
 
 __all__ = ["disclose", "open_command", "reveal"]
 
@@ -68,7 +69,7 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
             say.time(e.created_at),
             say.word("role", e.author),
             say.word("entry", e.kind),
-            Text(e.text),
+            Text(shown_entry(e.kind, e.text, say.locale)),
         )
     out().print(table)
     if forged:

@@ -20,6 +20,7 @@ from intermediary.crypto.files import SQLITE_COMPANIONS, loose
 from intermediary.crypto.placement import vault_placement
 from intermediary.errors import ConfigError, IntermediaryError, WrongPassphrase
 from intermediary.operations.findings import Finding, Level
+from intermediary.operations.sqlite_errors import sqlite_problem
 from intermediary.text import Locale
 
 __all__ = ["Finding", "Level", "Section", "examine"]
@@ -34,7 +35,7 @@ async def examine(config: ServiceConfig, locale: Locale = "en") -> list[Section]
     recovery = [] if config.service.recovery_public_key else [Finding("warning", "no_recovery_key")]
     return [
         ("service_key", _service_key(config, locale) + _passphrase(config, locale)),
-        ("database", await _database(config)),
+        ("database", await _database(config, locale)),
         ("vault", _vault(config) + _adapter_state(config)),
         ("counsellors", counsellor_keys(config) + recovery),
     ]
@@ -131,7 +132,7 @@ def _passphrase(config: ServiceConfig, locale: Locale) -> list[Finding]:
     return [*found, Finding("ok", "passphrase_opens", {"path": str(path)})]
 
 
-async def _database(config: ServiceConfig) -> list[Finding]:
+async def _database(config: ServiceConfig, locale: Locale) -> list[Finding]:
     database = config.database
     if isinstance(database, str):
         return await _postgres(database)
@@ -152,8 +153,9 @@ async def _database(config: ServiceConfig) -> list[Finding]:
                 if "mac" in columns
                 else cases
             )
-    except sqlite3.Error as error:
-        return [*found, Finding("problem", "database_unusable", {"detail": str(error)})]
+    except sqlite3.Error as error:  # in the reader's words, never SQLite's own text
+        detail = sqlite_problem(error, locale)
+        return [*found, Finding("problem", "database_unusable", {"detail": detail})]
     if not checked or checked[0] != "ok":
         detail = str(checked[0]) if checked else "-"
         return [*found, Finding("problem", "database_damaged", {"detail": detail})]

@@ -34,13 +34,17 @@ from intermediary.errors import (
 )
 from intermediary.operations.logs import announce
 from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale, catalog, render
+from intermediary.text.phrase import said
 
 __all__ = [
     "CONFIG",
     "LOCALE",
+    "LOCALE_ENV",
+    "ROOT_LOCALE",
     "Voice",
     "ask_passphrase",
     "case_code",
+    "chosen_locale",
     "confirm",
     "friendly",
     "organisation",
@@ -48,6 +52,7 @@ __all__ = [
     "read_text",
     "run_async",
     "service_keys",
+    "spoken",
     "verify_key",
     "voice",
     "year_of",
@@ -83,6 +88,33 @@ LOCALE = click.option(
     "configuration; else English).",
 )
 
+#: the environment variable that chooses the language for every command, its help too
+LOCALE_ENV = "INTERMEDIARY_LOCALE"
+
+#: ``intermediary --locale nl …`` (or ``INTERMEDIARY_LOCALE=nl``): :data:`LOCALE` for the
+#: command that follows and its ``--help``. The shell's own locale (``LANG``) does not
+#: choose: an operator's terminal settings should not change what a command prints.
+ROOT_LOCALE = click.option(
+    "--locale",
+    type=click.Choice(list(LOCALES)),
+    default=None,
+    expose_value=False,
+    is_eager=True,
+    callback=_remember,
+    envvar=LOCALE_ENV,
+    show_envvar=True,
+    help="The language of what every command shows, its help included (default: the "
+    "organisation's, from the configuration; else English).",
+)
+
+
+def chosen_locale(ctx: click.Context | None = None) -> Locale | None:
+    """The language chosen with ``--locale`` or :data:`LOCALE_ENV`, if one was."""
+    ctx = ctx or click.get_current_context(silent=True)
+    chosen: Locale | None = ctx.meta.get(_CHOSEN) if ctx is not None else None
+    env = os.environ.get(LOCALE_ENV, "")
+    return chosen or next((known for known in LOCALES if known == env), None)
+
 
 @dataclass(frozen=True)
 class Voice:
@@ -92,8 +124,10 @@ class Voice:
     timezone: str = "UTC"
 
     def __call__(self, key: str, /, **params: object) -> str:
-        """The sentence ``cli.<key>`` of the catalogue."""
-        return render(f"cli.{key}", self.locale, **params)
+        """The sentence ``cli.<key>`` of the catalogue (a phrase among ``params`` in
+        this language too)."""
+        shown = {name: said(value, self.locale) for name, value in params.items()}
+        return render(f"cli.{key}", self.locale, **shown)
 
     def word(self, kind: str, value: str) -> str:
         """A protocol word (``role``, ``entry`` kind) as this reader reads it."""
@@ -114,7 +148,7 @@ def voice(
     the counsellor's own language or their organisation's (``org_id``; without one the
     first configured), else English; the organisation's timezone."""
     ctx = click.get_current_context(silent=True)
-    chosen: Locale | None = ctx.meta.get(_CHOSEN) if ctx is not None else None
+    chosen = chosen_locale(ctx)
     orgs = config.organisations if config is not None else []
     org = next((o for o in orgs if o.id == org_id), orgs[0] if orgs else None)
     if org is None:
@@ -128,13 +162,13 @@ def voice(
     return found
 
 
-def _spoken() -> Locale:
-    """The language this command speaks so far (for an error): chosen or found."""
+def spoken(error: IntermediaryError | None = None) -> Locale:
+    """The language this command speaks so far (for an error): chosen or found; else
+    the one a configuration that could not be used is written in; else English."""
     ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return DEFAULT_LOCALE
-    found: Locale = ctx.meta.get(_SPOKEN) or ctx.meta.get(_CHOSEN) or DEFAULT_LOCALE
-    return found
+    found: Locale | None = ctx.meta.get(_SPOKEN) if ctx is not None else None
+    written: Locale | None = getattr(error, "written_in", None)
+    return chosen_locale(ctx) or found or written or DEFAULT_LOCALE
 
 
 def out() -> Console:
@@ -150,7 +184,7 @@ def friendly(func: Callable[..., T]) -> Callable[..., T]:
         try:
             return func(*args, **kwargs)
         except IntermediaryError as error:
-            announce(f"intermediary: {error.message(_spoken())}", "intermediary", logging.ERROR)
+            announce(f"intermediary: {error.message(spoken(error))}", "intermediary", logging.ERROR)
             sys.exit(1)
 
     return wrapper

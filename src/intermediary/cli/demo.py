@@ -29,6 +29,7 @@ from intermediary.service.casefile import open_case_file, open_identity
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.store import SqliteStore
 from intermediary.text import Locale
+from intermediary.text.entries import shown_entry
 
 __all__ = ["PLANTED_NAME", "PLANTED_TEXT", "PLANTED_TEXTS", "STEPS", "run_demo"]
 
@@ -106,7 +107,7 @@ async def run_demo(
                         "demo.case_file",
                         case=case_id,
                         count=len(entries),
-                        text=entries[0].text[:60],
+                        text=shown_entry(entries[0].kind, entries[0].text, say.locale)[:60],
                     )
                 )
             )

@@ -22,10 +22,11 @@ from typing import cast
 import click
 
 from intermediary.cli.checkup import Finding, Section, examine
-from intermediary.cli.common import LOCALE, friendly, run_async, voice
+from intermediary.cli.common import LOCALE, friendly, run_async, spoken, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.errors import ConfigError
 from intermediary.text import Locale, render
+from intermediary.text.phrase import said
 
 __all__ = ["CHECKS", "doctor", "platform_checks"]
 
@@ -74,7 +75,9 @@ def _text(finding: Finding, locale: Locale) -> str:
     """The finding's sentence; a front end's finding without one in the catalogue is
     still shown (by its key), not a traceback that hides every other line."""
     try:
-        return finding.text(locale)
+        # a phrase among its parameters (a front end's detail) in this language too
+        params = {name: said(value, locale) for name, value in finding.params.items()}
+        return render(f"installation.{finding.key}", locale, **params)
     except KeyError:
         return f"installation.{finding.key} {finding.params}"
 
@@ -90,8 +93,9 @@ def _configuration(config_path: Path) -> tuple[ServiceConfig | None, Section]:
     try:
         config = load_config(config_path)
     except ConfigError as error:
+        detail = _whole(error, spoken(error))
         return None, ("configuration", [Finding("problem", "config_invalid", {
-            "path": str(config_path), "detail": error.message(voice(None).locale)})])  # fmt: skip
+            "path": str(config_path), "detail": detail})])  # fmt: skip
     orgs = config.organisations
     platforms = [n for n in ("console", "matrix", "slack") if n == "console" or getattr(config, n)]
     counts = {
@@ -107,6 +111,15 @@ def _configuration(config_path: Path) -> tuple[ServiceConfig | None, Section]:
         where = {"host": service.metrics_host, "port": str(service.metrics_port)}
         found.append(Finding("warning", "metrics_public", where))
     return config, ("configuration", found)
+
+
+def _whole(error: ConfigError, locale: Locale) -> str:
+    """Every problem of a configuration on one line (a finding is one line): each
+    problem the file has, not only the sentence that introduces them."""
+    found = error.params.get("problems")
+    if isinstance(found, tuple) and found:
+        return "; ".join(str(said(problem, locale)) for problem in found) + "."
+    return " ".join(error.message(locale).split())
 
 
 #: a listening address that is every address of the machine, the public ones included

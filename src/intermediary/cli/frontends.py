@@ -9,6 +9,7 @@ and Matrix front ends.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,8 +19,10 @@ from typing import cast
 
 import click
 
-from intermediary.cli.common import LOCALE, friendly, out, run_async, voice
-from intermediary.errors import OperatorError
+from intermediary.cli.common import LOCALE, friendly, out, run_async, spoken, voice
+from intermediary.cli.help_text import HelpContext
+from intermediary.config import load_config
+from intermediary.errors import ConfigError, OperatorError
 from intermediary.text import render
 
 __all__ = ["FRONT_ENDS", "FrontEnds", "console", "demo", "front_ends", "run"]
@@ -87,18 +90,27 @@ def _help(point: EntryPoint) -> str:
     try:
         found = point.load()
     except ImportError:
-        return render("errors.front_end_not_loaded", "en", name=point.name)
+        return render("errors.front_end_not_loaded", spoken(), name=point.name)
     doc = inspect.getdoc(found) or inspect.getdoc(sys.modules.get(found.__module__)) or ""
     return doc.split("\n\n")[0].replace("\n", " ")
 
 
 def _command(point: EntryPoint) -> click.Command:
     @click.option("--config", "config_path", type=click.Path(path_type=Path), required=True)
+    @LOCALE
     @friendly
     def start(config_path: Path) -> None:
-        run_async(_load(point)(config_path))
+        front_end = _load(point)  # a package that is missing says so first
+        # read for its language: what goes wrong after this is said in it. A file that
+        # cannot be read is the front end's to report (one of another package may read
+        # a configuration of its own); its error still reads in the file's language
+        with contextlib.suppress(ConfigError):
+            voice(load_config(config_path))
+        run_async(front_end(config_path))
 
-    return click.command(point.name, help=_help(point))(start)
+    made = click.command(point.name, help=_help(point))(start)
+    made.context_class = HelpContext  # its --help in the chosen language too
+    return made
 
 
 class FrontEnds(click.Group):
@@ -118,11 +130,12 @@ class FrontEnds(click.Group):
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             installed = ", ".join(self.list_commands(ctx)) or "-"
             raise click.UsageError(
-                render("errors.unknown_front_end", "en", name=name, installed=installed), ctx
+                render("errors.unknown_front_end", spoken(), name=name, installed=installed), ctx
             )
         return super().resolve_command(ctx, args)
 
 
 @click.group(cls=FrontEnds)
+@LOCALE
 def run() -> None:
     """Run the service with a front end."""

@@ -32,6 +32,7 @@ from intermediary.crypto.recovery import split_secret
 from intermediary.errors import KeyFileError, OperatorError
 from intermediary.office.handover import HandoverResult, hand_over_cases
 from intermediary.text import render
+from intermediary.text.oserrors import SaysOsProblem, os_problem
 
 __all__ = ["keys"]
 
@@ -111,8 +112,15 @@ def keys_new(kind: str, out: Path, label: str, kdf: str | None, passphrase_env: 
         click.echo(say("keys.verify_to_publish", key=made.verify_key.encode()))
 
 
+class KeyFolderRefused(SaysOsProblem, KeyFileError):
+    """The key file's folder cannot be made or written to (said in the reader's words)."""
+
+    default_key = "errors.key_folder"
+
+
 def _refused(folder: Path, code: int) -> KeyFileError:
-    return KeyFileError("errors.key_folder", folder=str(folder), problem=os.strerror(code))
+    problem = os_problem(OSError(code, os.strerror(code)))
+    return KeyFolderRefused("errors.key_folder", folder=str(folder), problem=problem)
 
 
 def _folder_possible(folder: Path) -> None:

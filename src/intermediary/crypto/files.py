@@ -29,11 +29,13 @@ import tempfile
 from pathlib import Path
 
 from intermediary.errors import DatabaseReadOnly
+from intermediary.text.oserrors import SaysOsProblem, os_problem
 
 __all__ = [
     "FILE_MODE",
     "FOLDER_MODE",
     "SQLITE_COMPANIONS",
+    "DatabaseUnwritable",
     "loose",
     "private_database",
     "private_file",
@@ -48,6 +50,13 @@ FOLDER_MODE = 0o700
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 #: group and other bits
 _OTHERS = 0o077
+
+
+class DatabaseUnwritable(SaysOsProblem, DatabaseReadOnly):
+    """The database file cannot be made or written: the operating system's error, by
+    its problem word, in the reader's language."""
+
+    default_key = "errors.database_unwritable"
 
 
 def private_folder(path: Path, *, tighten_existing: bool = True) -> Path:
@@ -91,7 +100,7 @@ def private_database(path: Path) -> Path:
     try:
         private_file(path)
     except OSError as error:
-        raise DatabaseReadOnly(detail=f"{path}: {error.strerror or type(error).__name__}") from None
+        raise DatabaseUnwritable(path=str(path), problem=os_problem(error)) from None
     for suffix in SQLITE_COMPANIONS:
         companion = path.with_name(path.name + suffix)
         if companion.exists():

@@ -34,8 +34,11 @@ from intermediary.crypto.kdf import MODERATE, SENSITIVE, KdfLimits
 from intermediary.crypto.keys import BoxPublicKey, CounsellorKey, ServiceKeys, ServiceVerifyKey
 from intermediary.crypto.primitives import KEY_BYTES
 from intermediary.errors import ConfigError, CorruptKeyFile, KeyFileError, WrongPassphrase
+from intermediary.text.oserrors import SaysOsProblem, os_problem
+from intermediary.text.phrase import Phrase
 
 __all__ = [
+    "KeyFileUnusable",
     "load_counsellor_key",
     "load_service_keys",
     "read_key_file_public",
@@ -72,12 +75,18 @@ def _box(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> nacl.sec
     return nacl.secret.SecretBox(argon2id.kdf(size, password, salt, opslimit, memlimit))
 
 
+class KeyFileUnusable(SaysOsProblem, KeyFileError):
+    """The key file (or its folder) could not be read or written: the operating
+    system's error, by its problem word, in the reader's language."""
+
+    default_key = "errors.key_file_os"
+
+
 def _io_error(path: Path, exc: OSError) -> KeyFileError:
-    detail = exc.strerror or type(exc).__name__
-    return KeyFileError("errors.key_file", path=str(path), detail=detail)
+    return KeyFileUnusable("errors.key_file_os", path=str(path), problem=os_problem(exc))
 
 
-def _corrupt(path: Path, detail: str) -> CorruptKeyFile:
+def _corrupt(path: Path, detail: Phrase) -> CorruptKeyFile:
     return CorruptKeyFile("errors.corrupt_key_file", path=str(path), detail=detail)
 
 
@@ -112,16 +121,17 @@ def _save(path: Path, secret: bytes, passphrase: str, limits: KdfLimits, **head:
         os.close(directory)
 
 
-def _problem(doc: Any) -> str | None:
-    """What is wrong with a parsed key file, as far as it shows without the passphrase."""
+def _problem(doc: Any) -> Phrase | None:
+    """What is wrong with a parsed key file, as far as it shows without the passphrase
+    (a sentence of ``errors.toml``, read in the language the error is shown in)."""
     if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-        return f"it is not an {_FORMAT} file"
+        return Phrase("errors.key_file_not_ours")
     if doc.get("kind") not in _KINDS or not isinstance(doc.get("label"), str):
-        return "its kind or label is missing or unknown"
+        return Phrase("errors.key_file_no_kind")
     field, key_type, secret_size = _KINDS[doc["kind"]]
     kdf = doc.get("kdf")
     if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
-        return "its kdf is missing or not argon2id"
+        return Phrase("errors.key_file_no_kdf")
     # no key file is written with more than SENSITIVE cost: an edited file asking for
     # more would make unlocking hang for hours or exhaust the memory
     for name, low, high in (
@@ -129,18 +139,18 @@ def _problem(doc: Any) -> str | None:
         ("memlimit", argon2id.MEMLIMIT_MIN, SENSITIVE.memlimit),
     ):
         if type(kdf.get(name)) is not int or not low <= kdf[name] <= high:
-            return f"its kdf {name} is missing or out of range"
+            return Phrase("errors.key_file_kdf_range", name=name)
     if len(_unb64(kdf.get("salt"))) != argon2id.SALTBYTES:
-        return "its salt is not base64 of the right length"
+        return Phrase("errors.key_file_salt")
     if len(_unb64(doc.get("sealed"))) != _BOX_OVERHEAD + secret_size:
-        return "its sealed key is not base64 of the right length"
+        return Phrase("errors.key_file_sealed")
     public = doc.get("public")
     if not isinstance(public, dict) or set(public) != {field}:
-        return "its public part is missing"
+        return Phrase("errors.key_file_no_public")
     try:
         key_type.decode(public[field])
     except ConfigError:
-        return "its public key is not valid"
+        return Phrase("errors.key_file_bad_public")
     return None
 
 
@@ -165,12 +175,14 @@ def _unlock(path: Path, kind: str, passphrase: str) -> tuple[bytes, str]:
     """The secret and the public key text of a ``kind`` key file."""
     doc = _read(path)
     if doc["kind"] != kind:
-        raise _corrupt(path, f"it is a {doc['kind']} key file, not a {kind} key file")
+        raise _corrupt(path, Phrase(f"errors.key_file_is_{doc['kind']}"))
     kdf = doc["kdf"]
     try:
         box = _box(passphrase, _unb64(kdf["salt"]), kdf["opslimit"], kdf["memlimit"])
     except nacl.exceptions.CryptoError:
-        raise KeyFileError("errors.key_file", path=str(path), detail="argon2id failed") from None
+        raise KeyFileError(
+            "errors.key_file", path=str(path), detail=Phrase("errors.key_file_kdf_failed")
+        ) from None
     try:
         return box.decrypt(_unb64(doc["sealed"])), doc["public"][_KINDS[kind][0]]
     except nacl.exceptions.CryptoError:
@@ -191,7 +203,7 @@ def load_counsellor_key(path: Path, passphrase: str) -> CounsellorKey:
     secret, public = _unlock(path, "counsellor", passphrase)
     key = CounsellorKey(nacl.public.PrivateKey(secret))
     if key.public.encode() != public:
-        raise _corrupt(path, "its public key does not belong to its secret key")
+        raise _corrupt(path, Phrase("errors.key_file_mismatch"))
     return key
 
 
@@ -212,7 +224,7 @@ def load_service_keys(path: Path, passphrase: str) -> ServiceKeys:
     secret, public = _unlock(path, "service", passphrase)
     keys = ServiceKeys(secret[:KEY_BYTES], secret[KEY_BYTES:])
     if keys.verify_key.encode() != public:
-        raise _corrupt(path, "its public key does not belong to its secret key")
+        raise _corrupt(path, Phrase("errors.key_file_mismatch"))
     return keys
 
 

@@ -25,7 +25,7 @@ from typing import Literal
 
 from intermediary.text import render
 
-__all__ = ["Placement", "vault_placement", "warn_about_vault"]
+__all__ = ["Placement", "device_of", "vault_placement", "warn_about_vault"]
 
 Placement = Literal["inside", "beside", "same_file_system", "apart"]
 
@@ -41,7 +41,7 @@ def vault_placement(database: Path, vault: Path) -> Placement:
     parent = folder.parent
     if parent != parent.parent and keys.parent == parent:  # siblings, but not under "/"
         return "beside"
-    if _device(keys) == _device(folder):
+    if device_of(keys) == device_of(folder):
         return "same_file_system"
     return "apart"
 
@@ -61,7 +61,7 @@ def warn_about_vault(database: Path, vault: Path) -> Placement:
     return placement
 
 
-def _device(path: Path) -> int | None:
+def device_of(path: Path) -> int | None:
     """The file system of ``path`` or of its nearest existing parent."""
     for candidate in (path, *path.parents):
         try:

@@ -15,6 +15,12 @@ closed and nothing is left to deliver to them, so that even old copies of the da
 its write-ahead log, a PostgreSQL dead row or a backup no longer lead to the reporter,
 while the case file (under the shred key) stays for its retention.
 
+A destroyed case key leaves a *tombstone* beside it (``VP-XXXX-XXXX.purged``: empty,
+mode 0600, its times set to the epoch; only the case id, which is pseudonymous). A
+database restored from a backup taken before a purge holds the case again, with its
+key gone; the service finds the tombstone at start and purges the case once more
+(:mod:`intermediary.office.retention`), so the purge holds in the database as well.
+
 Operators must therefore keep the vault *out of* long-lived database backups (see
 docs/OFFICE.md). Losing the vault loses every case in it, like losing a key.
 """
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import Protocol
 
 from intermediary.errors import KeyFileError
+from intermediary.text.oserrors import SaysOsProblem, os_problem
 
 __all__ = [
     "CONTACT",
@@ -46,9 +53,13 @@ __all__ = [
     "put_new",
     "shred_key",
     "sibling_vault",
+    "tombstones",
 ]
 
 _NAME = re.compile(r"^(VP-[0-9A-Z]{4}-[0-9A-Z]{4}(~contact)?|~list-[0-9a-f]{64})$")
+_CASE = re.compile(r"^VP-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+#: the suffix of a case's tombstone: its key was destroyed
+TOMBSTONE = ".purged"
 #: the suffix of a case's contact key's name
 CONTACT = "~contact"
 #: the prefix of the name of a reporter list's key (followed by the list's lookup)
@@ -56,8 +67,9 @@ LIST = "~list-"
 _KEY = 32
 
 
-class VaultError(KeyFileError):
-    """The key vault is missing, unreadable or lacks a case's key."""
+class VaultError(SaysOsProblem, KeyFileError):
+    """The key vault is missing, unreadable or lacks a case's key; an operating-system
+    error is named by its problem word (:mod:`intermediary.text.oserrors`)."""
 
     default_key = "errors.vault"
 
@@ -82,6 +94,7 @@ class MemoryVault:
 
     def __init__(self) -> None:
         self._keys: dict[str, bytes] = {}
+        self._gone: set[str] = set()
 
     def put(self, case_id: str, key: bytes) -> None:
         _check(case_id, key)
@@ -92,6 +105,11 @@ class MemoryVault:
 
     def destroy(self, case_id: str) -> None:
         self._keys.pop(case_id, None)
+        if _CASE.match(case_id):
+            self._gone.add(case_id)
+
+    def tombstones(self) -> list[str]:
+        return sorted(self._gone)
 
     def case_ids(self) -> list[str]:
         return sorted(name for name in self._keys if not name.startswith(LIST))
@@ -113,6 +131,8 @@ class DirectoryVault:
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
         self._cache: dict[str, bytes] = {}
+        #: the file name of each cached key, as text (get() stats it every time)
+        self._texts: dict[str, str] = {}
 
     def ready(self) -> None:
         """Make the folder if it is missing (its parent must exist: a mistyped path is
@@ -121,7 +141,7 @@ class DirectoryVault:
             self.folder.mkdir(mode=0o700, exist_ok=True)
         except OSError as error:
             raise VaultError(
-                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+                "errors.vault_unusable", folder=str(self.folder), problem=os_problem(error)
             ) from None
 
     def _path(self, case_id: str) -> Path:
@@ -173,35 +193,40 @@ class DirectoryVault:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
             raise VaultError(
-                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+                "errors.vault_unusable", folder=str(self.folder), problem=os_problem(error)
             ) from None
 
     def get(self, case_id: str) -> bytes | None:
-        path = self._path(case_id)
-        if case_id in self._cache:
+        text = self._texts.get(case_id)
+        if text is not None and case_id in self._cache:
             # one stat: a key destroyed meanwhile (a purge by another instance sharing the
-            # folder) leaves this instance's memory too, and opens nothing more here
-            if path.exists():
+            # folder) leaves this instance's memory too, and opens nothing more here.
+            # (os.path on the name as text: pathlib's exists() costs ten times the stat)
+            if os.path.exists(text):
                 return self._cache[case_id]
-            del self._cache[case_id]
+            del self._cache[case_id], self._texts[case_id]
             return None
+        path = self._path(case_id)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as error:
             raise VaultError(
-                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+                "errors.vault_unusable", folder=str(self.folder), problem=os_problem(error)
             ) from None
         if len(data) != _KEY:
             raise VaultError("errors.vault_damaged", case=case_id, folder=str(self.folder))
         self._cache[case_id] = data
+        self._texts[case_id] = str(path)
         return data
 
     def destroy(self, case_id: str) -> None:
         self._cache.pop(case_id, None)
         path = self._path(case_id)
         try:
+            if _CASE.match(case_id):  # the tombstone first: never a key gone without one
+                self._bury(case_id)
             with path.open("r+b") as handle:
                 handle.write(os.urandom(_KEY))
                 handle.flush()
@@ -212,13 +237,35 @@ class DirectoryVault:
             return
         except OSError as error:
             raise VaultError(
-                "errors.vault_unusable", folder=str(self.folder), problem=error.strerror or ""
+                "errors.vault_unusable", folder=str(self.folder), problem=os_problem(error)
             ) from None
 
     def case_ids(self) -> list[str]:
         if not self.folder.is_dir():
             return []
         return sorted(p.stem for p in self.folder.glob("VP-*.key"))
+
+    def tombstones(self) -> list[str]:
+        """The cases whose key this vault destroyed."""
+        if not self.folder.is_dir():
+            return []
+        found = (p.name.removesuffix(TOMBSTONE) for p in self.folder.glob(f"VP-*{TOMBSTONE}"))
+        return sorted(name for name in found if _CASE.match(name))
+
+    def _bury(self, case_id: str) -> None:
+        """The case's tombstone, on disk for good: empty, 0600, no time of its own."""
+        path = self.folder / f"{case_id}{TOMBSTONE}"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            return
+        try:
+            os.fchmod(fd, 0o600)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.utime(path, (0, 0), follow_symlinks=False)  # when it was purged is not kept
+        _sync_folder(self.folder)
 
 
 def sibling_vault(database: Path) -> DirectoryVault:
@@ -269,6 +316,13 @@ def list_names(vault: KeyVault) -> list[str]:
     """The names of the reporter-list keys ``vault`` holds (none, for a vault of one's
     own that cannot list them: its lists' keys are then not cleaned up)."""
     method = getattr(vault, "list_names", None)
+    return list(method()) if callable(method) else []
+
+
+def tombstones(vault: KeyVault) -> list[str]:
+    """The cases whose key ``vault`` destroyed (none, for a vault of one's own that keeps
+    no tombstones: its purges are then not re-applied after a restore)."""
+    method = getattr(vault, "tombstones", None)
     return list(method()) if callable(method) else []
 
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from intermediary.core import Case, CounsellorActor, CounsellorId, Handover, Role, State
+from intermediary.core.policy import ReminderPolicy
 from intermediary.core.states import ACTIVE
-from intermediary.errors import CasePurged, InvalidInput, UnknownCase
+from intermediary.errors import CasePurged, IntegrityError, InvalidInput, UnknownCase
 from intermediary.office.acts import draft, log
 from intermediary.office.checkpoints import Checkpoints
 from intermediary.office.reminders import Reminders
@@ -39,6 +40,7 @@ __all__ = [
     "Office",
     "SweepResult",
     "activities_of",
+    "first_reminder",
     "statistics_of_store",
 ]
 
@@ -64,6 +66,10 @@ class Office:
         self.reminders = Reminders(service)
         self.retention = Retention(service, self.final_years)
         self.checkpoints = Checkpoints(service)
+        #: case id -> the MAC of its row and the first moment a reminder can be due for
+        #: it (``None``: never, as the case stands): a row unchanged since (the same MAC,
+        #: so the same case) is not parsed again before that moment
+        self._first_reminder: dict[str, tuple[str, datetime | None]] = {}
 
     @property
     def clock(self) -> datetime:
@@ -74,7 +80,10 @@ class Office:
     async def sweep(self) -> SweepResult:
         """One round of everything scheduled: reminders, purges, vault upkeep."""
         active = await self.store.cases_in_states(ACTIVE)
-        reminders = await self.send_reminders(active)
+        now = self.clock
+        reminders = await self.send_reminders([r for r in active if self._may_remind(r, now)])
+        ids = {r.case_id for r in active}
+        self._first_reminder = {k: v for k, v in self._first_reminder.items() if k in ids}
         await self.retention.forget_contacts({r.case_id for r in active})
         await self.retention.forget_lists()
         purged = await self.purge_due()
@@ -85,6 +94,23 @@ class Office:
         checkpoints = await self.post_checkpoint(sensitive=sensitive)
         await self.store.compact()
         return SweepResult(reminders, tuple(purged), destroyed, checkpoints)
+
+    def _may_remind(self, row: CaseRow, now: datetime) -> bool:
+        """Whether a reminder can be due for the (checked) ``row`` at ``now``: decided
+        without parsing it when it says it has no deadline, or when it is unchanged since
+        a round that found its first reminder still ahead. What this passes, the
+        reminders round decides on as before."""
+        if _quiet(row):
+            return False
+        known = self._first_reminder.get(row.case_id)
+        if known is None or known[0] != row.mac:
+            try:
+                case = load_case(row.meta, None)
+            except IntegrityError:
+                return True  # the reminders round says what is wrong with it
+            first = first_reminder(case, self.service.policy(case.org_id).reminders)
+            known = self._first_reminder[row.case_id] = (row.mac, first)
+        return known[1] is not None and now >= known[1]
 
     async def send_reminders(self, active: Sequence[CaseRow] | None = None) -> int:
         """Queue every reminder whose time has come (:class:`.reminders.Reminders`)."""
@@ -239,6 +265,36 @@ async def statistics_of_store(store: Store, org_id: str, now: datetime) -> list[
 def activities_of(records: Sequence[AuditRecord], org_id: str) -> list[Activity]:
     """The counsellor's activities of ``org_id`` as recorded in the audit chain."""
     return [_activity(r) for r in records if r.kind == ACTIVITY and r.org_id == org_id]
+
+
+#: what the metadata of a case with no meeting to hold, not received as a report and not
+#: relayed says, as the service writes it (compact JSON; these keys are the case's own,
+#: no value inside it holds one, and a quote inside a string would be escaped)
+_NO_DEADLINE = ('"meeting_due":null', '"received_at":null', '"relayed_at":null')
+
+
+def _quiet(row: CaseRow) -> bool:
+    """Whether a (checked) case row says in so many words that no deadline runs for it,
+    decided without parsing it: most open cases, every round. Such a case has no meeting
+    to remind of and no legal clock (it starts at receipt or at the first relay), which
+    is what the reminders round would find by parsing it; a row that does not say so in
+    exactly these words is parsed as before."""
+    return all(marker in row.meta for marker in _NO_DEADLINE)
+
+
+def first_reminder(case: Case, policy: ReminderPolicy) -> datetime | None:
+    """The first moment :func:`~intermediary.core.due_reminders` can find a reminder for
+    ``case`` as it stands (``None``: never): the earliest moment each of its rules looks
+    for, the meeting's target date and, while a legal clock runs and feedback is owed,
+    the "soon" or the deadline of the acknowledgement (until given) and of the feedback."""
+    moments = [] if case.meeting_due is None else [case.meeting_due]
+    start = case.clock_start
+    if start is not None and case.feedback_at is None:
+        if case.acknowledged_at is None and (due := case.acknowledgement_due) is not None:
+            moments.append(min(due, start + timedelta(days=policy.acknowledgement_day)))
+        if (due := case.feedback_due) is not None:
+            moments.append(min(due, due - timedelta(days=policy.feedback_days_before)))
+    return min(moments, default=None)
 
 
 def _stats(row: CaseRow, now: datetime) -> CaseStats:

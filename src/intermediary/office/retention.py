@@ -4,6 +4,12 @@ A purge keeps only a case's statistics and destroys its key in the vault
 (crypto-shredding), so a copy of the database made before cannot be read for it
 either. The vault is swept too: contact keys of closed cases with nothing left to
 deliver, keys of reporter lists that are gone, and keys a crash left behind.
+
+A purge also holds across a restore: the vault keeps a tombstone for every case key it
+destroyed, and at start (:func:`intermediary.runtime.start`, and each round that looks
+for dead keys) a case the vault has a tombstone for but the database still holds (a
+backup taken before its purge, put back) is purged again, with the same effect, in
+the audit chain as a purge marked ``reapplied``.
 """
 
 from __future__ import annotations
@@ -19,23 +25,36 @@ from intermediary.core import (
     Purge,
     RetentionPolicy,
     RetentionRule,
+    Role,
     State,
     SystemActor,
     purge_due,
     report_year,
 )
-from intermediary.crypto.vault import case_of_key, contact_name, list_names, lookup_of_list
+from intermediary.crypto.vault import (
+    case_of_key,
+    contact_name,
+    list_names,
+    lookup_of_list,
+    tombstones,
+)
 from intermediary.errors import CasePurged, IntermediaryError
-from intermediary.office.acts import log, skipped
+from intermediary.office.acts import draft, log, skipped
 from intermediary.office.report.yearend import live_stats
+from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import load_case
 from intermediary.service.facade import Service
 from intermediary.store import CaseRow, UnitOfWork
 
-__all__ = ["ORPHAN_GRACE", "Retention"]
+__all__ = ["ORPHAN_GRACE", "REAPPLIED", "Retention"]
 
 #: a vault key without a case row is kept this long: the case may be mid-opening
 ORPHAN_GRACE = timedelta(minutes=10)
+
+#: the detail that marks a purge made again (audit kind ``purged``, as every purge, so
+#: that ``verify`` finds the purged row accounted for): its case came back with a
+#: restored database
+REAPPLIED = "reapplied"
 
 FinalYears = Callable[[str], Awaitable[frozenset[int]]]
 
@@ -115,6 +134,59 @@ class Retention:
         await asyncio.to_thread(self.store.vault.destroy, case.case_id)
         log.info("case purged", extra={"case": case.case_id})
 
+    async def reapply_purges(self) -> list[str]:
+        """Purge again every case the vault holds a tombstone for (its key was destroyed)
+        while the database still holds it not purged: a database restored from a backup
+        taken before the purge. Nothing of it can be read (its key is gone); the rows go
+        as at the purge, the row keeps only statistics, and the chain records it."""
+        gone = await asyncio.to_thread(tombstones, self.store.vault)
+        if not gone:
+            return []
+        held = set(await asyncio.to_thread(self.store.vault.case_ids))
+        # rows that check out only: a row an insider wrote is not acted on
+        rows = {r.case_id: r for r in await self.store.all_cases()}
+        done: list[str] = []
+        for case_id in gone:
+            row = rows.get(case_id)
+            if row is None or row.state is State.PURGED:
+                continue
+            if case_id in held:  # a key put back beside its tombstone: decided by a person
+                log.error("a purged case's key is in the vault again; the case is kept")
+                continue
+            try:
+                await self._purge_again(row)
+            except IntermediaryError as error:
+                skipped("re-applying a purge", case_id, error)
+                continue
+            log.warning("a case purged before the database was restored was purged again")
+            done.append(case_id)
+        return done
+
+    async def _purge_again(self, row: CaseRow) -> None:
+        now = self.service.clock()
+        stats = live_stats(load_case(row.meta, None), now).to_json()
+        audit = draft(
+            now, row.org_id, row.case_id, "purged", Role.SYSTEM, case=row.case_id,
+            version=row.version + 1, **{REAPPLIED: "after a restore"},
+        )  # fmt: skip
+        unit = UnitOfWork(
+            case=replace(
+                row,
+                state=State.PURGED,
+                meta=stats,
+                reporter_index="",
+                receipt_hash="",
+                updated_at=to_the_day(now),
+            ),
+            expected_version=row.version,
+            pending=[],
+            forget_routing=True,
+            shred=True,
+            audit=[audit],
+        )
+        await self.service.commit(unit)
+        await asyncio.to_thread(self.store.vault.destroy, contact_name(row.case_id))
+
     async def forget_lists(self) -> int:
         """Destroy the key of every reporter list that is gone (its reporter has no open
         case left), once it has been gone for :data:`ORPHAN_GRACE`: a unit of work makes
@@ -165,6 +237,7 @@ class Retention:
         """Destroy vault keys of purged cases (a crash after the purge's commit) and of
         cases that never came to exist (a crash while opening), after a grace period."""
         now = self.service.clock()
+        await self.reapply_purges()
         states = {r.case_id: r.state for r in await self.store.all_cases()}
         # rows that exist whether or not they check out: a key is never destroyed for a
         # case an insider made unreadable by editing or half-deleting its rows

@@ -38,6 +38,7 @@ from intermediary.errors import DatabaseLocked, OperatorError
 from intermediary.service.verification import verify_audit
 from intermediary.store.rows import AUDIT_COLUMNS, audit_record
 from intermediary.text import DEFAULT_LOCALE, Locale, render
+from intermediary.text.oserrors import os_problem, problem_text
 
 __all__ = [
     "BackupError",
@@ -68,6 +69,8 @@ class BackupError(OperatorError):
         problem = str(params.get("problem", ""))
         if problem in PROBLEMS:
             params["problem"] = render(f"errors.backup_problem_{problem}", locale)
+        elif "problem" in params:
+            params["problem"] = problem_text(problem, locale)
         return render(self.key, locale, **params)
 
 
@@ -299,7 +302,7 @@ def _claimed(out: Path, final: Path) -> Iterator[Path]:
     try:
         private_folder(out, tighten_existing=False)
     except OSError as error:
-        raise BackupError("errors.backup_folder", out=str(out), problem=_why(error)) from None
+        raise BackupError("errors.backup_folder", out=str(out), problem=os_problem(error)) from None
     if not os.access(out, os.W_OK | os.X_OK):
         raise BackupError("errors.backup_folder", out=str(out), problem="not_writable")
     if final.exists():
@@ -310,7 +313,7 @@ def _claimed(out: Path, final: Path) -> Iterator[Path]:
     except FileExistsError:
         raise BackupError("errors.backup_exists", path=str(partial)) from None
     except OSError as error:
-        raise BackupError("errors.backup_folder", out=str(out), problem=_why(error)) from None
+        raise BackupError("errors.backup_folder", out=str(out), problem=os_problem(error)) from None
     os.fchmod(fd, 0o600)
     os.close(fd)
     try:
@@ -334,7 +337,7 @@ def _publish(partial: Path, final: Path) -> None:
     except OSError as error:
         if error.errno not in _NO_LINKS or final.exists():
             raise BackupError(
-                "errors.backup_folder", out=str(final.parent), problem=_why(error)
+                "errors.backup_folder", out=str(final.parent), problem=os_problem(error)
             ) from None
         os.rename(partial, final)  # a file system without hard links: checked just before
     with contextlib.suppress(OSError):
@@ -345,23 +348,6 @@ def _publish(partial: Path, final: Path) -> None:
             os.close(folder)
 
 
-#: the problems a backup names in the reader's words (``errors.backup_problem_*``)
-PROBLEMS = frozenset(
-    {"folder", "missing", "not_sqlite", "not_folder", "not_writable", "read_only", "full"}
-)
-_BY_ERRNO = {
-    errno.ENOENT: "missing",
-    errno.EACCES: "not_writable",
-    errno.EPERM: "not_writable",
-    errno.EROFS: "read_only",
-    errno.ENOSPC: "full",
-    errno.ENOTDIR: "not_folder",
-}
-
-
-def _why(error: OSError) -> str:
-    """The problem as a catalogue word; another system error by its code (``EIO``),
-    which reads the same in every language."""
-    if error.errno in _BY_ERRNO:
-        return _BY_ERRNO[error.errno]
-    return errno.errorcode.get(error.errno or 0, type(error).__name__)
+#: the problems only a backup names (``errors.backup_problem_*``); an operating-system
+#: error is named by :func:`intermediary.text.oserrors.os_problem`, as everywhere
+PROBLEMS = frozenset({"folder", "missing", "not_sqlite", "not_folder", "not_writable"})

@@ -19,6 +19,7 @@ from intermediary import crypto
 from intermediary.errors import IntegrityError
 from intermediary.service.coarse import to_the_day
 from intermediary.store.records import AuditDraft, AuditRecord, Linker
+from intermediary.text.phrase import Phrase
 
 __all__ = ["GENESIS", "ChainReport", "authentic", "linker", "verify_chain"]
 
@@ -111,7 +112,8 @@ def authentic(record: AuditRecord, verify_key: crypto.ServiceVerifyKey) -> bool:
 class ChainReport:
     entries: int
     head: str
-    problems: tuple[str, ...] = field(default=())
+    #: each a sentence of ``verify.toml`` (a ``str``, its English), for any reader
+    problems: tuple[Phrase, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -127,13 +129,13 @@ def verify_chain(
 
     Without ``verify_key`` only the hashes and their links are checked, not the
     signatures (``migrate-store`` without a configuration)."""
-    problems: list[str] = []
+    problems: list[Phrase] = []
     prev = GENESIS
     for position, record in enumerate(records, start=1):
         if record.seq != position:
-            problems.append(f"entry {position}: numbered {record.seq} (removed or reordered)")
+            problems.append(Phrase("verify.chain_renumbered", position=position, seq=record.seq))
         if record.prev_hash != prev:
-            problems.append(f"entry {record.seq}: does not follow the entry before it")
+            problems.append(Phrase("verify.chain_unlinked", seq=record.seq))
         body = _body(
             record.seq,
             record.org_id,
@@ -144,13 +146,13 @@ def verify_chain(
             record.at.isoformat(),
         )
         if _hash(record.prev_hash, body) != record.hash:
-            problems.append(f"entry {record.seq}: content was edited")
+            problems.append(Phrase("verify.chain_edited", seq=record.seq))
         try:
             if verify_key is not None:
                 crypto.verify_signature(verify_key, record.hash.encode("ascii"), record.signature)
         except IntegrityError:
-            problems.append(f"entry {record.seq}: signature does not verify")
+            problems.append(Phrase("verify.chain_unsigned", seq=record.seq))
         prev = record.hash
     if expected_head is not None and expected_head != prev:
-        problems.append("the newest entries differ from the recorded head (removed or replaced)")
+        problems.append(Phrase("verify.chain_head_differs"))
     return ChainReport(entries=len(records), head=prev, problems=tuple(problems))

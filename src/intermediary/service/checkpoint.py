@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from intermediary import crypto
 from intermediary.errors import IntegrityError
 from intermediary.store import AuditRecord
+from intermediary.text.phrase import Phrase
 
 __all__ = ["Checkpoint", "check_checkpoint", "make_checkpoint", "parse_checkpoint"]
 
@@ -87,25 +88,17 @@ def parse_checkpoint(text: str, verify_key: crypto.ServiceVerifyKey | None) -> C
     raise IntegrityError(what="audit checkpoint")
 
 
-def check_checkpoint(records: Sequence[AuditRecord], checkpoint: Checkpoint) -> str | None:
-    """What is wrong with the chain measured against ``checkpoint``, or ``None``."""
+def check_checkpoint(records: Sequence[AuditRecord], checkpoint: Checkpoint) -> Phrase | None:
+    """What is wrong with the chain measured against ``checkpoint`` (a sentence of
+    ``verify.toml``, for any reader), or ``None``."""
     if checkpoint.seq is None:
         if any(r.hash == checkpoint.hash for r in records):
             return None
-        return (
-            f"the recorded head {checkpoint.hash[:16]}… is not in the chain any more "
-            "(entries removed or replaced)"
-        )
+        return Phrase("verify.checkpoint_gone", hash=checkpoint.hash[:16])
     found = next((r for r in records if r.seq == checkpoint.seq), None)
     if found is None:
         last = max((r.seq for r in records), default=0)
-        return (
-            f"the chain ends at entry {last}, before checkpoint entry "
-            f"{checkpoint.seq}: its newest entries were removed"
-        )
+        return Phrase("verify.checkpoint_cut", last=last, seq=checkpoint.seq)
     if found.hash != checkpoint.hash:
-        return (
-            f"entry {checkpoint.seq} is not the one the checkpoint recorded "
-            "(the chain up to it was replaced or rewritten)"
-        )
+        return Phrase("verify.checkpoint_replaced", seq=checkpoint.seq)
     return None

@@ -188,13 +188,21 @@ class Service:
             return ReporterIndex("")
         return ReporterIndex(self._sealer.reporters.tag(sender, case_id, contact))
 
-    def _actor(self, sender: Sender, case: Case) -> Actor:
+    def _actor(
+        self,
+        sender: Sender,
+        case: Case,
+        roles: tuple[Sequence[CounsellorActor], Sequence[ManagementActor]] | None = None,
+    ) -> Actor:
         """Who ``sender`` is *in* ``case``: its organisation's counsellor, one of its
-        management destinations, else (maybe) its reporter."""
-        for c in self.counsellor_roles(sender):
+        management destinations, else (maybe) its reporter. ``roles``: the sender's
+        counsellor and management roles, worked out once for many cases."""
+        who = roles or (self.counsellor_roles(sender), self.management_roles(sender))
+        counsellors, management = who
+        for c in counsellors:
             if c.org_id == case.org_id:
                 return c
-        managers = [m for m in self.management_roles(sender) if m.org_id == case.org_id]
+        managers = [m for m in management if m.org_id == case.org_id]
         if managers:
             known = [m for m in managers if m.destination_id in case.destinations]
             return (known or managers)[0]
@@ -339,16 +347,17 @@ class Service:
     async def cases_of(self, sender: Sender) -> list[Case]:
         """The cases this sender takes part in, whatever their role."""
         rows: list[CaseRow] = []
-        for c in self.counsellor_roles(sender):
+        roles = (self.counsellor_roles(sender), self.management_roles(sender))
+        for c in roles[0]:
             rows += await self.store.cases_for_counsellor(c.org_id, c.counsellor_id)
-        for m in self.management_roles(sender):
+        for m in roles[1]:
             rows += await self.store.cases_for_destination(m.org_id, m.destination_id)
         if not rows and self.role_of(sender) is Role.REPORTER:
             rows = await self._cases.rows(await self._sealer.reporters.open_cases(sender))
         now = self.clock()
         live = {r.case_id: r for r in rows if r.state != State.PURGED}
         cases = [load_case(r.meta, None) for r in live.values()]
-        return [c for c in cases if is_party(c, self._actor(sender, c), now)]
+        return [c for c in cases if is_party(c, self._actor(sender, c, roles), now)]
 
     async def case_as(self, actor: Actor, case_id: str) -> Case:
         """One case, if ``actor`` takes part in it (else :class:`UnknownCase`)."""

@@ -132,8 +132,10 @@ class Sealer:
             handle=profile.handle,
             email=profile.email,
         )
-        # the routing as this unit leaves it: read once, changed by the effects in order
-        stored = await self.reporters.routing_under(case.case_id, contact) if loaded else None
+        # the routing as this unit leaves it: read once, changed by the effects in order,
+        # and only when an effect needs it (a message to the counsellor does not)
+        routed = loaded is not None and any(map(_needs_routing, transition.effects))
+        stored = await self.reporters.routing_under(case.case_id, contact) if routed else None
         current: Routing | None = stored
         deliveries: list[Deliver] = []
         for effect in transition.effects:
@@ -248,3 +250,10 @@ class Sealer:
         token = make_proof(self.keys, case)
         message = Message.of("reporter.closing_proof", case=case.case_id, proof=token)
         return Deliver(ToReporter(case.case_id), message)
+
+
+def _needs_routing(effect: object) -> bool:
+    """Whether ``effect`` reads or changes the reporter's routing."""
+    if isinstance(effect, Deliver):
+        return isinstance(effect.recipient, ToReporter)
+    return isinstance(effect, Reroute | RememberTerms | ForgetRouting | Shred)

@@ -29,17 +29,17 @@ from intermediary.service.codec import load_case
 from intermediary.service.delivery import open_payload
 from intermediary.service.integrity import TAMPERED, RowGuard
 from intermediary.store import AuditRecord, CaseRow, Store
+from intermediary.text.phrase import Phrase
 
 __all__ = ["RecordReport", "check_records", "foreign_objects", "verify_audit"]
 
 
-async def foreign_objects(store: Store) -> list[str]:
-    """Layer 1 too (no key needed): triggers, views or rules nobody should have made."""
-    return [
-        f"the database holds {thing}, which the service did not create (it can change or "
-        "hide what is stored, an audit entry as it is written)"
-        for thing in await store.foreign_objects()
-    ]
+async def foreign_objects(store: Store) -> list[Phrase]:
+    """Layer 1 too (no key needed): triggers, views or rules nobody should have made.
+
+    Every problem here is a :class:`~intermediary.text.phrase.Phrase`: a ``str`` (its
+    English) that reads again in the reader's language."""
+    return [Phrase("verify.foreign", thing=thing) for thing in await store.foreign_objects()]
 
 
 #: what the chain must hold for a record in each state
@@ -73,7 +73,7 @@ async def check_records(
     """Layers 2 and 3, with the service key. ``store`` is the plain store: the point is
     to see every row as it lies, the ones the service would refuse included."""
     guard = RowGuard(keys)
-    problems: list[str] = []
+    problems: list[Phrase] = []
     rows = await store.all_cases()
     by_case: dict[str, set[str]] = {}
     newest: dict[str, int] = {}
@@ -98,15 +98,19 @@ async def check_records(
         )
         if row.mac and guard.authentic(row) and newest.get(row.case_id, 0) > row.version:
             problems.append(
-                f"case {row.case_id}: its record is version {row.version}, the audit chain "
-                f"recorded version {newest[row.case_id]} (put back to an older copy)"
+                Phrase(
+                    "verify.older_version",
+                    case=row.case_id,
+                    version=row.version,
+                    audited=newest[row.case_id],
+                )
             )
     known = {r.case_id for r in rows}
     for case_id in sorted(set(by_case) - known):
-        problems.append(f"case {case_id}: in the audit chain, but its record is gone")
+        problems.append(Phrase("verify.record_gone", case=case_id))
     refused = sorted({r.case_id or "-" for r in chain if r.kind == TAMPERED})
     for case_id in refused:
-        problems.append(f"case {case_id}: the service refused its record as altered (audited)")
+        problems.append(Phrase("verify.refused", case=case_id))
     return RecordReport(cases=len(rows), problems=tuple(problems))
 
 
@@ -131,63 +135,60 @@ async def _check_case(
     row: CaseRow,
     kinds: set[str],
     audited: set[int],
-) -> list[str]:
-    name = f"case {row.case_id}"
+) -> list[Phrase]:
+    case_id = row.case_id
     if not row.mac:
-        return [f"{name}: its record has no MAC (written before schema 5: intermediary upgrade)"]
+        return [Phrase("verify.no_mac", case=case_id)]
     if not guard.authentic(row):
-        return [f"{name}: its record was changed outside the service (MAC does not verify)"]
-    problems = []
+        return [Phrase("verify.record_changed", case=case_id)]
+    problems: list[Phrase] = []
     if "case_opened" not in kinds:
-        problems.append(f"{name}: the audit chain does not hold its opening (entries removed)")
+        problems.append(Phrase("verify.opening_removed", case=case_id))
     if row.state == State.PURGED:
         if "purged" not in kinds:
-            problems.append(f"{name}: purged, but the chain does not say so (entries removed)")
+            problems.append(Phrase("verify.purge_removed", case=case_id))
         return problems
     if "purged" in kinds:
-        problems.append(f"{name}: the chain says purged, its record does not (rolled back)")
+        problems.append(Phrase("verify.purge_rolled_back", case=case_id))
     if row.state == State.CLOSED and not kinds & _CLOSING:
-        problems.append(f"{name}: closed, but the chain does not say so (entries removed)")
+        problems.append(Phrase("verify.closing_removed", case=case_id))
     if row.state != State.CLOSED and kinds & _CLOSING:
-        problems.append(f"{name}: the chain says closed, its record does not (rolled back)")
+        problems.append(Phrase("verify.closing_rolled_back", case=case_id))
     case = load_case(row.meta, None)
     entries = await store.entries(row.case_id)
     for e in entries:
         if not e.mac:
-            problems.append(
-                f"{name}: case-file entry {e.seq} has no MAC (stripped, or older than MACs)"
-            )
+            problems.append(Phrase("verify.entry_no_mac", case=case_id, entry=e.seq))
         elif not guard.entry_authentic(e):
-            problems.append(
-                f"{name}: case-file entry {e.seq} was written or changed outside the service "
-                "(MAC does not verify)"
-            )
+            problems.append(Phrase("verify.entry_changed", case=case_id, entry=e.seq))
     entries = [e for e in entries if guard.entry_authentic(e)]
     present = {e.seq for e in entries}
     missing = [seq for seq in range(1, case.next_seq) if seq not in present]
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
-        problems.append(f"{name}: case-file entries missing: {shown}")
+        problems.append(Phrase("verify.entries_missing", case=case_id, entries=shown))
     for e in entries:  # a reveal or disclosure whose audit entry was taken out of the chain
         if e.kind in _AUDITED_ENTRIES and e.seq not in audited:
             problems.append(
-                f"{name}: case-file entry {e.seq} ({e.kind}) has no entry in the audit chain "
-                "(removed from it)"
+                Phrase(
+                    "verify.entry_unaudited",
+                    case=case_id,
+                    entry=e.seq,
+                    entry_kind=Phrase(f"cli.entry.{e.kind}"),
+                )
             )
     problems += await _check_outbox(store, keys, row.case_id)
     return problems
 
 
-async def _check_outbox(store: Store, keys: crypto.ServiceKeys, case_id: str) -> list[str]:
+async def _check_outbox(store: Store, keys: crypto.ServiceKeys, case_id: str) -> list[Phrase]:
     """Every queued item of the case opens as written (nothing moved or swapped)."""
     if store.vault.get(case_id) is None:
-        return [f"case {case_id}: the key vault holds no key for it (its file cannot be read)"]
-    problems = []
+        return [Phrase("verify.no_vault_key", case=case_id)]
+    problems: list[Phrase] = []
     for item in await store.pending_outbox(case_id):
         try:
             open_payload(keys, store.vault, item)
         except IntegrityError:
-            problems.append(
-                f"case {case_id}: queued message {item.key} was altered (it is not sent)"
-            )
+            problems.append(Phrase("verify.queued_altered", case=case_id, item=item.key))
     return problems

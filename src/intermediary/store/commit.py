@@ -7,7 +7,9 @@ the same for each writer, so two PostgreSQL instances cannot deadlock: the handl
 event's marker first (a second delivery of the event stops there), then the case row
 (its version checked: :class:`ConcurrentUpdate`), the rows that follow it, the
 reporter lists, the outbox (the cases of its lanes locked), the audit chain last
-(its head read under the dialect's lock, so the chain stays one line).
+(its head read under the dialect's lock, so the chain stays one line). Units arriving
+together are written in one transaction, each in a savepoint (group.py); a PostgreSQL
+batch takes the audit lock before its first unit (postgres.py says why).
 
 What each engine spells its own way comes from its :class:`Dialect`; nothing here
 knows which engine it talks to.
@@ -147,7 +149,8 @@ async def write_sealed_keys(tx: Tx, d: Dialect, unit: UnitOfWork, link: Linker) 
 
 async def write_secrets(tx: Tx, d: Dialect, unit: UnitOfWork, link: Linker) -> None:
     """Identity and routing written or forgotten; everything sealed of a shredded case
-    deleted; queued payloads re-bound (``intermediary upgrade``)."""
+    deleted, its queued and parked items too; their payloads re-bound (``intermediary
+    upgrade``)."""
     if unit.case is None:
         return
     case_id = unit.case.case_id
@@ -163,10 +166,14 @@ async def write_secrets(tx: Tx, d: Dialect, unit: UnitOfWork, link: Linker) -> N
     if unit.shred:
         for table in ("sealed_keys", "identities", "pending", "entries"):
             await tx.run(f"DELETE FROM {table} WHERE case_id = ?", case_id)  # noqa: S608
-        await tx.run("DELETE FROM outbox WHERE case_id = ? AND status = 'pending'", case_id)
+        # parked items too: a purge leaves nothing of the case waiting for an operator
+        await tx.run(
+            "DELETE FROM outbox WHERE case_id = ? AND status IN ('pending', 'parked')", case_id
+        )
     if unit.outbox_payloads:
         await tx.run_many(
-            "UPDATE outbox SET payload = ? WHERE key = ? AND case_id = ? AND status = 'pending'",
+            "UPDATE outbox SET payload = ? WHERE key = ? AND case_id = ? "
+            "AND status IN ('pending', 'parked')",
             [(blob, key, case_id) for key, blob in unit.outbox_payloads.items()],
         )
 
@@ -226,6 +233,14 @@ async def queue_outbox(tx: Tx, d: Dialect, unit: UnitOfWork, link: Linker) -> No
     )
 
 
+async def drop_delivered(tx: Tx, d: Dialect, unit: UnitOfWork, link: Linker) -> None:
+    """Delivered outbox items deleted: kept, even emptied, a row would say in what order
+    the case's messages went. (A send repeated after a crash finds the row still queued;
+    a reminder is not queued twice, by its event marker.)"""
+    if unit.delivered:
+        await tx.run_many("DELETE FROM outbox WHERE key = ?", [(k,) for k in unit.delivered])
+
+
 async def link_audit(tx: Tx, d: Dialect, unit: UnitOfWork, link: Linker) -> None:
     """Audit entries linked to the chain's head, read inside this transaction."""
     if not unit.audit:
@@ -269,6 +284,7 @@ STEPS: tuple[Step, ...] = (
     write_secrets,
     write_reporters,
     queue_outbox,
+    drop_delivered,
     link_audit,
 )
 

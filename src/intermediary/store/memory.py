@@ -139,6 +139,8 @@ class MemoryStore:
         s = self._s
         if unit.event_key is not None:
             s.events.add(unit.event_key)
+        for key in unit.delivered:
+            s.outbox.pop(key, None)
         if unit.case is not None:
             found = unit.expected_version
             s.cases[unit.case.case_id] = replace(unit.case, version=(found or 0) + 1)

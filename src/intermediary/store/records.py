@@ -202,3 +202,6 @@ class UnitOfWork:
     #: with the same key is refused with :class:`DuplicateEvent`
     event_key: str | None = None
     event_at: datetime | None = None
+    #: outbox items delivered, deleted with this unit (the delivery worker's mark shares
+    #: a batch's transaction and fsync: store/group.py)
+    delivered: list[str] = field(default_factory=list)

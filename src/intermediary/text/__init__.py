@@ -114,8 +114,16 @@ def render(key: str, locale: Locale = DEFAULT_LOCALE, /, **params: object) -> st
 
 
 def _render_error(key: str, locale: Locale, params: Mapping[str, object]) -> str:
-    """How every error reads: in the words of this catalogue."""
-    return render(key, locale, **params)
+    """How every error reads: in the words of this catalogue, a sentence among its
+    parameters (a :class:`~intermediary.text.phrase.Phrase`) in the same language."""
+    return render(key, locale, **{name: _said(value, locale) for name, value in params.items()})
+
+
+def _said(value: object, locale: Locale) -> object:
+    """A phrase (:mod:`intermediary.text.phrase`, made of this module, so known here by
+    what it does: a ``str`` that reads again in a language) in ``locale``."""
+    again = getattr(value, "text", None)
+    return again(locale) if isinstance(value, str) and callable(again) else value
 
 
 use_renderer(_render_error)

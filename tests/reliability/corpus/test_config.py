@@ -156,8 +156,18 @@ ITEMS: list[Item] = [
         adapter="slack",
     ),
     # missing what is required
-    toml("missing_field", "empty_file", "", "organisations", "Field required"),
-    toml("missing_field", "no_organisations", "[service]\n", "organisations", "Field required"),
+    toml(
+        "missing_field",
+        "empty_file",
+        "",
+        "organisations: this setting is required and missing",
+    ),
+    toml(
+        "missing_field",
+        "no_organisations",
+        "[service]\n",
+        "organisations: this setting is required and missing",
+    ),
     toml("missing_field", "organisation_name", without('name = "Acme"'), "organisations.0.name"),
     toml(
         "missing_field",

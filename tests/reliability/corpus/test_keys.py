@@ -24,6 +24,7 @@ from nacl.pwhash import argon2id
 
 from intermediary import crypto
 from intermediary.cli import main
+from intermediary.crypto.keyfiles import KeyFileUnusable
 from intermediary.errors import CorruptKeyFile, KeyFileError, WrongPassphrase
 from tests.reliability.corpus.cases import INVALID_UTF8, Item, ids
 
@@ -252,9 +253,9 @@ ITEMS: list[Item] = [
         "wrong_type",
         "a_directory",
         None,
-        KeyFileError,
+        KeyFileUnusable,
         "cannot be used",
-        "Is a directory",
+        "it is a folder, not a file",
         where="directory",
     ),
     key("wrong_type", "a_device", None, CorruptKeyFile, *DAMAGED, where="device"),

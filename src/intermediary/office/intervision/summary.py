@@ -21,6 +21,7 @@ from intermediary.directory import CategoryList, ReferralDirectory, load_categor
 from intermediary.office.intervision.removal import Removal
 from intermediary.office.intervision.scrubber import scrub, scrub_case
 from intermediary.text import DEFAULT_LOCALE, Locale, catalog, render
+from intermediary.text.entries import shown_entry
 
 if TYPE_CHECKING:
     from intermediary.core.case import Case
@@ -160,7 +161,11 @@ def summarise(
     fixed = [_fixed_text(entry, locale, referrals) for entry in ordered]
     scrubbed = iter(
         scrub_case(
-            [entry.text for entry, text in zip(ordered, fixed, strict=True) if text is None],
+            [
+                shown_entry(entry.kind, entry.text, locale)
+                for entry, text in zip(ordered, fixed, strict=True)
+                if text is None
+            ],
             names=[*names, str(case.counsellor_id)],
             organisations=[*organisations, str(case.org_id)],
             departments=departments,

@@ -1,0 +1,82 @@
+"""The bytes a case row's MAC covers are put together by hand (the listing and the sweep
+check every row): they must stay exactly the JSON every stored MAC was made over."""
+
+from __future__ import annotations
+
+import json
+from base64 import b64encode
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from intermediary import crypto
+from intermediary.service.integrity import RowGuard, case_row_bytes
+from intermediary.store import CaseRow
+
+
+def _reference(row: CaseRow, version: int) -> bytes:
+    """The canonical form as first written: ``json.dumps`` of the field list."""
+    fields = [
+        "intermediary-case-row/1",
+        row.case_id,
+        row.org_id,
+        row.counsellor_id,
+        row.reporter_index,
+        row.state,
+        row.meta,
+        sorted(row.destinations),
+        b64encode(row.case_public).decode("ascii"),
+        row.receipt_hash,
+        version,
+        row.updated_at.astimezone(UTC).isoformat(),
+    ]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+ROWS = [
+    CaseRow(
+        case_id="VP-AAAA-AAAA",
+        org_id="acme",
+        counsellor_id="daan",
+        reporter_index="r" * 64,
+        state="open",
+        meta='{"case_id":"VP-AAAA-AAAA","told":[],"meeting_due":null}',
+        destinations=(),
+        case_public=b"p" * 32,
+        receipt_hash="$argon2id$v=19$m=65536,t=3,p=4$abc$def",
+        version=1,
+        updated_at=datetime(2026, 3, 1, tzinfo=UTC),
+    ),
+    CaseRow(
+        case_id="VP-BBBB-BBBB",
+        org_id="zorg-én-welzijn",
+        counsellor_id='c"1\\',
+        reporter_index="",
+        state="relayed",
+        meta='{"note":"a \\"quote\\", a tab\\t, é, 😀, \\u0000 and \\\\"}\n\x01\x1f\u2028',
+        destinations=("works_council", "board", "directie-ü"),
+        case_public=bytes(range(256)),
+        receipt_hash="",
+        version=123456789,
+        updated_at=datetime(2026, 7, 9, 23, 30, 5, 123456, tzinfo=timezone(timedelta(hours=2))),
+    ),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=["plain", "every-escape"])
+def test_the_canonical_bytes_are_the_json_every_stored_mac_was_made_over(row: CaseRow) -> None:
+    for version in (0, 1, row.version, 10**12):
+        assert case_row_bytes(row, version) == _reference(row, version)
+
+
+def test_a_row_sealed_over_the_json_form_still_verifies_and_an_edit_does_not() -> None:
+    keys = crypto.ServiceKeys(bytes(range(32)), bytes(range(32, 64)))
+    guard = RowGuard(keys)
+    for row in ROWS:
+        stored = replace(row, mac=crypto.row_mac(keys, _reference(row, row.version)))
+        assert guard.authentic(stored)
+        edited = replace(stored, meta=stored.meta + " ")
+        assert not guard.authentic(edited)
+        moved = replace(stored, destinations=(*stored.destinations, "x"))
+        assert not guard.authentic(moved)
