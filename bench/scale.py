@@ -285,10 +285,12 @@ def generate(path: Path, cases: int, messages_per_case: int, seed: int = 7) -> d
             text = TEXTS[seq % len(TEXTS)]
             plaintext += len(text.encode())
             author = "reporter" if seq % 2 else "counsellor"
-            entries.append((case.case_id, seq, "message", author, os.urandom(sizes["entry"]), at))
+            blob = os.urandom(sizes["entry"])
+            # the entry MAC at its real length (32 hex digits): nothing here reads entries
+            entries.append((case.case_id, seq, "message", author, blob, at, os.urandom(16).hex()))
         db.executemany(
-            "INSERT INTO entries (case_id, seq, kind, author, blob, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries (case_id, seq, kind, author, blob, created_at, mac) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             entries,
         )
         db.executemany(

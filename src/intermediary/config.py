@@ -33,7 +33,7 @@ from intermediary.crypto import BoxPublicKey, ServiceVerifyKey
 from intermediary.directory import load_categories, load_referrals
 from intermediary.errors import ConfigError, IntermediaryError
 from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale, render
-from intermediary.text.config_errors import invalid, problems
+from intermediary.text.config_errors import Language, invalid, language_named, problems
 from intermediary.text.phrase import said
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "RemindersConfig",
     "ServiceConfig",
     "ServiceSection",
+    "WebSection",
     "config_error",
     "load_config",
 ]
@@ -87,7 +88,7 @@ class CounsellorConfig(_Strict):
     description: str = ""
     #: X25519 public key ("x25519:…") from ``intermediary keys new``
     public_key: str
-    locale: Locale | None = None
+    locale: Language | None = None
     #: platform → address (console name, Matrix user id, Slack user id)
     addresses: dict[str, str] = Field(default_factory=dict)
 
@@ -107,7 +108,7 @@ class CounsellorConfig(_Strict):
 class DestinationConfig(_Strict):
     id: str = Field(pattern=_SLUG)
     name: str = Field(min_length=1, max_length=200)
-    locale: Locale | None = None
+    locale: Language | None = None
     #: platform → address; on Matrix and Slack a shared room or channel
     addresses: dict[str, str] = Field(default_factory=dict)
     #: platform → the people who may act for this destination in that room
@@ -156,7 +157,7 @@ class RemindersConfig(_Strict):
 class OrganisationConfig(_Strict):
     id: str = Field(pattern=_SLUG)
     name: str = Field(min_length=1, max_length=200)
-    locale: Locale = "en"
+    locale: Language = "en"
     timezone: str = "Europe/Amsterdam"
     clock_anchor: ClockAnchor = ClockAnchor.RELAY
     #: category slugs offered; empty means every default category
@@ -276,6 +277,18 @@ class ServiceSection(_Strict):
     metrics_host: str = "127.0.0.1"
 
 
+class WebSection(_Strict):
+    """The web front end for reporters (``intermediary run web``; docs/WEB.md)."""
+
+    #: where it listens (behind a TLS proxy or an onion service), the address reporters
+    #: are given, the cookie only over https (not on an onion service), idle minutes
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str = ""
+    https_cookies: bool = True
+    session_minutes: int = Field(default=15, ge=1, le=120)
+
+
 class ServiceConfig(_Strict):
     service: ServiceSection = Field(default_factory=ServiceSection)
     organisations: list[OrganisationConfig] = Field(min_length=1)
@@ -284,6 +297,8 @@ class ServiceConfig(_Strict):
     #: the adapters' own sections, validated by those adapters
     matrix: dict[str, Any] | None = None
     slack: dict[str, Any] | None = None
+    #: the web front end for reporters, if the installation offers it
+    web: WebSection | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> ServiceConfig:
@@ -374,7 +389,7 @@ def _written_in(raw: dict[str, Any]) -> Locale | None:
     """The language of the first organisation of a file that is not valid, if it says."""
     orgs = raw.get("organisations")
     first = orgs[0] if isinstance(orgs, list) and orgs and isinstance(orgs[0], dict) else {}
-    return next((known for known in LOCALES if known == first.get("locale")), None)
+    return next((known for known in LOCALES if known == language_named(first.get("locale"))), None)
 
 
 def config_error(error: ValidationError, where: str = "-") -> InvalidConfig:

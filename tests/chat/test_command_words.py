@@ -223,7 +223,7 @@ async def test_a_reporter_chooses_their_language_before_a_case_exists() -> None:
     [shown] = await h.say("anna", "!language")
     assert shown.startswith("You read this chat in English.")
     [wrong] = await h.say("anna", "!language klingon")
-    assert wrong.startswith("Unknown choice klingon for language. Choose one of: en (English)")
+    assert wrong.startswith("'klingon' is not a language I know. Choose from: en (English)")
     await h.say("anna", "!language Nederlands")
     *_, helped = await h.say("anna", "!help")
     assert helped == render("reporter.help", "nl")
@@ -286,4 +286,26 @@ async def test_the_chosen_language_goes_with_the_case_to_another_account() -> No
     await h.say("anna-elders", f"!hervatten {case} {phrase}")
     await h.say("counsellor", f"!antwoord {case} Sinds wanneer?")
     assert h.last("anna-elders").startswith("Your counsellor"), h.inbox("anna-elders")
+    await h.close()
+
+
+async def test_a_language_kept_by_a_resumed_case_is_used_even_after_a_line_without_one() -> None:
+    """The front end remembers that a reporter's cases keep no language, so it does not
+    look it up on every line; a resume, which may bring a case that keeps one, forgets
+    that, and the front end's own answers follow the case's language at once."""
+    key = crypto.CounsellorKey.generate()
+    h = await make_harness(config=dutch_config(key), counsellor_key=key)
+    await h.say("anna", "!nieuw mode=melden disclosure=vertrouwelijk category=pesten")
+    await h.say("anna", "Mijn leidinggevende schreeuwt.")
+    case = await h.case_of("anna")
+    receipt = next(t for t in h.inbox("anna") if "geheime zin is: " in t)
+    phrase = receipt.split("geheime zin is: ")[1].split("\n")[0]
+    assert await h.say("anna", "!taal en") == ["From now on I write to you in English."]
+    await h.say("anna-elders", "!status")  # no case here yet: nothing kept, remembered
+    await h.say("anna-elders", f"!hervatten {case} {phrase}")
+    answer = await h.say("anna-elders", "!status")
+    assert answer, answer
+    assert case in answer[0]
+    assert "Zaak" not in answer[0]
+    assert "Case" in answer[0] or "case" in answer[0], answer
     await h.close()

@@ -82,11 +82,18 @@ async def test_a_closed_case_stops_being_current() -> None:
     await h.say("counsellor", f"!case {first}")
     await h.say("counsellor", "!close withdrawn bullying")  # without a code: the current case
     assert f"Case {first} is closed" in h.last("counsellor")
-    # the one case left open is now the current one
-    assert await h.say("counsellor", "Still there?") == [f"Sent to the reporter of {second}."]
+    # a line meant for the closed case never falls over to the one other open case
+    # (another reporter's): it is refused until the counsellor chooses
+    [refused] = await h.say("counsellor", "Still there?")
+    assert refused.startswith("Not sent, and not kept")
+    assert first in refused
+    assert second in refused
+    assert len(h.inbox("bram")) == 1  # only the receipt of bram's own case
     [refused] = await h.say("counsellor", f"!case {first}")
     assert "is closed" in refused
     assert second in refused
+    await h.say("counsellor", f"!case {second}")
+    assert await h.say("counsellor", "Still there?") == [f"Sent to the reporter of {second}."]
     await h.close()
 
 

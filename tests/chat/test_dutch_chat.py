@@ -103,17 +103,15 @@ async def test_a_whole_case_in_dutch_has_no_english_word() -> None:
 async def test_refusals_list_the_dutch_words_and_name_the_dutch_placeholders() -> None:
     h = await dutch_harness()
     [wrong_mode] = await h.say("anna", "!new mode=roddelen")
-    assert wrong_mode == (
-        "Onbekende keuze roddelen voor het soort gesprek. Kies een van: praten, melden."
-    )
+    assert wrong_mode == "'roddelen' is geen gespreksvorm die ik ken. Kies uit: praten, melden."
     await h.say("anna", "!new mode=melden disclosure=anoniem category=pesten")
     await h.say("anna", "Er wordt gepest op de afdeling.")
     case = await h.case_of("anna")
     [outcome] = await h.say("counsellor", f"!close {case} klaar pesten")
-    assert outcome.startswith("Onbekende keuze klaar voor de uitkomst. Kies een van: opgelost,")
+    assert outcome.startswith("'klaar' is geen uitkomst die ik ken. Kies uit: opgelost,")
     assert "geen-actie" in outcome
     [category] = await h.say("counsellor", f"!close {case} opgelost boosheid")
-    assert category.startswith("Onbekende categorie boosheid. Kies een van: ")
+    assert category.startswith("'boosheid' is geen categorie die ik ken. Kies uit: ")
     assert "pesten" in category
     assert "seksuele-intimidatie" in category
     [missing] = await h.say("counsellor", f"!close {case}")
@@ -147,7 +145,7 @@ async def test_dutch_words_change_mode_and_disclosure_and_english_ones_still_do(
 async def test_an_english_reader_may_type_the_dutch_words_and_is_answered_in_english() -> None:
     h = await make_harness()
     [wrong] = await h.say("anna", "!new mode=shout")
-    assert wrong == "Unknown choice shout for mode. Choose one of: consult, report."
+    assert wrong == "'shout' is not a mode I know. Choose from: consult, report."
     await h.say("anna", "!new mode=melden disclosure=anoniem category=pesten")
     await h.say("anna", "My lead keeps shouting.")
     opened = await the_case(h)

@@ -61,7 +61,7 @@ async def test_bad_options_get_the_choices() -> None:
     h = await make_harness()
     answer = await h.say("anna", "!new mode=shout disclosure=anonymous category=bullying")
     # refused at once, not after the reporter has typed their first message
-    assert answer == ["Unknown choice shout for mode. Choose one of: consult, report."]
+    assert answer == ["'shout' is not a mode I know. Choose from: consult, report."]
     assert await h.store.all_cases() == []
     await h.close()
 

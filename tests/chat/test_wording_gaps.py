@@ -294,9 +294,11 @@ async def test_a_name_two_bodies_share_names_neither() -> None:
     h = await dutch_harness()
     case = await case_in(h, "nl")
     [refused] = await h.say("counsellor", f"!doorverwijzen {case} Huis voor Klokkenluiders")
-    assert refused.startswith("Onbekende instantie")
+    # said to be ambiguous, not unknown, and only the two it fits are listed
+    assert refused.startswith("'Huis voor Klokkenluiders' past bij meer dan één instantie:")
     assert "hvk-advies" in refused
     assert "hvk-onderzoek" in refused
+    assert "juridisch-loket" not in refused
     await h.close()
 
 

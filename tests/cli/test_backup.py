@@ -52,7 +52,7 @@ def test_backup_writes_a_checked_private_copy_and_says_what_is_not_in_it(tmp_pat
     copy = out / name
     assert f"Written: {copy} " in said
     assert "passes SQLite's integrity check" in said
-    assert "it holds 1 case(s)" in said
+    assert "it holds 1 case," in said
     assert "The audit chain in the copy verifies, signatures included" in said
     assert f"NOT in this backup: the key vault {tmp_path / 'case.db.vault'}" in said
     assert f"NOT in this backup: the service key file {tmp_path / 'service.key'}" in said

@@ -63,7 +63,7 @@ def test_a_fresh_default_installation_gets_its_warnings(tmp_path: Path) -> None:
     assert any("is inside the database's folder" in w and "service.vault" in w for w in warnings)
     assert any("No recovery key" in w for w in warnings)
     assert any("no database at" in n for n in lines(out, "note"))
-    assert "0 problem(s), 2 warning(s)" in out
+    assert "0 problems, 2 warnings" in out
 
 
 def test_an_installation_set_up_as_documented_is_healthy(tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_an_installation_set_up_as_documented_is_healthy(tmp_path: Path) -> None
     assert not lines(out, "PROBLEM")
     placed = lines(out, "ok") + lines(out, "note")  # (one file system in a test's tmp folder)
     assert any("kept apart" in x or "same file system" in x for x in placed), out
-    assert any("(1 case(s))" in line for line in lines(out, "ok"))
+    assert any("(1 case)" in line for line in lines(out, "ok"))
     assert any("has its key in the vault (1)" in line for line in lines(out, "ok"))
     assert case not in out
 

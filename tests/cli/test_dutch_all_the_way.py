@@ -236,4 +236,5 @@ def test_open_shows_a_feedback_record_with_the_readers_labels(tmp_path: Path) ->
     english = cli("open", case, "--config", str(config), "--key", str(key), *KEYS, "--locale", "en")
     assert "Assessment: Bevestigd door getuigen." in english.stdout
     assert "This feedback is final." in english.stdout
-    assert "akkoord met tekst voor de leiding 3" in shown.stdout
+    assert "akkoord met tekst 3 voor de leiding" in shown.stdout
+    assert "approved text 3 for management" in english.stdout

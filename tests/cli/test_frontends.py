@@ -36,7 +36,7 @@ def test_an_unknown_front_end_is_refused_with_the_installed_ones(tmp_path: Path)
     told = cli("run", "telegram", "--config", str(tmp_path / "config.toml"))
     assert told.returncode == 2
     assert "There is no front end telegram." in told.stderr
-    assert "The installed ones: console, matrix, slack." in told.stderr
+    assert "The installed ones: console, matrix, slack, web." in told.stderr
     assert "Traceback" not in told.stderr
 
 
@@ -48,6 +48,7 @@ def test_the_bundled_front_ends_are_listed_from_their_entry_points() -> None:
         "console",
         "matrix",
         "slack",
+        "web",
     ]
     assert "The console front end on a configured organisation" in commands
 
@@ -68,7 +69,7 @@ def test_a_front_end_of_another_package_is_started_by_its_entry_point(tmp_path: 
     listed = cli("run", "--help", env=with_site(site))
     assert "hello    Says hello." in listed.stdout
     refused = cli("run", "nope", "--config", "office.toml", env=with_site(site))
-    assert "The installed ones: console, hello, matrix, slack." in refused.stderr
+    assert "The installed ones: console, hello, matrix, slack, web." in refused.stderr
 
 
 def test_a_front_end_whose_package_is_missing_says_what_to_install(tmp_path: Path) -> None:

@@ -89,3 +89,17 @@ def test_case_file_entries_of_both_versions_still_open() -> None:
     for blob in (version_1, version_2):
         with pytest.raises(IntegrityError):
             crypto.open_entry(secret, aad + b"!", blob)
+
+
+def test_entry_macs_of_both_lengths_verify_and_neither_stands_in_for_the_other() -> None:
+    """Entries get a 128-bit MAC of their own since issue 19; those written before carry
+    the 256-bit row MAC and still verify. A row MAC cut to 128 bits is not an entry MAC."""
+    from tests.service.test_audit import KEYS
+
+    assert crypto.entry_mac(KEYS, b"row") == "7b19de41da2b632788ed2b901d6ed36d"
+    assert crypto.check_entry_mac(KEYS, b"row", "7b19de41da2b632788ed2b901d6ed36d")
+    assert crypto.check_entry_mac(KEYS, b"row", crypto.row_mac(KEYS, b"row"))  # before
+    assert not crypto.check_entry_mac(KEYS, b"row", crypto.row_mac(KEYS, b"row")[:32])
+    assert not crypto.check_entry_mac(KEYS, b"row!", crypto.entry_mac(KEYS, b"row"))
+    assert not crypto.check_entry_mac(KEYS, b"row", crypto.entry_mac(KEYS, b"row")[:31])
+    assert not crypto.check_entry_mac(KEYS, b"row", None)

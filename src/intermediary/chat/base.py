@@ -39,6 +39,9 @@ class FrontEndBase:
         self._turns: dict[tuple[str, str], _Turn] = {}
         #: the language a reporter chose with ``!language``, per conversation
         self._languages: dict[tuple[str, str], Locale] = {}
+        #: reporters whose open cases were found to keep no language: not looked up again
+        #: on every line (a resume, which may bring one, forgets the entry)
+        self._no_language: set[tuple[str, str]] = set()
 
     @asynccontextmanager
     async def turn(self, platform: str, address: str) -> AsyncIterator[None]:

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from intermediary.chat.aliases import command_word
 from intermediary.chat.base import CLOSED, FrontEndBase
-from intermediary.chat.choices import body, categories, choice
+from intermediary.chat.choices import body, categories, leading_choice
 from intermediary.chat.parse import Line
 from intermediary.core import (
     Case,
@@ -119,13 +119,16 @@ class CounsellorCommands(FrontEndBase):
 
     async def _chosen(self, sender: Sender) -> str | None:
         """The current case outside a case room: the chosen one while it is open, else
-        the only open case, else none."""
+        the only open case, else none. A chosen case that closed since (withdrawn,
+        handed over) is refused until another is chosen: a line written for it must
+        never fall over to the one other open case, which is another reporter's."""
         key = (sender.platform, sender.address)
         codes = await self._open_codes(sender)
         chosen = self._current.get(key)
-        if chosen is not None and chosen not in codes:  # closed (or handed over) since
-            del self._current[key]
-            chosen = None
+        if chosen is not None and chosen not in codes:
+            raise InvalidInput(
+                "counsellor.current_gone", case=chosen, codes=", ".join(codes) or "-"
+            )
         if chosen is None and len(codes) == 1:
             chosen = codes[0]
         return chosen
@@ -184,9 +187,12 @@ class CounsellorCommands(FrontEndBase):
     async def _close(
         self, sender: Sender, case_id: str, line: Line, skip: int, locale: Locale
     ) -> Case:
-        """``!close CASE OUTCOME CATEGORY``, the words in any language of the catalogue."""
-        outcome = choice(Outcome, self._word(line, skip, "outcome"), "outcome", locale)
-        typed = self._word(line, skip + 1, "category")
+        """``!close CASE OUTCOME CATEGORY``, the words in any language of the catalogue;
+        an outcome or a category of several words as it is shown ("geen actie")."""
+        self._word(line, skip, "outcome")  # none: "needs OUTCOME"
+        outcome, used = leading_choice(Outcome, line.words[skip:], "outcome", locale)
+        self._word(line, skip + used, "category")  # none: "needs CATEGORY"
+        typed = " ".join(line.words[skip + used :])
         case = await self.service.case_for(sender, case_id)
         policy = next((p for p in self.service.policies if p.id == case.org_id), None)
         allowed = policy.categories if policy is not None else load_categories().slugs

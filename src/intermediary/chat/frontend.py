@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from intermediary.chat.aliases import localise
+from intermediary.chat.aliases import commands, localise
 from intermediary.chat.choices import normal
 from intermediary.chat.counsellor import CounsellorCommands
 from intermediary.chat.forms import Form
 from intermediary.chat.intake_forms import LOOKING
 from intermediary.chat.management import ManagementCommands
 from intermediary.chat.parse import Line, parse_line
-from intermediary.chat.reporter import ReporterCommands
+from intermediary.chat.reporter import REPORTER_COMMANDS, ReporterCommands
 from intermediary.core import (
     Role,
 )
@@ -105,10 +105,14 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
         """A reporter's choice of language, as kept with their open cases (it outlives the
         process; a choice made before any case exists holds for this conversation)."""
         key = (sender.platform, sender.address)
-        if key not in self._languages and self.service.who(sender).is_reporter:
+        if key in self._languages or key in self._no_language:
+            return
+        if self.service.who(sender).is_reporter:
             kept = await kept_language(self.service, sender)
             if kept is not None:
                 self._languages[key] = kept
+            else:
+                self._no_language.add(key)
 
     def _in_words_of(self, error: IntermediaryError, locale: Locale) -> IntermediaryError:
         """``error`` naming its commands ("!reply VP-… …") in the reader's words (an
@@ -141,6 +145,11 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
                 text = f"{self.prefix}skip"
             if line.command is None or line.command == "skip":
                 return await self._answer(sender, key, form, text, profile, locale)
+            if not self._knows(sender, line.command):  # a typo stops nothing: "!annuleer"
+                unknown = InvalidInput(
+                    "errors.unknown_command", command=f"{self.prefix}{line.typed}"
+                )
+                return [unknown.message(locale), self._form_open(form, locale)]
             if line.command in LOOKING:  # the form stays, as the reminder says in the
                 # language the answer is in (!language may just have chosen another)
                 try:
@@ -164,8 +173,16 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
                 self._forms[key] = form
                 refused = self._in_words_of(error, locale).message(locale)
                 return [refused, self._form_waiting(form, locale)]
-            return [*answer, *aside]
+            # first that the old questions stopped, then what the command says: a new
+            # form's first question must not read as if it were the one that stopped
+            return [*aside, *answer]
         return await self._by_role(sender, key, line, profile, room_case, locale)
+
+    def _knows(self, sender: Sender, command: str) -> bool:
+        """Whether ``command`` (its own name) is one of the sender's role's commands."""
+        if self.service.role_of(sender) is Role.REPORTER:
+            return command in REPORTER_COMMANDS
+        return command in commands()
 
     async def _by_role(
         self,

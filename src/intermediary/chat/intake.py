@@ -10,7 +10,9 @@ service restarts, which forgets it; the reporter is told so when it is kept. At 
 is told.
 
 The welcome is short (who this is, that it is confidential, the next step); the full
-notice is ``!info``, and is shown once by itself before the first ``!new`` question.
+notice is ``!info``, and is shown once by itself before the first ``!new`` question of a
+conversation. Who has a case open (and saw it when opening that) gets one line that
+``!info`` shows it instead, not the whole notice in every conversation.
 Which organisation a reporter belongs to is decided by :mod:`intermediary.chat.intake_org`
 and never by listing the organisations an installation serves.
 """
@@ -20,8 +22,8 @@ from __future__ import annotations
 from functools import partial
 
 from intermediary.chat.aliases import option_word
-from intermediary.chat.base import catalog_keys
-from intermediary.chat.choices import categories, choice
+from intermediary.chat.base import CLOSED, catalog_keys
+from intermediary.chat.choices import categories, category_names, choice
 from intermediary.chat.forms import Form, Question, labelled
 from intermediary.chat.intake_forms import KEEP_AT_MOST, FormKeeping
 from intermediary.chat.intake_org import OrganisationFinder
@@ -58,8 +60,10 @@ class Intake(FormKeeping, OrganisationFinder):
         if len(kept) >= KEEP_AT_MOST:
             return [render("reporter.kept_full", locale, count=KEEP_AT_MOST)]
         kept.append(text)
-        if key in self._greeted:
+        if len(kept) > 1:
             return [render("reporter.kept_more", locale, count=len(kept))]
+        if key in self._greeted:  # welcomed already (by !info): what keeping means, still
+            return [render("reporter.kept_first", locale)]
         self._greeted.add(key)
         return [f"{self._welcome(sender, key, locale)}\n{render('reporter.kept_first', locale)}"]
 
@@ -92,10 +96,17 @@ class Intake(FormKeeping, OrganisationFinder):
         )
         return [f"{notice}\n{render('reporter.notice_start', locale)}" if start else notice]
 
-    def _notice(self, sender: Sender, key: Key, locale: Locale) -> list[str]:
-        """The full notice if it was never shown to this sender (once, before ``!new``'s
-        questions, so without "send !new to start")."""
-        return [] if key in self._informed else self._info(sender, key, locale, start=False)
+    async def _notice(self, sender: Sender, key: Key, locale: Locale) -> list[str]:
+        """Before ``!new``'s questions, once in a conversation: the full notice (without
+        "send !new to start"); to who has a case open (and saw it when opening it), one
+        line saying that ``!info`` shows it. Once shown, nothing more."""
+        if key in self._informed:
+            return []
+        cases = await self.service.cases_of(sender)
+        if not any(c.state not in CLOSED for c in cases):
+            return self._info(sender, key, locale, start=False)
+        self._informed.add(key)
+        return [render("reporter.notice_reminder", locale)]
 
     def notices(self, locale: Locale) -> list[str]:
         """The first-contact notice of every organisation, for this platform (for a
@@ -137,7 +148,7 @@ class Intake(FormKeeping, OrganisationFinder):
 
     # --- !new ---------------------------------------------------------------------------
 
-    def _new_form(
+    async def _new_form(
         self, sender: Sender, key: Key, line: Line, profile: ReporterProfile, locale: Locale
     ) -> list[str]:
         given = dict(line.options)
@@ -155,12 +166,12 @@ class Intake(FormKeeping, OrganisationFinder):
             policy = self._organisation(sender, key)
             if policy is None:  # ask for the invitation code; never list the organisations
                 form = Form("new", (Question("invitation", "reporter.ask_invitation"),), given)
-                return [*self._notice(sender, key, locale), *self._ask(key, form, locale)]
+                return [*await self._notice(sender, key, locale), *self._ask(key, form, locale)]
             given["org"] = policy.id
         policy = self.service.policy(given["org"])
         self._check_new_options(given, policy, locale)
         form = Form("new", self._questions(given, policy, key, locale), given)
-        return [*self._notice(sender, key, locale), *self._ask(key, form, locale)]
+        return [*await self._notice(sender, key, locale), *self._ask(key, form, locale)]
 
     def _questions(
         self, given: dict[str, str], policy: OrgPolicy, key: Key, locale: Locale
@@ -200,8 +211,11 @@ class Intake(FormKeeping, OrganisationFinder):
                 return found.name.get(lang) if found is not None else slug
 
             topics, labels = labelled(policy.categories, topic, locale)
+            # its words and its name's parts too: the question's "'I'd rather not say'"
+            # is a part of the label "I'd rather not say / unknown"
+            words = tuple((s, tuple(sorted(category_names(s)))) for s in policy.categories)
             questions.append(
-                Question("category", "reporter.ask_category", topics, False, (), labels)
+                Question("category", "reporter.ask_category", topics, False, words, labels)
             )
         kept = len(self._kept.get(key, ()))
         prompt = "reporter.ask_first_message_kept" if kept else "reporter.ask_first_message"

@@ -64,7 +64,20 @@ class FormKeeping(FrontEndBase):
 
     def _still_kept(self, key: Key, locale: Locale) -> str:
         kept = len(self._kept.get(key, ()))
+        if kept == 1:
+            return f"\n{render('reporter.still_kept_one', locale)}"
         return f"\n{render('reporter.still_kept', locale, count=kept)}" if kept else ""
+
+    def _form_open(self, form: Form, locale: Locale) -> str:
+        """The current question again, in one line (after a command that was not
+        understood): "Question 2 of 4 is still open: What do you want? …"."""
+        position, total = form.position
+        question = form.current
+        assert question is not None
+        asked = render(question.prompt_key, locale)
+        return render(
+            "reporter.form_question_open", locale, position=position, total=total, question=asked
+        )
 
     def _refused_answer(
         self, key: Key, form: Form, error: InvalidInput, locale: Locale

@@ -28,7 +28,32 @@ from intermediary.errors import InvalidInput
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.text import Locale, render
 
-__all__ = ["ReporterCommands"]
+__all__ = ["REPORTER_COMMANDS", "ReporterCommands"]
+
+#: the commands a reporter has (their own names); any other is unknown to a reporter, also
+#: a counsellor's (``!reply``): never "you have no conversation" for a mistyped word
+REPORTER_COMMANDS = frozenset(
+    {
+        "help",
+        "info",
+        "new",
+        "cases",
+        "switch",
+        "status",
+        "approve",
+        "reject",
+        "mode",
+        "disclosure",
+        "meeting",
+        "withdraw",
+        "stop-contact",
+        "resume",
+        "proof",
+        "language",
+        "cancel",
+        "skip",
+    }
+)
 
 #: the characters of a digest shown as a text's check code
 _CHECK = 12
@@ -60,6 +85,8 @@ class ReporterCommands(Intake):
             case_id = self._pick(key, cases, plain=True)
             await service.act(sender, case_id, SendMessage(text=line.raw), profile=profile)
             return self._sent_in(case_id, cases, locale)
+        if command not in REPORTER_COMMANDS:
+            raise InvalidInput("errors.unknown_command", command=f"{self.prefix}{command}")
         if command == "help":
             return [render("reporter.help", locale)]
         if command == "info":
@@ -67,7 +94,7 @@ class ReporterCommands(Intake):
         if command == "cancel" and self._kept.pop(key, []):
             return [render("reporter.kept_forgotten", locale)]
         if command == "new":
-            return self._new_form(sender, key, line, profile, locale)
+            return await self._new_form(sender, key, line, profile, locale)
         if command in ("status", "cases") and self._starting(key):
             cases = [c for c in await service.cases_of(sender) if c.state not in CLOSED]
             if not cases:  # "send !new", to someone answering !new? the form's reminder says
@@ -82,6 +109,7 @@ class ReporterCommands(Intake):
                 raise self._missing("!resume", "case_phrase", "!resume VP-7KQ3-M2XD ABCD-…")
             case = await service.resume(sender, line.words[0], " ".join(line.words[1:]), profile)
             self._current[key] = case.case_id
+            self._no_language.discard(key)  # the case may bring a language it kept
             return []
         if command == "switch":
             if not line.words:

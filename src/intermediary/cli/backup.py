@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from intermediary import crypto
+from intermediary.cli.checkup import number
 from intermediary.cli.common import LOCALE, friendly, verify_key, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.crypto.vault import sibling_vault
@@ -24,6 +25,7 @@ from intermediary.operations.apart import near_vault
 from intermediary.operations.backup import BackupResult, backup_postgres, backup_sqlite
 from intermediary.store import is_postgres_url
 from intermediary.text import Locale, render
+from intermediary.text.phrase import said
 
 __all__ = ["backup"]
 
@@ -65,7 +67,8 @@ def backup(config_path: Path, out: Path) -> None:
         sys.exit(1)
 
     def say(key: str, **params: object) -> None:
-        click.echo(render(f"installation.{key}", locale, **params))
+        shown = {name: said(value, locale) for name, value in params.items()}
+        click.echo(render(f"installation.{key}", locale, **shown))
 
     say("backup_written", path=str(done.path), size=done.size)
     _checked(done, say)
@@ -85,12 +88,16 @@ def _checked(done: BackupResult, say: Callable[..., None]) -> None:
     say(
         "backup_checked",
         schema=done.schema,
-        cases=done.cases,
-        entries=done.entries,
-        audit=done.audit_entries,
+        cases=number("cases", done.cases),
+        entries=number("entries", done.entries),
+        audit=number("audit", done.audit_entries),
     )
     if done.problems:
-        say("backup_chain_broken", count=len(done.problems), problem=done.problems[0])
+        say(
+            "backup_chain_broken",
+            count=number("problems", len(done.problems)),
+            problem=done.problems[0],
+        )
     elif done.signatures_checked:
         say("backup_chain_signed", entries=done.audit_entries, head=done.audit_head)
     else:

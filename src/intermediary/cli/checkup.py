@@ -22,11 +22,18 @@ from intermediary.errors import ConfigError, IntermediaryError, WrongPassphrase
 from intermediary.operations.findings import Finding, Level
 from intermediary.operations.sqlite_errors import sqlite_problem
 from intermediary.text import Locale
+from intermediary.text.phrase import Phrase, counted
 
-__all__ = ["Finding", "Level", "Section", "examine"]
+__all__ = ["Finding", "Level", "Section", "examine", "number"]
 
 #: a heading (``installation.area_<name>``) and the findings under it
 Section = tuple[str, list[Finding]]
+
+
+def number(what: str, count: int) -> Phrase:
+    """``count`` of ``what`` in words, as the doctor says them: "1 zaak", "3 zaken"
+    (``installation.count.<what>_one`` and ``_many``)."""
+    return counted(f"installation.count.{what}", count)
 
 
 async def examine(config: ServiceConfig, locale: Locale = "en") -> list[Section]:
@@ -76,7 +83,12 @@ def _modes(path: Path, thing: str) -> list[Finding]:
     if not wide:
         return []
     first, mode = wide[0]
-    where = {"path": str(first), "mode": oct(mode)[2:], "count": str(len(wide)), "root": str(path)}
+    where = {
+        "path": str(first),
+        "mode": oct(mode)[2:],
+        "count": number("files", len(wide)),
+        "root": str(path),
+    }
     return [Finding("problem", f"loose_{thing}", where)]
 
 
@@ -159,10 +171,16 @@ async def _database(config: ServiceConfig, locale: Locale) -> list[Finding]:
     if not checked or checked[0] != "ok":
         detail = str(checked[0]) if checked else "-"
         return [*found, Finding("problem", "database_damaged", {"detail": detail})]
-    count = str(cases[0]) if cases else "0"
+    count = number("cases", int(cases[0]) if cases else 0)
     found += _writable(database)
     if old and old[0]:  # rows from before schema 5: the service will not start on them
-        found.append(Finding("problem", "database_needs_upgrade", {"count": str(old[0])}))
+        found.append(
+            Finding(
+                "problem",
+                "database_needs_upgrade",
+                {"count": number("case_records", int(old[0]))},
+            )
+        )
     return [*found, Finding("ok", "database_opens", {"path": str(database), "cases": count})]
 
 
@@ -242,7 +260,13 @@ def _vault_keys(database: Path, folder: Path) -> list[Finding]:
     if not lost:
         return [Finding("ok", "vault_complete", {"count": str(len(rows))})]
     shown = ", ".join(lost[:5]) + (" …" if len(lost) > 5 else "")
-    return [Finding("problem", "vault_keys_missing", {"count": str(len(lost)), "cases": shown})]
+    return [
+        Finding(
+            "problem",
+            "vault_keys_missing",
+            {"count": number("cases", len(lost)), "cases": shown},
+        )
+    ]
 
 
 def _adapter_state(config: ServiceConfig) -> list[Finding]:

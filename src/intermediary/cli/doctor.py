@@ -21,7 +21,7 @@ from typing import cast
 
 import click
 
-from intermediary.cli.checkup import Finding, Section, examine
+from intermediary.cli.checkup import Finding, Section, examine, number
 from intermediary.cli.common import LOCALE, friendly, run_async, spoken, voice
 from intermediary.config import ServiceConfig, load_config
 from intermediary.errors import ConfigError
@@ -33,6 +33,7 @@ __all__ = ["CHECKS", "doctor", "platform_checks"]
 #: the entry-point group of the front ends' own checks: ``name = "module:check"``, an
 #: ``async def check(config) -> list[Finding]`` that returns nothing when not configured
 CHECKS = "intermediary.checks"
+
 
 #: the mark before each line: language-neutral, and easy to grep for in a script
 MARKS = {"ok": "✓", "note": "i", "warning": "!", "problem": "✗"}
@@ -89,20 +90,23 @@ def _heading(area: str, locale: Locale) -> str:
         return area.capitalize()
 
 
-def _configuration(config_path: Path) -> tuple[ServiceConfig | None, Section]:
+def _configuration(config_path: Path) -> tuple[ServiceConfig | None, Section, Locale]:
+    """The configuration, its section of findings, and the language to speak: the one
+    it gives (:func:`voice`), or, when it cannot be used, the one it is written in."""
     try:
         config = load_config(config_path)
     except ConfigError as error:
-        detail = _whole(error, spoken(error))
+        written = spoken(error)
+        detail = _whole(error, written)
         return None, ("configuration", [Finding("problem", "config_invalid", {
-            "path": str(config_path), "detail": detail})])  # fmt: skip
+            "path": str(config_path), "detail": detail})]), written  # fmt: skip
     orgs = config.organisations
     platforms = [n for n in ("console", "matrix", "slack") if n == "console" or getattr(config, n)]
     counts = {
         "path": str(config_path),
-        "organisations": str(len(orgs)),
-        "counsellors": str(sum(len(o.counsellors) for o in orgs)),
-        "management": str(sum(len(o.management) for o in orgs)),
+        "organisations": number("organisations", len(orgs)),
+        "counsellors": number("counsellors", sum(len(o.counsellors) for o in orgs)),
+        "management": number("management", sum(len(o.management) for o in orgs)),
         "platforms": ", ".join(platforms),
     }
     found = [Finding("ok", "config_valid", counts)]
@@ -110,7 +114,7 @@ def _configuration(config_path: Path) -> tuple[ServiceConfig | None, Section]:
     if service.metrics_port and service.metrics_host.strip("[]") in EVERY_ADDRESS:
         where = {"host": service.metrics_host, "port": str(service.metrics_port)}
         found.append(Finding("warning", "metrics_public", where))
-    return config, ("configuration", found)
+    return config, ("configuration", found), voice(config).locale
 
 
 def _whole(error: ConfigError, locale: Locale) -> str:
@@ -137,8 +141,7 @@ EVERY_ADDRESS = frozenset({"", "0.0.0.0", "::", "*"})  # noqa: S104 (what is war
 @friendly
 def doctor(config_path: Path, offline: bool) -> None:
     """Check an installation: configuration, keys, database, vault, file modes, platforms."""
-    config, configuration = _configuration(config_path)
-    locale = voice(config).locale
+    config, configuration, locale = _configuration(config_path)
     sections = [configuration]
     if config is not None:
         sections += run_async(examine(config, locale))
@@ -161,9 +164,9 @@ def doctor(config_path: Path, offline: bool) -> None:
         render(
             "installation.summary",
             locale,
-            problems=counts["problem"],
-            warnings=counts["warning"],
-            notes=counts["note"],
+            problems=number("problems", counts["problem"]).text(locale),
+            warnings=number("warnings", counts["warning"]).text(locale),
+            notes=number("notes", counts["note"]).text(locale),
         )
     )
     sys.exit(1 if counts["problem"] or counts["warning"] else 0)

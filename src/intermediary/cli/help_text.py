@@ -16,6 +16,7 @@ most commands share). :func:`speak_help` gives every command of a tree the
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import click
@@ -64,11 +65,14 @@ def _translated(
     clone = copy.copy(command)
     clone.help = help_of(path, None, locale) or command.help
     clone.short_help = None
+    clone.options_metavar = _placeholder(command.options_metavar or "", locale)
     params = []
     for param in command.params:
+        param = copy.copy(param)
         if isinstance(param, click.Option):
-            param = copy.copy(param)
             param.help = help_of(path, param.name, locale) or param.help
+        if not isinstance(param, click.Option) or not (param.is_flag or param.count):
+            param.metavar = _placeholder(param.make_metavar(ctx), locale)
         params.append(param)
     clone.params = params
     if isinstance(command, click.Group):
@@ -80,8 +84,22 @@ def _translated(
         group = click.Group.__new__(click.Group)
         group.__dict__.update(clone.__dict__)
         group.commands = subs
+        group.subcommand_metavar = _placeholder(command.subcommand_metavar or "", locale)
         return group
     return clone
+
+
+def _placeholder(english: str, locale: Locale) -> str:
+    """A usage line's or option's placeholder (``PATH``, ``[CASES]...``, ``[OPTIONS]``)
+    in ``locale``'s words (``help.metavar``); choices (``[en|nl]``) are what is typed,
+    and stay."""
+    words = catalog(locale)
+
+    def said(found: re.Match[str]) -> str:
+        word = found.group(0)
+        return words.get(f"help.metavar.{word.replace(' ', '_')}", word)
+
+    return re.sub(r"[A-Z]+(?: [A-Z]+)*", said, english)
 
 
 class _Formatter(click.HelpFormatter):
@@ -128,6 +146,13 @@ class HelpContext(click.Context):
         if locale == DEFAULT_LOCALE:
             return super().get_help()
         return _translated(self.command, _path(self), locale, self).get_help(self)
+
+    def get_usage(self) -> str:
+        """The usage line a mistyped command is answered with, in the same words."""
+        locale = self._locale()
+        if locale == DEFAULT_LOCALE:
+            return super().get_usage()
+        return _translated(self.command, _path(self), locale, self).get_usage(self)
 
 
 def speak_help(command: click.Command) -> click.Command:

@@ -80,8 +80,12 @@ def proof_verify(file: Path, verify_key_text: str | None, config_path: Path | No
 
 
 def _claims(claims: dict[str, str | None], say: Voice) -> None:
-    """What a proof states, one line a claim, its moments on the organisation's clock."""
-    for name, value in claims.items():
+    """What a proof states, one line a claim, its moments on the organisation's clock:
+    in the order of :data:`_ORDER` (not the proof's own, alphabetical in English), any
+    claim of a later version after them."""
+    known = [name for name in _ORDER if name in claims]
+    for name in [*known, *(name for name in claims if name not in _ORDER)]:
+        value = claims[name]
         label = say(f"proof.{name}") if name in _CLAIMS else name
         shown = value or "-"
         if value and name in _MOMENTS:
@@ -92,8 +96,10 @@ def _claims(claims: dict[str, str | None], say: Voice) -> None:
         click.echo(f"{label}: {shown}")
 
 
+#: who and what first, then the moments as a case lives them
+_ORDER = ("case", "organisation", "counsellor", "opened", "reported", "acknowledged", "relayed")
 _MOMENTS = frozenset({"opened", "reported", "relayed", "acknowledged"})
-_CLAIMS = frozenset({"case", "organisation", "counsellor"}) | _MOMENTS
+_CLAIMS = frozenset(_ORDER)
 
 
 @click.command("check-proof", hidden=True)

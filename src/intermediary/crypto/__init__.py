@@ -45,6 +45,7 @@ from intermediary.crypto.casefile import (
 )
 from intermediary.crypto.kdf import INTERACTIVE, MIN, MODERATE, SENSITIVE, KdfLimits
 from intermediary.crypto.keyfiles import (
+    KeyFileUnusable,
     load_counsellor_key,
     load_service_keys,
     read_key_file_public,
@@ -62,7 +63,9 @@ from intermediary.crypto.keys import (
 )
 from intermediary.crypto.operational import (
     blind_index,
+    check_entry_mac,
     check_row_mac,
+    entry_mac,
     event_index,
     lane_index,
     op_decrypt,
@@ -100,14 +103,17 @@ __all__ = [
     "CaseSecret",
     "CounsellorKey",
     "KdfLimits",
+    "KeyFileUnusable",
     "ServiceKeys",
     "ServiceVerifyKey",
     "blind_index",
+    "check_entry_mac",
     "check_passphrase",
     "check_receipt",
     "check_row_mac",
     "derived_secret",
     "digest",
+    "entry_mac",
     "event_index",
     "hash_passphrase",
     "hash_receipt",

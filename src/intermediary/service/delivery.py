@@ -44,7 +44,9 @@ from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import Envelope
 from intermediary.service.messages import render_message
 from intermediary.service.outbound import outbox_aad
+from intermediary.service.parties import WEB
 from intermediary.service.tally import Tally
+from intermediary.service.web_inbox import WebInbox
 from intermediary.store import OutboxItem, Store
 from intermediary.text import render
 
@@ -166,6 +168,9 @@ class DeliveryWorker:
         self.park_after_attempts = park_after_attempts
         #: deliveries counted by platform and outcome, for the operator's metrics
         self.tally = tally or Tally()
+        #: where a message to a reporter on the web page goes: nobody can be sent one,
+        #: so whichever process delivers it keeps it there (docs/WEB.md)
+        self.inbox = WebInbox(store, keys, clock)
 
     def outgoing(self, item: OutboxItem) -> OutgoingMessage:
         """Open and render one outbox item."""
@@ -229,7 +234,10 @@ class DeliveryWorker:
             message: OutgoingMessage | None = None
             try:
                 message = self.outgoing(item)
-                await self.transport.send(message)
+                if message.platform == WEB:
+                    await self.inbox.keep(message.case_id, item.key, message.message)
+                else:
+                    await self.transport.send(message)
             except Exception as error:  # TransientDeliveryError, PermanentDeliveryError,
                 # an unopenable item, or a transport's own bug: kept, retried with
                 # backoff, visible to an operator, and holding back its lane meanwhile;

@@ -158,11 +158,11 @@ class RowGuard:
         return replace(entry, mac=self.entry_mac(entry))
 
     def entry_mac(self, entry: StoredEntry) -> str:
-        return crypto.row_mac(self._keys, entry_row_bytes(entry))
+        return crypto.entry_mac(self._keys, entry_row_bytes(entry))
 
     def entry_authentic(self, entry: StoredEntry) -> bool:
         """Whether ``entry`` is one the service wrote, for its case and number."""
-        return crypto.check_row_mac(self._keys, entry_row_bytes(entry), entry.mac)
+        return crypto.check_entry_mac(self._keys, entry_row_bytes(entry), entry.mac)
 
 
 class GuardedStore:
@@ -327,6 +327,12 @@ class GuardedStore:
 
     async def sealed_keys(self, case_id: str) -> list[SealedKey]:
         return await self.inner.sealed_keys(case_id)
+
+    async def keep_for_web(self, case_id: str, key: str, blob: bytes) -> bool:
+        return await self.inner.keep_for_web(case_id, key, blob)
+
+    async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:
+        return await self.inner.web_inbox(case_id)
 
     async def identity(self, case_id: str) -> bytes | None:
         return await self.inner.identity(case_id)

@@ -20,7 +20,7 @@ from intermediary.core import Case, Deliver, ToCounsellor, ToManagement, ToRepor
 from intermediary.core.effects import Message
 from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import Envelope, Routing
-from intermediary.service.parties import platform_address
+from intermediary.service.parties import WEB, platform_address
 from intermediary.service.reporters import Reporters
 from intermediary.store import OutboxItem
 from intermediary.text import Locale
@@ -69,8 +69,10 @@ class Outbound:
         the installation's front end: the one whose section the configuration has
         (``[slack]``, ``[matrix]``) and the party has an address on, else the one platform
         the party has an address on, else the console. A notice queued for ``local``
-        was never delivered and held back the recipient's later messages (issue 17)."""
-        if self.platform != LOCAL:
+        was never delivered and held back the recipient's later messages (issue 17).
+        The web front end (reporters only) routes like the command line: a counsellor
+        reads what a web reporter wrote where they work (docs/WEB.md)."""
+        if self.platform not in (LOCAL, WEB):
             return self.platform, self.address(addresses, fallback) or ""
         named = [p for p in addresses if p != LOCAL]
         served = [p for p in _FRONT_ENDS if getattr(self.config, p) is not None]

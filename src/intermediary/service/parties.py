@@ -33,6 +33,7 @@ from intermediary.store import CaseRow
 from intermediary.text import Locale
 
 __all__ = [
+    "WEB",
     "Counsellor",
     "ManagementPlace",
     "Parties",
@@ -40,6 +41,12 @@ __all__ = [
     "is_counsellor_of",
     "platform_address",
 ]
+
+
+#: the platform of the web front end (adapters/web): reporters only. Nobody configured
+#: has an address on it, so whoever writes there is a reporter, and the service's own
+#: messages to counsellors and management go to the installation's other front end
+WEB = "web"
 
 
 def platform_address(addresses: dict[str, str], fallback: str, platform: str) -> str | None:
@@ -165,7 +172,10 @@ class Parties:
 
     def check_addresses(self) -> None:
         """Refuse a configuration naming a party with no address on this platform: they
-        could never be reached, nor recognised when they write."""
+        could never be reached, nor recognised when they write. On the web (reporters
+        only) nobody configured is reached or recognised: nothing to check."""
+        if self.platform == WEB:
+            return
         for org in self._config.organisations:
             parties = [(c.id, c.addresses) for c in org.counsellors]
             parties += [(d.id, d.addresses) for d in org.management]

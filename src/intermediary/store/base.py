@@ -156,6 +156,15 @@ class Store(OutboxAdmin, Protocol):
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None: ...
 
+    async def keep_for_web(self, case_id: str, key: str, blob: bytes) -> bool:
+        """Keep one sealed message for a case's reporter on the web page (the web
+        inbox, migration 0008), after the ones kept before; False if a message with
+        this ``key`` was kept already (a delivery repeated), which is no error."""
+
+    async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:
+        """The sealed messages kept for a case's reporter on the web, in order, each
+        with its key."""
+
     async def forget_old_history(self) -> None:
         """For ``intermediary upgrade``: delivered items kept by older versions are
         deleted, and the handled-event markers written with raw platform ids are

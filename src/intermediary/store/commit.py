@@ -163,6 +163,8 @@ async def write_secrets(tx: Tx, d: Dialect, unit: UnitOfWork, link: Linker) -> N
     if unit.forget_routing or unit.shred:
         await tx.run("DELETE FROM routing WHERE case_id = ?", case_id)
         await tx.run("DELETE FROM identity_terms WHERE case_id = ?", case_id)
+        # what waited for a web reporter: sealed under the contact key, which goes too
+        await tx.run("DELETE FROM web_inbox WHERE case_id = ?", case_id)
     if unit.shred:
         for table in ("sealed_keys", "identities", "pending", "entries"):
             await tx.run(f"DELETE FROM {table} WHERE case_id = ?", case_id)  # noqa: S608

@@ -43,6 +43,8 @@ class _State:
     #: the last outbox ``seq`` given (the commit order; nothing is on disk to read it
     #: from, so a counter is kept, where the SQL stores take the largest queued one)
     outbox_seq: int = 0
+    #: the web inbox: case id -> (key, sealed message), in the order kept
+    web_inbox: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
 
 
 class MemoryStore:
@@ -165,6 +167,7 @@ class MemoryStore:
             if unit.forget_routing or unit.shred:
                 s.routing.pop(case_id, None)
                 s.terms.pop(case_id, None)
+                s.web_inbox.pop(case_id, None)
             if unit.shred:
                 s.keys.pop(case_id, None)
                 s.identity.pop(case_id, None)
@@ -264,6 +267,15 @@ class MemoryStore:
             self._s.outbox[key] = replace(
                 item, attempts=item.attempts + 1, next_attempt_at=next_attempt_at, last_error=error
             )
+
+    async def keep_for_web(self, case_id: str, key: str, blob: bytes) -> bool:
+        if any(k == key for kept in self._s.web_inbox.values() for k, _ in kept):
+            return False
+        self._s.web_inbox.setdefault(case_id, []).append((key, blob))
+        return True
+
+    async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:
+        return list(self._s.web_inbox.get(case_id, []))
 
     async def park_outbox(self, key: str) -> None:
         item = self._s.outbox.get(key)

@@ -55,6 +55,7 @@ TABLES = (
     "outbox",
     "audit",
     "processed_events",
+    "web_inbox",
 )
 
 #: PostgreSQL's migrations as the series before the shared numbering recorded them

@@ -168,6 +168,32 @@ class SqlStore(ABC):
         rows = await self._rows("SELECT term FROM identity_terms WHERE case_id = ?", case_id)
         return frozenset(r[0] for r in rows)
 
+    # --- the web inbox (migration 0008) ---------------------------------------------------
+
+    async def keep_for_web(self, case_id: str, key: str, blob: bytes) -> bool:
+        # numbered after the case's last one in the same transaction; two processes
+        # keeping for one case at once: one fails on the primary key, and its delivery
+        # is retried (never two rows under one number, never one silently dropped)
+        async with self._transaction() as tx:
+            if await tx.rows("SELECT 1 FROM web_inbox WHERE key = ?", key):
+                return False
+            last = await tx.rows("SELECT max(n) FROM web_inbox WHERE case_id = ?", case_id)
+            number = int(last[0][0] or 0) + 1 if last else 1
+            await tx.run(
+                "INSERT INTO web_inbox (case_id, n, key, blob) VALUES (?, ?, ?, ?)",
+                case_id,
+                number,
+                key,
+                blob,
+            )
+        return True
+
+    async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:
+        rows = await self._rows(
+            "SELECT key, blob FROM web_inbox WHERE case_id = ? ORDER BY n", case_id
+        )
+        return [(r[0], bytes(r[1])) for r in rows]
+
     # --- outbox -------------------------------------------------------------------------
 
     def _outbox(self, r: Row) -> OutboxItem:

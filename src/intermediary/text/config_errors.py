@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
-from intermediary.text import render
+from intermediary.text import LOCALES, Locale, render
 from intermediary.text.phrase import Phrase
 
-__all__ = ["CUSTOM", "KINDS", "LIMIT", "invalid", "problems"]
+__all__ = ["CUSTOM", "KINDS", "LIMIT", "Language", "invalid", "language_named", "problems"]
 
 #: the error type of our own validators' problems (their key and parameters in ``ctx``)
 CUSTOM = "intermediary_config"
@@ -56,6 +56,21 @@ KINDS: Mapping[str, str | None] = {
 LIMIT = 10
 #: the pattern of an id (``config.py``'s slug), explained rather than shown
 SLUG = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+
+
+def language_named(value: object) -> object:
+    """A language as a configuration may write it, a region or case added (``nl-NL``,
+    ``nl_NL``, ``en-GB``, ``EN``): the language it names when there is a catalogue of
+    it; anything else as it is, for the usual refusal naming the choices."""
+    if isinstance(value, str):
+        named = re.split(r"[-_]", value.strip(), maxsplit=1)[0].casefold()
+        if named in LOCALES:
+            return named
+    return value
+
+
+#: a configuration's ``locale``: ``nl``, or ``nl-NL`` and ``nl_NL`` read as ``nl``
+Language = Annotated[Locale, BeforeValidator(language_named)]
 
 
 def invalid(key: str, /, place: str = "", **params: str) -> PydanticCustomError:

@@ -49,14 +49,12 @@ def shown_entry(kind: str, text: str, locale: Locale) -> str:
     """The stored ``text`` of an entry of ``kind`` as a reader of ``locale`` reads it."""
     if str(kind) == "approval" and (found := _APPROVED.match(text)):
         item, number, digest, when = found.groups()
-        shown = render(f"entries.item.{item}", locale)
-        return render(
-            "entries.approved", locale, item=shown, number=number, digest=digest, when=when
-        )
+        shown = render(f"entries.item.{item}", locale, number=number)  # its number inside
+        return render("entries.approved", locale, item=shown, digest=digest, when=when)
     if str(kind) == "rejection" and (found := _REJECTED.match(text)):
         item, number, reason = found.groups()
-        shown = render(f"entries.item.{item}", locale)
-        return render("entries.rejected", locale, item=shown, number=number, reason=reason or "-")
+        shown = render(f"entries.item.{item}", locale, number=number)
+        return render("entries.rejected", locale, item=shown, reason=reason or "-")
     if str(kind) != FEEDBACK:
         return text
     return "\n".join(_line(line, locale) for line in text.split("\n"))

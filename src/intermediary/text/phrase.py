@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from intermediary.core.errors import IntermediaryError
 from intermediary.text import DEFAULT_LOCALE, Locale, render
 
-__all__ = ["Phrase", "said", "told"]
+__all__ = ["Phrase", "counted", "said", "told"]
 
 
 class Phrase(str):
@@ -55,6 +55,13 @@ def told(error: IntermediaryError) -> Phrase:
     """``error``'s message, said later in whoever reads it's language (a finding's
     detail that the doctor shows in the operator's)."""
     return _Told(error)
+
+
+def counted(key: str, count: int) -> Phrase:
+    """``count`` things in words, as the catalogue says them: ``<key>_one`` for one
+    ("1 zaak"), ``<key>_many`` with ``{count}`` for any other number ("3 zaken"); the
+    catalogue's one way to a plural, never "zaak/zaken" or "warning(s)"."""
+    return Phrase(f"{key}_{'one' if count == 1 else 'many'}", count=count)
 
 
 def said(value: object, locale: Locale) -> object:

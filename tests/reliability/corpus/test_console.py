@@ -76,21 +76,40 @@ ITEMS: list[Item] = [
     line("wrong_type", "approve_not_waiting", "@saskia !approve 999", "no text waiting", "!status"),
     line("wrong_type", "reject_word", "@saskia !reject many", "!reject needs N"),
     line("wrong_type", "switch_not_a_code", "@saskia !switch my-case", *NO_CASE),
-    line("wrong_type", "mode_sideways", "@saskia !mode sideways", "Unknown choice sideways"),
-    line("wrong_type", "disclosure_loud", "@saskia !disclosure loud", "Unknown choice loud"),
-    line("wrong_type", "new_mode", "@bram !new mode=shout", "Unknown choice shout", "consult"),
-    line("wrong_type", "new_disclosure", "@bram !new disclosure=loud", "Unknown choice loud"),
-    line("wrong_type", "new_category", "@bram !new category=nope", "Unknown category nope"),
+    line(
+        "wrong_type", "mode_sideways", "@saskia !mode sideways", "'sideways' is not a mode I know"
+    ),
+    line(
+        "wrong_type",
+        "disclosure_loud",
+        "@saskia !disclosure loud",
+        "'loud' is not a disclosure level I know",
+    ),
+    line(
+        "wrong_type", "new_mode", "@bram !new mode=shout", "'shout' is not a mode I know", "consult"
+    ),
+    line(
+        "wrong_type",
+        "new_disclosure",
+        "@bram !new disclosure=loud",
+        "'loud' is not a disclosure level I know",
+    ),
+    line(
+        "wrong_type", "new_category", "@bram !new category=nope", "'nope' is not a category I know"
+    ),
     line("wrong_type", "new_counsellor", "@bram !new counsellor=ghost", "no counsellor ghost"),
     line("wrong_type", "new_org", "@bram !new org=globex", "Unknown organisation globex"),
     line(
-        "wrong_type", "close_outcome", "@counsellor !close {case} evil bullying", "Unknown choice"
+        "wrong_type",
+        "close_outcome",
+        "@counsellor !close {case} evil bullying",
+        "'evil' is not an outcome I know",
     ),
     line(
         "wrong_type",
         "close_category",
         "@counsellor !close {case} resolved nope",
-        "Unknown category nope",
+        "'nope' is not a category I know",
     ),
     line(
         "wrong_type",
@@ -98,7 +117,12 @@ ITEMS: list[Item] = [
         "@counsellor !draft {case} to=nowhere The lead shouts.",
         "no management destination nowhere",
     ),
-    line("wrong_type", "refer_body", "@counsellor !refer {case} nope", "Unknown referral body"),
+    line(
+        "wrong_type",
+        "refer_body",
+        "@counsellor !refer {case} nope",
+        "is not a referral body I know",
+    ),
     # without a code a reply goes to the current case; a mistyped code is never read as text
     line("wrong_type", "reply_mistyped_code", "@counsellor !reply VP-7KQ3-M2X hello", *NO_CASE),
     # --- commands missing what they need ------------------------------------------------
@@ -144,7 +168,7 @@ ITEMS: list[Item] = [
         "forged",
         "stranger_replies",
         "@bram !reply {case} I am the counsellor",
-        "no conversation in progress",
+        *NOT_UNDERSTOOD,
     ),
     line(
         "forged",

@@ -890,7 +890,7 @@ SUBMISSIONS: list[Item] = [
         "refer_body",
         "refer",
         {"body": select("the-press")},
-        "Unknown referral body",
+        "is not a referral body I know",
         metadata="{case}",
         user=DAAN,
     ),

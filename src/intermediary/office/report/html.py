@@ -39,9 +39,12 @@ def _e(text: object) -> str:
 
 
 def _listed(items: Sequence[str], locale: Locale) -> str:
-    """``a``, ``a and b``, ``a, b and c`` in the report's language."""
+    """``a``, ``a and b``, ``a, b and c`` in the report's language; ``a; b, c; d`` when
+    an item has a comma of its own ("Intervisie, uren"), which a comma then cannot part."""
     if len(items) < 2:
         return "".join(items)
+    if any("," in item for item in items):
+        return "; ".join(items)
     return f"{', '.join(items[:-1])} {render('report.introduction.and', locale)} {items[-1]}"
 
 

@@ -1,0 +1,327 @@
+"""The pages: each handler turns a form into one service call and a page.
+
+A reporter on the web is, to the service, a sender on the platform ``web`` with a
+random address made when they open a case or come back to one: nothing about their
+browser or connection is part of it. Coming back is ``!resume`` (the receipt phrase,
+the same keyed hash), with two more limits the chat does not need, because a web
+sender is new at every attempt: per typed case code and for the whole page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment
+
+from intermediary import crypto
+from intermediary.core import Approve, Disclosure, Mode, OrgPolicy, Reject, SendMessage
+from intermediary.errors import InvalidInput, UnknownCase
+from intermediary.service.coarse import to_the_day
+from intermediary.service.codec import ReporterProfile, Sender
+from intermediary.service.delivery import DeliveryWorker
+from intermediary.service.facade import Service
+from intermediary.service.parties import WEB
+from intermediary.service.ratelimit import RateLimiter
+from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale
+from intermediary_web.pages import counsellor_label, drafts, shown, topic, words
+from intermediary_web.sessions import Session, Sessions
+
+__all__ = ["LOCALE_COOKIE", "SESSION_COOKIE", "Views"]
+
+SESSION_COOKIE = "session"
+LOCALE_COOKIE = "lang"
+
+
+class Views:
+    def __init__(
+        self,
+        service: Service,
+        worker: DeliveryWorker,
+        sessions: Sessions,
+        env: Environment,
+        *,
+        secure: bool,
+    ) -> None:
+        self.service = service
+        self.worker = worker
+        self.sessions = sessions
+        self.env = env
+        self.secure = secure
+        clock = service.clock
+        #: attempts to come back, per typed case code and for the whole page: a web
+        #: sender is new at every attempt, so the service's per-sender limit holds nobody
+        self.per_case = RateLimiter(burst=5, per_minute=1, clock=clock)
+        self.everyone = RateLimiter(burst=30, per_minute=30, clock=clock)
+        self.text_limit = max(p.text_limit for p in service.policies)
+
+    # --- shared -------------------------------------------------------------------------
+
+    def locale(self, request: web.Request) -> Locale:
+        wanted = request.query.get("lang") or request.cookies.get(LOCALE_COOKIE, "")
+        default = self.service.policies[0].locale
+        for chosen in (wanted, default):
+            for known in LOCALES:
+                if chosen == known:
+                    return known
+        return DEFAULT_LOCALE
+
+    @staticmethod
+    def t(locale: Locale) -> Callable[..., str]:
+        return words(locale)
+
+    def page(
+        self,
+        request: web.Request,
+        template: str,
+        status: int = 200,
+        session: Session | None = None,
+        **values: Any,
+    ) -> web.Response:
+        locale = self.locale(request)
+        other = next(x for x in LOCALES if x != locale)
+        html = self.env.get_template(template).render(
+            t=words(locale),
+            lang=locale,
+            other=other,
+            path=request.path if request.method == "GET" else "/",
+            token=session.issue if session is not None else (lambda: ""),
+            minutes=self.sessions.idle_seconds // 60,
+            text_limit=self.text_limit,
+            **values,
+        )
+        response = web.Response(text=html, content_type="text/html", status=status)
+        if request.query.get("lang") in LOCALES:
+            response.set_cookie(
+                LOCALE_COOKIE, locale, httponly=True, samesite="Strict", secure=self.secure
+            )
+        return response
+
+    def problem(self, request: web.Request, text: str, status: int) -> web.Response:
+        session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
+        bound = session is not None and session.case_id is not None
+        return self.page(request, "problem.html", status, text=text, bound=bound)
+
+    def _cookie(self, response: web.StreamResponse, session: Session) -> None:
+        response.set_cookie(
+            SESSION_COOKIE, session.id, httponly=True, samesite="Strict", secure=self.secure
+        )
+
+    async def _form(self, request: web.Request) -> tuple[Session, dict[str, str]]:
+        """The form of a live session whose one-time token it carries; else the page
+        that says it expired, and nothing is done."""
+        session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        if session is None or not session.spend(form.get("token", "")):
+            locale = self.locale(request)
+            raise _Refused(self.problem(request, words(locale)("web.form_expired"), 403))
+        return session, form
+
+    def _bound(self, request: web.Request, session: Session) -> tuple[str, Sender]:
+        if session.case_id is None or session.sender is None:
+            raise _Refused(self._ended(request))
+        return session.case_id, session.sender
+
+    def _ended(self, request: web.Request) -> web.Response:
+        minutes = self.sessions.idle_seconds // 60
+        text = words(self.locale(request))("web.session_ended", minutes=minutes)
+        return self.problem(request, text, 403)
+
+    def _policy(self) -> OrgPolicy:
+        return self.service.policies[0]
+
+    # --- the start page, opening a case, coming back ------------------------------------
+
+    async def start(self, request: web.Request) -> web.Response:
+        session = self.sessions.get(request.cookies.get(SESSION_COOKIE)) or self.sessions.new()
+        locale = self.locale(request)
+        policy = self._policy()
+        t = words(locale)
+        names = "; ".join(counsellor_label(policy, c.id, locale) for c in policy.counsellors)
+        one = len(policy.counsellors) == 1
+        notice = t(
+            "reporter.notice",
+            organisation=policy.name,
+            counsellors=t(f"reporter.counsellors_{'one' if one else 'many'}", names=names),
+            platform_note=t("web.platform_note"),
+        )
+        response = self.page(
+            request,
+            "start.html",
+            session=session,
+            notice=notice,
+            counsellors=[
+                (c.id, counsellor_label(policy, c.id, locale)) for c in policy.counsellors
+            ],
+            modes=[(m.value, t(f"words.mode.{m.value}")) for m in Mode],
+            disclosures=[(d.value, t(f"words.disclosure.{d.value}")) for d in Disclosure],
+            categories=[(c, topic(c, locale)) for c in policy.categories],
+        )
+        self._cookie(response, session)
+        return response
+
+    async def open_case(self, request: web.Request) -> web.StreamResponse:
+        try:
+            session, form = await self._form(request)
+        except _Refused as refused:
+            return refused.response
+        locale = self.locale(request)
+        policy = self._policy()
+        counsellor = form.get("counsellor") or policy.counsellors[0].id
+        if policy.counsellor(counsellor) is None:
+            raise InvalidInput("errors.unknown_counsellor", counsellor="-", choices="-")
+        category = form.get("category", "unknown")
+        text = form.get("first_message", "").strip()
+        sender = Sender(platform=WEB, address=f"web-{secrets.token_hex(16)}")
+        case, phrase = await self.service.open_case(
+            sender,
+            ReporterProfile(locale=locale),
+            org_id=policy.id,
+            counsellor_id=counsellor,
+            mode=Mode(form.get("mode", Mode.CONSULT.value)),
+            disclosure=Disclosure(form.get("disclosure", Disclosure.ANONYMOUS.value)),
+            categories=[category if category in policy.categories else "unknown"],
+            first_message=text or None,
+        )
+        self.sessions.drop(session)  # a new id for the case: the one seen before opens nothing
+        bound = self.sessions.new(case.case_id, sender)
+        await self.collect(case.case_id)
+        if text:
+            await self.worker.inbox.keep_own(case.case_id, text)
+        response = self.page(request, "opened.html", code=case.case_id, phrase=phrase)
+        self._cookie(response, bound)
+        return response
+
+    async def login(self, request: web.Request) -> web.StreamResponse:
+        try:
+            session, form = await self._form(request)
+        except _Refused as refused:
+            return refused.response
+        code = form.get("code", "").strip().upper()
+        self.everyone.check("web")
+        self.per_case.check(crypto.digest(code.encode()))
+        sender = Sender(platform=WEB, address=f"web-{secrets.token_hex(16)}")
+        profile = ReporterProfile(locale=self.locale(request))
+        case = await self.service.resume(sender, code, form.get("phrase", "").strip(), profile)
+        self.sessions.drop(session)
+        bound = self.sessions.new(case.case_id, sender)
+        response = _see_other("/case")
+        self._cookie(response, bound)
+        return response
+
+    async def leave(self, request: web.Request) -> web.StreamResponse:
+        try:
+            session, _ = await self._form(request)
+        except _Refused as refused:
+            return refused.response
+        self.sessions.drop(session)
+        response = self.problem(request, words(self.locale(request))("web.left"), 200)
+        response.del_cookie(SESSION_COOKIE)
+        return response
+
+    # --- the case page ------------------------------------------------------------------
+
+    async def collect(self, case_id: str) -> None:
+        """Keep in the inbox what waits in the outbox for this case's web reporter, in
+        order: the page delivers its own reporter's messages when they look, whichever
+        process would otherwise (a repeat is kept once, by its key)."""
+        now = self.service.clock()
+        for item in await self.service.store.pending_outbox(case_id):
+            if item.not_before > now:
+                continue
+            try:
+                message = self.worker.outgoing(item)
+            except Exception:  # noqa: S112 - one that does not open is the worker's to report
+                continue
+            if message.platform != WEB:
+                continue
+            await self.worker.inbox.keep(case_id, item.key, message.message)
+            await self.service.store.mark_delivered(item.key, to_the_day(now))
+
+    async def case(self, request: web.Request) -> web.Response:
+        session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
+        if session is None or session.case_id is None or session.sender is None:
+            return self._ended(request)
+        case_id, sender = session.case_id, session.sender
+        try:
+            case = await self.service.case_for(sender, case_id)
+        except UnknownCase:  # resumed elsewhere since, or closed: this session is over
+            self.sessions.drop(session)
+            return self._ended(request)
+        await self.collect(case_id)
+        locale = self.locale(request)
+        org = self.service.config.organisation(case.org_id)
+        destinations = {d.id: d.name for d in org.management} if org is not None else {}
+
+        def names(ids: tuple[str, ...]) -> str:
+            return ", ".join(destinations.get(i, i) for i in ids) or "-"
+
+        messages = [shown(m, locale) for m in await self.worker.inbox.read(case_id)]
+        return self.page(
+            request,
+            "case.html",
+            session=session,
+            code=case_id,
+            state=case.state.value,
+            messages=messages,
+            drafts=drafts(case, names, locale),
+            sent=request.query.get("sent") == "1",
+        )
+
+    async def _act(self, request: web.Request, make: Callable[[dict[str, str]], Any]) -> Any:
+        session, form = await self._form(request)
+        case_id, sender = self._bound(request, session)
+        command = make(form)
+        await self.service.act(sender, case_id, command, profile=ReporterProfile())
+        return case_id, form
+
+    async def send(self, request: web.Request) -> web.StreamResponse:
+        try:
+            case_id, form = await self._act(
+                request, lambda f: SendMessage(text=f.get("message", "").strip())
+            )
+        except _Refused as refused:
+            return refused.response
+        await self.worker.inbox.keep_own(case_id, form.get("message", "").strip())
+        return _see_other("/case?sent=1")
+
+    async def approve(self, request: web.Request) -> web.StreamResponse:
+        try:
+            await self._act(
+                request,
+                lambda f: Approve(number=_number(f.get("number")), digest=f.get("digest") or "-"),
+            )
+        except _Refused as refused:
+            return refused.response
+        return _see_other("/case")
+
+    async def reject(self, request: web.Request) -> web.StreamResponse:
+        try:
+            await self._act(
+                request,
+                lambda f: Reject(number=_number(f.get("number")), reason=f.get("reason", "")),
+            )
+        except _Refused as refused:
+            return refused.response
+        return _see_other("/case")
+
+
+class _Refused(Exception):
+    """A request answered with a page before anything was done."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__("refused")
+        self.response = response
+
+
+def _see_other(location: str) -> web.Response:
+    """After a form: the page to look at next (so a reload sends nothing again)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+def _number(value: str | None) -> int:
+    if value is None or not value.isdigit() or len(value) > 6:
+        raise InvalidInput("errors.no_pending", number=(value or "-")[:12])
+    return int(value)

@@ -1,0 +1,118 @@
+"""The web inbox: what the service says to a reporter who uses the web page.
+
+A web page cannot be sent anything: the reporter comes and looks. So a message whose
+envelope names the platform ``web`` is not handed to a transport but kept here, by
+whichever process delivers it (the counsellor's Matrix, Slack or console front end, or
+the web front end itself when the reporter opens their case page), one row per
+message in the store's web inbox (migration 0008), in order.
+
+Each row is sealed under the operational key and the case's **contact key**, as an
+outbox item to the reporter is (``outbound.py``): the key closing the case destroys, so
+a closed case's inbox no longer opens, whoever holds the database. The row is bound to
+its case and key (moved to another case, it does not open). The reporter's own words,
+as they sent them from the page, are kept the same way (``mine``), so that the page can
+show the conversation as it went. What is kept carries the day, never the time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from intermediary import crypto
+from intermediary.core.effects import Message
+from intermediary.crypto.vault import contact_key
+from intermediary.errors import IntegrityError, PermanentDeliveryError
+from intermediary.service.coarse import to_the_day
+from intermediary.store import Store
+
+__all__ = ["OWN_WORDS", "InboxMessage", "WebInbox"]
+
+#: the text key of the reporter's own words, as kept from the page
+OWN_WORDS = "web.you_wrote"
+_PURPOSE = "web-inbox"
+
+
+class InboxMessage(BaseModel):
+    """One message of the conversation as the web page shows it (sealed when kept)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: the reporter's own words (else what the service said to them)
+    mine: bool = False
+    key: str
+    params: dict[str, str] = {}
+    quote: str | None = None
+    quotes: dict[str, str] = {}
+    #: the day it was kept (ISO date): never the time
+    day: str
+
+    @property
+    def message(self) -> Message:
+        return Message(
+            self.key, tuple(sorted(self.params.items())), self.quote, tuple(self.quotes.items())
+        )
+
+
+def _aad(case_id: str, key: str) -> bytes:
+    return f"{case_id}|{key}".encode()
+
+
+class WebInbox:
+    """Keeps and reads a case's web inbox, sealed under its contact key."""
+
+    def __init__(
+        self, store: Store, keys: crypto.ServiceKeys, clock: Callable[[], datetime]
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.clock = clock
+
+    async def keep(self, case_id: str, key: str, message: Message, *, mine: bool = False) -> bool:
+        """Keep ``message`` for the reporter of ``case_id`` under ``key`` (an outbox
+        item's key: a repeated delivery is kept once); False if it was kept before.
+        :class:`PermanentDeliveryError` once the case is closed (its contact key gone):
+        there is nobody left to read it."""
+        contact = contact_key(self.store.vault, case_id)
+        if contact is None:
+            raise PermanentDeliveryError(detail="the case is closed: its web inbox is gone")
+        kept = InboxMessage(
+            mine=mine,
+            key=message.key,
+            params=dict(message.values),
+            quote=message.quote,
+            quotes=dict(message.quotes),
+            day=to_the_day(self.clock()).date().isoformat(),
+        )
+        blob = crypto.op_encrypt(
+            self.keys, _PURPOSE, _aad(case_id, key), kept.model_dump_json().encode(), shred=contact
+        )
+        return await self.store.keep_for_web(case_id, key, blob)
+
+    async def keep_own(self, case_id: str, text: str) -> None:
+        """Keep the reporter's own words as they sent them from the page."""
+        await self.keep(
+            case_id, f"own-{secrets.token_hex(16)}", Message(OWN_WORDS, (), text), mine=True
+        )
+
+    async def read(self, case_id: str) -> list[InboxMessage]:
+        """The case's web inbox, opened, in order; empty once the case is closed. A row
+        that does not open (edited, or moved from another case) is left out: it is not
+        something the service kept for this case."""
+        contact = contact_key(self.store.vault, case_id)
+        if contact is None:
+            return []
+        found: list[InboxMessage] = []
+        for key, blob in await self.store.web_inbox(case_id):
+            try:
+                raw = crypto.op_decrypt(
+                    self.keys, _PURPOSE, _aad(case_id, key), blob, shred=contact
+                )
+            except IntegrityError:
+                raw = b""
+            if raw:
+                found.append(InboxMessage.model_validate_json(raw))
+        return found
