@@ -48,7 +48,7 @@ def test_the_service_refuses_an_old_database_until_it_is_upgraded(tmp_path: Path
 
     doctor = cli("doctor", "--config", str(config), env=ENV)
     assert doctor.returncode == 1
-    assert "4 case record(s) from before records were authenticated" in doctor.stdout
+    assert "4 case records from before records were authenticated" in doctor.stdout
     upgraded = cli("upgrade", "--config", str(config), env=ENV)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "4 case records authenticated (3 open" in upgraded.stdout

@@ -4,6 +4,7 @@ address or user agent in anything logged."""
 
 from __future__ import annotations
 
+import html
 import logging
 
 import pytest
@@ -127,3 +128,19 @@ async def test_nothing_logged_names_the_visitor(web: Web, caplog: pytest.LogCapt
     assert caplog.records  # the service did log (a case opened)
     assert "127.0.0.1" not in logged
     assert "Planted; UserAgent" not in logged
+
+
+@pytest.mark.parametrize("field", ["mode", "disclosure"])
+async def test_a_forged_choice_is_refused_with_a_page_and_opens_nothing(
+    web: Web, field: str
+) -> None:
+    """A value the form never offered (a hand-made POST) gets the chat's refusal as a
+    page, not a server error, and no case is opened."""
+    data = {"mode": "report", "disclosure": "anonymous", "category": "unknown"}
+    data |= {"token": await web.token(), field: "everyone-may-know", "first_message": "Hi."}
+    answer = await web.client.post("/open", data=data)
+    page = await answer.text()
+    assert answer.status == 400, page
+    assert "'everyone-may-know' is not" in html.unescape(page)
+    assert "Traceback" not in page
+    assert await web.service.store.all_cases() == []

@@ -17,6 +17,7 @@ from aiohttp import web
 from jinja2 import Environment
 
 from intermediary import crypto
+from intermediary.chat.choices import choice
 from intermediary.core import Approve, Disclosure, Mode, OrgPolicy, Reject, SendMessage
 from intermediary.errors import InvalidInput, UnknownCase
 from intermediary.service.coarse import to_the_day
@@ -180,8 +181,11 @@ class Views:
             ReporterProfile(locale=locale),
             org_id=policy.id,
             counsellor_id=counsellor,
-            mode=Mode(form.get("mode", Mode.CONSULT.value)),
-            disclosure=Disclosure(form.get("disclosure", Disclosure.ANONYMOUS.value)),
+            # a forged value is refused as the chat refuses a mistyped one, never a 500
+            mode=choice(Mode, form.get("mode", Mode.CONSULT.value), "mode", locale),
+            disclosure=choice(
+                Disclosure, form.get("disclosure", Disclosure.ANONYMOUS.value), "disclosure", locale
+            ),
             categories=[category if category in policy.categories else "unknown"],
             first_message=text or None,
         )

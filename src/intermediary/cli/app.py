@@ -28,6 +28,7 @@ from intermediary.cli.migrate import migrate_store
 from intermediary.cli.outbox import outbox
 from intermediary.cli.records import audit_excerpt, check_proof_command, proof
 from intermediary.cli.recovery import recover
+from intermediary.cli.refusals import SpokenGroup
 from intermediary.cli.report import activity, report
 from intermediary.cli.retention import hold, purge
 from intermediary.operations.logs import LOG_FORMATS, configure
@@ -62,7 +63,7 @@ COMMANDS: tuple[click.Command, ...] = (
 )
 
 
-@click.group(commands=COMMANDS)
+@click.group(commands=COMMANDS, cls=SpokenGroup)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option(
     "--log-format",

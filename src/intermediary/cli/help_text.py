@@ -24,7 +24,15 @@ import click
 from intermediary.cli.common import chosen_locale
 from intermediary.text import DEFAULT_LOCALE, Locale, catalog
 
-__all__ = ["ROOT", "HelpContext", "command_key", "help_of", "option_key", "speak_help"]
+__all__ = [
+    "ROOT",
+    "HelpContext",
+    "command_key",
+    "help_of",
+    "option_key",
+    "placeholder",
+    "speak_help",
+]
 
 #: the path of the top command
 ROOT = "intermediary"
@@ -65,14 +73,14 @@ def _translated(
     clone = copy.copy(command)
     clone.help = help_of(path, None, locale) or command.help
     clone.short_help = None
-    clone.options_metavar = _placeholder(command.options_metavar or "", locale)
+    clone.options_metavar = placeholder(command.options_metavar or "", locale)
     params = []
     for param in command.params:
         param = copy.copy(param)
         if isinstance(param, click.Option):
             param.help = help_of(path, param.name, locale) or param.help
         if not isinstance(param, click.Option) or not (param.is_flag or param.count):
-            param.metavar = _placeholder(param.make_metavar(ctx), locale)
+            param.metavar = placeholder(param.make_metavar(ctx), locale)
         params.append(param)
     clone.params = params
     if isinstance(command, click.Group):
@@ -84,12 +92,12 @@ def _translated(
         group = click.Group.__new__(click.Group)
         group.__dict__.update(clone.__dict__)
         group.commands = subs
-        group.subcommand_metavar = _placeholder(command.subcommand_metavar or "", locale)
+        group.subcommand_metavar = placeholder(command.subcommand_metavar or "", locale)
         return group
     return clone
 
 
-def _placeholder(english: str, locale: Locale) -> str:
+def placeholder(english: str, locale: Locale) -> str:
     """A usage line's or option's placeholder (``PATH``, ``[CASES]...``, ``[OPTIONS]``)
     in ``locale``'s words (``help.metavar``); choices (``[en|nl]``) are what is typed,
     and stay."""

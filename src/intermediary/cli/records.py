@@ -60,7 +60,7 @@ def proof() -> None:
 def proof_verify(file: Path, verify_key_text: str | None, config_path: Path | None) -> None:
     """Check the proof of report in FILE, offline, and print what it states."""
     if verify_key_text is None and config_path is None:
-        raise click.UsageError("give --verify-key (the published key) or --config")
+        raise click.UsageError(voice(None)("proof.key_needed"))
     config = load_config(config_path) if config_path is not None else None
     say = voice(config)
     key = (

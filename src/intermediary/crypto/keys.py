@@ -32,6 +32,7 @@ import nacl.utils
 
 from intermediary.crypto.primitives import KEY_BYTES, integrity_error, subkey
 from intermediary.errors import ConfigError
+from intermediary.text.phrase import Phrase
 
 __all__ = [
     "BoxPublicKey",
@@ -51,9 +52,9 @@ class _PublicKeyText:
 
     def __post_init__(self) -> None:
         if not isinstance(self.raw, bytes) or len(self.raw) != KEY_BYTES:
-            raise _bad_key(self.prefix, f"it is not {KEY_BYTES} bytes long")
+            raise _bad_key(self.prefix, Phrase("errors.key_detail.length", size=KEY_BYTES))
         if not self._usable():
-            raise _bad_key(self.encode(), "it is a weak key that cannot be used")
+            raise _bad_key(self.encode(), Phrase("errors.key_detail.weak"))
 
     def _usable(self) -> bool:
         return True
@@ -71,7 +72,7 @@ class _PublicKeyText:
         if body != text and re.fullmatch(r"[A-Za-z0-9_-]{43}", body):
             raw = base64.urlsafe_b64decode(body + "=")
         if len(raw) != KEY_BYTES or cls(raw).encode() != text:  # also refuses non-canonical text
-            raise _bad_key(text, f"expected {cls.prefix} and 43 url-safe base64 characters")
+            raise _bad_key(text, Phrase("errors.key_detail.form", prefix=cls.prefix))
         return cls(raw)
 
     def fingerprint(self) -> str:
@@ -79,7 +80,7 @@ class _PublicKeyText:
         return hashlib.blake2b(self.raw, digest_size=8).hexdigest()
 
 
-def _bad_key(text: str, detail: str) -> ConfigError:
+def _bad_key(text: str, detail: Phrase) -> ConfigError:
     shown = text if len(text) <= 12 else text[:12] + "…"
     return ConfigError("errors.bad_public_key", value=shown, detail=detail)
 
