@@ -15,6 +15,7 @@ outbox, the audit chain and the bookkeeping cost on top.
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -112,6 +113,7 @@ async def run(quick: bool = False) -> list[Figure]:
                 theirs.append(await baseline_round(db, messages))
                 ours.append(await _service_round(service, sender, case_id, messages))
             size = os.path.getsize(folder / "bench.db")
+            per_entry = _bytes_per_entry(folder / "bench.db")
         finally:
             await db.close()
             await store.close()
@@ -122,6 +124,7 @@ async def run(quick: bool = False) -> list[Figure]:
         theirs,
         note=f"{messages} messages per run",
     )
+    plain = figure("core", "plaintext per message", "bytes", [len(TEXT.encode())])
     return [
         base,
         figure(
@@ -132,4 +135,27 @@ async def run(quick: bool = False) -> list[Figure]:
             baseline=base,
             note=f"{messages} messages per run; database {size / 2**20:.1f} MiB after",
         ),
+        plain,
+        figure(
+            "core",
+            "what one more message keeps: its case-file entry with its index, in pages",
+            "bytes",
+            [per_entry],
+            baseline=plain,
+            note="the steady state: a delivered outbox row is deleted; pages as SQLite "
+            "fills them (dbstat), not just the row",
+        ),
     ]
+
+
+def _bytes_per_entry(path: Path) -> float:
+    """The entries table's pages (it has no other index: its key is its order) over its
+    rows, read with SQLite's dbstat after a checkpoint."""
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (pages,) = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'entries'").fetchone()
+        (rows,) = db.execute("SELECT count(*) FROM entries").fetchone()
+    finally:
+        db.close()
+    return float(pages) / max(int(rows), 1)
