@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from intermediary import crypto
 from intermediary.config import (
@@ -28,8 +29,6 @@ from intermediary.core import ClockAnchor, CounsellorKind
 from intermediary.crypto.vault import DirectoryVault, KeyVault, sibling_vault
 from intermediary.errors import ConfigError
 from intermediary.office.keeper import Office, SweepResult
-from intermediary.operations.health import Endpoint
-from intermediary.operations.metrics import Metrics
 from intermediary.service.delivery import DeliveryWorker, Transport
 from intermediary.service.facade import Service, utc_now
 from intermediary.service.tally import Tally
@@ -116,6 +115,9 @@ def service_passphrase(config: ServiceConfig) -> str:
     return value
 
 
+if TYPE_CHECKING:
+    from intermediary.operations.health import Endpoint
+
 log = logging.getLogger("intermediary.runtime")
 
 
@@ -188,6 +190,11 @@ class Runtime:
         section = self.config.service
         if not section.metrics_port or self.endpoint is not None:
             return self.endpoint
+        # imported here: aiohttp's server and prometheus_client are a fifth of a second
+        # of every start, and the endpoint is off unless a port is configured
+        from intermediary.operations.health import Endpoint
+        from intermediary.operations.metrics import Metrics
+
         metrics = Metrics(
             store=self.store,
             keys=self.keys,
