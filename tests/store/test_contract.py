@@ -861,12 +861,15 @@ async def test_whether_an_event_was_handled_is_read_without_writing(store: Store
 
 
 async def test_the_web_inbox_keeps_each_key_once_in_order_per_case(store: Store) -> None:
-    assert await store.keep_for_web("VP-AAAA-AAAA", "k1", b"one")
-    assert await store.keep_for_web("VP-BBBB-BBBB", "k2", b"other case")
-    assert await store.keep_for_web("VP-AAAA-AAAA", "k3", b"two")
-    assert not await store.keep_for_web("VP-AAAA-AAAA", "k1", b"one again")  # delivered twice
-    assert await store.web_inbox("VP-AAAA-AAAA") == [("k1", b"one"), ("k3", b"two")]
-    assert await store.web_inbox("VP-BBBB-BBBB") == [("k2", b"other case")]
+    assert await store.keep_for_web("VP-AAAA-AAAA", "k1", lambda n: b"one" + bytes([n]))
+    assert await store.keep_for_web("VP-BBBB-BBBB", "k2", lambda n: b"other case" + bytes([n]))
+    assert await store.keep_for_web("VP-AAAA-AAAA", "k3", lambda n: b"two" + bytes([n]))
+    assert not await store.keep_for_web(
+        "VP-AAAA-AAAA", "k1", lambda n: b"one again" + bytes([n])
+    )  # delivered twice
+    # each sealed for its number in its case's inbox: 1, 2 (and 1 in the other case)
+    assert await store.web_inbox("VP-AAAA-AAAA") == [("k1", b"one\x01"), ("k3", b"two\x02")]
+    assert await store.web_inbox("VP-BBBB-BBBB") == [("k2", b"other case\x01")]
     assert await store.web_inbox("VP-CCCC-CCCC") == []
 
 
@@ -876,13 +879,13 @@ async def test_closing_or_purging_a_case_deletes_what_waited_for_its_web_reporte
     """Sealed under the contact key, which closing destroys: the rows go with it."""
     await new_case(store)
     await new_case(store, "VP-BBBB-BBBB")
-    await store.keep_for_web("VP-AAAA-AAAA", "k1", b"one")
-    await store.keep_for_web("VP-BBBB-BBBB", "k2", b"two")
+    await store.keep_for_web("VP-AAAA-AAAA", "k1", lambda n: b"one" + bytes([n]))
+    await store.keep_for_web("VP-BBBB-BBBB", "k2", lambda n: b"two" + bytes([n]))
     await store.commit(
         UnitOfWork(case=row(state="closed"), expected_version=1, forget_routing=True), link
     )
     assert await store.web_inbox("VP-AAAA-AAAA") == []
-    assert await store.web_inbox("VP-BBBB-BBBB") == [("k2", b"two")]
+    assert await store.web_inbox("VP-BBBB-BBBB") == [("k2", b"two\x01")]
     await store.commit(
         UnitOfWork(case=row("VP-BBBB-BBBB", state="purged"), expected_version=1, shred=True),
         link,

@@ -167,7 +167,9 @@ def row_mac(keys: ServiceKeys, data: bytes) -> str:
 
 def check_row_mac(keys: ServiceKeys, data: bytes, mac: object) -> bool:
     """Whether ``mac`` is :func:`row_mac` of ``data`` (in constant time)."""
-    return isinstance(mac, str) and hmac.compare_digest(row_mac(keys, data), mac)
+    # (compare_digest raises TypeError on a string that is not ASCII: a MAC a writer
+    # filled with other characters must be refused like any wrong one, not crash reads)
+    return isinstance(mac, str) and mac.isascii() and hmac.compare_digest(row_mac(keys, data), mac)
 
 
 def entry_mac(keys: ServiceKeys, data: bytes) -> str:
@@ -182,7 +184,7 @@ def entry_mac(keys: ServiceKeys, data: bytes) -> str:
 def check_entry_mac(keys: ServiceKeys, data: bytes, mac: object) -> bool:
     """Whether ``mac`` is :func:`entry_mac` of ``data``, or the :func:`row_mac` entries
     were given before issue 19 (in constant time)."""
-    if not isinstance(mac, str):
+    if not isinstance(mac, str) or not mac.isascii():
         return False
     made = entry_mac(keys, data) if len(mac) == 32 else row_mac(keys, data)
     return hmac.compare_digest(made, mac)

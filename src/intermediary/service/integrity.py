@@ -36,7 +36,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring as _string
@@ -328,8 +328,8 @@ class GuardedStore:
     async def sealed_keys(self, case_id: str) -> list[SealedKey]:
         return await self.inner.sealed_keys(case_id)
 
-    async def keep_for_web(self, case_id: str, key: str, blob: bytes) -> bool:
-        return await self.inner.keep_for_web(case_id, key, blob)
+    async def keep_for_web(self, case_id: str, key: str, seal: Callable[[int], bytes]) -> bool:
+        return await self.inner.keep_for_web(case_id, key, seal)
 
     async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:
         return await self.inner.web_inbox(case_id)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from intermediary import crypto
 from intermediary.core.effects import Message
 from intermediary.crypto.vault import contact_key
-from intermediary.errors import IntegrityError, PermanentDeliveryError
+from intermediary.errors import PermanentDeliveryError
 from intermediary.service.coarse import to_the_day
 from intermediary.store import Store
 
@@ -57,8 +57,10 @@ class InboxMessage(BaseModel):
         )
 
 
-def _aad(case_id: str, key: str) -> bytes:
-    return f"{case_id}|{key}".encode()
+def _aad(case_id: str, key: str, number: int) -> bytes:
+    # bound to its case, its key and its place: moved, renumbered or with a row before it
+    # deleted, it no longer opens where it is read
+    return f"{case_id}|{key}|{number}".encode()
 
 
 class WebInbox:
@@ -87,10 +89,14 @@ class WebInbox:
             quotes=dict(message.quotes),
             day=to_the_day(self.clock()).date().isoformat(),
         )
-        blob = crypto.op_encrypt(
-            self.keys, _PURPOSE, _aad(case_id, key), kept.model_dump_json().encode(), shred=contact
-        )
-        return await self.store.keep_for_web(case_id, key, blob)
+        plain = kept.model_dump_json().encode()
+
+        def seal(number: int) -> bytes:
+            return crypto.op_encrypt(
+                self.keys, _PURPOSE, _aad(case_id, key, number), plain, shred=contact
+            )
+
+        return await self.store.keep_for_web(case_id, key, seal)
 
     async def keep_own(self, case_id: str, text: str) -> None:
         """Keep the reporter's own words as they sent them from the page."""
@@ -99,20 +105,18 @@ class WebInbox:
         )
 
     async def read(self, case_id: str) -> list[InboxMessage]:
-        """The case's web inbox, opened, in order; empty once the case is closed. A row
-        that does not open (edited, or moved from another case) is left out: it is not
-        something the service kept for this case."""
+        """The case's web inbox, opened, in order; empty once the case is closed.
+        :class:`IntegrityError` if any row does not open where it stands: edited, moved
+        from another case, renumbered, or with a row before it deleted. The reporter is
+        then told that what was kept for them was tampered with, rather than shown a
+        conversation with a message silently missing or out of order."""
         contact = contact_key(self.store.vault, case_id)
         if contact is None:
             return []
         found: list[InboxMessage] = []
-        for key, blob in await self.store.web_inbox(case_id):
-            try:
-                raw = crypto.op_decrypt(
-                    self.keys, _PURPOSE, _aad(case_id, key), blob, shred=contact
-                )
-            except IntegrityError:
-                raw = b""
-            if raw:
-                found.append(InboxMessage.model_validate_json(raw))
+        for number, (key, blob) in enumerate(await self.store.web_inbox(case_id), start=1):
+            raw = crypto.op_decrypt(
+                self.keys, _PURPOSE, _aad(case_id, key, number), blob, shred=contact
+            )
+            found.append(InboxMessage.model_validate_json(raw))
         return found

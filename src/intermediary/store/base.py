@@ -23,7 +23,7 @@ Every implementation passes the same contract suite
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -156,10 +156,12 @@ class Store(OutboxAdmin, Protocol):
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None: ...
 
-    async def keep_for_web(self, case_id: str, key: str, blob: bytes) -> bool:
+    async def keep_for_web(self, case_id: str, key: str, seal: Callable[[int], bytes]) -> bool:
         """Keep one sealed message for a case's reporter on the web page (the web
-        inbox, migration 0008), after the ones kept before; False if a message with
-        this ``key`` was kept already (a delivery repeated), which is no error."""
+        inbox, migration 0008), after the ones kept before: ``seal(n)`` gives the blob
+        for its number ``n`` (1, 2, …, given in the same transaction), so that the
+        blob is bound to its place. False if a message with this ``key`` was kept
+        already (a delivery repeated), which is no error."""
 
     async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:
         """The sealed messages kept for a case's reporter on the web, in order, each

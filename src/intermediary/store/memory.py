@@ -4,7 +4,7 @@ and the console without a configuration. Nothing survives the process."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -268,10 +268,11 @@ class MemoryStore:
                 item, attempts=item.attempts + 1, next_attempt_at=next_attempt_at, last_error=error
             )
 
-    async def keep_for_web(self, case_id: str, key: str, blob: bytes) -> bool:
+    async def keep_for_web(self, case_id: str, key: str, seal: Callable[[int], bytes]) -> bool:
         if any(k == key for kept in self._s.web_inbox.values() for k, _ in kept):
             return False
-        self._s.web_inbox.setdefault(case_id, []).append((key, blob))
+        kept = self._s.web_inbox.setdefault(case_id, [])
+        kept.append((key, seal(len(kept) + 1)))
         return True
 
     async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:

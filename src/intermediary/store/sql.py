@@ -12,7 +12,7 @@ statements commit together, or not at all), plus what only its engine has to do
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
@@ -170,7 +170,7 @@ class SqlStore(ABC):
 
     # --- the web inbox (migration 0008) ---------------------------------------------------
 
-    async def keep_for_web(self, case_id: str, key: str, blob: bytes) -> bool:
+    async def keep_for_web(self, case_id: str, key: str, seal: Callable[[int], bytes]) -> bool:
         # numbered after the case's last one in the same transaction; two processes
         # keeping for one case at once: one fails on the primary key, and its delivery
         # is retried (never two rows under one number, never one silently dropped)
@@ -184,7 +184,7 @@ class SqlStore(ABC):
                 case_id,
                 number,
                 key,
-                blob,
+                seal(number),
             )
         return True
 

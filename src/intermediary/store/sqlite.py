@@ -331,12 +331,22 @@ class SqliteStore(SqlStore):
         return min((m for m in moments if m is not None), default=None)
 
     async def mark_delivered(self, key: str, at: datetime) -> None:
-        self._claims.release(key)
-        self._emptied = True  # secure_delete overwrites the row; compact() empties the log
-        await super().mark_delivered(key, at)
+        # the claim is let go only once the delete is durable: before, a claim on the
+        # reading connection (which no lock orders against the writer) could take the
+        # item again between the two
+        try:
+            self._emptied = True  # secure_delete overwrites the row; compact() empties the log
+            await super().mark_delivered(key, at)
+        finally:
+            self._claims.release(key)
 
     async def mark_retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
-        self._claims.release(key)
+        try:
+            await self._retry(key, next_attempt_at, error)
+        finally:
+            self._claims.release(key)
+
+    async def _retry(self, key: str, next_attempt_at: datetime, error: str) -> None:
         async with self._transaction() as tx:
             await tx.run(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, "
