@@ -9,7 +9,8 @@ message in the store's web inbox (migration 0008), in order.
 Each row is sealed under the operational key and the case's **contact key**, as an
 outbox item to the reporter is (``outbound.py``): the key closing the case destroys, so
 a closed case's inbox no longer opens, whoever holds the database. The row is bound to
-its case and key (moved to another case, it does not open). The reporter's own words,
+its case, its key and its place in the case's inbox (moved, renumbered, or with a row
+before it deleted, it does not open where it stands). The reporter's own words,
 as they sent them from the page, are kept the same way (``mine``), so that the page can
 show the conversation as it went. What is kept carries the day, never the time.
 """
