@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -256,3 +259,21 @@ addresses = {{ slack = "CBOARD" }}
 members = {{ slack = ["UBOSS"] }}
 """)
     return config
+
+
+def http_process(folder: Path, standin: StandIn, port: int) -> subprocess.Popen[bytes]:
+    """``intermediary run slack`` in HTTP mode on ``port`` as a real process, its output
+    (standard output and error together) on a pipe."""
+    config = write_config(folder, standin, f'mode = "http"\nhttp_port = {port}')
+    env = {
+        **os.environ,
+        "TEST_PASSPHRASE": "pw",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "intermediary", "run", "slack", "--config", str(config)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -32,7 +29,7 @@ from intermediary.errors import ConfigError, PermanentDeliveryError
 from intermediary.service.delivery import OutgoingMessage
 from intermediary.store import OutboxItem
 from tests.matrix.synapse import free_port
-from tests.slack.conftest import SECRET, SlackWorld, write_config
+from tests.slack.conftest import SlackWorld, http_process
 from tests.slack.standin import BOT, Channel, StandIn, manifest_scopes
 from tests.slack.test_home_and_intake import submission
 from tests.slack.test_whole_case import CASE, buttons, press, step
@@ -294,19 +291,7 @@ async def test_the_runner_warns_of_a_channel_that_would_hold_relays(tmp_path: Pa
     standin.channels["CBOARD"].members.append("UEXTRA")
     await standin.start()
     port = free_port()
-    config = write_config(tmp_path, standin, f'mode = "http"\nhttp_port = {port}')
-    env = {
-        **os.environ,
-        "TEST_PASSPHRASE": "pw",
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "intermediary", "run", "slack", "--config", str(config)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    process = http_process(tmp_path, standin, port)
     try:
         async with aiohttp.ClientSession() as session:
             for _ in range(200):
@@ -317,7 +302,8 @@ async def test_the_runner_warns_of_a_channel_that_would_hold_relays(tmp_path: Pa
                     await asyncio.sleep(0.1)
     finally:
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=20)[0].decode()
+        # in a thread: the stand-in lives on this loop and must answer a post under way
+        output = (await asyncio.to_thread(process.communicate, timeout=20))[0].decode()
         await standin.stop()
     assert re.search(
         r"WARNING .*management destination acme/board: its Slack channel .* has unexpected "

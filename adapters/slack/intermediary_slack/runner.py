@@ -8,6 +8,8 @@ listens; and it last heard from Slack at the last event or successful Web API ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import signal
 from collections.abc import Awaitable, Callable
@@ -31,7 +33,15 @@ from intermediary_slack.settings import SlackSettings
 from intermediary_slack.state import ThreadBook
 from intermediary_slack.transport import SlackTransport
 
-__all__ = ["WatchedClient", "run"]
+__all__ = ["STOP_GRACE_SECONDS", "WatchedClient", "run"]
+
+log = logging.getLogger("intermediary.slack")
+
+#: how long a post under way at a stop may still take before it is given up. Slack's
+#: client waits up to 30 s for an answer; an operator's ``systemctl stop`` should not.
+#: A post given up is not lost: it stays in the outbox, claimed until its lease ends, and
+#: is sent again after a restart (perhaps twice, as after any crash: at least once).
+STOP_GRACE_SECONDS = 5.0
 
 
 class WatchedClient(AsyncWebClient):
@@ -99,7 +109,9 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
             await stop.wait()
             await handler.close_async()  # type: ignore[no-untyped-call]
         else:
-            runner = web.AppRunner(web_app(app))
+            # no access log: it names each caller's address and user agent (THREAT_MODEL:
+            # nothing that could identify anyone is written down, not even Slack's side)
+            runner = web.AppRunner(web_app(app), access_log=None)
             await runner.setup()
             # a request under way gets a moment to finish, not aiohttp's default minute
             site = web.TCPSite(runner, settings.http_host, settings.http_port, shutdown_timeout=0.5)
@@ -109,6 +121,23 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
             await runner.cleanup()
     finally:
         stop.set()
-        await worker
-        await housekeeping
+        await _settle((worker, housekeeping), STOP_GRACE_SECONDS)
         await runtime.close()
+
+
+async def _settle(tasks: tuple[asyncio.Task[Any], ...], grace: float) -> None:
+    """Let the background work end by itself within ``grace`` seconds, then cancel what
+    is still waiting (a Web API call Slack does not answer)."""
+    _, late = await asyncio.wait(tasks, timeout=grace)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning(
+            "stopping: %d task(s) still waiting for Slack after %.0f s were given up; "
+            "what was under way stays in the outbox and is sent again after a restart",
+            len(late),
+            grace,
+        )
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
