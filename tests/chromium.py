@@ -16,7 +16,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-__all__ = ["ARGS", "ChromiumUnavailable", "find_chromium"]
+__all__ = ["ARGS", "SCREENSHOTS", "ChromiumUnavailable", "find_chromium", "keep_screenshot"]
+
+#: where the screenshots the docs show are kept
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 #: where Debian's package puts it
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,3 +74,14 @@ def find_chromium() -> Path:
     if found is None:
         raise ChromiumUnavailable(INSTALL_HINT)
     return found
+
+
+def keep_screenshot(name: str, png: bytes) -> None:
+    """Write a screenshot for the docs only when asked to (``UPDATE_SCREENSHOTS=1``) and
+    only when it changed; otherwise insist that it is there."""
+    path = SCREENSHOTS / name
+    asked = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    if asked and (not path.exists() or path.read_bytes() != png):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png)
+    assert path.exists(), f"{path} is missing: run with UPDATE_SCREENSHOTS=1"

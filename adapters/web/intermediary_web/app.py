@@ -19,9 +19,10 @@ from aiohttp import web
 from intermediary.errors import IntermediaryError, RateLimited
 from intermediary.service.delivery import DeliveryWorker
 from intermediary.service.facade import Service
+from intermediary_web.actions import Actions
 from intermediary_web.pages import environment
 from intermediary_web.sessions import Sessions
-from intermediary_web.views import Views
+from intermediary_web.views import Refused, Views
 
 __all__ = ["HEADERS", "MAX_BODY", "RUNNER_OPTIONS", "WebSettings", "build_app"]
 
@@ -71,6 +72,8 @@ def _refusals(views: Views) -> Any:  # an aiohttp middleware
         locale = views.locale(request)
         try:
             return await handler(request)
+        except Refused as refused:  # answered with a page before anything was done
+            return refused.response
         except web.HTTPRequestEntityTooLarge:
             return views.problem(
                 request, views.t(locale)("web.too_large", limit=views.text_limit), 413
@@ -101,8 +104,10 @@ def build_app(
 ) -> web.Application:
     """The web front end on ``service``; ``worker`` opens what waits for a reporter."""
     settings = settings or WebSettings()
-    sessions = sessions or Sessions(settings.session_minutes * 60)
+    if sessions is None:  # not `or`: a Sessions with none in it is falsy (len 0)
+        sessions = Sessions(settings.session_minutes * 60)
     views = Views(service, worker, sessions, environment(), secure=settings.https_cookies)
+    actions = Actions(views)
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_refusals(views)])
     app.on_response_prepare.append(_headers)
     app.add_routes(
@@ -110,10 +115,14 @@ def build_app(
             web.get("/", views.start),
             web.post("/open", views.open_case),
             web.post("/login", views.login),
+            web.post("/proof", actions.proof_by_receipt),
             web.get("/case", views.case),
             web.post("/case/send", views.send),
             web.post("/case/approve", views.approve),
             web.post("/case/reject", views.reject),
+            web.post("/case/meeting", actions.meeting),
+            web.post("/case/withdraw", actions.withdraw),
+            web.post("/case/proof", actions.proof),
             web.post("/leave", views.leave),
             web.get("/style.css", _style),
         ]

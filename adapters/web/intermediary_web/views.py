@@ -19,6 +19,8 @@ from jinja2 import Environment
 from intermediary import crypto
 from intermediary.chat.choices import choice
 from intermediary.core import Approve, Disclosure, Mode, OrgPolicy, Reject, SendMessage
+from intermediary.core.building import day
+from intermediary.core.states import BEFORE_RELAY
 from intermediary.errors import InvalidInput, UnknownCase
 from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import ReporterProfile, Sender
@@ -30,7 +32,7 @@ from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale
 from intermediary_web.pages import counsellor_label, drafts, shown, topic, words
 from intermediary_web.sessions import Session, Sessions
 
-__all__ = ["LOCALE_COOKIE", "SESSION_COOKIE", "Views"]
+__all__ = ["LOCALE_COOKIE", "SESSION_COOKIE", "Refused", "Views", "see_other"]
 
 SESSION_COOKIE = "session"
 LOCALE_COOKIE = "lang"
@@ -110,28 +112,33 @@ class Views:
             SESSION_COOKIE, session.id, httponly=True, samesite="Strict", secure=self.secure
         )
 
-    async def _form(self, request: web.Request) -> tuple[Session, dict[str, str]]:
+    async def form(self, request: web.Request) -> tuple[Session, dict[str, str]]:
         """The form of a live session whose one-time token it carries; else the page
         that says it expired, and nothing is done."""
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
         if session is None or not session.spend(form.get("token", "")):
             locale = self.locale(request)
-            raise _Refused(self.problem(request, words(locale)("web.form_expired"), 403))
+            raise Refused(self.problem(request, words(locale)("web.form_expired"), 403))
         return session, form
 
-    def _bound(self, request: web.Request, session: Session) -> tuple[str, Sender]:
+    async def case_form(self, request: web.Request) -> tuple[Session, dict[str, str], str, Sender]:
+        """:meth:`form`, of a session bound to a case: the session, the form, the case
+        and the reporter as the service knows them; else the page that says it ended."""
+        session, form = await self.form(request)
         if session.case_id is None or session.sender is None:
-            raise _Refused(self._ended(request))
-        return session.case_id, session.sender
+            raise Refused(self._ended(request))
+        return session, form, session.case_id, session.sender
 
     def _ended(self, request: web.Request) -> web.Response:
         minutes = self.sessions.idle_seconds // 60
         text = words(self.locale(request))("web.session_ended", minutes=minutes)
         return self.problem(request, text, 403)
 
-    def _policy(self) -> OrgPolicy:
-        return self.service.policies[0]
+    def _policy(self, org_id: str | None = None) -> OrgPolicy:
+        """The organisation of ``org_id``, else the first: the one the page offers."""
+        found = (p for p in self.service.policies if p.id == org_id)
+        return next(found, self.service.policies[0])
 
     # --- the start page, opening a case, coming back ------------------------------------
 
@@ -164,10 +171,7 @@ class Views:
         return response
 
     async def open_case(self, request: web.Request) -> web.StreamResponse:
-        try:
-            session, form = await self._form(request)
-        except _Refused as refused:
-            return refused.response
+        session, form = await self.form(request)
         locale = self.locale(request)
         policy = self._policy()
         counsellor = form.get("counsellor") or policy.counsellors[0].id
@@ -199,10 +203,7 @@ class Views:
         return response
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        try:
-            session, form = await self._form(request)
-        except _Refused as refused:
-            return refused.response
+        session, form = await self.form(request)
         code = form.get("code", "").strip().upper()
         self.everyone.check("web")
         self.per_case.check(crypto.digest(code.encode()))
@@ -211,15 +212,12 @@ class Views:
         case = await self.service.resume(sender, code, form.get("phrase", "").strip(), profile)
         self.sessions.drop(session)
         bound = self.sessions.new(case.case_id, sender)
-        response = _see_other("/case")
+        response = see_other("/case")
         self._cookie(response, bound)
         return response
 
     async def leave(self, request: web.Request) -> web.StreamResponse:
-        try:
-            session, _ = await self._form(request)
-        except _Refused as refused:
-            return refused.response
+        session, _ = await self.form(request)
         self.sessions.drop(session)
         response = self.problem(request, words(self.locale(request))("web.left"), 200)
         response.del_cookie(SESSION_COOKIE)
@@ -272,47 +270,41 @@ class Views:
             messages=messages,
             drafts=drafts(case, names, locale),
             sent=request.query.get("sent") == "1",
+            meeting_asked=request.query.get("meeting") == "1",
+            meeting_due=day(case.meeting_due, case.timezone) if case.meeting_due else None,
+            meeting_days=self._policy(case.org_id).meeting_target_days,
+            withdrawable=case.state in BEFORE_RELAY,
         )
 
     async def _act(self, request: web.Request, make: Callable[[dict[str, str]], Any]) -> Any:
-        session, form = await self._form(request)
-        case_id, sender = self._bound(request, session)
+        _, form, case_id, sender = await self.case_form(request)
         command = make(form)
         await self.service.act(sender, case_id, command, profile=ReporterProfile())
         return case_id, form
 
     async def send(self, request: web.Request) -> web.StreamResponse:
-        try:
-            case_id, form = await self._act(
-                request, lambda f: SendMessage(text=f.get("message", "").strip())
-            )
-        except _Refused as refused:
-            return refused.response
+        case_id, form = await self._act(
+            request, lambda f: SendMessage(text=f.get("message", "").strip())
+        )
         await self.worker.inbox.keep_own(case_id, form.get("message", "").strip())
-        return _see_other("/case?sent=1")
+        return see_other("/case?sent=1")
 
     async def approve(self, request: web.Request) -> web.StreamResponse:
-        try:
-            await self._act(
-                request,
-                lambda f: Approve(number=_number(f.get("number")), digest=f.get("digest") or "-"),
-            )
-        except _Refused as refused:
-            return refused.response
-        return _see_other("/case")
+        await self._act(
+            request,
+            lambda f: Approve(number=_number(f.get("number")), digest=f.get("digest") or "-"),
+        )
+        return see_other("/case")
 
     async def reject(self, request: web.Request) -> web.StreamResponse:
-        try:
-            await self._act(
-                request,
-                lambda f: Reject(number=_number(f.get("number")), reason=f.get("reason", "")),
-            )
-        except _Refused as refused:
-            return refused.response
-        return _see_other("/case")
+        await self._act(
+            request,
+            lambda f: Reject(number=_number(f.get("number")), reason=f.get("reason", "")),
+        )
+        return see_other("/case")
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """A request answered with a page before anything was done."""
 
     def __init__(self, response: web.Response) -> None:
@@ -320,7 +312,7 @@ class _Refused(Exception):
         self.response = response
 
 
-def _see_other(location: str) -> web.Response:
+def see_other(location: str) -> web.Response:
     """After a form: the page to look at next (so a reload sends nothing again)."""
     return web.Response(status=303, headers={"Location": location})
 

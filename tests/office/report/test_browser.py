@@ -14,7 +14,6 @@ They are rewritten only with ``UPDATE_SCREENSHOTS=1`` and only when they differ:
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,11 +28,10 @@ from intermediary import crypto
 from intermediary.office.report import Activity, render_html
 from intermediary.office.report.publish import prepare
 from intermediary.runtime import demo_config
-from tests.chromium import ARGS, ChromiumUnavailable, find_chromium
+from tests.chromium import ARGS, ChromiumUnavailable, find_chromium, keep_screenshot
 from tests.harness import Clock, Harness, make_harness
 from tests.office.report.pdftext import pages
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 WIDTHS = {"375": 375, "desktop": 1280}
 #: A4 in PDF points (210 × 297 mm)
 A4 = (595.28, 841.89)
@@ -170,16 +168,6 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def _keep(name: str, png: bytes) -> None:
-    """Write the screenshot only when asked to and when it changed."""
-    path = SCREENSHOTS / name
-    asked = os.environ.get("UPDATE_SCREENSHOTS") == "1"
-    if asked and (not path.exists() or path.read_bytes() != png):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
-    assert path.exists(), f"{path} is missing: run with UPDATE_SCREENSHOTS=1"
-
-
 def test_the_year_is_counted_for_its_own_organisation_only(reports: dict[str, str]) -> None:
     en, nl = reports["en"], reports["nl"]
     assert "Demo B.V." in en
@@ -207,7 +195,7 @@ def test_no_horizontal_scrolling(
     assert client == WIDTHS[width]
     assert scroll <= client, f"scrolls sideways: {scroll} > {client}"
     assert rightmost <= client
-    _keep(f"annual-report-{locale}-{width}.png", page.screenshot(full_page=True))
+    keep_screenshot(f"annual-report-{locale}-{width}.png", page.screenshot(full_page=True))
     context.close()
 
 
