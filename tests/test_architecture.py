@@ -17,6 +17,7 @@ SRC = ROOT / "src" / "intermediary"
 ADAPTERS = {
     "intermediary_slack": ROOT / "adapters" / "slack" / "intermediary_slack",
     "intermediary_matrix": ROOT / "adapters" / "matrix" / "intermediary_matrix",
+    "intermediary_web": ROOT / "adapters" / "web" / "intermediary_web",
 }
 
 #: the floors, ground first: a module may import its own floor's package and lower ones

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from intermediary_web.app import RUNNER_OPTIONS, WebSettings
 
 from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
+from intermediary.config import ServiceConfig
 from intermediary.crypto.vault import sibling_vault
 from intermediary.runtime import demo_config
 from intermediary.service.codec import Sender
@@ -59,9 +61,15 @@ class Web:
 
 @pytest.fixture
 async def web(tmp_path: Path) -> AsyncIterator[Web]:
+    async with serving(tmp_path, demo_config(crypto.CounsellorKey.generate().public)) as made:
+        yield made
+
+
+@asynccontextmanager
+async def serving(tmp_path: Path, config: ServiceConfig) -> AsyncIterator[Web]:
+    """The page for ``config`` on loopback, and the office beside it."""
     db = tmp_path / "case.db"
     keys = crypto.ServiceKeys.generate()
-    config = demo_config(crypto.CounsellorKey.generate().public)
     stores = [SqliteStore(db, vault=sibling_vault(db)) for _ in range(2)]
     for store in stores:
         await store.open()

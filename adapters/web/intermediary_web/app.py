@@ -113,6 +113,7 @@ def build_app(
     app.add_routes(
         [
             web.get("/", views.start),
+            web.get("/o/{word}", views.start),
             web.post("/open", views.open_case),
             web.post("/login", views.login),
             web.post("/proof", actions.proof_by_receipt),

@@ -59,12 +59,21 @@ class Views:
         self.per_case = RateLimiter(burst=5, per_minute=1, clock=clock)
         self.everyone = RateLimiter(burst=30, per_minute=30, clock=clock)
         self.text_limit = max(p.text_limit for p in service.policies)
+        #: the organisations offered, by the word of their address (``/o/WORD``), and the
+        #: one at ``/`` when there is no such word (a single organisation)
+        section = service.config.web
+        words_of = section.organisations if section is not None else {}
+        by_id: dict[str, OrgPolicy] = {p.id: p for p in service.policies}
+        self.offered = {word: by_id[org] for org, word in words_of.items() if org in by_id}
+        alone = len(service.policies) == 1 and not words_of
+        self.single: OrgPolicy | None = service.policies[0] if alone else None
 
     # --- shared -------------------------------------------------------------------------
 
     def locale(self, request: web.Request) -> Locale:
         wanted = request.query.get("lang") or request.cookies.get(LOCALE_COOKIE, "")
-        default = self.service.policies[0].locale
+        offered = self._offered(request.match_info.get("word", ""))
+        default = (offered or self.service.policies[0]).locale
         for chosen in (wanted, default):
             for known in LOCALES:
                 if chosen == known:
@@ -135,17 +144,28 @@ class Views:
         text = words(self.locale(request))("web.session_ended", minutes=minutes)
         return self.problem(request, text, 403)
 
-    def _policy(self, org_id: str | None = None) -> OrgPolicy:
-        """The organisation of ``org_id``, else the first: the one the page offers."""
-        found = (p for p in self.service.policies if p.id == org_id)
-        return next(found, self.service.policies[0])
+    def _policy(self, org_id: str) -> OrgPolicy:
+        """The organisation of a case."""
+        return self.service.policy(org_id)
+
+    def _offered(self, word: str | None) -> OrgPolicy | None:
+        """The organisation whose address word this is; none for an unknown word (the
+        same answer for every one: the page says nothing about which exist)."""
+        return self.single if not word else self.offered.get(word)
 
     # --- the start page, opening a case, coming back ------------------------------------
 
     async def start(self, request: web.Request) -> web.Response:
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE)) or self.sessions.new()
+        word = request.match_info.get("word", "")
+        policy = self._offered(word)
+        if word and policy is None:
+            raise web.HTTPNotFound
+        if policy is None:  # several organisations, none named: only the way back
+            response = self.page(request, "start.html", session=session, org=None, word="")
+            self._cookie(response, session)
+            return response
         locale = self.locale(request)
-        policy = self._policy()
         t = words(locale)
         names = "; ".join(counsellor_label(policy, c.id, locale) for c in policy.counsellors)
         one = len(policy.counsellors) == 1
@@ -159,6 +179,8 @@ class Views:
             request,
             "start.html",
             session=session,
+            org=policy.id,
+            word=word,
             notice=notice,
             counsellors=[
                 (c.id, counsellor_label(policy, c.id, locale)) for c in policy.counsellors
@@ -173,7 +195,9 @@ class Views:
     async def open_case(self, request: web.Request) -> web.StreamResponse:
         session, form = await self.form(request)
         locale = self.locale(request)
-        policy = self._policy()
+        policy = self._offered(form.get("org", ""))
+        if policy is None:  # a forged or stale address word: nothing is opened
+            raise InvalidInput("errors.organisation_gone")
         counsellor = form.get("counsellor") or policy.counsellors[0].id
         if policy.counsellor(counsellor) is None:
             raise InvalidInput("errors.unknown_counsellor", counsellor="-", choices="-")

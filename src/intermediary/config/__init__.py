@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from intermediary.config.web import WebSection
 from intermediary.core.ids import CounsellorId, DestinationId, OrgId
 from intermediary.core.policy import (
     DEFAULT_TEXT_LIMIT,
@@ -277,18 +278,6 @@ class ServiceSection(_Strict):
     metrics_host: str = "127.0.0.1"
 
 
-class WebSection(_Strict):
-    """The web front end for reporters (``intermediary run web``; docs/WEB.md)."""
-
-    #: where it listens (behind a TLS proxy or an onion service), the address reporters
-    #: are given, the cookie only over https (not on an onion service), idle minutes
-    host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
-    public_url: str = ""
-    https_cookies: bool = True
-    session_minutes: int = Field(default=15, ge=1, le=120)
-
-
 class ServiceConfig(_Strict):
     service: ServiceSection = Field(default_factory=ServiceSection)
     organisations: list[OrganisationConfig] = Field(min_length=1)
@@ -307,6 +296,8 @@ class ServiceConfig(_Strict):
             raise invalid("config.check.duplicate_organisation")
         if isinstance(self.database, str) and not self.service.vault:
             raise invalid("config.check.vault_needed")
+        if self.web is not None:
+            self.web.check_offered(ids)
         # named, like every other field's problem
         if self.service.recovery_public_key:
             _check_key(
