@@ -5,6 +5,7 @@ console's deliveries; forged and replayed forms change nothing. In English and D
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -143,8 +144,10 @@ async def test_withdraw_without_confirm_or_with_a_forged_token_withdraws_nothing
     assert code in await (await web.client.get("/case")).text()
 
 
-async def test_after_a_relay_withdrawing_is_refused_in_the_services_words(web: Web) -> None:
-    code, _, _ = await open_case(web, "en", "Something happened.")
+async def _relayed(web: Web, lang: str) -> tuple[str, str, str]:
+    """A case whose relay the reporter approved on the page: its code, and the number and
+    digest of the text they approved."""
+    code, _, _ = await open_case(web, lang, "Something happened.")
     await web.counsellor(f"!draft {code} A text for management.")
     page = await (await web.client.get("/case")).text()
     number = re.search(r'name="number" value="(\d+)"', page)
@@ -153,11 +156,61 @@ async def test_after_a_relay_withdrawing_is_refused_in_the_services_words(web: W
     assert digest
     await post(web, "/case/approve", await web.token("/case"), number=number[1], digest=digest[1])
     await web.deliver()
+    return code, number[1], digest[1]
+
+
+def _refusal(page: str) -> str:
+    found = re.search(r'<p class="text" role="alert">(.*?)</p>', page, re.S)
+    assert found, page
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+async def test_after_a_relay_withdrawing_is_refused_in_the_pages_words(web: Web, lang: str) -> None:
+    code, _, _ = await _relayed(web, lang)
     page = await (await web.client.get("/case")).text()
     assert 'action="/case/withdraw"' not in page  # not offered once management has it
+    assert 'action="/case/stop-contact"' in page  # this is offered instead
     status, page = await post(web, "/case/withdraw", await web.token("/case"), confirm="yes")
     assert status == 400
-    assert said("errors.withdraw_after_relay", "en", case=code) in page
+    refused = _refusal(page)
+    assert refused == render("web.refusal.withdraw_after_relay", lang, case=code)
+    assert "!" not in refused  # the chat's "!stop-contact" means nothing on a web page
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+async def test_a_text_approved_twice_is_refused_without_chat_commands(web: Web, lang: str) -> None:
+    """Approving in two tabs, or with the browser's back button: the second is refused
+    in the page's words, and nothing goes to management twice."""
+    _, number, digest = await _relayed(web, lang)
+    status, page = await post(
+        web, "/case/approve", await web.token("/case"), number=number, digest=digest
+    )
+    assert status == 400
+    refused = _refusal(page)
+    assert number in refused
+    assert "!" not in refused
+    await web.deliver()
+    assert len(web.to_management()) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+async def test_no_more_questions_after_a_relay(web: Web, lang: str) -> None:
+    code, _, _ = await _relayed(web, lang)
+    told = len([m for m in web.transport.sent if m.address == "counsellor"])
+    status, _ = await post(web, "/case/stop-contact", await web.token("/case"))
+    assert status == 200  # after the redirect to the case page
+    await web.deliver()
+    to_counsellor = [m.text for m in web.transport.sent if m.address == "counsellor"]
+    assert len(to_counsellor) == told + 1
+    assert code in to_counsellor[-1]
+    page = await (await web.client.get("/case")).text()
+    assert 'action="/case/stop-contact"' not in page  # asked once
+    assert html.escape(render("reporter.contact_stopped", lang, case=code)) in page
+    # a forged form stops nothing on another visit
+    web.client.session.cookie_jar.clear()
+    status, _ = await post(web, "/case/stop-contact", "forged")
+    assert status == 403
 
 
 # --- the proof of report ----------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The reporter's other actions on the case page: ask for a meeting, withdraw, and
-download the proof of report (docs/WEB.md).
+"""The reporter's other actions on the case page: ask for a meeting, withdraw, ask for
+no more questions after a relay, and download the proof of report (docs/WEB.md).
 
 Each is a plain form (POST, with the session's one-time token), as the chat's
 ``!meeting``, ``!withdraw`` and ``!proof``. Withdrawing asks first: the first form only
@@ -16,7 +16,7 @@ import secrets
 from aiohttp import web
 
 from intermediary import crypto
-from intermediary.core import RequestMeeting, Withdraw
+from intermediary.core import RequestMeeting, StopContact, Withdraw
 from intermediary.core.ids import parse_case_id
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.parties import WEB
@@ -38,6 +38,13 @@ class Actions:
         _, _, case_id, sender = await self.views.case_form(request)
         await self.service.act(sender, case_id, RequestMeeting(), profile=ReporterProfile())
         return see_other("/case?meeting=1")
+
+    async def stop_contact(self, request: web.Request) -> web.StreamResponse:
+        """No more questions after the report went out (``!stop-contact``); the report
+        stays with management, and writing again is always possible, so no confirmation."""
+        _, _, case_id, sender = await self.views.case_form(request)
+        await self.service.act(sender, case_id, StopContact(), profile=ReporterProfile())
+        return see_other("/case")
 
     async def withdraw(self, request: web.Request) -> web.StreamResponse:
         """The first form shows what withdrawing means; ``confirm=yes`` withdraws."""

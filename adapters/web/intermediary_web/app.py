@@ -19,6 +19,7 @@ from aiohttp import web
 from intermediary.errors import IntermediaryError, RateLimited
 from intermediary.service.delivery import DeliveryWorker
 from intermediary.service.facade import Service
+from intermediary.text import Locale, catalog, render
 from intermediary_web.actions import Actions
 from intermediary_web.pages import environment
 from intermediary_web.sessions import Sessions
@@ -84,10 +85,19 @@ def _refusals(views: Views) -> Any:  # an aiohttp middleware
             return views.problem(request, views.t(locale)("web.not_found"), 405)
         except RateLimited as error:
             return views.problem(request, error.message(locale), 429)
-        except IntermediaryError as error:  # the service's refusal, as it words it
-            return views.problem(request, error.message(locale), 400)
+        except IntermediaryError as error:  # the service's refusal, in the page's words
+            return views.problem(request, refusal(error, locale), 400)
 
     return refusals
+
+
+def refusal(error: IntermediaryError, locale: Locale) -> str:
+    """The service's refusal as the page says it: the page's own wording where the chat's
+    names a command to type (``web.refusal.*``), else the service's sentence."""
+    own = f"web.refusal.{error.key.rsplit('.', 1)[-1]}"
+    if own in catalog(locale):
+        return render(own, locale, **error.params)
+    return error.message(locale)
 
 
 async def _style(request: web.Request) -> web.Response:
@@ -123,6 +133,7 @@ def build_app(
             web.post("/case/reject", views.reject),
             web.post("/case/meeting", actions.meeting),
             web.post("/case/withdraw", actions.withdraw),
+            web.post("/case/stop-contact", actions.stop_contact),
             web.post("/case/proof", actions.proof),
             web.post("/leave", views.leave),
             web.get("/style.css", _style),

@@ -298,6 +298,8 @@ class Views:
             meeting_due=day(case.meeting_due, case.timezone) if case.meeting_due else None,
             meeting_days=self._policy(case.org_id).meeting_target_days,
             withdrawable=case.state in BEFORE_RELAY,
+            # after a relay: no more questions (the chat's !stop-contact), until they write
+            stoppable=case.state not in BEFORE_RELAY and not case.contact_stopped,
         )
 
     async def _act(self, request: web.Request, make: Callable[[dict[str, str]], Any]) -> Any:
