@@ -143,3 +143,22 @@ def test_several_organisations_each_with_its_word_load(tmp_path: Path) -> None:
     )
     assert config.web is not None
     assert config.web.organisations == {"acme": "acme-word-1", "beta": "beta-word-1"}
+
+
+async def test_a_refusal_leads_back_to_the_organisations_own_address(two: Web) -> None:
+    """With several organisations, "/" only says to use one's own address: a refused
+    first contact must lead back to the page it came from."""
+    start = await (await two.client.get(f"/o/{WORDS['harbour']}?lang=en")).text()
+    token = TOKEN.search(start)
+    assert token
+    refused = await two.client.post(
+        "/open",
+        data={
+            "token": token.group(1),
+            "org": WORDS["harbour"],
+            "mode": "nonsense",
+            "first_message": "Hello.",
+        },
+    )
+    assert refused.status == 400
+    assert f'href="/o/{WORDS["harbour"]}"' in await refused.text()

@@ -15,7 +15,6 @@ import secrets
 
 from aiohttp import web
 
-from intermediary import crypto
 from intermediary.core import RequestMeeting, StopContact, Withdraw
 from intermediary.core.ids import parse_case_id
 from intermediary.service.codec import ReporterProfile, Sender
@@ -70,8 +69,7 @@ class Actions:
         PHRASE``). The phrase is checked as for coming back, under the same limits."""
         _, form = await self.views.form(request)
         code = form.get("code", "").strip().upper()
-        self.views.everyone.check("web")
-        self.views.per_case.check(crypto.digest(code.encode()))
+        self.views.attempt(request, code)
         sender = Sender(platform=WEB, address=f"web-{secrets.token_hex(16)}")
         token = await self.service.proof(sender, code, form.get("phrase", "").strip())
         return self._download(request, parse_case_id(code) or code, token)

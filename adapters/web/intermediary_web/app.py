@@ -62,6 +62,7 @@ class WebSettings:
 async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in HEADERS.items():
         response.headers[name] = value
+    response.headers["Server"] = "intermediary"  # not aiohttp's, which names versions
     if request.path != "/style.css":  # no page is kept by a browser or a proxy
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"

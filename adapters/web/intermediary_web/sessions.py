@@ -1,8 +1,9 @@
 """Sessions of the web page: in memory only, short-lived, bound to one case at most.
 
 No accounts and no session table: a session is a random id in a cookie and an entry in
-this process's memory, forgotten after some idle minutes, when the reporter leaves, or
-when the service restarts (they come back with their case code and receipt phrase).
+this process's memory, forgotten after some idle minutes, four hours after it was made
+however busy, when the reporter leaves, or when the service restarts (they come back
+with their case code and receipt phrase).
 A session is bound to a case once: opening a case or coming back with its code makes a
 *new* session (a new id), so an id seen before that moment opens nothing.
 
@@ -36,6 +37,8 @@ class Session:
     case_id: str | None = None
     sender: Sender | None = None
     tokens: deque[str] = field(default_factory=lambda: deque(maxlen=FORM_TOKENS))
+    #: when it was made: a session in use lives at most :attr:`Sessions.longest_seconds`
+    made: float = 0.0
 
     def issue(self) -> str:
         """A token for one form of this session."""
@@ -61,8 +64,11 @@ class Sessions:
         *,
         clock: Callable[[], float] = time.monotonic,
         most: int = 20_000,
+        longest_seconds: float = 4 * 3600,
     ) -> None:
         self.idle_seconds = idle_seconds
+        #: however busy: a session left open on a shared computer does not live on
+        self.longest_seconds = longest_seconds
         self.clock = clock
         self.most = most
         self._sessions: OrderedDict[str, Session] = OrderedDict()
@@ -74,15 +80,24 @@ class Sessions:
         found = self._sessions.get(session_id or "")
         if found is None:
             return None
+        if self.clock() - found.made >= self.longest_seconds:
+            del self._sessions[found.id]
+            return None
         found.last_seen = self.clock()
         self._sessions.move_to_end(found.id)
         return found
 
     def new(self, case_id: str | None = None, sender: Sender | None = None) -> Session:
         self._expire()
-        while len(self._sessions) >= self.most:  # bounded memory: the oldest goes
-            self._sessions.popitem(last=False)
-        session = Session(secrets.token_urlsafe(32), self.clock(), case_id, sender)
+        while len(self._sessions) >= self.most:  # bounded memory: the oldest goes,
+            # one not bound to a case first: a flood of visits logs no reporter out
+            unbound = next((s for s in self._sessions.values() if s.case_id is None), None)
+            if unbound is None:
+                self._sessions.popitem(last=False)
+            else:
+                del self._sessions[unbound.id]
+        now = self.clock()
+        session = Session(secrets.token_urlsafe(32), now, case_id, sender, made=now)
         self._sessions[session.id] = session
         return session
 

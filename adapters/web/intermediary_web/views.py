@@ -9,6 +9,7 @@ sender is new at every attempt: per typed case code and for the whole page.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -20,8 +21,9 @@ from intermediary import crypto
 from intermediary.chat.choices import choice
 from intermediary.core import Approve, Disclosure, Mode, OrgPolicy, Reject, SendMessage
 from intermediary.core.building import day
+from intermediary.core.ids import parse_case_id
 from intermediary.core.states import BEFORE_RELAY
-from intermediary.errors import InvalidInput, UnknownCase
+from intermediary.errors import InvalidInput, RateLimited, UnknownCase
 from intermediary.service.coarse import to_the_day
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.delivery import DeliveryWorker
@@ -36,6 +38,12 @@ __all__ = ["LOCALE_COOKIE", "SESSION_COOKIE", "Refused", "Views", "see_other"]
 
 SESSION_COOKIE = "session"
 LOCALE_COOKIE = "lang"
+#: where a request keeps its parsed form (aiohttp's per-request store)
+_FORM = web.RequestKey("intermediary.form", dict[str, str])
+
+#: the addresses a language link may lead back to: the page's own, never one typed into
+#: the address bar (``//evil.example`` would be a link to another site)
+_OWN_PATH = re.compile(r"/(?:o/[A-Za-z0-9_-]{1,64}|case)?")
 
 
 class Views:
@@ -58,6 +66,9 @@ class Views:
         #: sender is new at every attempt, so the service's per-sender limit holds nobody
         self.per_case = RateLimiter(burst=5, per_minute=1, clock=clock)
         self.everyone = RateLimiter(burst=30, per_minute=30, clock=clock)
+        #: cases opened on the whole page: a web sender is new at every case, so the
+        #: service's per-sender limit does not stop a script opening cases without end
+        self.openings = RateLimiter(burst=20, per_minute=2, clock=clock)
         self.text_limit = max(p.text_limit for p in service.policies)
         #: the organisations offered, by the word of their address (``/o/WORD``), and the
         #: one at ``/`` when there is no such word (a single organisation)
@@ -98,7 +109,9 @@ class Views:
             t=words(locale),
             lang=locale,
             other=other,
-            path=request.path if request.method == "GET" else "/",
+            path=request.path
+            if request.method == "GET" and _OWN_PATH.fullmatch(request.path)
+            else "/",
             token=session.issue if session is not None else (lambda: ""),
             minutes=self.sessions.idle_seconds // 60,
             text_limit=self.text_limit,
@@ -112,9 +125,18 @@ class Views:
         return response
 
     def problem(self, request: web.Request, text: str, status: int) -> web.Response:
+        """The page that says what went wrong; what the reporter wrote in the refused
+        form is shown on it to copy (no page is cached: the back button would show an
+        empty form), and it leads back to their organisation's own address."""
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
         bound = session is not None and session.case_id is not None
-        return self.page(request, "problem.html", status, text=text, bound=bound)
+        form = request.get(_FORM, {})
+        kept = (form.get("first_message") or form.get("message") or "").strip()
+        word = form.get("org", "")
+        back = f"/o/{word}" if word and word in self.offered else "/"
+        return self.page(
+            request, "problem.html", status, text=text, bound=bound, kept=kept, back=back
+        )
 
     def _cookie(self, response: web.StreamResponse, session: Session) -> None:
         response.set_cookie(
@@ -125,7 +147,13 @@ class Views:
         """The form of a live session whose one-time token it carries; else the page
         that says it expired, and nothing is done."""
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
-        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        try:
+            posted = await request.post()
+        except (UnicodeDecodeError, LookupError, ValueError):  # not UTF-8, or no known charset
+            text = words(self.locale(request))("web.bad_form")
+            raise Refused(self.problem(request, text, 400)) from None
+        form = {k: v for k, v in posted.items() if isinstance(v, str)}
+        request[_FORM] = form  # for the page of a refusal: what was written is not lost
         if session is None or not session.spend(form.get("token", "")):
             locale = self.locale(request)
             raise Refused(self.problem(request, words(locale)("web.form_expired"), 403))
@@ -138,6 +166,17 @@ class Views:
         if session.case_id is None or session.sender is None:
             raise Refused(self._ended(request))
         return session, form, session.case_id, session.sender
+
+    def attempt(self, request: web.Request, code: str) -> None:
+        """Count an attempt with a case code and receipt phrase against the page's limits:
+        per case code however it is typed (the service reads many spellings as one), and
+        for the whole page; over either, the page that says so, and nothing is done."""
+        try:
+            self.everyone.check("web")
+            self.per_case.check(crypto.digest((parse_case_id(code) or code).encode()))
+        except RateLimited as error:
+            text = words(self.locale(request))("web.too_many_tries", **error.params)
+            raise Refused(self.problem(request, text, 429)) from None
 
     def _ended(self, request: web.Request) -> web.Response:
         minutes = self.sessions.idle_seconds // 60
@@ -198,6 +237,11 @@ class Views:
         policy = self._offered(form.get("org", ""))
         if policy is None:  # a forged or stale address word: nothing is opened
             raise InvalidInput("errors.organisation_gone")
+        try:
+            self.openings.check("web")
+        except RateLimited as error:
+            text = words(locale)("web.too_many_openings", **error.params)
+            raise Refused(self.problem(request, text, 429)) from None
         counsellor = form.get("counsellor") or policy.counsellors[0].id
         if policy.counsellor(counsellor) is None:
             raise InvalidInput("errors.unknown_counsellor", counsellor="-", choices="-")
@@ -229,8 +273,7 @@ class Views:
     async def login(self, request: web.Request) -> web.StreamResponse:
         session, form = await self.form(request)
         code = form.get("code", "").strip().upper()
-        self.everyone.check("web")
-        self.per_case.check(crypto.digest(code.encode()))
+        self.attempt(request, code)
         sender = Sender(platform=WEB, address=f"web-{secrets.token_hex(16)}")
         profile = ReporterProfile(locale=self.locale(request))
         case = await self.service.resume(sender, code, form.get("phrase", "").strip(), profile)

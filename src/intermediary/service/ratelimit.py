@@ -37,8 +37,11 @@ class RateLimiter:
         tokens, since = self._buckets.get(sender_key, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - since).total_seconds() * self.rate)
         if tokens < 1.0:
-            self._buckets[sender_key] = (tokens, now)
+            self._buckets.pop(sender_key, None)
+            self._buckets[sender_key] = (tokens, now)  # last in order: used just now
             raise RateLimited(seconds=max(1, math.ceil((1.0 - tokens) / self.rate)))
-        if len(self._buckets) >= self.max_senders and sender_key not in self._buckets:
-            self._buckets.clear()  # bounded memory; forgetting is safe
-        self._buckets[sender_key] = (tokens - 1.0, now)
+        if self._buckets.pop(sender_key, None) is None and len(self._buckets) >= self.max_senders:
+            # bounded memory: the bucket used longest ago goes, not all of them (clearing
+            # them all would let whoever fills the table start every count afresh)
+            del self._buckets[next(iter(self._buckets))]
+        self._buckets[sender_key] = (tokens - 1.0, now)  # last in order: used just now
