@@ -15,7 +15,10 @@ the signed ``event_callback`` (a DM ``message`` event) to the app on the loopbac
 The baseline, measured in the same run, interleaved message by message, is a bare Bolt
 app that only acknowledges and posts the text to the counsellor: the same Bolt version,
 the same signing secret and signature check, the same aiohttp server on the loopback, the
-same request bodies and the same stand-in. Whatever the ratio shows is what intermediary
+same request bodies and the same stand-in. The bare app's Web API client is slack_sdk's
+default, which opens a connection for every call; intermediary's runner gives its client
+one kept session (against slack.com that saves a TLS handshake per post), and so does the
+app measured here. Whatever the ratio shows is what intermediary
 does on top of receiving and forwarding a message; Slack's network is left out of both.
 
 Bolt acknowledges an event before its listener runs, but on the same event loop, so the
@@ -50,6 +53,7 @@ import aiohttp
 from aiohttp import web
 from intermediary_slack import SlackTransport, build_app
 from intermediary_slack.app import web_app
+from intermediary_slack.runner import WEB_API_TIMEOUT
 from intermediary_slack.state import ThreadBook
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -239,8 +243,11 @@ async def _start_worker(stack: AsyncExitStack, runtime: Runtime) -> None:
 
 
 async def _intermediary(stack: AsyncExitStack, standin: StandIn, folder: Path) -> str:
-    """The real app (runtime, worker, Bolt app, aiohttp server); its events URL."""
-    client = AsyncWebClient(token=TOKEN, base_url=standin.base_url)
+    """The real app (runtime, worker, Bolt app, aiohttp server); its events URL. Its Web
+    API client keeps its connections in one session, as the runner's does."""
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT))
+    stack.push_async_callback(session.close)
+    client = AsyncWebClient(token=TOKEN, base_url=standin.base_url, session=session)
     threads = ThreadBook()
     runtime = await start(
         _config(),

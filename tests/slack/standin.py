@@ -130,6 +130,8 @@ class Call:
 @dataclass
 class StandIn:
     calls: list[Call] = field(default_factory=list)
+    #: the client address and port of each Web API call, in order
+    peers: list[Any] = field(default_factory=list)
     rate_limited: int = 0  #: answer this many chat.postMessage calls with 429
     retry_after: int = 1
     runner: web.AppRunner | None = None
@@ -159,6 +161,8 @@ class StandIn:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.transport is not None:  # which connection each call came over
+            self.peers.append(request.transport.get_extra_info("peername"))
         args: dict[str, Any] = dict(request.query)
         raw = await request.read()
         if raw:

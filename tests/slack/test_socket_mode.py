@@ -62,3 +62,38 @@ async def test_socket_mode_handles_events_once_and_acks_them(
         stop.set()
         await asyncio.wait_for(task, timeout=20)
         await standin.stop()
+
+
+async def test_web_api_calls_share_kept_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """slack_sdk's client opens a connection per call unless given a session: against
+    slack.com that is a TLS handshake before every post. The runner gives it one."""
+    standin = StandIn()
+    await standin.start()
+    config = write_config(tmp_path, standin, "")
+    for name, value in (
+        ("TEST_PASSPHRASE", "pw"),
+        ("SLACK_BOT_TOKEN", "xoxb-test"),
+        ("SLACK_APP_TOKEN", "xapp-test"),
+    ):
+        monkeypatch.setenv(name, value)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(config, stop))
+    try:
+        await standin.envelope("env-1", dm_body("EvK1", "hello"))
+        await standin.wait_for("USASKIA", "Welcome")
+        await standin.envelope(
+            "env-2", dm_body("EvK2", "!new mode=consult disclosure=anonymous category=bullying")
+        )
+        await standin.wait_for("USASKIA", "first message")
+        for n in range(5):
+            await standin.envelope(f"env-k{n}", dm_body(f"EvK{n + 3}", f"message {n}"))
+            await standin.wait_for("UDAAN", f"message {n}")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+        await standin.stop()
+    assert len(standin.peers) >= 10
+    # calls one after the other go over one kept connection, not one each
+    assert len(set(standin.peers)) <= 3, standin.peers

@@ -16,13 +16,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from intermediary import crypto
-from intermediary.config import load_config
+from intermediary.config import ServiceConfig, load_config
 from intermediary.runtime import service_passphrase, start
 from intermediary.service.parties import Parties
 from intermediary.service.tally import Tally
@@ -42,6 +43,8 @@ log = logging.getLogger("intermediary.slack")
 #: A post given up is not lost: it stays in the outbox, claimed until its lease ends, and
 #: is sent again after a restart (perhaps twice, as after any crash: at least once).
 STOP_GRACE_SECONDS = 5.0
+#: the longest a Web API call may take (slack_sdk's default for its client)
+WEB_API_TIMEOUT = 30
 
 
 class WatchedClient(AsyncWebClient):
@@ -77,7 +80,27 @@ async def run(config_path: Path, stop: asyncio.Event | None = None) -> None:
     config = load_config(config_path)
     settings = SlackSettings.from_config(config)
     environ = dict(os.environ)
-    client = WatchedClient(token=settings.secret("bot_token", environ), base_url=settings.api_url)
+    # one HTTP session for every Web API call: its connections are kept and reused, so a
+    # post does not open (and, against slack.com, shake hands over TLS for) a connection
+    # of its own, as slack_sdk's client does by default. Its timeout is the client's own
+    # (slack_sdk sets it only on the sessions it makes itself)
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT))
+    try:
+        await _run(config, settings, environ, session, stop)
+    finally:
+        await session.close()
+
+
+async def _run(
+    config: ServiceConfig,
+    settings: SlackSettings,
+    environ: dict[str, str],
+    session: aiohttp.ClientSession,
+    stop: asyncio.Event,
+) -> None:
+    client = WatchedClient(
+        token=settings.secret("bot_token", environ), base_url=settings.api_url, session=session
+    )
     keys = crypto.load_service_keys(
         config.path(config.service.key_file), service_passphrase(config)
     )
