@@ -24,7 +24,7 @@ from intermediary_matrix.translate import (
     RoomKind,
     translate,
 )
-from nio import MegolmEvent
+from nio import MegolmEvent, RoomEncryptedFile
 from nio.events.room_events import Event
 
 from intermediary.text import LOCALES, catalog
@@ -114,7 +114,6 @@ def test_trust_in_the_notices_room_is_an_intent_of_its_counsellor() -> None:
         "notice_from_bot",
         "notice_from_other_bot",
         "emote",
-        "image",
         "msgtype_number",
         "missing_body",
         "body_number",
@@ -298,3 +297,36 @@ def test_the_bots_own_captured_notice_is_ignored() -> None:
     me = record["source"]["sender"]
     assert translate(event, DM, me=me, positions=decrypted(event, 1)) is None
     assert translate(event, DM, me=BOT, positions=decrypted(event, 1)) is None  # any notice
+
+
+def test_a_file_in_a_direct_chat_is_answered_not_taken() -> None:
+    """Before: an image or file was ignored in silence, and the reporter believed the
+    counsellor had it. Elsewhere (a case or management room) it is still ignored."""
+    refusal = said("image")
+    assert isinstance(refusal, Refusal)
+    assert refusal.key == "matrix.file_not_received"
+    assert refusal.sender == SASKIA
+    assert refusal.event_key == "matrix:$Qm9VbWVzc2FnZV9vbmU:localhost"  # handled once
+    for room in (BOARD, CASE, NOTICES, GROUP):
+        assert said("image", room) is None, room.kind
+
+
+def test_an_encrypted_file_in_a_direct_chat_is_answered_not_taken() -> None:
+    source = recorded("image")
+    source["content"] = {
+        "msgtype": "m.file",
+        "body": "evidence.pdf",
+        "file": {
+            "url": "mxc://localhost/enc",
+            "key": {"kty": "oct", "alg": "A256CTR", "ext": True, "k": "a" * 43},
+            "iv": "AAAAAAAAAAAAAAAAAAAAAA",
+            "hashes": {"sha256": "b" * 43},
+            "v": "v2",
+        },
+    }
+    event = RoomEncryptedFile.from_dict(source)
+    refusal = translate(event, DM, me=BOT, positions=MegolmPositions())
+    assert isinstance(refusal, Refusal)
+    assert refusal.key == "matrix.file_not_received"
+    own = translate(event, DM, me=SASKIA, positions=MegolmPositions())
+    assert own is None  # the bot's own, were it the sender

@@ -112,3 +112,68 @@ async def test_the_reporter_is_not_in_the_database_logs_or_managements_calls(
         assert value not in to_board, value
         assert value.encode() not in stored, value
         assert value not in caplog.text, value
+
+
+async def test_a_file_an_edit_or_a_deletion_is_told_and_changes_nothing(
+    slack: SlackWorld,
+) -> None:
+    """Before: any message with a subtype was dropped in silence, so a reporter who
+    sent a photo, corrected a sentence or deleted one believed the counsellor had the
+    photo, the correction, or no longer had the words."""
+    await slack.interact(submission("USASKIA", message="The original words."))
+    await step(slack)
+    await slack.standin.wait_for("USASKIA", "Your case code is")
+    ts = f"{time.time():.6f}"
+    original = {"user": "USASKIA", "text": "The original words.", "ts": ts}
+    cases = [
+        (
+            {"subtype": "file_share", "user": "USASKIA", "text": "see the photo", "files": [{}]},
+            "Files cannot be received here",
+        ),
+        (
+            {
+                "subtype": "message_changed",
+                "hidden": True,
+                "message": {**original, "text": "The edited words."},
+                "previous_message": original,
+            },
+            "Edits are not passed on",
+        ),
+        (
+            {"subtype": "message_deleted", "hidden": True, "previous_message": original},
+            "Deleting a message here does not take it back",
+        ),
+    ]
+    for fields, told in cases:
+        assert await slack.post(event(**fields), "application/json") == 200
+        await slack.standin.wait_for("USASKIA", told)
+    await step(slack)
+    [case] = await slack.runtime.store.all_cases()
+    assert len(await slack.runtime.store.entries(case.case_id)) == 1
+    posted = slack.standin.posts("UDAAN")
+    assert not any("see the photo" in t or "edited words" in t for t in posted)
+
+
+async def test_slacks_own_changes_to_a_dm_are_not_told(slack: SlackWorld) -> None:
+    """A link preview added to a message changes it without changing its words; the
+    bot's own messages are the bot's."""
+    await slack.interact(submission("USASKIA", message="The original words."))
+    await step(slack)
+    await slack.standin.wait_for("USASKIA", "Your case code is")
+    told = len(slack.standin.posts("USASKIA"))
+    original = {"user": "USASKIA", "text": "see https://example.org", "ts": "1.2"}
+    mine = {"bot_id": "B1", "user": "UBOT", "text": "Welcome.", "ts": "1.3"}
+    for fields in (
+        {
+            "subtype": "message_changed",
+            "message": {**original, "attachments": [{"title": "x"}]},
+            "previous_message": original,
+        },
+        {"subtype": "message_changed", "message": {**mine, "text": "W."}, "previous_message": mine},
+        {"subtype": "message_deleted", "previous_message": mine},
+        {"subtype": "channel_join", "user": "USASKIA", "text": "joined"},
+        {"subtype": "message_changed", "message": "not a message", "previous_message": original},
+    ):
+        assert await slack.post(event(**fields), "application/json") == 200
+    await step(slack)
+    assert len(slack.standin.posts("USASKIA")) == told

@@ -10,8 +10,9 @@ session, hands an :class:`Intent` to the chat front end, and delivers the answer
 The rules, in the order they are applied:
 
 1. the bot's own events, and anything that is not a text message (a notice of
-   another bot, an emote, an image, a reaction, a redaction, a state event, a
-   shape matrix-nio could not parse) are ignored;
+   another bot, an emote, a reaction, a redaction, a state event, a shape
+   matrix-nio could not parse) are ignored; a file, image, video or voice message
+   in a reporter's direct chat is answered that it was not taken (elsewhere ignored);
 2. an encrypted event that could not be decrypted is answered "send it again",
    unless matrix-nio refused it as a copy of one it saw (then silence);
 3. an edit (``m.replace``) is refused: what was approved or sent stays as it was;
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from nio import MegolmEvent, RoomMessageText
+from nio import MegolmEvent, RoomEncryptedMedia, RoomMessageMedia, RoomMessageText
 
 from intermediary_matrix.replay import MegolmPositions
 
@@ -129,6 +130,7 @@ class Intent:
 NOT_YOURS = "matrix.not_yours"
 _UNDECRYPTABLE = "matrix.undecryptable"
 _EDIT = "matrix.edit_refused"
+_FILE = "matrix.file_not_received"
 _TOO_LONG = "matrix.too_long"
 _UNENCRYPTED_DM = "matrix.unencrypted_dm"
 _ROOM_NOT_ENCRYPTED = "matrix.room_not_encrypted"
@@ -150,6 +152,8 @@ def translate(
         if event.event_id in positions.replayed:
             return None  # a copy of a message handled in this run: silence
         return Refusal(_UNDECRYPTABLE, sender)
+    if isinstance(event, (RoomMessageMedia, RoomEncryptedMedia)):
+        return _file(event, room, sender, positions)
     if not isinstance(event, RoomMessageText):
         return None
     name = positions.name_of(event)
@@ -161,6 +165,15 @@ def translate(
         return refused
     permitted = room.allowed is None or sender in room.allowed
     return Intent(sender, event.body, room, key, getattr(event, "sender_key", None), permitted)
+
+
+def _file(event: Any, room: RoomFacts, sender: str, positions: MegolmPositions) -> Refusal | None:
+    """A file, image, video or voice message in a reporter's direct chat is not taken,
+    and she is told so (she must not believe the counsellor has it); elsewhere ignored."""
+    name = positions.name_of(event)
+    if room.kind is not RoomKind.DM or name is None:
+        return None
+    return Refusal(_FILE, sender, event_key=f"{PLATFORM}:{name}")
 
 
 def _refusal(event: RoomMessageText, room: RoomFacts, sender: str, key: str) -> Refusal | None:

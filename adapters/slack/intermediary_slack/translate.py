@@ -44,6 +44,7 @@ from intermediary.core import (
     Reject,
 )
 from intermediary_slack.blocks import ASK, CLOSE, DRAFT, FEEDBACK, NOTE, REFER, read_approval
+from intermediary_slack.changes import not_taken
 
 __all__ = [
     "Act",
@@ -211,15 +212,22 @@ def _invalid(user: str, part: str, block: str | None, channel: str | None = None
 # --- events and commands ---------------------------------------------------------------
 
 
-def message(body: Mapping[str, object]) -> ChatLine | None:
-    """A DM to the app; edits, deletions, bots and other channels change nothing."""
+def message(body: Mapping[str, object]) -> ChatLine | Refusal | None:
+    """A DM to the app; bots and other channels change nothing. A file, an edit or a
+    deletion in a DM changes nothing either, but its writer is told so: they must not
+    believe the counsellor has the file, the corrected words, or no longer has the
+    deleted ones (:mod:`intermediary_slack.changes`)."""
     event = body.get("event")
     if not isinstance(event, Mapping):
         return None
     if any(not isinstance(event.get(name, ""), str) for name in _STRING_FIELDS):
         return None  # not a message as Slack sends it
-    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+    if event.get("channel_type") != "im" or event.get("bot_id"):
         return None
+    subtype = event.get("subtype")
+    if subtype:
+        found = not_taken(event, str(subtype))
+        return Refusal(*found) if found is not None else None
     user, text = _text(event, "user"), event.get("text")
     if not user or not isinstance(text, str):
         return None
