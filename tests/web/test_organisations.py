@@ -13,6 +13,7 @@ import pytest
 
 from intermediary import crypto
 from intermediary.config import ConfigError, ServiceConfig, WebSection, load_config
+from intermediary.config.agreements import AgreementConfig
 from intermediary.runtime import demo_config
 from tests.web.conftest import TOKEN, Web, serving
 
@@ -162,3 +163,19 @@ async def test_a_refusal_leads_back_to_the_organisations_own_address(two: Web) -
     )
     assert refused.status == 400
     assert f'href="/o/{WORDS["harbour"]}"' in await refused.text()
+
+
+async def test_the_start_page_shows_the_organisations_agreements(tmp_path: Path) -> None:
+    """Issue 21, item 5: the agreements on the limits of confidentiality at first
+    contact, on the web too; each organisation its own."""
+    config = _two()
+    demo, harbour = config.organisations
+    agreed = AgreementConfig(version="2026-1", text="Only where the law requires it.")
+    harbour = harbour.model_copy(update={"agreements": [agreed]})
+    config = config.model_copy(update={"organisations": [demo, harbour]})
+    async with serving(tmp_path, config) as web:
+        page = await (await web.client.get(f"/o/{WORDS['harbour']}?lang=nl")).text()
+        assert "(versie 2026-1)" in page
+        assert "Only where the law requires it." in page
+        other = await (await web.client.get(f"/o/{WORDS['demo']}")).text()
+        assert "2026-1" not in other

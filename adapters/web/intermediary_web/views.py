@@ -221,6 +221,7 @@ class Views:
             org=policy.id,
             word=word,
             notice=notice,
+            agreement=policy.agreement,
             counsellors=[
                 (c.id, counsellor_label(policy, c.id, locale)) for c in policy.counsellors
             ],

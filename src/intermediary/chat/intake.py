@@ -135,6 +135,14 @@ class Intake(FormKeeping, OrganisationFinder):
             counsellors=counsellors,
             platform_note=self._platform_note(locale),
         )
+        if policy.agreement is not None:  # where the limits of confidentiality are written
+            line = render(
+                "reporter.agreement_line",
+                locale,
+                organisation=policy.name,
+                version=policy.agreement.version,
+            )
+            notice = f"{notice}\n{line}"
         return f"{notice}\n{render('reporter.notice_start', locale)}" if start else notice
 
     @staticmethod

@@ -36,6 +36,7 @@ REPORTER_COMMANDS = frozenset(
     {
         "help",
         "info",
+        "agreements",
         "new",
         "cases",
         "switch",
@@ -91,6 +92,8 @@ class ReporterCommands(Intake):
             return [render("reporter.help", locale)]
         if command == "info":
             return self._info(sender, key, locale)
+        if command == "agreements":
+            return await self._agreements(sender, key, locale)
         if command == "cancel" and self._kept.pop(key, []):
             return [render("reporter.kept_forgotten", locale)]
         if command == "new":
@@ -208,6 +211,38 @@ class ReporterCommands(Intake):
             if item is not None and len(named) >= _CHECK and item.digest.startswith(named):
                 return case.case_id
         raise InvalidInput("errors.approve_no_such_text", number=number)
+
+    async def _agreements(self, sender: Sender, key: tuple[str, str], locale: Locale) -> list[str]:
+        """The confidentiality agreements of the reporter's organisation in force, and
+        the version each of their open cases was opened under when it is another."""
+        cases = [c for c in await self.service.cases_of(sender) if c.state not in CLOSED]
+        policy = self._organisation(sender, key)
+        if policy is None and cases:
+            policy = self.service.policy(cases[0].org_id)
+        if policy is None:  # several organisations, none known to be theirs: name none
+            return [render("reporter.agreement_which", locale)]
+        now = policy.agreement
+        if now is None:
+            return [render("reporter.agreement_none", locale, organisation=policy.name)]
+        said = [
+            render(
+                "reporter.agreement",
+                locale,
+                organisation=policy.name,
+                version=now.version,
+                text=now.text,
+            )
+        ]
+        for case in cases:
+            if case.agreement_version in (None, now.version) or case.org_id != policy.id:
+                continue
+            then = policy.agreement_of(case.agreement_version)
+            # a version no longer configured is named, its text never invented
+            sentence = "reporter.agreement_gone" if then is None else "reporter.agreement_of_case"
+            text = {} if then is None else {"text": then.text}
+            version = str(case.agreement_version)
+            said.append(render(sentence, locale, case=case.case_id, version=version, **text))
+        return said
 
     def _starting(self, key: tuple[str, str]) -> bool:
         """Whether this sender is answering the questions of ``!new``."""

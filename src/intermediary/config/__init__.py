@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from intermediary.config.agreements import AgreementConfig
 from intermediary.config.web import WebSection
 from intermediary.core.ids import CounsellorId, DestinationId, OrgId
 from intermediary.core.policy import (
@@ -187,6 +188,8 @@ class OrganisationConfig(_Strict):
     slack_teams: list[str] = Field(default_factory=list)
     counsellors: list[CounsellorConfig] = Field(min_length=1)
     management: list[DestinationConfig] = Field(min_length=1)
+    #: the confidentiality agreements with this organisation, oldest first (agreements.py)
+    agreements: list[AgreementConfig] = Field(default_factory=list)
 
     _names = field_validator("name")(_shown)
 
@@ -208,6 +211,11 @@ class OrganisationConfig(_Strict):
         for slug in self.categories:
             if slug not in known:
                 raise invalid("config.check.unknown_category", value=repr(slug))
+        versions = [a.version for a in self.agreements]
+        if len(set(versions)) != len(versions):
+            raise invalid("config.check.duplicate_agreement", organisation=self.id)
+        for agreement in self.agreements:
+            _shown(agreement.text)
         bodies = set(load_referrals().slugs)
         for slug in self.referral_bodies:
             if slug not in bodies:
@@ -240,6 +248,7 @@ class OrganisationConfig(_Strict):
             text_limit=self.text_limit,
             reminders=self.reminders.policy(),
             retention=RetentionPolicy(rule=self.retention, days=self.retention_days),
+            agreements=tuple(a.agreement() for a in self.agreements),
         )
 
 

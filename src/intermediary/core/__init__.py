@@ -34,6 +34,7 @@ from intermediary.core.lifecycle import (
     step_of,
 )
 from intermediary.core.policy import (
+    Agreement,
     BatchPolicy,
     CounsellorInfo,
     DestinationInfo,
@@ -52,6 +53,7 @@ from intermediary.core.vocabulary import *  # noqa: F403
 from intermediary.core.vocabulary import __all__ as _vocabulary
 
 __all__ = [
+    "Agreement",
     "ACTIVE",
     "CONSCIENCE_CONDITIONS",
     "LIFECYCLE",

@@ -80,6 +80,8 @@ class Case:
     on_hold: bool = False
     #: when the hold ends by itself (``None``: until it is released)
     hold_until: datetime | None = None
+    #: the version of the organisation's confidentiality agreements it was opened under
+    agreement_version: str | None = None
 
     # --- deadlines, derived -------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from intermediary.core.vocabulary import ClockAnchor, CounsellorKind
 
 __all__ = [
     "DEFAULT_TEXT_LIMIT",
+    "Agreement",
     "BatchPolicy",
     "CounsellorInfo",
     "DestinationInfo",
@@ -85,6 +86,16 @@ class RetentionPolicy:
     days: int = 60
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """One version of what the counsellor and the organisation agreed on the limits of
+    confidentiality: shown to reporters at first contact and on request, and recorded
+    with every case opened under it."""
+
+    version: str
+    text: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class OrgPolicy:
     id: OrgId
@@ -101,6 +112,16 @@ class OrgPolicy:
     text_limit: int = DEFAULT_TEXT_LIMIT
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    #: the confidentiality agreements, oldest first; the last is in force
+    agreements: tuple[Agreement, ...] = ()
+
+    @property
+    def agreement(self) -> Agreement | None:
+        """The agreement in force (a case opened now is opened under it)."""
+        return self.agreements[-1] if self.agreements else None
+
+    def agreement_of(self, version: str | None) -> Agreement | None:
+        return next((a for a in self.agreements if a.version == version), None)
 
     def counsellor(self, counsellor_id: str) -> CounsellorInfo | None:
         return next((c for c in self.counsellors if c.id == counsellor_id), None)

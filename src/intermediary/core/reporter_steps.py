@@ -108,6 +108,7 @@ def open_case(_: None, cmd: OpenCase, ctx: Context) -> Result:
         timezone=policy.timezone,
         opened_at=ctx.now,
         received_at=ctx.now if cmd.mode is Mode.REPORT else None,
+        agreement_version=policy.agreement.version if policy.agreement else None,
     )
     effects: list[Effect] = [Reroute()]
     if cmd.disclosure is not Disclosure.ANONYMOUS:
@@ -120,6 +121,7 @@ def open_case(_: None, cmd: OpenCase, ctx: Context) -> Result:
             disclosure=case.disclosure,
             counsellor=counsellor.id,
             categories=",".join(categories),
+            **({"agreement": case.agreement_version} if case.agreement_version else {}),
         ),
         to_reporter(
             case,
