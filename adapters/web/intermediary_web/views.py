@@ -298,12 +298,19 @@ class Views:
         order: the page delivers its own reporter's messages when they look, whichever
         process would otherwise (a repeat is kept once, by its key)."""
         now = self.service.clock()
+        held: set[str] = set()  # lanes whose next item cannot go now: the rest waits too
         for item in await self.service.store.pending_outbox(case_id):
-            if item.not_before > now:
+            lane = item.lane or item.key
+            if lane in held:
+                continue
+            retry = item.next_attempt_at
+            if item.not_before > now or (retry is not None and retry > now):
+                held.add(lane)
                 continue
             try:
                 message = self.worker.outgoing(item)
-            except Exception:  # noqa: S112 - one that does not open is the worker's to report
+            except Exception:  # one that does not open is the worker's to report (and
+                held.add(lane)  # park): until then nothing after it in its lane is shown
                 continue
             if message.platform != WEB:
                 continue
