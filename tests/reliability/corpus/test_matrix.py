@@ -227,8 +227,18 @@ ITEMS: list[Item] = [
     item("ignored", "own_message", raw_event(text("an echo"), sender=BOT)),
     item("ignored", "emote", raw_event({"msgtype": "m.emote", "body": "waves"})),
     item("ignored", "notice_from_another_bot", raw_event({"msgtype": "m.notice", "body": "beep"})),
+    # a file in a direct chat: not taken, and the reporter is told so (issue 21)
     item(
-        "ignored", "image", raw_event({"msgtype": "m.image", "body": "x.png", "url": "mxc://x/y"})
+        "ignored",
+        "image",
+        raw_event({"msgtype": "m.image", "body": "x.png", "url": "mxc://x/y"}),
+        "cannot be received here",
+    ),
+    item(
+        "ignored",
+        "image_in_a_group_room",
+        raw_event({"msgtype": "m.image", "body": "x.png", "url": "mxc://x/y"}),
+        where="group",
     ),
     item(
         "ignored",
