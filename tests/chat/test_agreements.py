@@ -81,7 +81,7 @@ async def test_a_case_keeps_the_version_it_was_opened_under(tmp_path: Path) -> N
         shown = "\n".join(await later.say("ada", "!agreements"))
         assert "version 2026-2" in shown
         assert SECOND.text in shown
-        assert f"Your case {case_id} was opened under version 2026-1" in shown
+        assert f"Version 2026-1, under which {case_id} was opened:" in shown
         assert FIRST.text in shown
         await later.say("bo", "!new mode=consult disclosure=anonymous category=bullying")
         await later.say("bo", "Hello.")
@@ -107,7 +107,7 @@ async def test_a_version_no_longer_configured_is_named_not_invented(tmp_path: Pa
     )
     try:
         shown = "\n".join(await later.say("ada", "!agreements"))
-        assert f"{case_id} was opened under version 2026-1, whose text" in shown
+        assert f"{case_id}: opened under version 2026-1, whose text" in shown
         assert FIRST.text not in shown
     finally:
         await later.close()

@@ -113,7 +113,6 @@ def test_trust_in_the_notices_room_is_an_intent_of_its_counsellor() -> None:
         "own_text",
         "notice_from_bot",
         "notice_from_other_bot",
-        "emote",
         "msgtype_number",
         "missing_body",
         "body_number",
@@ -330,3 +329,11 @@ def test_an_encrypted_file_in_a_direct_chat_is_answered_not_taken() -> None:
     assert refusal.key == "matrix.file_not_received"
     own = translate(event, DM, me=SASKIA, positions=MegolmPositions())
     assert own is None  # the bot's own, were it the sender
+
+
+def test_an_emote_is_a_line_in_a_direct_chat_and_ignored_elsewhere() -> None:
+    intent = said("emote")
+    assert isinstance(intent, Intent)
+    assert intent.text == "waves"
+    for room in (BOARD, CASE, NOTICES, GROUP):
+        assert said("emote", room) is None, room.kind

@@ -164,3 +164,45 @@ async def test_ask_for_changes_reaches_the_counsellor(slack: SlackWorld) -> None
     await step(slack)
     await slack.standin.wait_for("UDAAN", "Please leave out the date.")
     assert slack.standin.posts("CBOARD") == []
+
+
+async def test_a_file_in_the_case_thread_is_answered_in_the_counsellors_words(
+    slack: SlackWorld,
+) -> None:
+    """Whatever she writes in a case's thread goes to the reporter: a file there is
+    not passed on, and she is told so as the one who writes to the reporter, not told to
+    "ask your counsellor" (review of issue 21)."""
+    standin = slack.standin
+    await slack.interact(submission("USASKIA", message="First words."))
+    await step(slack)
+    await standin.wait_for("UDAAN", "First words.")
+    ts = next(
+        str(c.args["thread_ts"])
+        for c in standin.calls
+        if c.method == "chat.postMessage"
+        and c.args.get("channel") == "UDAAN"
+        and c.args.get("thread_ts")
+    )
+    shared = {
+        "type": "event_callback",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event_id": "EvFileInThread",
+        "event_time": int(time.time()),
+        "event": {
+            "type": "message",
+            "subtype": "file_share",
+            "channel_type": "im",
+            "channel": "DUDAAN",
+            "user": "UDAAN",
+            "text": "the leaflet",
+            "files": [{"id": "F1"}],
+            "thread_ts": ts,
+            "ts": f"{time.time():.6f}",
+        },
+    }
+    assert await slack.post(json.dumps(shared), "application/json") == 200
+    told = await standin.wait_for("UDAAN", "cannot be passed on to the reporter")
+    assert "ask your counsellor" not in told
+    await step(slack)
+    assert not any("the leaflet" in t for t in standin.posts("USASKIA"))

@@ -10,9 +10,11 @@ session, hands an :class:`Intent` to the chat front end, and delivers the answer
 The rules, in the order they are applied:
 
 1. the bot's own events, and anything that is not a text message (a notice of
-   another bot, an emote, a reaction, a redaction, a state event, a shape
-   matrix-nio could not parse) are ignored; a file, image, video or voice message
-   in a reporter's direct chat is answered that it was not taken (elsewhere ignored);
+   another bot, a reaction, a redaction, a state event, a shape matrix-nio could
+   not parse, an emote outside a direct chat) are ignored; an emote in a direct chat
+   is a line like any other; a file, image, video or voice message in a reporter's
+   direct chat, or from the counsellor in a case room, is answered that it was not
+   taken (elsewhere ignored);
 2. an encrypted event that could not be decrypted is answered "send it again",
    unless matrix-nio refused it as a copy of one it saw (then silence);
 3. an edit (``m.replace``) is refused: what was approved or sent stays as it was;
@@ -34,7 +36,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from nio import MegolmEvent, RoomEncryptedMedia, RoomMessageMedia, RoomMessageText
+from nio import (
+    MegolmEvent,
+    RoomEncryptedMedia,
+    RoomMessageEmote,
+    RoomMessageMedia,
+    RoomMessageText,
+)
 
 from intermediary_matrix.replay import MegolmPositions
 
@@ -131,6 +139,7 @@ NOT_YOURS = "matrix.not_yours"
 _UNDECRYPTABLE = "matrix.undecryptable"
 _EDIT = "matrix.edit_refused"
 _FILE = "matrix.file_not_received"
+_FILE_TO_REPORTER = "matrix.file_not_passed_on"
 _TOO_LONG = "matrix.too_long"
 _UNENCRYPTED_DM = "matrix.unencrypted_dm"
 _ROOM_NOT_ENCRYPTED = "matrix.room_not_encrypted"
@@ -154,7 +163,9 @@ def translate(
         return Refusal(_UNDECRYPTABLE, sender)
     if isinstance(event, (RoomMessageMedia, RoomEncryptedMedia)):
         return _file(event, room, sender, positions)
-    if not isinstance(event, RoomMessageText):
+    # an emote (``/me …``) in a direct chat is words to the counsellor like any line
+    words = (RoomMessageText, RoomMessageEmote) if room.kind is RoomKind.DM else RoomMessageText
+    if not isinstance(event, words):
         return None
     name = positions.name_of(event)
     if name is None:  # matrix-nio always tells the position when it decrypts
@@ -169,11 +180,17 @@ def translate(
 
 def _file(event: Any, room: RoomFacts, sender: str, positions: MegolmPositions) -> Refusal | None:
     """A file, image, video or voice message in a reporter's direct chat is not taken,
-    and she is told so (she must not believe the counsellor has it); elsewhere ignored."""
+    and she is told so (she must not believe the counsellor has it); nor is one the
+    counsellor drops in a case room, where whatever she writes goes to the reporter (she
+    must not believe the reporter has it). Elsewhere ignored."""
     name = positions.name_of(event)
-    if room.kind is not RoomKind.DM or name is None:
+    if name is None:
         return None
-    return Refusal(_FILE, sender, event_key=f"{PLATFORM}:{name}")
+    if room.kind is RoomKind.DM:
+        return Refusal(_FILE, sender, event_key=f"{PLATFORM}:{name}")
+    if room.kind is RoomKind.CASE and room.allowed is not None and sender in room.allowed:
+        return Refusal(_FILE_TO_REPORTER, sender, event_key=f"{PLATFORM}:{name}")
+    return None
 
 
 def _refusal(event: RoomMessageText, room: RoomFacts, sender: str, key: str) -> Refusal | None:

@@ -4,8 +4,9 @@ Slack sends each as a ``message`` event with a ``subtype``. None of them changes
 the service holds (there is no place for files yet, issue 21; an edit must not change
 words already sent or approved; a deletion cannot take back what was received), but
 the employee must not believe the counsellor has the file, the corrected words, or no
-longer has the deleted ones. Slack's own changes to a message (a link preview added)
-and the bot's own messages are nobody's to be told about.
+longer has the deleted ones. Slack's own changes to a message (a link preview added),
+the bot's own messages, and a change to a file's message (whose writer was already told
+that neither the file nor its words were taken) are nobody's to be told about.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def not_taken(event: Mapping[str, object], subtype: str) -> tuple[str, str] | No
     after, before = event.get("message"), event.get("previous_message")
     if not isinstance(before, Mapping) or before.get("bot_id"):
         return None
+    if before.get("subtype") == "file_share" or before.get("files"):
+        return None  # its writer was told it was not taken: nothing was, to change or take back
     if subtype == "message_changed":
         if not isinstance(after, Mapping) or after.get("bot_id"):
             return None

@@ -53,6 +53,10 @@ def _sender(address: str) -> Sender:
     return Sender(platform=PLATFORM, address=address)
 
 
+#: refusals said in a counsellor's words when they come from her case thread
+COUNSELLOR_WORDS = {"slack.file_not_received": "slack.file_not_passed_on"}
+
+
 class Dispatch:
     """One call per request: ``await dispatch(intent)``."""
 
@@ -85,7 +89,11 @@ class Dispatch:
         return None
 
     async def refuse(self, refusal: Refusal) -> FormErrors:
-        text = render(refusal.key, self.locale(refusal.user), **refusal.params)
+        key = refusal.key
+        if refusal.thread and self.threads.case_of(refusal.thread) is not None:
+            # a counsellor's case thread: what she writes there goes to the reporter
+            key = COUNSELLOR_WORDS.get(key, key)
+        text = render(key, self.locale(refusal.user), **refusal.params)
         if refusal.block is not None:
             return {refusal.block: text}
         await self.deliver.tell(refusal.user, refusal.channel, text)

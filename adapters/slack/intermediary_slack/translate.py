@@ -82,6 +82,8 @@ class Refusal:
     params: Mapping[str, str] = field(default_factory=dict)
     block: str | None = None
     channel: str | None = None
+    #: the thread it came from in a DM (a counsellor's case thread is answered in her words)
+    thread: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,9 +227,12 @@ def message(body: Mapping[str, object]) -> ChatLine | Refusal | None:
     if event.get("channel_type") != "im" or event.get("bot_id"):
         return None
     subtype = event.get("subtype")
-    if subtype:
+    # a reply also sent to the conversation, and a line typed with /me, are words like
+    # any other line (dropped, the writer would believe they had been passed on)
+    if subtype and subtype not in ("thread_broadcast", "me_message"):
         found = not_taken(event, str(subtype))
-        return Refusal(*found) if found is not None else None
+        thread = _text(event, "thread_ts") or None
+        return Refusal(*found, thread=thread) if found is not None else None
     user, text = _text(event, "user"), event.get("text")
     if not user or not isinstance(text, str):
         return None

@@ -213,35 +213,46 @@ class ReporterCommands(Intake):
         raise InvalidInput("errors.approve_no_such_text", number=number)
 
     async def _agreements(self, sender: Sender, key: tuple[str, str], locale: Locale) -> list[str]:
-        """The confidentiality agreements of the reporter's organisation in force, and
-        the version each of their open cases was opened under when it is another."""
+        """The confidentiality agreements in force of the reporter's organisation and of
+        every organisation one of their open cases is with (someone seconded to a second
+        client has a case with each), and the version each open case was opened under
+        when it is another. Only organisations that are theirs are ever named."""
         cases = [c for c in await self.service.cases_of(sender) if c.state not in CLOSED]
-        policy = self._organisation(sender, key)
-        if policy is None and cases:
-            policy = self.service.policy(cases[0].org_id)
-        if policy is None:  # several organisations, none known to be theirs: name none
+        known = {p.id: p for p in self.service.policies}
+        own = self._organisation(sender, key)
+        ids = ([own.id] if own is not None else []) + [c.org_id for c in cases]
+        policies = [known[i] for i in dict.fromkeys(ids) if i in known]
+        if not policies:  # several organisations, none known to be theirs: name none
             return [render("reporter.agreement_which", locale)]
-        now = policy.agreement
-        if now is None:
-            return [render("reporter.agreement_none", locale, organisation=policy.name)]
-        said = [
-            render(
-                "reporter.agreement",
-                locale,
-                organisation=policy.name,
-                version=now.version,
-                text=now.text,
-            )
-        ]
-        for case in cases:
-            if case.agreement_version in (None, now.version) or case.org_id != policy.id:
+        said: list[str] = []
+        for policy in policies:
+            now = policy.agreement
+            if now is None:
+                said.append(render("reporter.agreement_none", locale, organisation=policy.name))
                 continue
-            then = policy.agreement_of(case.agreement_version)
-            # a version no longer configured is named, its text never invented
-            sentence = "reporter.agreement_gone" if then is None else "reporter.agreement_of_case"
-            text = {} if then is None else {"text": then.text}
-            version = str(case.agreement_version)
-            said.append(render(sentence, locale, case=case.case_id, version=version, **text))
+            said.append(
+                render(
+                    "reporter.agreement",
+                    locale,
+                    organisation=policy.name,
+                    version=now.version,
+                    text=now.text,
+                )
+            )
+            older: dict[str, list[str]] = {}  # each older version's text once, its cases named
+            for case in cases:
+                if case.org_id == policy.id and case.agreement_version not in (None, now.version):
+                    older.setdefault(str(case.agreement_version), []).append(case.case_id)
+            for version, opened in older.items():
+                then = policy.agreement_of(version)
+                # a version no longer configured is named, its text never invented
+                sentence = (
+                    "reporter.agreement_gone" if then is None else "reporter.agreement_of_case"
+                )
+                text = {} if then is None else {"text": then.text}
+                said.append(
+                    render(sentence, locale, cases=", ".join(opened), version=version, **text)
+                )
         return said
 
     def _starting(self, key: tuple[str, str]) -> bool:

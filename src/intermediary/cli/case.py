@@ -37,7 +37,7 @@ __all__ = ["disclose", "open_command", "reveal"]
 def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: str | None) -> None:
     """Decrypt and print a case file with the counsellor's key (audited as an export)."""
 
-    async def go() -> tuple[list[CaseFileEntry], list[int], list[int], Voice]:
+    async def go() -> tuple[list[CaseFileEntry], list[int], list[int], str, Voice]:
         runtime, key, actor = await counsellor_session(
             config_path, key_path, passphrase_env, case_code(case)
         )
@@ -54,12 +54,16 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
                 if seq not in forged
             ]
             await runtime.service.record_export(actor, case_code(case), "case file opened")
-            return entries, gaps, forged, voice(runtime.config, actor.org_id, actor.counsellor_id)
+            agreement = str(meta.get("agreement_version") or "")
+            said = voice(runtime.config, actor.org_id, actor.counsellor_id)
+            return entries, gaps, forged, agreement, said
         finally:
             await runtime.close()
 
-    entries, gaps, forged, say = run_async(go())
+    entries, gaps, forged, agreement, say = run_async(go())
     table = Table(title=say("open_title", case=case_code(case)))
+    if agreement:  # what the reporter was shown of the limits of confidentiality
+        table.caption = say("open_agreement", version=agreement)
     for column in ("#", say("open_when", zone=say.timezone), say("open_who"), say("open_what")):
         table.add_column(column)
     table.add_column(say("open_text"))

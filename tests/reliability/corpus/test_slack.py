@@ -310,7 +310,8 @@ EVENTS: list[Item] = [
     dm("ignored", "deletion", subtype="message_deleted"),
     dm("ignored", "bot_message", subtype="bot_message", bot_id="B999"),
     dm("ignored", "own_bot", bot_id="BBOT"),
-    dm("ignored", "thread_broadcast", subtype="thread_broadcast"),
+    # (a thread_broadcast is a reply also sent to the conversation: a line like any other,
+    # tests/review21/test_found.py; no longer ignored)
     dm("ignored", "channel_not_dm", channel_type="channel"),
     dm("ignored", "group_dm", channel_type="mpim"),
     dm("ignored", "home_tab_messages", **{"type": "app_home_opened", "tab": "messages"}),
