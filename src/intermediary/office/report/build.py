@@ -107,6 +107,7 @@ def build_report(
     history: Sequence[Sheet] = (),
     status: Status = "complete",
     counsellors: Sequence[Counsellor] = (),
+    agreements: Sequence[str] = (),
 ) -> AnnualReport:
     """The annual report of ``org_id`` for ``year``, suppressed (see :mod:`.suppress`).
 
@@ -128,6 +129,7 @@ def build_report(
         history=history,
         status=status,
         counsellors=counsellors,
+        agreements=agreements,
     )[0]
 
 
@@ -148,6 +150,7 @@ def build_with_sheet(
     history: Sequence[Sheet] = (),
     status: Status = "complete",
     counsellors: Sequence[Counsellor] = (),
+    agreements: Sequence[str] = (),
 ) -> tuple[AnnualReport, Sheet]:
     """The report, and what its reader knows of it (to record with the reports published).
 
@@ -222,6 +225,7 @@ def build_with_sheet(
         status=status,
         notice=render("report.contact", locale, year=year) if contact_only(size_band) else None,
         counsellors=tuple(counsellors),
+        agreements=tuple(agreements),
     )
     sheet = sheet_of(grid, hidden, withheld, min_cell_size, year_end=status != "draft")
     return report, sheet

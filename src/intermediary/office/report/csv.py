@@ -47,6 +47,7 @@ def render_csv(report: AnnualReport) -> str:
         (about, say("csv.counsellor"), f"{c.name} ({say(f'introduction.{c.kind}')})")
         for c in report.counsellors
     ]
+    lines += [(about, say("csv.agreements"), version) for version in report.agreements]
     if report.notice:
         lines.append((about, "", report.notice))
     for table in (*report.tables, report.activities):

@@ -120,6 +120,17 @@ def _withheld(tables: Sequence[Table], say: Say, locale: Locale) -> list[str]:
     ]
 
 
+def _agreements(report: AnnualReport, say: Say) -> list[str]:
+    """Which agreements on the limits of confidentiality applied, as configured."""
+    if not report.agreements:
+        return []
+    *earlier, now = report.agreements
+    if not earlier:
+        return [f"<p>{say('introduction.agreements', version=now)}</p>"]
+    text = say("introduction.agreements_earlier", version=now, earlier=", ".join(earlier))
+    return [f"<p>{text}</p>"]
+
+
 def _introduction(report: AnnualReport, say: Say) -> list[str]:
     locale, limit = report.locale, report.min_cell_size
     names = [
@@ -147,6 +158,7 @@ def _introduction(report: AnnualReport, say: Say) -> list[str]:
         f"<p>{who}</p>",
         f"<p>{say('introduction.role')}</p>",
         f"<p>{say('introduction.confidentiality')}</p>",
+        *_agreements(report, say),
         f"<p>{say('intro')}</p>",
     ]
     if limit > 1:

@@ -126,6 +126,9 @@ class AnnualReport:
     notice: str | None = None
     #: the organisation's counsellors, named in the introduction (the report's authors)
     counsellors: tuple[Counsellor, ...] = ()
+    #: the versions of the confidentiality agreements with the organisation, oldest
+    #: first, the last in force (from the configuration, never counted from the cases)
+    agreements: tuple[str, ...] = ()
 
     def row(self, key: str) -> Row | None:
         """The row called ``key`` in any case table, or ``None``."""

@@ -183,6 +183,7 @@ async def prepare(
         history=[p.sheet for p in publications],
         status=("final" if final else "complete") if over else "draft",
         counsellors=[Counsellor(c.name, str(c.kind)) for c in org.counsellors],
+        agreements=[a.version for a in org.agreements],
     )
     return Prepared(report, "new" if over else "draft", Publication(report, sheet), final)
 

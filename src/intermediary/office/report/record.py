@@ -110,6 +110,7 @@ class Publication:
             "status": r.status,
             "notice": r.notice,
             "counsellors": [[c.name, c.kind] for c in r.counsellors],
+            "agreements": list(r.agreements),
             "tables": [_table_data(t) for t in r.tables],
             "activities": _table_data(r.activities),
             "relations": [relation_data(x) for x in r.relations],
@@ -149,6 +150,8 @@ class Publication:
                 counsellors=tuple(
                     Counsellor(str(name), str(kind)) for name, kind in data.get("counsellors", [])
                 ),
+                # nor those made before it named the agreements
+                agreements=tuple(str(v) for v in data.get("agreements", [])),
             )
             return cls(
                 report=report,
@@ -181,6 +184,7 @@ class Publication:
             status=status,
             notice=r.notice,
             counsellors=r.counsellors,
+            agreements=r.agreements,
         )
 
     def matches(self, values: Mapping[str, int]) -> bool:
