@@ -41,3 +41,46 @@ async def test_the_items_come_in_order_once_they_open(web: Web) -> None:
     await _reply(web, code, "The second answer.")
     page = await (await web.client.get("/case")).text()
     assert page.index("The first answer.") < page.index("The second answer.")
+
+
+async def test_a_changed_row_is_marked_and_the_rest_still_shown(web: Web, tmp_path: Path) -> None:
+    """A database writer edits one kept message: the page marks its place, says that
+    something was changed outside the service, and shows what still opens, in order
+    (before: the whole conversation was replaced by an error page)."""
+    code, _, _ = await open_case(web, "en", "Something happened.")
+    await web.counsellor(f"!reply {code} The first answer.")
+    await web.counsellor(f"!reply {code} The second answer.")
+    with sqlite3.connect(tmp_path / "case.db") as db:
+        rows = db.execute("SELECT n, blob FROM web_inbox WHERE case_id = ? ORDER BY n", (code,))
+        kept = rows.fetchall()
+        n, blob = kept[-2]  # the first answer
+        db.execute(
+            "UPDATE web_inbox SET blob = ? WHERE case_id = ? AND n = ?",
+            (bytes(blob[:-1]) + bytes([blob[-1] ^ 1]), code, n),
+        )
+    answer = await web.client.get("/case")
+    page = await answer.text()
+    assert answer.status == 200
+    assert "changed outside this service" in page
+    assert "A message here could not be read" in page
+    assert "The first answer." not in page
+    assert "The second answer." in page
+    assert page.index("could not be read") < page.index("The second answer.")
+
+
+async def test_after_a_deleted_row_every_later_one_is_marked(web: Web, tmp_path: Path) -> None:
+    """Deleting a row moves the numbers of all after it: none of them opens where it
+    stands, so none is shown as if nothing were missing."""
+    code, _, _ = await open_case(web, "en", "Something happened.")
+    await web.counsellor(f"!reply {code} The first answer.")
+    await web.counsellor(f"!reply {code} The second answer.")
+    with sqlite3.connect(tmp_path / "case.db") as db:
+        [(first,)] = db.execute(
+            "SELECT min(n) FROM web_inbox WHERE case_id = ?", (code,)
+        ).fetchall()
+        db.execute("DELETE FROM web_inbox WHERE case_id = ? AND n = ?", (code, first))
+        db.execute("UPDATE web_inbox SET n = n - 1 WHERE case_id = ?", (code,))
+    page = await (await web.client.get("/case")).text()
+    assert "changed outside this service" in page
+    assert "The first answer." not in page
+    assert "The second answer." not in page

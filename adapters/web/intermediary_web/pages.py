@@ -64,8 +64,11 @@ class Draft:
     check: str
 
 
-def shown(kept: InboxMessage, locale: Locale) -> Shown:
-    """A kept message in the page's language (which may not be the one it was sent in)."""
+def shown(kept: InboxMessage | None, locale: Locale) -> Shown | None:
+    """A kept message in the page's language (which may not be the one it was sent in);
+    ``None`` for one that could not be read (the page marks its place)."""
+    if kept is None:
+        return None
     if kept.mine:
         text = render("web.you_wrote", locale, quote=kept.quote or "")
     elif kept.key in _OWN_WORDS:

@@ -335,7 +335,7 @@ class Views:
         def names(ids: tuple[str, ...]) -> str:
             return ", ".join(destinations.get(i, i) for i in ids) or "-"
 
-        messages = [shown(m, locale) for m in await self.worker.inbox.read(case_id)]
+        messages = [shown(m, locale) for m in await self.worker.inbox.read_what_opens(case_id)]
         return self.page(
             request,
             "case.html",

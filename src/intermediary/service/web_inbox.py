@@ -17,6 +17,7 @@ show the conversation as it went. What is kept carries the day, never the time.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from intermediary import crypto
 from intermediary.core.effects import Message
 from intermediary.crypto.vault import contact_key
-from intermediary.errors import PermanentDeliveryError
+from intermediary.errors import IntegrityError, PermanentDeliveryError
 from intermediary.service.coarse import to_the_day
 from intermediary.store import Store
 
@@ -35,6 +36,7 @@ __all__ = ["OWN_WORDS", "InboxMessage", "WebInbox"]
 #: the text key of the reporter's own words, as kept from the page
 OWN_WORDS = "web.you_wrote"
 _PURPOSE = "web-inbox"
+log = logging.getLogger("intermediary.web")
 
 
 class InboxMessage(BaseModel):
@@ -111,13 +113,36 @@ class WebInbox:
         from another case, renumbered, or with a row before it deleted. The reporter is
         then told that what was kept for them was tampered with, rather than shown a
         conversation with a message silently missing or out of order."""
+        found = await self.read_what_opens(case_id)
+        opened = [m for m in found if m is not None]
+        if len(opened) != len(found):
+            raise IntegrityError(what="web inbox")
+        return opened
+
+    async def read_what_opens(self, case_id: str) -> list[InboxMessage | None]:
+        """The case's web inbox in order, each row that does not open where it stands
+        given as ``None`` in its place: the page shows what can still be read, marks what
+        cannot, and says that something was changed outside the service (an edited row
+        fails alone; a deleted one makes every later one fail, as their numbers moved).
+        The operator is told by the log (the case and how many, nothing else)."""
         contact = contact_key(self.store.vault, case_id)
         if contact is None:
             return []
-        found: list[InboxMessage] = []
+        found: list[InboxMessage | None] = []
         for number, (key, blob) in enumerate(await self.store.web_inbox(case_id), start=1):
-            raw = crypto.op_decrypt(
-                self.keys, _PURPOSE, _aad(case_id, key, number), blob, shred=contact
+            try:
+                raw = crypto.op_decrypt(
+                    self.keys, _PURPOSE, _aad(case_id, key, number), blob, shred=contact
+                )
+                found.append(InboxMessage.model_validate_json(raw))
+            except (IntegrityError, ValueError):
+                found.append(None)
+        unread = found.count(None)
+        if unread:
+            log.error(
+                "the web inbox of case %s has %d rows that do not open where they stand: "
+                "changed outside the service",
+                case_id,
+                unread,
             )
-            found.append(InboxMessage.model_validate_json(raw))
         return found
