@@ -65,7 +65,7 @@ async def run(quick: bool = False) -> list[Figure]:
             await db.close()
     base = Figure(
         section="concurrency",
-        name="baseline: seal_entry + one durable commit, one message after the other",
+        name="baseline: seal an entry + one durable commit, one message after the other",
         unit="msg/s",
         median=statistics.median(bare),
         low=min(bare),

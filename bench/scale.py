@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Figure, figure
+from bench.floor import list_floor, load_floor, sweep_floor
 from intermediary import crypto
 from intermediary.config import (
     CounsellorConfig,
@@ -130,7 +131,8 @@ def _sealed_sizes() -> dict[str, int]:
     public, secret = crypto.new_case_keypair()
     counsellor = crypto.CounsellorKey.generate()
     shred = crypto.new_shred_key()
-    entries = [len(crypto.seal_entry(public, b"aad", entry_plaintext(START, t))) for t in TEXTS]
+    sealer = crypto.EntrySealer()
+    entries = [len(sealer.seal(public, b"aad", entry_plaintext(START, t))) for t in TEXTS]
     key = crypto.shred_seal(
         shred, "case-key", "VP-0000-0000", crypto.seal_case_secret(secret, "VP", counsellor.public)
     )
@@ -353,8 +355,12 @@ async def _measure(path: Path, repeats: int) -> dict[str, Any]:
             "load_sql",
             "report_sql",
             "sweep_sql",
+            "list_floor",
+            "load_floor",
+            "sweep_floor",
         )
     }
+    key = KEYS._mac_key
     try:
         for _ in range(repeats):
             org, counsellor = f"org{rng.randrange(ORGS)}", f"c{rng.randrange(COUNSELLORS)}"
@@ -368,6 +374,9 @@ async def _measure(path: Path, repeats: int) -> dict[str, Any]:
                 (org, counsellor),
             ).fetchall()
             out["list_sql"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            list_floor(raw, key, org, counsellor)
+            out["list_floor"].append(time.perf_counter() - start)
         actor_cases = raw.execute(
             "SELECT case_id, org_id, counsellor_id FROM cases ORDER BY random() LIMIT ?",
             (repeats * 10,),
@@ -381,6 +390,9 @@ async def _measure(path: Path, repeats: int) -> dict[str, Any]:
             raw.execute("SELECT meta FROM cases WHERE case_id = ?", (case_id,)).fetchall()
             raw.execute("SELECT blob FROM pending WHERE case_id = ?", (case_id,)).fetchall()
             out["load_sql"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            load_floor(raw, key, case_id)
+            out["load_floor"].append(time.perf_counter() - start)
         for _ in range(max(2, repeats // 10)):
             now = datetime(YEAR + 1, 1, 15, tzinfo=UTC)
             start = time.perf_counter()
@@ -411,6 +423,9 @@ async def _measure(path: Path, repeats: int) -> dict[str, Any]:
             start = time.perf_counter()
             raw.execute("SELECT meta FROM cases WHERE state != 'purged'").fetchall()
             out["sweep_sql"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            sweep_floor(raw, key)
+            out["sweep_floor"].append(time.perf_counter() - start)
     finally:
         raw.close()
         await store.close()
@@ -461,6 +476,26 @@ def run_sync(quick: bool = False) -> list[Figure]:
             base,
             figure("scale", f"{name}: service", "ms", ms[key], baseline=base, note=label),
         ]
+        if f"{key}_floor" in ms:
+            floor = figure(
+                "scale",
+                f"{name}: floor (every row checked and parsed)",
+                "ms",
+                ms[f"{key}_floor"],
+                baseline=base,
+                note="bench/floor.py: the least a reader that trusts no row must do",
+            )
+            figures += [
+                floor,
+                figure(
+                    "scale",
+                    f"{name}: service against the floor",
+                    "ms",
+                    ms[key],
+                    baseline=floor,
+                    note=label,
+                ),
+            ]
     per_message = size / made["messages"]
     plain = made["plaintext_bytes"] / made["messages"]
     plain_fig = figure("scale", "plaintext per message", "bytes", [plain])

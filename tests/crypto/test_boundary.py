@@ -66,7 +66,16 @@ def test_every_exported_name_exists() -> None:
 
 # --- the split of the recipes into modules (issue 16) -----------------------------------
 
-RECIPES = ("casefile", "kdf", "keyfiles", "keys", "operational", "receipts", "signing")
+RECIPES = (
+    "casefile",
+    "entry_sealer",
+    "kdf",
+    "keyfiles",
+    "keys",
+    "operational",
+    "receipts",
+    "signing",
+)
 #: all that crypto/ may import of intermediary: itself and the floors below it
 FLOOR = ("intermediary.crypto", "intermediary.core", "intermediary.errors", "intermediary.text")
 

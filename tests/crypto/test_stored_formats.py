@@ -64,10 +64,11 @@ def test_keyed_hashes_of_a_fixed_key_are_what_they_were() -> None:
     assert not crypto.check_row_mac(KEYS, b"row!", crypto.row_mac(KEYS, b"row"))
 
 
-def test_case_file_entries_of_both_versions_still_open() -> None:
+def test_case_file_entries_of_every_version_still_open() -> None:
     """Version 1 (a random entry key in a SealedBox, then a nonce: 121 bytes over the
-    text) was written until issue 19; version 2 (an ephemeral X25519 key, 49 bytes) since.
-    Both were made once with this fixed case key and must open for ever."""
+    text) was written until issue 19; version 2 (an ephemeral X25519 key, 49 bytes) after
+    it; version 3 (that key kept for a while, a salt per entry, 65 bytes) since. Each was
+    made once with this fixed case key and must open for ever."""
     import nacl.public
 
     from intermediary.crypto.keys import CaseSecret
@@ -84,9 +85,15 @@ def test_case_file_entries_of_both_versions_still_open() -> None:
         "02750eb48304548a7b53657a4a3cbadf041c7f686ec9c9301cdeb97dfae6041c79dac42cf2e55ea6"
         "c9322960154fc2e97c28148a548fecb39349c28e165a688a5c24ea8f59"
     )
+    version_3 = bytes.fromhex(
+        "03fbaa2f01e8c513b8671c8a25571c6992a8b2d021532ae253c3d2b5bef99dda46914a4570992bba"
+        "13a278fbb9857b248d6d2a9924879970a47f7ffdc24cf7873accc683a4ab38104f78feefb145413f"
+        "64feceb0f9"
+    )
     assert crypto.open_entry(secret, aad, version_1) == b"written by version 1"
     assert crypto.open_entry(secret, aad, version_2) == b"written by version 2"
-    for blob in (version_1, version_2):
+    assert crypto.open_entry(secret, aad, version_3) == b"written by version 3"
+    for blob in (version_1, version_2, version_3):
         with pytest.raises(IntegrityError):
             crypto.open_entry(secret, aad + b"!", blob)
 

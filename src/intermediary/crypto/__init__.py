@@ -17,6 +17,7 @@ way to call them; inside the package a module imports from the module that holds
 - :mod:`~intermediary.crypto.keys`: the key types, the service's subkeys;
 - :mod:`~intermediary.crypto.casefile`: case keys sealed to their holders, entries, the
   reporter's identity, the shred seal;
+- :mod:`~intermediary.crypto.entry_sealer`: entries sealed at the rate messages arrive;
 - :mod:`~intermediary.crypto.operational`: what the service reads back (routing,
   pending texts, the outbox) and the keyed hashes it recognises rows by;
 - :mod:`~intermediary.crypto.receipts`: receipt phrases and their keyed hashes;
@@ -43,6 +44,7 @@ from intermediary.crypto.casefile import (
     shred_open,
     shred_seal,
 )
+from intermediary.crypto.entry_sealer import EntrySealer
 from intermediary.crypto.kdf import INTERACTIVE, MIN, MODERATE, SENSITIVE, KdfLimits
 from intermediary.crypto.keyfiles import (
     KeyFileUnusable,
@@ -102,6 +104,7 @@ __all__ = [
     "CasePublicKey",
     "CaseSecret",
     "CounsellorKey",
+    "EntrySealer",
     "KdfLimits",
     "KeyFileUnusable",
     "ServiceKeys",

@@ -21,6 +21,7 @@ import nacl.hash
 import nacl.public
 import nacl.utils
 
+from intermediary.crypto.entry_sealer import V3, open_v3
 from intermediary.crypto.keys import BoxPublicKey, CasePublicKey, CaseSecret, CounsellorKey
 from intermediary.crypto.primitives import (
     KEY_BYTES,
@@ -170,7 +171,10 @@ def _entry_key(secret: bytes, public: bytes, sent: bytes, case_public: bytes) ->
 def open_entry(
     case_secret: CaseSecret, aad: bytes, blob: bytes, *, what: str = "case file entry"
 ) -> bytes:
-    """The plaintext of one entry; :class:`IntegrityError` for every kind of failure."""
+    """The plaintext of one entry, of any version; :class:`IntegrityError` for every kind
+    of failure."""
+    if blob[:1] == V3:
+        return open_v3(case_secret, aad, blob, what)
     if blob[:1] == _V2 and len(blob) >= _V2_HEAD + TAG_BYTES:
         sent = blob[1:_V2_HEAD]
         private = case_secret._private

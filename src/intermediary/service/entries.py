@@ -1,6 +1,6 @@
 """The stored form of one case-file entry: what its ciphertext holds, what it is bound to.
 
-An entry is sealed to the case's public key (:func:`crypto.seal_entry`); the service
+An entry is sealed to the case's public key (:class:`crypto.EntrySealer`); the service
 that wrote it cannot read it back. Its associated data binds it to its row, so an
 entry moved to another case, place or author fails to open (G3); its plaintext carries
 the exact moment it was written, while the row shows only the day.

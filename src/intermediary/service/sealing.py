@@ -74,6 +74,7 @@ class Sealer:
         self.store = store
         self.reporters = Reporters(keys, store)
         self.outbound = Outbound(keys, config, self.reporters, platform)
+        self.entries = crypto.EntrySealer()
 
     async def unit(
         self,
@@ -141,7 +142,7 @@ class Sealer:
         for effect in transition.effects:
             match effect:
                 case RecordEntry(seq=seq, kind=kind, author=author, text=text):
-                    blob = crypto.seal_entry(
+                    blob = self.entries.seal(
                         crypto.CasePublicKey(public),
                         entry_aad(case.case_id, seq, author, kind),
                         entry_plaintext(now, text),
