@@ -67,6 +67,8 @@ from intermediary.core import (
     Withdraw,
     text_digest,
 )
+from intermediary.core.complaint import Complaint, Stage
+from intermediary.core.evidence import Evidence, SendEvidence
 
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
 ORG = OrgId("acme")
@@ -207,6 +209,12 @@ def command_for(step: Step, actor: Any, case_id: CaseId = CASE) -> Any:
         Step.HOLD: lambda: PlaceHold(**c, reason="a court case is pending"),
         Step.RELEASE_HOLD: lambda: ReleaseHold(**c, reason="the court case ended"),
         Step.HANDOVER: lambda: Handover(**c, successor=CounsellorId("ilse")),
+        Step.SEND_EVIDENCE: lambda: SendEvidence(
+            **c, evidence=Evidence(kind="pdf", size=4, content="JVBERg==")
+        ),
+        Step.COMPLAINT: lambda: Complaint(
+            **c, stage=Stage.FILED, body="politie", text="went with her to file it"
+        ),
     }
     return factories[step]()
 

@@ -181,6 +181,9 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
 }
 #: a slash command in the manifest needs this scope
 COMMAND_SCOPE = "commands"
+#: a file's private URL the adapter fetches (a reporter's evidence) → the scope Slack
+#: requires of the token it is fetched with
+DOWNLOAD_SCOPES: dict[str, frozenset[str]] = {"url_private_download": frozenset({"files:read"})}
 
 
 def called_methods() -> set[str]:
@@ -232,6 +235,10 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_calls_need() -> None:
         needed |= EVENT_SCOPES[event]
     if re.search(r"^\s*- command: /vp$", MANIFEST.read_text("utf-8"), re.M):
         needed.add(COMMAND_SCOPE)
+    code = "".join(p.read_text("utf-8") for p in SLACK_CODE.glob("*.py"))
+    for download, scopes in DOWNLOAD_SCOPES.items():
+        if download in code:
+            needed |= scopes
     assert asked == needed, f"not needed: {asked - needed}; missing: {needed - asked}"
     assert "im:read" not in asked
     assert "im:write" not in asked
@@ -244,7 +251,8 @@ def test_each_scope_says_which_call_needs_it() -> None:
     for scope in listed("bot"):
         line = next(x for x in lines if x.strip().startswith(f"- {scope} "))
         reason = line.partition("#")[2]
-        users = [m for m, s in {**METHOD_SCOPES, **EVENT_SCOPES}.items() if scope in s]
+        granted = {**METHOD_SCOPES, **EVENT_SCOPES, **DOWNLOAD_SCOPES}
+        users = [m for m, s in granted.items() if scope in s]
         assert any(u in reason for u in users) or (scope == COMMAND_SCOPE and "/vp" in reason), (
             scope,
             reason,

@@ -7,7 +7,7 @@ check each of these runs against the protocol as docs/PROTOCOL.md states it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from intermediary.core import (
@@ -46,6 +46,7 @@ from intermediary.core import (
     text_digest,
 )
 from intermediary.core.case import Told
+from intermediary.core.complaint import Complaint
 from tests.helpers import (
     BOARD,
     CASE,
@@ -419,6 +420,19 @@ def _variants() -> list[Run]:
                 **_c(),
                 reason=" The court case runs until autumn. ",
                 until=NOW + timedelta(days=200, hours=23),
+            ),
+            ctx(),
+        ),
+        _run(
+            "complaint-reminder-after-closing",
+            Step.COMPLAINT,
+            case_in(State.CLOSED),
+            Complaint(
+                actor=COUNSELLOR_ACTOR,
+                **_c(),
+                remind=True,
+                on=date(2027, 3, 20),
+                text=" Prepare the hearing with her. ",
             ),
             ctx(),
         ),

@@ -200,7 +200,10 @@ from intermediary.core import (
     step,
     text_digest,
 )
+from intermediary.core.complaint import Complaint, Stage
 from intermediary.core.deadlines import FEEDBACK_MONTHS, add_calendar_months
+from intermediary.core.evidence import KINDS as EVIDENCE_KINDS
+from intermediary.core.evidence import Evidence, SendEvidence
 from intermediary.core.lifecycle import LIFECYCLE, RULES, next_state, rule_for
 from intermediary.core.protocol import command_step
 from intermediary.core.states import ACTIVE
@@ -609,10 +612,29 @@ def _from_now(delta: timedelta | None) -> Late:
     return Late(lambda m, t: None if delta is None else m.now + delta)
 
 
+def timedelta_days(days: int) -> timedelta:
+    return timedelta(days=days)
+
+
+def _day_from_now(delta: timedelta | None) -> Late:
+    return Late(lambda m, t: None if delta is None else (m.now + delta).date())
+
+
 #: how each step's command is drawn (approvals and rejections: of either kind of text);
 #: who gives it, and which case, are drawn by the machine's rule for the step
 COMMANDS: dict[Step, st.SearchStrategy[Give]] = {
     Step.MESSAGE: command(SendMessage, text=texts(REPORTER_WORDS)),
+    # a file's content carries the reporter's marker: it must never reach anyone
+    Step.SEND_EVIDENCE: command(
+        SendEvidence,
+        evidence=st.builds(
+            Evidence,
+            kind=st.sampled_from(sorted(EVIDENCE_KINDS)),
+            size=st.integers(1, 50_000_000),
+            removed=st.lists(st.sampled_from(["gps", "camera", "xmp"]), unique=True).map(tuple),
+            content=st.just(f"{REPORTER_WORDS} file"),
+        ),
+    ),
     Step.APPROVE_RELAY: approvals(),
     Step.REJECT_RELAY: command(Reject, number=NUMBER.map(_number), reason=reasons(REPORTER_WORDS)),
     Step.WITHDRAW: command(Withdraw),
@@ -634,6 +656,15 @@ COMMANDS: dict[Step, st.SearchStrategy[Give]] = {
     ),
     Step.MINUTES: command(Minutes, text=texts(COUNSELLOR_WORDS)),
     Step.NOTE: command(Note, text=texts(COUNSELLOR_WORDS)),
+    # a complaint's step or a reminder: a known body or not, any step, a day around now
+    Step.COMPLAINT: command(
+        Complaint,
+        stage=st.one_of(st.none(), st.sampled_from(Stage)),
+        body=st.sampled_from(["politie", "hvk-advice", "nobody"]),
+        on=st.one_of(st.none(), st.integers(-60, 60).map(timedelta_days)).map(_day_from_now),
+        text=reasons(COUNSELLOR_WORDS),
+        remind=st.booleans(),
+    ),
     Step.REFER: command(
         Refer, body=st.sampled_from(["hvk-advice", "politie", " POLITIE ", "nope", ""])
     ),

@@ -10,7 +10,7 @@ placeholder is given and every value given is shown. A refused step changes noth
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -60,6 +60,13 @@ from intermediary.core import (
     WidenDisclosure,
     Withdraw,
     step,
+)
+from intermediary.core.complaint import (
+    REMINDERS_KEPT,
+    Complaint,
+    ComplaintStep,
+    CounsellorReminder,
+    Stage,
 )
 from intermediary.core.reporter_steps import ApprovalIdentifies
 from intermediary.errors import (
@@ -129,6 +136,15 @@ ANSWERS = tuple(
 #: fourteen addresses: a refusal names twelve and counts the rest
 ADDRESSES = tuple(f"person{n}@example.org" for n in range(14))
 SHOWN = ", ".join(ADDRESSES[:12]) + ", … (+2)"
+#: the day it is in the case's organisation at AT_NOW, and a complaint filed before it
+TODAY = date(2027, 3, 1)
+DAY = timedelta(days=1)
+TOMORROW = TODAY + DAY
+FILED_ON = TODAY - 10 * DAY
+FILED = case_in(
+    State.OPEN,
+    complaint=(ComplaintStep(body="politie", stage=Stage.FILED, on=FILED_ON, seq=1),),
+)
 
 REFUSALS = [
     # --- who may know the case, whose step it is, and when (protocol.step) ----------------
@@ -674,6 +690,89 @@ REFUSALS = [
         "errors.handover_same",
         {"counsellor": COUNSELLOR},
     ),
+    # --- accompanying a formal complaint (issue 21, item 4) --------------------------------
+    Refusal(
+        "a-complaint-step-without-its-step",
+        OPEN,
+        Complaint(actor=daan, **_c(body="politie")),
+        InvalidInput,
+        "errors.complaint_stage_missing",
+        {},
+    ),
+    Refusal(
+        "a-hearing-before-the-complaint-was-filed",
+        OPEN,
+        Complaint(actor=daan, **_c(body="politie", stage=Stage.HEARING)),
+        InvalidInput,
+        "errors.complaint_not_filed",
+        {"stage": Stage.HEARING, "body": "politie"},
+    ),
+    Refusal(
+        "filing-a-complaint-twice",
+        FILED,
+        Complaint(actor=daan, **_c(body="politie", stage=Stage.FILED)),
+        InvalidInput,
+        "errors.complaint_order",
+        {"stage": Stage.FILED, "last_stage": Stage.FILED, "body": "politie"},
+    ),
+    Refusal(
+        "a-decision-dated-tomorrow",
+        FILED,
+        Complaint(actor=daan, **_c(body="politie", stage=Stage.DECISION, on=TOMORROW)),
+        InvalidInput,
+        "errors.complaint_step_future",
+        {"stage": Stage.DECISION, "on": TOMORROW.isoformat()},
+    ),
+    Refusal(
+        "a-hearing-dated-before-the-filing",
+        FILED,
+        Complaint(actor=daan, **_c(body="politie", stage=Stage.HEARING, on=FILED_ON - DAY)),
+        InvalidInput,
+        "errors.complaint_step_before",
+        {
+            "stage": Stage.HEARING,
+            "on": (FILED_ON - DAY).isoformat(),
+            "last_stage": Stage.FILED,
+            "last_on": FILED_ON.isoformat(),
+        },
+    ),
+    Refusal(
+        "a-reminder-without-a-day",
+        OPEN,
+        Complaint(actor=daan, **_c(remind=True, text="call her")),
+        InvalidInput,
+        "errors.complaint_reminder_date",
+        {},
+    ),
+    Refusal(
+        "a-reminder-for-yesterday",
+        OPEN,
+        Complaint(actor=daan, **_c(remind=True, on=TODAY - DAY, text="call her")),
+        InvalidInput,
+        "errors.complaint_reminder_past",
+        {"on": (TODAY - DAY).isoformat()},
+    ),
+    Refusal(
+        "a-reminder-without-words",
+        OPEN,
+        Complaint(actor=daan, **_c(remind=True, on=TOMORROW, text="  ")),
+        InvalidInput,
+        "errors.complaint_reminder_text",
+        {},
+    ),
+    Refusal(
+        "one-reminder-too-many",
+        replace(
+            OPEN,
+            reminders=tuple(
+                CounsellorReminder(seq=n + 1, on=TOMORROW, text="") for n in range(REMINDERS_KEPT)
+            ),
+        ),
+        Complaint(actor=daan, **_c(remind=True, on=TOMORROW, text="one more")),
+        InvalidInput,
+        "errors.complaint_reminders_full",
+        {"limit": REMINDERS_KEPT},
+    ),
 ]
 
 
@@ -739,7 +838,13 @@ def test_the_refusals_reach_every_sentence_the_core_refuses_with() -> None:
 
     folder = Path(core.__file__).parent
     # the error types' own default sentences are not refusals the protocol gives
-    source = "".join(p.read_text("utf-8") for p in folder.glob("*.py") if p.name != "errors.py")
+    # (outside.py describes checks the service makes for steps outside any case:
+    # tests/chat/test_signals.py and tests/core/test_outside_doc.py reach those)
+    source = "".join(
+        p.read_text("utf-8")
+        for p in folder.glob("*.py")
+        if p.name not in ("errors.py", "outside.py")
+    )
     said = set(re.findall(r'"(errors\.[a-z_]+)"', source))
     # and the default sentences of the refusals' own types
     said |= {"errors.draft_identifies", "errors.draft_may_identify", "errors.unknown_case"}

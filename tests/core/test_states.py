@@ -56,6 +56,8 @@ SPEC: dict[Step, dict[State, State | None]] = {
     Step.HOLD: dict.fromkeys((*ACTIVE, S.CLOSED)),
     Step.RELEASE_HOLD: dict.fromkeys((*ACTIVE, S.CLOSED)),
     Step.HANDOVER: dict.fromkeys(ACTIVE),
+    Step.SEND_EVIDENCE: dict.fromkeys(ACTIVE),
+    Step.COMPLAINT: dict.fromkeys((*ACTIVE, S.CLOSED)),
 }
 
 SPEC_ROLE = {
@@ -73,6 +75,7 @@ SPEC_ROLE = {
             Step.CHANGE_MODE,
             Step.WIDEN_DISCLOSURE,
             Step.RESUME,
+            Step.SEND_EVIDENCE,
         ],
         Role.REPORTER,
     ),
@@ -92,6 +95,7 @@ SPEC_ROLE = {
             Step.HOLD,
             Step.RELEASE_HOLD,
             Step.HANDOVER,
+            Step.COMPLAINT,
         ],
         Role.COUNSELLOR,
     ),

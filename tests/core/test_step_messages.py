@@ -95,6 +95,12 @@ def heard(run: Run) -> Counter[tuple[str, str]]:
             ("counsellor.offered", "counsellor"),
         ],
         Step.NOTE: [("counsellor.note_saved", "counsellor")],
+        Step.SEND_EVIDENCE: [(f"{p}.evidence", p) for p in both],
+        Step.COMPLAINT: [
+            ("counsellor.complaint_reminder_set", "counsellor")
+            if getattr(cmd, "remind", False)
+            else ("counsellor.complaint_recorded", "counsellor")
+        ],
         Step.REFER: [("reporter.referral", "reporter"), ("counsellor.referred", "counsellor")],
         Step.MEETING_HELD: [("counsellor.meeting_held", "counsellor")],
         Step.REVEAL: [],
@@ -254,6 +260,17 @@ def _when(run: Run) -> str:
     return "now" if release == run.context.now else day(release, AMS)
 
 
+def _evidence(run: Run) -> dict[str, str]:
+    """A file's neutral name (numbered on from the case's files), kind, size, removed."""
+    assert run.before is not None
+    number = run.before.evidence + 1
+    kind, size = run.command.evidence.kind, run.command.evidence.size
+    removed = ",".join(run.command.evidence.removed) or "none"
+    extension = {"jpeg": "jpg"}.get(kind, kind)
+    name = f"file-{number}.{extension}"
+    return {"name": name, "filetype": kind, "size": f"{size} B", "removed": removed}
+
+
 def expected_values(run: Run, deliver: Deliver) -> dict[str, str]:
     """Every parameter of the message, by what it speaks of."""
     before, cmd, after = run.before, run.command, run.after.case
@@ -306,6 +323,14 @@ def expected_values(run: Run, deliver: Deliver) -> dict[str, str]:
             "count": str(len([w for w in cmd.words if w.strip()]))
         },
         "counsellor.note_saved": lambda: {"seq": str(_seq(run))},
+        "counsellor.complaint_reminder_set": lambda: {"on": str(cmd.on)},
+        "counsellor.complaint_recorded": lambda: {
+            "stage": cmd.stage,
+            "body": cmd.body,
+            "on": run.context.now.date().isoformat(),  # today, in Amsterdam too
+        },
+        "reporter.evidence": lambda: _evidence(run),
+        "counsellor.evidence": lambda: _evidence(run),
         "reporter.referral": lambda: {"body": cmd.body.strip().lower()},
         "counsellor.referred": lambda: {"body": cmd.body.strip().lower()},
         "reporter.closed": lambda: {"outcome": cmd.outcome},

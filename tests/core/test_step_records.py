@@ -44,6 +44,8 @@ from intermediary.core import (
     text_digest,
 )
 from intermediary.core.case import Told
+from intermediary.core.complaint import ComplaintStep, CounsellorReminder
+from intermediary.core.evidence import entry_text
 from intermediary.core.lifecycle import next_state
 from tests.core.scenarios import RUNS, Run
 from tests.helpers import CASE, NOW
@@ -131,6 +133,9 @@ def expected_records(run: Run) -> list[tuple[EntryKind, Role, Any]]:
             return [(EntryKind.NOTE, C, cmd.text.strip())]
         case Step.REFER:
             return [(EntryKind.REFERRAL, C, cmd.body.strip().lower())]
+        case Step.SEND_EVIDENCE:  # the file under its neutral name, never its own
+            name = f"file-{run.before.evidence + 1}.{cmd.evidence.kind}"
+            return [(EntryKind.EVIDENCE, R, entry_text(name, cmd.evidence))]
         case Step.REVEAL:
             return [(EntryKind.REVEAL, C, cmd.ground.strip())]
         case Step.LEGAL_DISCLOSURE:
@@ -159,6 +164,12 @@ def expected_records(run: Run) -> list[tuple[EntryKind, Role, Any]]:
             return [(EntryKind.LEGAL_HOLD, C, f"hold until {until}: {cmd.reason.strip()}")]
         case Step.RELEASE_HOLD:
             return [(EntryKind.LEGAL_HOLD, C, f"hold released: {cmd.reason.strip()}")]
+        case Step.COMPLAINT if cmd.remind:
+            return [(EntryKind.COMPLAINT, C, f"reminder on {cmd.on}: {cmd.text.strip()}")]
+        case Step.COMPLAINT:
+            on = day(run.context.now)
+            text = f"complaint {cmd.stage} at {cmd.body} on {on}: {cmd.text.strip()}"
+            return [(EntryKind.COMPLAINT, C, text)]
     return []
 
 
@@ -270,6 +281,14 @@ def expected_audit(run: Run) -> dict[str, dict[str, str]]:
             return {"details_flagged": {**case, "count": str(count)}}
         case Step.NOTE:
             return {"note": {**case, **seq}}
+        case Step.SEND_EVIDENCE:  # its kind and a band of its size: no name, no exact size
+            received = {**case, "type": cmd.evidence.kind, "size": "<100kB"}
+            resumed = {"contact_resumed": case} if before.contact_stopped else {}
+            return {"evidence_received": received, **resumed}
+        case Step.COMPLAINT if cmd.remind:  # that there is one; never its text, nor its day
+            return {"complaint_reminder": case}
+        case Step.COMPLAINT:  # the body and the step; never the note, never a date
+            return {"complaint_step": {**case, "body": cmd.body, "stage": str(cmd.stage)}}
         case Step.REFER:
             return {"referral": {**case, "body": cmd.body.strip().lower()}}
         case Step.CLOSE:
@@ -464,6 +483,16 @@ def expected_case(run: Run) -> Case:
             changes.update(on_hold=False, hold_until=None)
         case Step.HANDOVER:
             changes["counsellor_id"] = cmd.successor
+        case Step.SEND_EVIDENCE:
+            changes.update(evidence=before.evidence + 1, contact_stopped=False)
+        case Step.COMPLAINT if cmd.remind:
+            mine = CounsellorReminder(seq=before.next_seq, on=cmd.on, text=cmd.text.strip())
+            changes["reminders"] = (*before.reminders, mine)
+        case Step.COMPLAINT:
+            on = now.astimezone(ZoneInfo(AMS)).date()
+            seq = before.next_seq
+            done = ComplaintStep(body=cmd.body, stage=cmd.stage, on=on, seq=seq)
+            changes["complaint"] = (*before.complaint, done)
     return replace(before, **changes)
 
 

@@ -298,19 +298,22 @@ def test_the_bots_own_captured_notice_is_ignored() -> None:
     assert translate(event, DM, me=BOT, positions=decrypted(event, 1)) is None  # any notice
 
 
-def test_a_file_in_a_direct_chat_is_answered_not_taken() -> None:
+def test_a_file_in_a_direct_chat_is_taken_as_evidence() -> None:
     """Before: an image or file was ignored in silence, and the reporter believed the
-    counsellor had it. Elsewhere (a case or management room) it is still ignored."""
-    refusal = said("image")
-    assert isinstance(refusal, Refusal)
-    assert refusal.key == "matrix.file_not_received"
-    assert refusal.sender == SASKIA
-    assert refusal.event_key == "matrix:$Qm9VbWVzc2FnZV9vbmU:localhost"  # handled once
+    counsellor had it; then it was answered "not taken". Now it is fetched as evidence
+    (issue 21). Elsewhere (a case or management room) it is still ignored."""
+    intent = said("image")
+    assert isinstance(intent, Intent)
+    assert intent.file is not None
+    assert intent.file.url.startswith("mxc://")
+    assert intent.file.key is None  # not encrypted: nothing to decrypt
+    assert intent.sender == SASKIA
+    assert intent.event_key == "matrix:$Qm9VbWVzc2FnZV9vbmU:localhost"  # handled once
     for room in (BOARD, CASE, NOTICES, GROUP):
         assert said("image", room) is None, room.kind
 
 
-def test_an_encrypted_file_in_a_direct_chat_is_answered_not_taken() -> None:
+def test_an_encrypted_file_in_a_direct_chat_is_taken_with_what_decrypts_it() -> None:
     source = recorded("image")
     source["content"] = {
         "msgtype": "m.file",
@@ -324,9 +327,12 @@ def test_an_encrypted_file_in_a_direct_chat_is_answered_not_taken() -> None:
         },
     }
     event = RoomEncryptedFile.from_dict(source)
-    refusal = translate(event, DM, me=BOT, positions=MegolmPositions())
-    assert isinstance(refusal, Refusal)
-    assert refusal.key == "matrix.file_not_received"
+    intent = translate(event, DM, me=BOT, positions=MegolmPositions())
+    assert isinstance(intent, Intent)
+    assert intent.file is not None
+    assert intent.file.url == "mxc://localhost/enc"
+    assert (intent.file.key, intent.file.iv) == ("a" * 43, "AAAAAAAAAAAAAAAAAAAAAA")
+    assert intent.file.sha256 == "b" * 43
     own = translate(event, DM, me=SASKIA, positions=MegolmPositions())
     assert own is None  # the bot's own, were it the sender
 

@@ -44,7 +44,7 @@ async def test_deleting_a_refused_file_is_not_called_received(slack: SlackWorld)
         "files": [{"id": "F1", "name": "IMG_0001.jpg"}],
     }
     assert await slack.post(event(**shared), "application/json") == 200
-    await slack.standin.wait_for("USASKIA", "Files cannot be received here")
+    await slack.standin.wait_for("USASKIA", "Your file could not be fetched")
     told = len(slack.standin.posts("USASKIA"))
     previous = {k: v for k, v in shared.items()}
     for fields in (

@@ -249,8 +249,10 @@ def expected(scenario: str, kind: Step, role: str) -> type[ProtocolError] | None
 ROWS = [(scenario, kind) for scenario in SCENARIOS for kind in STEPS]
 #: counted by hand from PROTOCOL.md, without the key steps: open 7 reporter + 8
 #: counsellor steps; awaiting_consent 8 + 8; relayed, acknowledged, in_follow_up,
-#: feedback_given each 8 + 8 + 2 management steps; closed and withdrawn 1 (a note) each.
-ALLOWED_BY_HAND = 15 + 16 + 4 * 18 + 1 + 1
+#: feedback_given each 8 + 8 + 2 management steps; closed and withdrawn 1 (a note) each;
+#: and a reporter's file (send_evidence) in each of the 6 active states; the counsellor's
+#: record of a formal complaint (complaint) in all 8, closed and withdrawn included.
+ALLOWED_BY_HAND = 15 + 16 + 4 * 18 + 1 + 1 + 6 + 8
 #: cells actually observed, filled in by test_row
 OBSERVED: dict[tuple[str, Step, str], type[ProtocolError] | None] = {}
 
@@ -452,8 +454,8 @@ async def test_row(scenario: str, kind: Step) -> None:
 def test_expected_matrix_has_the_hand_counted_size() -> None:
     cells = [(sc, k, r) for sc, k in ROWS for r in ROLES]
     allowed = [c for c in cells if expected(*c) is None]
-    assert len(cells) == len(SCENARIOS) * len(STEPS) * len(ROLES) == 8 * 22 * 10
-    assert len(allowed) == ALLOWED_BY_HAND == 105
+    assert len(cells) == len(SCENARIOS) * len(STEPS) * len(ROLES) == 8 * 24 * 10
+    assert len(allowed) == ALLOWED_BY_HAND == 119
     # each allowed cell is the one role of its step, and never a non-party
     assert all(PARTY[r] is SPEC_ROLE[k] for _, k, r in allowed)
     assert {r for _, _, r in allowed} == {"reporter", "counsellor", "told_management"}

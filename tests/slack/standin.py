@@ -154,6 +154,8 @@ class StandIn:
     max_page: int = 1000
     #: the app's token; ``None`` takes any token that is not in ``tokens`` as the app's
     bot_token: str | None = None
+    #: files people uploaded, served at their private URL (``file_url``): id -> bytes
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -372,9 +374,30 @@ class StandIn:
             }
         )
 
+    # --- files, as files.slack.com serves them -------------------------------------------
+
+    def file_url(self, file_id: str, name: str) -> str:
+        """A file's ``url_private_download``, as Slack puts it in a ``file_share`` event."""
+        return f"http://127.0.0.1:{self.port}/files-pri/T1-{file_id}/download/{name}"
+
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        """A file for a token that may read files; anything else gets what Slack gives:
+        its sign-in page, as HTML, with status 200."""
+        file_id = request.match_info["team_file"].partition("-")[2]
+        header = request.headers.get("Authorization", "")
+        self.calls.append(Call("files.download", {"file": file_id, "authorization": header}))
+        caller = self.caller(request, {}) if header.startswith("Bearer ") else None
+        if caller is None or "files:read" not in caller.scopes:
+            page = "<!DOCTYPE html><html><body>Sign in to your workspace</body></html>"
+            return web.Response(text=page, content_type="text/html")
+        if file_id not in self.files:
+            return web.Response(status=404, text="file_not_found")
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/link", self.link)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self.download)
         app.router.add_post("/api/{method}", self.handle)
         app.router.add_get("/api/{method}", self.handle)
         self.runner = web.AppRunner(app)

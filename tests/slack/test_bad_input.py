@@ -127,8 +127,9 @@ async def test_a_file_an_edit_or_a_deletion_is_told_and_changes_nothing(
     original = {"user": "USASKIA", "text": "The original words.", "ts": ts}
     cases = [
         (
+            # a file Slack names without its URL cannot be fetched, so it is not kept
             {"subtype": "file_share", "user": "USASKIA", "text": "see the photo", "files": [{}]},
-            "Files cannot be received here",
+            "Your file could not be fetched",
         ),
         (
             {

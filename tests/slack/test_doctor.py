@@ -140,7 +140,8 @@ async def test_a_healthy_installation_is_all_ticks(installation: Path, standin: 
     assert "SLACK_BOT_TOKEN holds a bot token" in lines[0]
     assert "SLACK_APP_TOKEN holds an app-level token" in lines[1]
     assert "the app is intermediary (UBOT) in the workspace Acme (T1)" in lines[2]
-    assert "exactly the scopes it needs: chat:write, commands, groups:read, im:history" in lines[3]
+    needed = "chat:write, commands, files:read, groups:read, im:history"
+    assert f"exactly the scopes it needs: {needed}" in lines[3]
     assert "CBOARD of acme/board is private" in lines[4]
     assert "the 1 configured member(s), nobody else" in lines[4]
     assert "acme/daan has the Slack address UDAAN" in lines[5]

@@ -891,3 +891,43 @@ async def test_closing_or_purging_a_case_deletes_what_waited_for_its_web_reporte
         link,
     )
     assert await store.web_inbox("VP-BBBB-BBBB") == []
+
+
+async def test_signals_and_advice_are_written_once_and_read_by_reference(store: Store) -> None:
+    """``office_notes`` (migration 0009): every row of a reference, a row written once,
+    a unit with a taken reference refused whole (its audit entry too)."""
+    from intermediary.store.notes import NoteReader
+    from intermediary.store.records import NoteRow
+
+    def note(ref: str, kind: str, holder: str, blob: bytes) -> NoteRow:
+        return NoteRow(
+            ref=ref,
+            kind=kind,
+            holder=holder,
+            org_id="acme",
+            destination_id="board" if kind == "question" else "",
+            day="2027-03-01",
+            blob=blob,
+            mac="m" * 64,
+        )
+
+    assert isinstance(store, NoteReader)
+    asked = [note("A-7KQ3", "question", who, b"sealed\x00" + who.encode()) for who in ("d", "i")]
+    await store.commit(UnitOfWork(notes=asked), link)
+    await store.commit(UnitOfWork(notes=[note("S-2M9X", "advice", "d", b"other")]), link)
+    assert await store.notes("A-7KQ3") == asked
+    assert await store.notes("S-2M9X") == [note("S-2M9X", "advice", "d", b"other")]
+    assert await store.notes("A-0000") == []
+    audit = AuditDraft(
+        org_id="acme",
+        case_id=None,
+        kind="answer_advice",
+        actor_role="counsellor",
+        details="{}",
+        at=NOW,
+    )
+    again = UnitOfWork(notes=[note("A-7KQ3", "question", "d", b"forged")], audit=[audit])
+    with pytest.raises(ConcurrentUpdate):
+        await store.commit(again, link)
+    assert await store.notes("A-7KQ3") == asked
+    assert [a.kind for a in await store.audit_log()] == []

@@ -124,6 +124,7 @@ def test_each_dialect_spells_what_the_steps_need(dialect: Dialect) -> None:
         "write_sealed_keys",
         "write_secrets",
         "write_reporters",
+        "write_notes",
         "queue_outbox",
         "drop_delivered",
         "link_audit",

@@ -45,6 +45,7 @@ from intermediary.runtime import Runtime
 from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.store.records import UnitOfWork
 from intermediary_matrix.deliver import Delivery
+from intermediary_matrix.evidence import take_file
 from intermediary_matrix.notices import Notice
 from intermediary_matrix.replay import MegolmPositions
 from intermediary_matrix.rooms import UNENCRYPTED_ROOM
@@ -235,6 +236,11 @@ class MatrixBot(Startup, Delivery):
             self.dm_rooms[intent.sender] = room.room_id
             profile = ReporterProfile(display_name=intent.display_name, handle=intent.handle)
         sender = Sender(platform=PLATFORM, address=intent.acts_as)
+        if intent.file is not None:  # a file in a reporter's direct chat (evidence)
+            return await take_file(
+                self.front, self.client, sender, intent.file, profile=profile,
+                event_key=intent.event_key,
+            )  # fmt: skip
         return await self.front.handle(
             sender,
             intent.text,

@@ -44,6 +44,7 @@ from nio import (
     RoomMessageText,
 )
 
+from intermediary_matrix.evidence import FileRef, file_ref
 from intermediary_matrix.replay import MegolmPositions
 
 __all__ = [
@@ -119,6 +120,8 @@ class Intent:
     sender_key: str | None
     #: whether ``sender`` may give commands in this room (else: "not yours")
     permitted: bool
+    #: a file sent in a direct chat (evidence), in place of words
+    file: FileRef | None = None
 
     @property
     def acts_as(self) -> str:
@@ -138,7 +141,6 @@ class Intent:
 NOT_YOURS = "matrix.not_yours"
 _UNDECRYPTABLE = "matrix.undecryptable"
 _EDIT = "matrix.edit_refused"
-_FILE = "matrix.file_not_received"
 _FILE_TO_REPORTER = "matrix.file_not_passed_on"
 _TOO_LONG = "matrix.too_long"
 _UNENCRYPTED_DM = "matrix.unencrypted_dm"
@@ -178,16 +180,21 @@ def translate(
     return Intent(sender, event.body, room, key, getattr(event, "sender_key", None), permitted)
 
 
-def _file(event: Any, room: RoomFacts, sender: str, positions: MegolmPositions) -> Refusal | None:
-    """A file, image, video or voice message in a reporter's direct chat is not taken,
-    and she is told so (she must not believe the counsellor has it); nor is one the
-    counsellor drops in a case room, where whatever she writes goes to the reporter (she
-    must not believe the reporter has it). Elsewhere ignored."""
+def _file(
+    event: Any, room: RoomFacts, sender: str, positions: MegolmPositions
+) -> Intent | Refusal | None:
+    """A file, image, video or voice message in a reporter's direct chat is evidence:
+    fetched and handed to the service (:mod:`intermediary_matrix.evidence`), which keeps
+    it cleaned or tells her why not. One the counsellor drops in a case room is not
+    taken, where whatever she writes goes to the reporter (she must not believe the
+    reporter has it). Elsewhere ignored."""
     name = positions.name_of(event)
     if name is None:
         return None
     if room.kind is RoomKind.DM:
-        return Refusal(_FILE, sender, event_key=f"{PLATFORM}:{name}")
+        key = f"{PLATFORM}:{name}"
+        sender_key = getattr(event, "sender_key", None)
+        return Intent(sender, "", room, key, sender_key, True, file_ref(event))
     if room.kind is RoomKind.CASE and room.allowed is not None and sender in room.allowed:
         return Refusal(_FILE_TO_REPORTER, sender, event_key=f"{PLATFORM}:{name}")
     return None

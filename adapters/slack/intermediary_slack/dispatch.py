@@ -28,6 +28,8 @@ from intermediary_slack.blocks import (
     reject_modal,
 )
 from intermediary_slack.deliver import Deliver
+from intermediary_slack.evidence import take_files
+from intermediary_slack.files import FileShare
 from intermediary_slack.state import ThreadBook
 from intermediary_slack.translate import (
     NOT_YOURS,
@@ -53,8 +55,9 @@ def _sender(address: str) -> Sender:
     return Sender(platform=PLATFORM, address=address)
 
 
-#: refusals said in a counsellor's words when they come from her case thread
-COUNSELLOR_WORDS = {"slack.file_not_received": "slack.file_not_passed_on"}
+#: refusals said in a counsellor's words when they come from her case thread (a file
+#: there is refused before this, in :meth:`Dispatch.files`)
+COUNSELLOR_WORDS: dict[str, str] = {}
 
 
 class Dispatch:
@@ -76,6 +79,8 @@ class Dispatch:
                 return await self.refuse(intent)
             case ChatLine():
                 await self.chat(intent)
+            case FileShare():
+                await self.files(intent)
             case SlashCommand():
                 await self.command(intent)
             case HomeOpened():
@@ -125,6 +130,17 @@ class Dispatch:
             profile = ReporterProfile()
             replies = await self.front.handle(sender, line.text, profile=profile, event_key=key)
         await self.deliver.answer(line.user, replies)
+
+    async def files(self, share: FileShare) -> None:
+        """A reporter's files, taken as evidence; in a counsellor's case thread, refused
+        in her words (nothing from there reaches the reporter)."""
+        counsellor = not self.service.who(_sender(share.user)).is_reporter
+        if counsellor or (share.thread and self.threads.case_of(share.thread) is not None):
+            await self.refuse(Refusal(share.user, "slack.file_not_passed_on"))
+            return
+        self.front.organisation_of(_sender(share.user), share.team)
+        answers = await take_files(self.front, self.deliver.client, share, self.locale(share.user))
+        await self.deliver.answer(share.user, answers)
 
     async def command(self, command: SlashCommand) -> None:
         user, channel = command.user, command.channel

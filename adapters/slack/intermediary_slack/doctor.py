@@ -45,7 +45,7 @@ PLATFORM = "slack"
 #: the bot scopes the app needs: those ``adapters/slack/manifest.yaml`` asks for (a test
 #: holds the two together, and tests/test_configuration_docs.py holds the manifest to the
 #: calls the app makes)
-NEEDED_SCOPES = frozenset({"chat:write", "im:history", "commands", "groups:read"})
+NEEDED_SCOPES = frozenset({"chat:write", "im:history", "commands", "groups:read", "files:read"})
 
 #: Slack's answers to a token that is wrong, revoked or belongs to a removed app
 REJECTED = frozenset(

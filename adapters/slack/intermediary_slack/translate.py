@@ -45,6 +45,7 @@ from intermediary.core import (
 )
 from intermediary_slack.blocks import ASK, CLOSE, DRAFT, FEEDBACK, NOTE, REFER, read_approval
 from intermediary_slack.changes import not_taken
+from intermediary_slack.files import FileShare, file_share
 
 __all__ = [
     "Act",
@@ -156,7 +157,7 @@ class Intake:
     team: str = ""
 
 
-Intent = ChatLine | SlashCommand | HomeOpened | OpenForm | Act | Intake | Refusal
+Intent = ChatLine | FileShare | SlashCommand | HomeOpened | OpenForm | Act | Intake | Refusal
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -214,7 +215,7 @@ def _invalid(user: str, part: str, block: str | None, channel: str | None = None
 # --- events and commands ---------------------------------------------------------------
 
 
-def message(body: Mapping[str, object]) -> ChatLine | Refusal | None:
+def message(body: Mapping[str, object]) -> ChatLine | FileShare | Refusal | None:
     """A DM to the app; bots and other channels change nothing. A file, an edit or a
     deletion in a DM changes nothing either, but its writer is told so: they must not
     believe the counsellor has the file, the corrected words, or no longer has the
@@ -227,6 +228,8 @@ def message(body: Mapping[str, object]) -> ChatLine | Refusal | None:
     if event.get("channel_type") != "im" or event.get("bot_id"):
         return None
     subtype = event.get("subtype")
+    if subtype == "file_share":  # a file: taken as evidence (intermediary_slack.evidence)
+        return file_share(body, event)
     # a reply also sent to the conversation, and a line typed with /me, are words like
     # any other line (dropped, the writer would believe they had been passed on)
     if subtype and subtype not in ("thread_broadcast", "me_message"):

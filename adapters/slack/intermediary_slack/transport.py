@@ -90,8 +90,9 @@ class SlackTransport:
         try:
             locale: Locale = "nl" if message.locale == "nl" else "en"
             # a counsellor's messages about one case form one thread in their DM, and
-            # management's follow-ups form one thread under the case's card
-            threaded = message.recipient in ("counsellor", "management")
+            # management's follow-ups form one thread under the case's card; what belongs
+            # to no case (a signal, an advice, a checkpoint) stands on its own
+            threaded = message.recipient in ("counsellor", "management") and bool(message.case_id)
             book_key = f"{message.recipient}:{channel}:{message.case_id}"
             thread = self.threads.thread_of(book_key) if threaded else None
             # a long text goes in several posts, any buttons after the last (blocks.py)

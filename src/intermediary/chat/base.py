@@ -69,7 +69,7 @@ class FrontEndBase:
         self._forms[key] = form
         question = form.current
         assert question is not None
-        lines = [render(question.prompt_key, locale)]
+        lines = [render(question.prompt_key, locale, **dict(question.params))]
         if question.choices:
             lines += [f"{n}. {label}" for n, (_, label) in enumerate(question.choices, 1)]
             lines.append(render("common.choices_hint", locale))

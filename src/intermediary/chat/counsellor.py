@@ -24,6 +24,7 @@ from datetime import datetime
 from intermediary.chat.aliases import command_word
 from intermediary.chat.base import CLOSED, FrontEndBase
 from intermediary.chat.choices import body, categories, leading_choice
+from intermediary.chat.complaint import complaint_command, with_complaint
 from intermediary.chat.parse import Line
 from intermediary.core import (
     Case,
@@ -82,7 +83,7 @@ class CounsellorCommands(FrontEndBase):
         else:
             _refuse_other_code(line.words[:1], None)
             case_id, skip = room_case, 0
-        handlers: dict[str, Callable[[str], Awaitable[Case]]] = {
+        handlers: dict[str, Callable[[str], Awaitable[Case | str]]] = {
             "reply": lambda c: service.act(sender, c, Reply(text=line.rest(skip))),
             "draft": lambda c: service.act(
                 sender, c, Draft(text=line.rest(skip), destinations=self._destinations(line))
@@ -100,6 +101,7 @@ class CounsellorCommands(FrontEndBase):
             "refer": lambda c: self._refer(sender, c, line, skip, locale),
             "met": lambda c: service.act(sender, c, MeetingHeld()),
             "close": lambda c: self._close(sender, c, line, skip, locale),
+            "complaint": lambda c: complaint_command(service, sender, c, line, skip, locale),
         }
         handler = handlers.get(command)
         if handler is None:
@@ -107,7 +109,9 @@ class CounsellorCommands(FrontEndBase):
         if case_id is None:
             typed = f"{self.prefix}{command_word(command, locale)}"  # as the reader types it
             case_id = await self._current_case(sender, typed, locale)
-        await handler(case_id)
+        shown = await handler(case_id)
+        if isinstance(shown, str):  # !complaint alone: what is recorded
+            return [shown]
         if command == "reply" and room_case is None:
             return [render("counsellor.sent_to", locale, case=parse_case_id(case_id) or case_id)]
         return []
@@ -155,9 +159,11 @@ class CounsellorCommands(FrontEndBase):
     async def _case_command(
         self, sender: Sender, line: Line, room_case: str | None, locale: Locale
     ) -> str:
-        """``!case CODE`` chooses the current case; ``!case`` says which it is."""
+        """``!case CODE`` chooses the current case; ``!case`` says which it is (with the
+        formal complaint recorded on it, if any)."""
         if room_case is not None:
-            return render("counsellor.case_room", locale, case=room_case)
+            shown = render("counsellor.case_room", locale, case=room_case)
+            return with_complaint(shown, await self.service.case_for(sender, room_case), locale)
         key = (sender.platform, sender.address)
         if line.words:
             typed = parse_case_id(line.words[0])
@@ -166,20 +172,23 @@ class CounsellorCommands(FrontEndBase):
             case = await self.service.case_for(sender, typed)
             if case.state in CLOSED:
                 codes = await self._open_codes(sender)
-                return render(
+                shown = render(
                     "counsellor.case_closed",
                     locale,
                     case=case.case_id,
                     codes=", ".join(codes) or "-",
                 )
+                return with_complaint(shown, case, locale)
             self._current[key] = case.case_id
-            return render("counsellor.case_chosen", locale, case=case.case_id)
+            shown = render("counsellor.case_chosen", locale, case=case.case_id)
+            return with_complaint(shown, case, locale)
         codes = await self._open_codes(sender)
         chosen = await self._chosen(sender)
         if chosen is not None:
             only = key not in self._current
             name = "counsellor.case_only" if only else "counsellor.case_current"
-            return render(name, locale, case=chosen)
+            shown = render(name, locale, case=chosen)
+            return with_complaint(shown, await self.service.case_for(sender, chosen), locale)
         if not codes:
             return render("counsellor.no_cases", locale)
         return render("counsellor.case_none", locale, count=len(codes), codes=", ".join(codes))

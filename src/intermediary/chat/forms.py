@@ -73,6 +73,8 @@ class Question:
     words: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: the choices' labels in each language, in the order of ``choices``
     labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: values for the prompt's placeholders (the case a question is about, a text shown)
+    params: tuple[tuple[str, str], ...] = ()
 
     def in_locale(self, locale: str) -> Question:
         """This question with its choices labelled in ``locale`` (as it is, when it has

@@ -18,6 +18,7 @@ from intermediary.chat.intake_forms import LOOKING
 from intermediary.chat.management import ManagementCommands
 from intermediary.chat.parse import Line, parse_line
 from intermediary.chat.reporter import REPORTER_COMMANDS, ReporterCommands
+from intermediary.chat.signals import OUTSIDE_COMMANDS, OutsideForm, SignalCommands
 from intermediary.core import (
     Role,
 )
@@ -39,7 +40,7 @@ __all__ = ["ChatFrontEnd"]
 log = logging.getLogger("intermediary.chat")
 
 
-class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
+class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands, SignalCommands):
     # --- entry point --------------------------------------------------------------------
 
     async def handle(
@@ -197,6 +198,8 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
         if line.command == "language" and role is Role.REPORTER:
             return await self._language(sender, line, locale)
         try:
+            if line.command in OUTSIDE_COMMANDS and role is not Role.REPORTER:
+                return await self._outside(sender, line, role, locale)
             if role is Role.COUNSELLOR:
                 return await self._counsellor(sender, line, room_case, locale)
             if role is Role.MANAGEMENT:
@@ -251,4 +254,6 @@ class ChatFrontEnd(ReporterCommands, CounsellorCommands, ManagementCommands):
         del self._forms[key]
         if form.kind == "new":
             return await self._open(sender, key, form.answers, profile)
+        if isinstance(form, OutsideForm):  # a signal, an advice or an answer
+            return await self._finish_outside(sender, form, locale)
         return await self._give_feedback(sender, form, locale)

@@ -74,7 +74,7 @@ class FormKeeping(FrontEndBase):
         position, total = form.position
         question = form.current
         assert question is not None
-        asked = render(question.prompt_key, locale)
+        asked = render(question.prompt_key, locale, **dict(question.params))
         return render(
             "reporter.form_question_open", locale, position=position, total=total, question=asked
         )

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from intermediary.cli.common import Voice, case_code, confirm, friendly, out, run_async, voice
+from intermediary.cli.evidence_files import write_files
 from intermediary.cli.session import as_counsellor, counsellor_options, counsellor_session
 from intermediary.config import load_config
 from intermediary.core import (
@@ -26,6 +27,7 @@ from intermediary.core import (
     Reveal,
 )
 from intermediary.service.casefile import CaseFileEntry, missing_entries, open_case_file
+from intermediary.text import render
 from intermediary.text.entries import shown_entry
 
 __all__ = ["disclose", "open_command", "reveal"]
@@ -33,9 +35,17 @@ __all__ = ["disclose", "open_command", "reveal"]
 
 @click.command("open")
 @counsellor_options
+@click.option("--files", "files_dir", type=click.Path(path_type=Path), default=None)
 @friendly
-def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: str | None) -> None:
+def open_command(
+    case: str,
+    config_path: Path,
+    key_path: Path,
+    passphrase_env: str | None,
+    files_dir: Path | None = None,
+) -> None:
     """Decrypt and print a case file with the counsellor's key (audited as an export)."""
+    written: list[Path] = []
 
     async def go() -> tuple[list[CaseFileEntry], list[int], list[int], str, Voice]:
         runtime, key, actor = await counsellor_session(
@@ -54,6 +64,10 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
                 if seq not in forged
             ]
             await runtime.service.record_export(actor, case_code(case), "case file opened")
+            if files_dir is not None:  # the reporter's files, into a folder of her own
+                written.extend(write_files(entries, files_dir))
+                what = f"{len(written)} files written out"
+                await runtime.service.record_export(actor, case_code(case), what)
             agreement = str(meta.get("agreement_version") or "")
             said = voice(runtime.config, actor.org_id, actor.counsellor_id)
             return entries, gaps, forged, agreement, said
@@ -76,6 +90,8 @@ def open_command(case: str, config_path: Path, key_path: Path, passphrase_env: s
             Text(shown_entry(e.kind, e.text, say.locale)),
         )
     out().print(table)
+    for path in written:
+        click.echo(render("evidence.written", say.locale, path=str(path)))
     if forged:
         shown = ", ".join(map(str, forged))
         click.echo(say("open_forged", entries=shown), err=True)

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from intermediary import crypto
 from intermediary.chat import ChatFrontEnd
+from intermediary.cli.console_files import console_file
 from intermediary.config import load_config
 from intermediary.errors import PermanentDeliveryError
 from intermediary.runtime import Runtime, demo_config, service_passphrase, start
@@ -122,7 +123,10 @@ async def run_lines(
         if echo:
             printer.say(name, text)
         sender = Sender(platform=PLATFORM, address=name)
-        for reply in await front.handle(sender, text, profile=profile(name)):
+        replies = await console_file(front, sender, text, profile(name))  # !file PATH
+        if replies is None:
+            replies = await front.handle(sender, text, profile=profile(name))
+        for reply in replies:
             printer.show(name, reply, "bold")
         await runtime.housekeeping()
         await runtime.worker.run_once()

@@ -1,10 +1,9 @@
 """The configuration file (TOML), validated at the boundary with pydantic.
 
-It names organisations, their counsellors (with **public** keys only) and
-management destinations, and each party's address per platform. No secret
-ever lives here: the service's own key file is referenced by path and
-unlocked with a passphrase from the environment or a file.
-See ``examples/config.toml`` for a documented example.
+It names organisations, their counsellors (with **public** keys only) and management
+destinations, and each party's address per platform. No secret ever lives here: the
+service's own key file is referenced by path and unlocked with a passphrase from the
+environment or a file. See ``examples/config.toml`` for a documented example.
 """
 
 from __future__ import annotations
@@ -280,6 +279,7 @@ class ServiceSection(_Strict):
     #: how often (hours) the service posts a signed audit checkpoint to every
     #: counsellor, who keeps it out of the operator's reach; 0: never
     checkpoint_hours: int = Field(default=24, ge=0, le=24 * 366)
+    evidence_max_bytes: int = Field(default=10 << 20, ge=1 << 10, le=50 << 20)  #: a file's bytes
     #: the port of the running service's health and metrics endpoint (``/livez``,
     #: ``/readyz``, ``/metrics``); 0: none (docs/OPERATIONS.md, "Metrics and alerts")
     metrics_port: int = Field(default=0, ge=0, le=65535)

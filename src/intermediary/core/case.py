@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from intermediary.core import deadlines
+from intermediary.core.complaint import ComplaintStep, CounsellorReminder
 from intermediary.core.ids import CaseId, CounsellorId, DestinationId, OrgId, ReporterIndex
 from intermediary.core.states import State
 from intermediary.core.vocabulary import ApprovalKind, ClockAnchor, Disclosure, Mode, Outcome
@@ -82,6 +83,12 @@ class Case:
     hold_until: datetime | None = None
     #: the version of the organisation's confidentiality agreements it was opened under
     agreement_version: str | None = None
+    #: how many files (evidence) the reporter sent: names them (``file-3.jpg``) and
+    #: tells the annual report which cases had any
+    evidence: int = 0
+    #: the steps of a formal complaint the counsellor accompanies, and her reminders
+    complaint: tuple[ComplaintStep, ...] = ()
+    reminders: tuple[CounsellorReminder, ...] = ()
 
     # --- deadlines, derived -------------------------------------------------------------
 

@@ -23,6 +23,8 @@ from intermediary.core.actors import (
     ReporterActor,
     SystemActor,
 )
+from intermediary.core.complaint import Complaint
+from intermediary.core.evidence import SendEvidence
 from intermediary.core.ids import CaseId, CounsellorId, DestinationId
 from intermediary.core.vocabulary import ActionKind, Disclosure, Mode, Moment, Outcome
 
@@ -37,6 +39,7 @@ __all__ = [
     "ChangeMode",
     "Close",
     "Command",
+    "Complaint",
     "ConditionAnswer",
     "Draft",
     "Feedback",
@@ -58,6 +61,7 @@ __all__ = [
     "RequestMeeting",
     "Resume",
     "Reveal",
+    "SendEvidence",
     "SendMessage",
     "StopContact",
     "WidenDisclosure",
@@ -379,4 +383,6 @@ Command = (
     | PlaceHold
     | ReleaseHold
     | Handover
+    | SendEvidence
+    | Complaint
 )

@@ -257,6 +257,9 @@ RULES: Final[tuple[Rule, ...]] = (
         "The reporter continues the case from another account.",
         (RECEIPT_PROVEN,),
     ),
+    Rule(Step.SEND_EVIDENCE, c.SendEvidence, R.REPORTER, P.PARTY, _same(*ACTIVE),
+         "The reporter sends a file (evidence): its metadata removed, it is kept sealed for "
+         "the counsellor and never relayed."),
     # --- the counsellor ----------------------------------------------------------------
     Rule(
         Step.REPLY, c.Reply, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
@@ -317,6 +320,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "condition for it explained.",
         (IDENTITY_KNOWN,),
     ),
+    Rule(Step.COMPLAINT, c.Complaint, R.COUNSELLOR, P.PARTY, _same(*ACTIVE, S.CLOSED),
+         c.Complaint.EXPLAINED),
     # --- management --------------------------------------------------------------------
     Rule(
         Step.ACKNOWLEDGE, c.Acknowledge, R.MANAGEMENT, P.PARTY, {S.RELAYED: S.ACKNOWLEDGED},

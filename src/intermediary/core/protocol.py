@@ -26,7 +26,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
-from intermediary.core import counsellor_steps, management_steps, office_steps, reporter_steps
+from intermediary.core import (
+    complaint_steps,
+    counsellor_steps,
+    evidence_step,
+    management_steps,
+    office_steps,
+    reporter_steps,
+)
 from intermediary.core.actors import (
     Actor,
     CounsellorActor,
@@ -68,6 +75,8 @@ HANDLERS: Final[Mapping[Step, Handler]] = {
     **counsellor_steps.HANDLERS,
     **management_steps.HANDLERS,
     **office_steps.HANDLERS,
+    **evidence_step.HANDLERS,
+    **complaint_steps.HANDLERS,
 }
 
 

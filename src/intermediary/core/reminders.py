@@ -44,6 +44,8 @@ class ReminderKind(enum.StrEnum):
     FEEDBACK_SOON = "feedback_soon"
     FEEDBACK_MISSED = "feedback_missed"
     MEETING_MISSED = "meeting_missed"
+    #: a reminder the counsellor set herself (a formal complaint she accompanies)
+    COMPLAINT = "complaint"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -56,6 +56,8 @@ class Step(enum.StrEnum):
     HOLD = "legal_hold"
     RELEASE_HOLD = "release_hold"
     HANDOVER = "handover"
+    SEND_EVIDENCE = "send_evidence"
+    COMPLAINT = "complaint"
 
 
 S = State

@@ -104,3 +104,5 @@ class EntryKind(enum.StrEnum):
     REVEAL = "reveal"
     DISCLOSURE = "disclosure"
     LEGAL_HOLD = "legal_hold"
+    EVIDENCE = "evidence"  #: a file from the reporter, its metadata removed
+    COMPLAINT = "complaint"  #: a step of a formal complaint, or a reminder the counsellor set

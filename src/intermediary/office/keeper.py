@@ -26,6 +26,7 @@ from intermediary.core.states import ACTIVE
 from intermediary.errors import CasePurged, IntegrityError, InvalidInput, UnknownCase
 from intermediary.office.acts import draft, log
 from intermediary.office.checkpoints import Checkpoints
+from intermediary.office.complaint_reminders import ComplaintReminders
 from intermediary.office.reminders import Reminders
 from intermediary.office.report import Activity, CaseStats, statistics_of
 from intermediary.office.retention import Retention
@@ -64,6 +65,7 @@ class Office:
         self.service = service
         self.store = service.store
         self.reminders = Reminders(service)
+        self.complaint_reminders = ComplaintReminders(service)
         self.retention = Retention(service, self.final_years)
         self.checkpoints = Checkpoints(service)
         #: case id -> the MAC of its row and the first moment a reminder can be due for
@@ -82,6 +84,7 @@ class Office:
         active = await self.store.cases_in_states(ACTIVE)
         now = self.clock
         reminders = await self.send_reminders([r for r in active if self._may_remind(r, now)])
+        reminders += await self.complaint_reminders.send_set()  # the counsellor's own
         ids = {r.case_id for r in active}
         self._first_reminder = {k: v for k, v in self._first_reminder.items() if k in ids}
         await self.retention.forget_contacts({r.case_id for r in active})

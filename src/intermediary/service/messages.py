@@ -30,6 +30,14 @@ def render_message(
             found.name.get(locale) if (found := categories.get(slug.strip())) else slug
             for slug in listed.split(",")
         )
+    # a file's kind and what was removed from it (evidence), in the reader's words
+    filetype = message.values.get("filetype")
+    if filetype is not None:
+        params["filetype"] = render(f"evidence.filetype.{filetype}", locale)
+    removed = message.values.get("removed")
+    if removed is not None:
+        said = (render(f"evidence.removed.{w}", locale) for w in removed.split(","))
+        params["removed"] = ", ".join(said)
     slug = message.values.get("body")
     if slug is not None:
         body = (referrals or load_referrals()).get(slug)

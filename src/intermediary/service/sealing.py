@@ -46,6 +46,7 @@ from intermediary.service.codec import (
     dump_case,
     dump_pending,
 )
+from intermediary.service.complaint import seal_reminders
 from intermediary.service.entries import entry_aad, entry_plaintext
 from intermediary.service.identifying import identity_terms, phrase_terms
 from intermediary.service.outbound import Outbound
@@ -90,7 +91,9 @@ class Sealer:
         transfer: SealedKey | None = None,
     ) -> UnitOfWork:
         """Everything ``transition`` changes, sealed, as one unit of work."""
-        case = transition.case
+        shred = shred_key(self.store.vault, transition.case.case_id)
+        # a reminder's text the counsellor set goes sealed, never into the clear row
+        case = seal_reminders(self.keys, transition.case, shred)
         public = loaded.case_public if loaded else case_public
         assert public is not None
         version = loaded.version if loaded else 0
@@ -108,7 +111,6 @@ class Sealer:
             updated_at=to_the_day(now),
         )
         unit = UnitOfWork(case=row, expected_version=loaded.version if loaded else None)
-        shred = shred_key(self.store.vault, case.case_id)
         contact = contact_key(self.store.vault, case.case_id)
         lists = ListsRead()
         unit.pending = [

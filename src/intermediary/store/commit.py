@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from intermediary.errors import ConcurrentUpdate, DuplicateEvent
 from intermediary.store import rows as decode
 from intermediary.store.dialect import Dialect, Tx
+from intermediary.store.notes import write_notes
 from intermediary.store.records import CaseRow, Linker, ReporterRow, UnitOfWork, new_version
 from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS
 
@@ -285,6 +286,7 @@ STEPS: tuple[Step, ...] = (
     write_sealed_keys,
     write_secrets,
     write_reporters,
+    write_notes,
     queue_outbox,
     drop_delivered,
     link_audit,

@@ -15,6 +15,7 @@ from intermediary.store.records import (
     AuditRecord,
     CaseRow,
     Linker,
+    NoteRow,
     OutboxItem,
     PendingRow,
     ReporterRow,
@@ -45,6 +46,8 @@ class _State:
     outbox_seq: int = 0
     #: the web inbox: case id -> (key, sealed message), in the order kept
     web_inbox: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
+    #: signals and advice outside any case, by (ref, kind, holder)
+    notes: dict[tuple[str, str, str], NoteRow] = field(default_factory=dict)
 
 
 class MemoryStore:
@@ -133,6 +136,9 @@ class MemoryStore:
             current_row = s.reporters.get(reporter.lookup)
             if (0 if current_row is None else current_row.version) != reporter.version:
                 raise ConcurrentUpdate(case="-")
+        named = [(n.ref, n.kind, n.holder) for n in unit.notes]
+        if len(set(named)) != len(named) or any(n in s.notes for n in named):
+            raise ConcurrentUpdate(case="-")
         keys = [item.key for item in unit.outbox]
         if len(set(keys)) != len(keys) or any(k in s.outbox for k in keys):
             raise ConcurrentUpdate(case=unit.case.case_id if unit.case else "-")
@@ -195,6 +201,8 @@ class MemoryStore:
                 s.reporters[reporter.lookup] = replace(reporter, version=new_version())
             else:
                 s.reporters.pop(reporter.lookup, None)
+        for note in unit.notes:
+            s.notes[(note.ref, note.kind, note.holder)] = note
         for item in unit.outbox:
             s.outbox_seq += 1
             s.outbox[item.key] = replace(item, seq=s.outbox_seq)
@@ -274,6 +282,9 @@ class MemoryStore:
         kept = self._s.web_inbox.setdefault(case_id, [])
         kept.append((key, seal(len(kept) + 1)))
         return True
+
+    async def notes(self, ref: str) -> list[NoteRow]:
+        return [n for key, n in sorted(self._s.notes.items()) if key[0] == ref]
 
     async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:
         return list(self._s.web_inbox.get(case_id, []))

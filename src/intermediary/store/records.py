@@ -16,6 +16,7 @@ __all__ = [
     "AuditRecord",
     "CaseRow",
     "Linker",
+    "NoteRow",
     "OutboxItem",
     "PendingRow",
     "ReporterRow",
@@ -139,6 +140,24 @@ class OutboxItem:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NoteRow:
+    """A signal or advice outside any case, management's question or the counsellor's
+    answer (``office_notes``, migration 0009), sealed to its ``holder`` (a counsellor);
+    ``mac`` is the service's over every other field (service/signals.py)."""
+
+    ref: str
+    kind: str
+    holder: str
+    org_id: str
+    #: the management destination it went to or came from ("" for none)
+    destination_id: str
+    #: the day only (``YYYY-MM-DD``)
+    day: str
+    blob: bytes
+    mac: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuditDraft:
     """An audit entry before it is linked into the chain."""
 
@@ -197,6 +216,8 @@ class UnitOfWork:
     #: MACs for case-file entries of ``case`` written before entries had one, by
     #: number (``intermediary upgrade`` gives them theirs)
     entry_macs: dict[int, str] = field(default_factory=dict)
+    #: signals and advice outside any case (``office_notes``), each written once
+    notes: list[NoteRow] = field(default_factory=list)
     audit: list[AuditDraft] = field(default_factory=list)
     #: the platform event that caused this unit ("matrix:$event"); a second unit
     #: with the same key is refused with :class:`DuplicateEvent`

@@ -56,6 +56,7 @@ TABLES = (
     "audit",
     "processed_events",
     "web_inbox",
+    "office_notes",
 )
 
 #: PostgreSQL's migrations as the series before the shared numbering recorded them

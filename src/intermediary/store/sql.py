@@ -21,11 +21,13 @@ from intermediary.crypto.vault import KeyVault
 from intermediary.store import rows as decode
 from intermediary.store.dialect import Dialect, Row, Tx
 from intermediary.store.group import CommitGroup, Outcome
+from intermediary.store.notes import NOTE_COLUMNS, note_row
 from intermediary.store.records import (
     AuditDraft,
     AuditRecord,
     CaseRow,
     Linker,
+    NoteRow,
     OutboxItem,
     PendingRow,
     ReporterRow,
@@ -187,6 +189,11 @@ class SqlStore(ABC):
                 seal(number),
             )
         return True
+
+    async def notes(self, ref: str) -> list[NoteRow]:
+        """The rows of one signal, advice, question or answer (store/notes.py)."""
+        rows = await self._rows(f"SELECT {NOTE_COLUMNS} FROM office_notes WHERE ref = ?", ref)  # noqa: S608
+        return [note_row(r) for r in rows]
 
     async def web_inbox(self, case_id: str) -> list[tuple[str, bytes]]:
         rows = await self._rows(

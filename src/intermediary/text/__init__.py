@@ -52,6 +52,8 @@ VOCABULARY = frozenset(
         "form_part",
         "field",
         "more_to_follow",
+        "stage",
+        "last_stage",
     }
 )
 #: parameters that are sometimes a protocol word and otherwise a value shown as it is:

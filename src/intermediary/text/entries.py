@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from intermediary.core.evidence import read_entry_text, shown_size
 from intermediary.text import Locale, render
 
 __all__ = ["FEEDBACK", "shown_entry"]
@@ -27,6 +28,9 @@ _MORE = re.compile(r"^more to follow: (yes|no)$")
 #: a reporter's approval and rejection (``core/reporter_steps.py``), stored in English too
 _APPROVED = re.compile(r"^approved (relay|minutes) (\d+) (\S+) (\S+)$")
 _REJECTED = re.compile(r"^rejected (relay|minutes) (\d+): (.*)$", re.DOTALL)
+#: a formal complaint's step and a reminder the counsellor set (``core/complaint_steps.py``)
+_COMPLAINT = re.compile(r"^complaint ([a-z]+) at (\S+) on ([0-9-]+)(?:: (.*))?$", re.DOTALL)
+_REMINDER = re.compile(r"^reminder on ([0-9-]+): (.*)$", re.DOTALL)
 
 
 def _line(line: str, locale: Locale) -> str:
@@ -47,6 +51,23 @@ def _line(line: str, locale: Locale) -> str:
 
 def shown_entry(kind: str, text: str, locale: Locale) -> str:
     """The stored ``text`` of an entry of ``kind`` as a reader of ``locale`` reads it."""
+    if str(kind) == "evidence":  # a file: its name and what it is, never its bytes
+        name, evidence = read_entry_text(text)
+        removed = ", ".join(render(f"evidence.removed.{w}", locale) for w in evidence.removed)
+        return render(
+            "evidence.opened",
+            locale,
+            name=name,
+            filetype=render(f"evidence.filetype.{evidence.kind}", locale),
+            size=shown_size(evidence.size),
+            removed=removed or render("evidence.removed.none", locale),
+        )
+    if str(kind) == "complaint" and (found := _COMPLAINT.match(text)):
+        stage, body, on, note = found.groups()
+        said = render("entries.complaint_step", locale, stage=stage, body=body, on=on)
+        return f"{said}: {note}" if note else said
+    if str(kind) == "complaint" and (found := _REMINDER.match(text)):
+        return render("entries.complaint_reminder", locale, on=found[1], text=found[2])
     if str(kind) == "approval" and (found := _APPROVED.match(text)):
         item, number, digest, when = found.groups()
         shown = render(f"entries.item.{item}", locale, number=number)  # its number inside

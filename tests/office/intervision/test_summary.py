@@ -234,3 +234,21 @@ def test_every_sentence_the_module_names_exists_in_both_languages() -> None:
     en, nl = catalog("en"), catalog("nl")
     for key in named:
         assert placeholders(en[key]) == placeholders(nl[key]), key
+
+
+def test_a_file_the_reporter_sent_is_left_out_not_scrubbed() -> None:
+    """An evidence entry holds the file itself (base64) with its neutral name: no scrubber
+    can read a photo, so the summary says a file was sent and nothing of it."""
+    payload = '{"name": "file-1.jpg", "content": "U2Fza2lhIEphbnNlbg==", "removed": ["gps"]}'
+    out = summary(
+        CASE,
+        [entry(1, "evidence", "reporter", 0.5, payload)],
+        names=NAMES,
+        organisations=["Acme Logistics B.V."],
+        departments=["Finance"],
+        locale="en",
+    )
+    assert "Entry 1 (reporter, file, week 1):" in out
+    assert "(The reporter sent a file; it is left out.)" in out
+    for kept in ("U2Fza2lh", "file-1", "gps"):
+        assert kept not in out

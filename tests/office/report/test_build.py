@@ -66,6 +66,7 @@ TEN = [
         closed_year=2025,
         outcome="reported_to_management",
         relays=2,
+        evidence=True,  # the reporter sent files
         **DEADLINE,
     ),
     report_case(
@@ -74,6 +75,7 @@ TEN = [
         outcome="resolved",
         referrals=("politie", "hvk-advice"),
         relays=1,
+        evidence=True,
         acknowledgement="late",
         feedback="missing",
     ),
@@ -83,6 +85,8 @@ TEN = [
         relays=1,
         acknowledgement="in_time",
         feedback="pending",
+        complaint_bodies=("college-rechten-mens",),
+        complaint_stage="filed",
     ),
     report_case(categories=("unknown",), closed_year=2025, outcome="withdrawn"),
     report_case(
@@ -105,6 +109,8 @@ TEN = [
         relays=1,
         acknowledgement="in_time",
         feedback="late",
+        complaint_bodies=("klachtencommissie",),
+        complaint_stage="decision",
     ),
 ]
 
@@ -112,6 +118,7 @@ COUNTED = {
     "contacts.total": "10",
     "contacts.consult": "4",
     "contacts.report": "6",
+    "contacts.evidence": "2",  # cases with files; never how many files
     "categories.bullying": "5",
     "categories.work_pressure": "2",
     "categories.fraud_theft": "2",
@@ -132,6 +139,15 @@ COUNTED = {
     "referrals.adv": "1",
     "referrals.klachtencommissie": "1",
     "referrals.~cases": "5",
+    # accompanied formal complaints: by body, and by the last step recorded
+    "complaints.body_college-rechten-mens": "1",
+    "complaints.body_klachtencommissie": "1",
+    "complaints.filed": "1",
+    "complaints.hearing": "0",
+    "complaints.decision": "1",
+    "complaints.appeal": "0",
+    "complaints.ended": "0",
+    "complaints.~cases": "2",
     "relays.made": "8",
     "relays.cases": "5",
     "compliance.cases": "5",
@@ -157,6 +173,8 @@ def test_hand_counted_example_with_a_minimum_of_five() -> None:
     expected["contacts.report"] = "hidden"
     # a zero beside "< 5"s in the same sum is hidden like them
     expected["compliance.ack_pending"] = "< 5"
+    zeros = ("complaints.hearing", "complaints.appeal", "complaints.ended")
+    expected |= dict.fromkeys(zeros, "< 5")
     assert shown(report) == expected
     assert derivable_cells(report) == []
 
@@ -239,6 +257,7 @@ def test_dutch_titles() -> None:
         "Zaken per categorie",
         "Zaken per uitkomst",
         "Doorverwijzingen",
+        "Begeleide formele klachten",
         "Doorgegeven aan de leiding",
         "Wettelijke termijnen",
     ]

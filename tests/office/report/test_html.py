@@ -201,7 +201,10 @@ def test_tables_left_out_for_one_reason_are_named_under_it_once() -> None:
     report = build(TEN[3:7], locale="nl")
     html = render_html(report)
     assert html.count("Te weinig zaken om uit te splitsen") == 1
-    assert "Niet opgenomen: Zaken per categorie, Zaken per uitkomst en Doorverwijzingen" in html
+    withheld = (
+        "Zaken per categorie, Zaken per uitkomst, Doorverwijzingen en Begeleide formele klachten"
+    )
+    assert f"Niet opgenomen: {withheld}" in html
 
 
 def test_a_small_organisation_shows_no_category_names() -> None:

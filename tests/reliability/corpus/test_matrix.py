@@ -228,12 +228,14 @@ ITEMS: list[Item] = [
     # an emote (/me …) is a line in a direct chat (issue 21 review); elsewhere ignored
     item("ignored", "emote", raw_event({"msgtype": "m.emote", "body": "waves"}), where="group"),
     item("ignored", "notice_from_another_bot", raw_event({"msgtype": "m.notice", "body": "beep"})),
-    # a file in a direct chat: not taken, and the reporter is told so (issue 21)
+    # a file in a direct chat is evidence (issue 21): one that cannot be fetched is not
+    # kept, and the reporter is told so
     item(
         "ignored",
         "image",
         raw_event({"msgtype": "m.image", "body": "x.png", "url": "mxc://x/y"}),
-        "cannot be received here",
+        "could not be fetched",
+        "not kept",
     ),
     item(
         "ignored",

@@ -64,7 +64,9 @@ class Summary:
 # --- the summary ------------------------------------------------------------------------
 
 _CONVERSATION = frozenset({"message", "reply"})
-_LEFT_OUT = frozenset({"approval", "reveal", "disclosure", "legal_hold"})
+#: records that stand in a summary as a sentence saying they were left out; a file the
+#: reporter sent is one (its entry holds the file itself, which no scrubber reads)
+_LEFT_OUT = frozenset({"approval", "reveal", "disclosure", "legal_hold", "evidence"})
 
 
 def _local(moment: datetime, timezone: str) -> datetime:

@@ -27,7 +27,15 @@ __all__ = ["CASE_TABLES", "SizeBand", "activities_shown", "contact_only", "left_
 
 SizeBand = Literal["<10", "10-49", "50-249", "250+"]
 BANDS: Final[tuple[SizeBand, ...]] = get_args(SizeBand)
-CASE_TABLES: Final = ("contacts", "categories", "outcomes", "referrals", "relays", "compliance")
+CASE_TABLES: Final = (
+    "contacts",
+    "categories",
+    "outcomes",
+    "referrals",
+    "complaints",
+    "relays",
+    "compliance",
+)
 _ALL_ACTIVITIES: Final = ("sessions", "advice", "intervision", "training", "other")
 
 

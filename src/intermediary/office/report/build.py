@@ -108,6 +108,7 @@ def build_report(
     status: Status = "complete",
     counsellors: Sequence[Counsellor] = (),
     agreements: Sequence[str] = (),
+    outside: Table | None = None,
 ) -> AnnualReport:
     """The annual report of ``org_id`` for ``year``, suppressed (see :mod:`.suppress`).
 
@@ -130,6 +131,7 @@ def build_report(
         status=status,
         counsellors=counsellors,
         agreements=agreements,
+        outside=outside,
     )[0]
 
 
@@ -151,6 +153,7 @@ def build_with_sheet(
     status: Status = "complete",
     counsellors: Sequence[Counsellor] = (),
     agreements: Sequence[str] = (),
+    outside: Table | None = None,
 ) -> tuple[AnnualReport, Sheet]:
     """The report, and what its reader knows of it (to record with the reports published).
 
@@ -161,7 +164,8 @@ def build_with_sheet(
     before, oldest first, which suppression takes as known to the reader.
     ``status``: ``draft`` while the year is not over, so that the numbers are as
     they stand now rather than at its end. ``counsellors``: who wrote the report,
-    named in its introduction.
+    named in its introduction. ``outside``: the table of signals and advice outside
+    any case (:mod:`.signals`), after the case tables.
 
     Raises :class:`InvalidInput` (``report.no_cases``) when the organisation
     opened no case that year: an empty report would look like a quiet year.
@@ -212,7 +216,7 @@ def build_with_sheet(
         year=year,
         min_cell_size=min_cell_size,
         generated_on=generated_at.date(),
-        tables=tables,
+        tables=tables if outside is None else (*tables, outside),
         activities=Table(
             key="activities",
             title=render("report.activities.title", locale),

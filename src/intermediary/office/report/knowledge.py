@@ -57,10 +57,12 @@ _CLOSED = (
 _GROWING = (
     "contacts.total",
     "contacts.report",
+    "contacts.evidence",  # a file once sent stays sent
     *(f"outcomes.{o}" for o in _CLOSED),
     "relays.made",
     "relays.cases",
     "referrals.~cases",
+    "complaints.~cases",
     "compliance.cases",
     *(f"compliance.{p}_{s}" for p in ("ack", "feedback") for s in ("in_time", "late")),
 )
@@ -168,6 +170,10 @@ def between(earlier: Sheet, a: int, later: Sheet, b: int) -> list[Linear]:
     body_rows = {k for k in earlier.keys | later.keys if k.startswith("referrals.")}
     if has("referrals.~cases") and set(bodies) | {"referrals.~cases"} == body_rows:
         at_least(bodies, ["referrals.~cases"])
+    # a complaint's body stays once recorded (steps are only added)
+    out += [
+        Linear(tuple(_diff(b, a, [k])), 0) for k in sorted(both) if k.startswith("complaints.body_")
+    ]
     for prefix in ("ack", "feedback"):
         missing, late = f"compliance.{prefix}_missing", f"compliance.{prefix}_late"
         if has(missing, late):

@@ -39,6 +39,7 @@ from intermediary.office.report.build import build_with_sheet, paragraphs
 from intermediary.office.report.html import render_html
 from intermediary.office.report.model import AnnualReport, Counsellor
 from intermediary.office.report.record import PUBLISHED, Publication
+from intermediary.office.report.signals import outside_counts, outside_table
 from intermediary.office.report.stats import Activity, CaseStats
 from intermediary.office.report.tables import case_tables
 from intermediary.office.report.yearend import KINDS, cutoff, live_stats, overlay, trails, year_end
@@ -184,6 +185,9 @@ async def prepare(
         status=("final" if final else "complete") if over else "draft",
         counsellors=[Counsellor(c.name, str(c.kind)) for c in org.counsellors],
         agreements=[a.version for a in org.agreements],
+        outside=outside_table(
+            await outside_counts(store, key, org.id, year), org.min_cell_size, org.locale
+        ),
     )
     return Prepared(report, "new" if over else "draft", Publication(report, sheet), final)
 

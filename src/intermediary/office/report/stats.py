@@ -18,6 +18,7 @@ from typing import Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from intermediary.core.case import Case
+from intermediary.core.complaint import Stage
 from intermediary.core.vocabulary import Mode, Outcome
 from intermediary.errors import IntegrityError, InvalidInput
 
@@ -41,6 +42,7 @@ ACTIVITY_KINDS: Final[tuple[ActivityKind, ...]] = get_args(ActivityKind)
 
 _MODES: Final = frozenset(mode.value for mode in Mode)
 _OUTCOMES: Final = frozenset(outcome.value for outcome in Outcome)
+_STAGES: Final = frozenset(stage.value for stage in Stage)
 _VERSION: Final = 1
 _WHAT: Final = "case statistics"
 
@@ -62,6 +64,12 @@ class CaseStats:
     relays: int
     acknowledgement: DeadlineStatus
     feedback: DeadlineStatus
+    #: the bodies of the formal complaints the counsellor accompanied (referral body
+    #: slugs, each once), and the last step recorded of them (a ``Stage`` value)
+    complaint_bodies: tuple[str, ...] = ()
+    complaint_stage: str | None = None
+    #: whether the reporter sent the counsellor files (evidence); never how many or which
+    evidence: bool = False
 
     def __post_init__(self) -> None:
         problems = [
@@ -84,6 +92,13 @@ class CaseStats:
             ),
             (not _strings(self.categories), "categories are not unique texts"),
             (not _strings(self.referrals), "referrals are not unique texts"),
+            (not _strings(self.complaint_bodies), "complaint bodies are not unique texts"),
+            (
+                self.complaint_stage not in (None, *_STAGES)
+                or (self.complaint_stage is None) != (not self.complaint_bodies),
+                "unknown complaint step, or a step without a body",
+            ),
+            (not isinstance(self.evidence, bool), "evidence is not yes or no"),
         ]
         for failed, problem in problems:
             if failed:
@@ -106,6 +121,10 @@ class CaseStats:
                 if not isinstance(data.get(name), list):
                     raise ValueError(f"{name} is not a list")
                 data[name] = tuple(data[name])
+            if "complaint_bodies" in data:  # statistics kept before complaints were
+                if not isinstance(data["complaint_bodies"], list):
+                    raise ValueError("complaint_bodies is not a list")
+                data["complaint_bodies"] = tuple(data["complaint_bodies"])
             return cls(**data)
         except (ValueError, TypeError, RecursionError):
             raise IntegrityError(what=_WHAT) from None
@@ -155,6 +174,9 @@ def statistics_of(case: Case, as_of: datetime) -> CaseStats:
         relays=case.relays,
         acknowledgement=_status(case.acknowledgement_due, case.acknowledged_at, as_of),
         feedback=_status(case.feedback_due, case.feedback_at, as_of),
+        complaint_bodies=tuple(dict.fromkeys(s.body for s in case.complaint)),
+        complaint_stage=case.complaint[-1].stage.value if case.complaint else None,
+        evidence=case.evidence > 0,
     )
 
 

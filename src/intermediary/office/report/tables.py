@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from intermediary.core.complaint import Stage
 from intermediary.core.vocabulary import Mode, Outcome
 from intermediary.directory import load_categories, load_referrals
 from intermediary.office.report.grid import Grid
@@ -23,11 +24,12 @@ from intermediary.text import Locale, render
 __all__ = ["BREAKDOWNS", "Layout", "RowSpec", "activity_sums", "case_tables"]
 
 #: the tables an organisation with fewer cases than the minimum does not show
-BREAKDOWNS = ("categories", "outcomes", "referrals")
+BREAKDOWNS = ("categories", "outcomes", "referrals", "complaints")
 _TOTAL = "contacts.total"
 _REPORTS = "contacts.report"
 _DEADLINES = "compliance.cases"
 _RELAYED = "relays.cases"
+_COMPLAINTS = "complaints.~cases"
 _NONE = "~none"  # not a slug, so never a category's own key
 _OPEN = "open"
 _SHOWN_STATUSES: tuple[DeadlineStatus, ...] = ("in_time", "late", "missing", "pending")
@@ -87,13 +89,15 @@ def _contacts(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
     total = sheet.add(_TOTAL, len(stats))
     consult = sheet.add("contacts.consult", sum(s.mode == Mode.CONSULT for s in stats))
     reports = sheet.add(_REPORTS, sum(s.mode == Mode.REPORT for s in stats))
-    sheet.relations.append(Sum(total, (consult, reports)))
+    evidence = sheet.add("contacts.evidence", sum(s.evidence for s in stats))
+    sheet.relations += [Sum(total, (consult, reports)), AtMost(evidence, total)]
     sheet.table(
         "contacts",
         [
             RowSpec(total, sheet.say("contacts.total"), total=True),
             RowSpec(consult, sheet.say("contacts.consult")),
             RowSpec(reports, sheet.say("contacts.report")),
+            RowSpec(evidence, sheet.say("contacts.evidence")),
         ],
     )
 
@@ -160,6 +164,36 @@ def _referrals(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
     sheet.table("referrals", [*rows, RowSpec(cases, sheet.say("referrals.cases"), total=True)])
 
 
+def _complaints(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
+    """The formal complaints the counsellor accompanied: by body (multi-label), and by
+    the last step recorded (one per case), with the cases accompanied as their whole."""
+    bodies = load_referrals()
+    counts: Counter[str] = Counter()
+    for s in stats:
+        counts.update(s.complaint_bodies)
+    cases = sheet.add(_COMPLAINTS, sum(bool(s.complaint_bodies) for s in stats))
+    stages = Counter(s.complaint_stage for s in stats if s.complaint_stage)
+
+    def name(slug: str) -> str:
+        body = bodies.get(slug)
+        return body.name.get(sheet.locale) if body else slug
+
+    by_body = [
+        RowSpec(sheet.add(f"complaints.body_{slug}", counts[slug]), name(slug))
+        for slug in _ordered(counts, bodies.slugs, ())
+    ]
+    by_stage = [
+        RowSpec(sheet.add(f"complaints.{s.value}", stages[s.value]), sheet.say(f"complaints.{s}"))
+        for s in Stage
+    ]
+    sheet.relations.append(Covers(cases, tuple(r.key for r in by_body)))
+    sheet.relations.extend(AtMost(r.key, cases) for r in by_body)
+    sheet.relations.append(Sum(cases, tuple(r.key for r in by_stage)))
+    sheet.relations.append(AtMost(cases, _TOTAL))
+    total = RowSpec(cases, sheet.say("complaints.cases"), total=True)
+    sheet.table("complaints", [*by_body, *by_stage, total])
+
+
 def _relays(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
     made = sheet.add("relays.made", sum(s.relays for s in stats))
     relayed = sheet.add(_RELAYED, sum(s.relays > 0 for s in stats))
@@ -202,6 +236,7 @@ def case_tables(
     _categories(sheet, stats)
     _outcomes(sheet, stats, year)
     _referrals(sheet, stats)
+    _complaints(sheet, stats)
     _relays(sheet, stats)
     _compliance(sheet, stats)
     grid = Grid(sheet.values, tuple(sheet.relations), _assumed(sheet.values, sheet.relations))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from intermediary.core.case import Case
@@ -32,7 +32,7 @@ from intermediary.store import AuditRecord
 __all__ = ["Trail", "as_at", "case_as_at", "cutoff", "trails", "year_end"]
 
 #: the audit kinds a trail is made of
-KINDS = ("case_opened", "mode_changed", "relay_approved", "referral")
+KINDS = ("case_opened", "mode_changed", "relay_approved", "referral", "evidence_received")
 
 
 def year_end(year: int, timezone: str) -> datetime:
@@ -53,6 +53,8 @@ def case_as_at(case: Case, moment: datetime) -> Case:
 
     received = kept(case.received_at)
     closed = kept(case.closed_at)
+    # the last day that counts: a year's end (midnight) is the evening before
+    last_day = (moment - timedelta(microseconds=1)).astimezone(ZoneInfo(case.timezone)).date()
     return replace(
         case,
         mode=case.mode if received is not None or case.mode is Mode.CONSULT else Mode.CONSULT,
@@ -62,6 +64,8 @@ def case_as_at(case: Case, moment: datetime) -> Case:
         feedback_at=kept(case.feedback_at),
         closed_at=closed,
         outcome=case.outcome if closed is not None else None,
+        # a complaint's steps by their day (a hearing planned for later is not yet one)
+        complaint=tuple(s for s in case.complaint if s.on <= last_day),
     )
 
 
@@ -83,6 +87,8 @@ class Trail:
     reported: date | None
     relays: tuple[date, ...] = ()
     referrals: tuple[tuple[date, str], ...] = ()
+    #: the days the reporter sent files (evidence)
+    evidence: tuple[date, ...] = ()
 
 
 def trails(records: Iterable[AuditRecord]) -> dict[str, Trail]:
@@ -113,6 +119,8 @@ def trails(records: Iterable[AuditRecord]) -> dict[str, Trail]:
             trail = replace(trail, relays=(*trail.relays, day))
         elif record.kind == "referral":
             trail = replace(trail, referrals=(*trail.referrals, (day, str(details.get("body")))))
+        elif record.kind == "evidence_received":
+            trail = replace(trail, evidence=(*trail.evidence, day))
         found[str(record.case_id)] = trail
     return found
 
@@ -130,6 +138,7 @@ def as_at(stats: CaseStats, trail: Trail | None, day: date, year: int) -> CaseSt
         mode="report" if trail.reported is not None and trail.reported <= day else "consult",
         relays=sum(d <= day for d in trail.relays),
         referrals=tuple(dict.fromkeys(b for d, b in trail.referrals if d <= day)),
+        evidence=any(d <= day for d in trail.evidence),
     )
 
 
