@@ -479,7 +479,7 @@ def run_sync(quick: bool = False) -> list[Figure]:
         if f"{key}_floor" in ms:
             floor = figure(
                 "scale",
-                f"{name}: floor (every row checked and parsed)",
+                f"{name}: floor (every row read whole and checked)",
                 "ms",
                 ms[f"{key}_floor"],
                 baseline=base,

@@ -678,6 +678,31 @@ async def test_cases_by_organisation_and_by_state(store: Store) -> None:
     assert await store.cases_in_states([]) == []
 
 
+async def test_cases_in_states_mentioning_a_text_read_only_those_rows(store: Store) -> None:
+    """What the complaint reminders ask every round: only the rows whose record holds a
+    reminder, whatever the state's other cases; the text is taken literally (a ``%`` or a
+    ``_`` in it is no wildcard)."""
+    await store.commit(UnitOfWork(case=row("VP-AAAA-AAAA", meta='{"reminders":[{"on":1}]}')), link)
+    await store.commit(UnitOfWork(case=row("VP-BBBB-BBBB", meta='{"reminders":[]}')), link)
+    await store.commit(
+        UnitOfWork(case=row("VP-CCCC-CCCC", state="closed", meta='{"reminders":[{"x":"5%_"}]}')),
+        link,
+    )
+    await store.commit(
+        UnitOfWork(case=row("VP-DDDD-DDDD", state="purged", meta='{"reminders":[{}]}')), link
+    )
+    found = await store.cases_in_states(["open", "closed"], '"reminders":[{')
+    assert [c.case_id for c in found] == ["VP-AAAA-AAAA", "VP-CCCC-CCCC"]
+    assert [c.case_id for c in await store.cases_in_states(["open"], '"reminders":[{')] == [
+        "VP-AAAA-AAAA"
+    ]
+    assert [c.case_id for c in await store.cases_in_states(["open", "closed"], "5%_")] == [
+        "VP-CCCC-CCCC"
+    ]
+    assert await store.cases_in_states(["open", "closed"], "5%x") == []
+    assert await store.cases_in_states(["open", "closed"], "_reminders") == []
+
+
 async def test_audit_entries_by_kind_and_case_keep_chain_order(store: Store) -> None:
     def draft(kind: str, case_id: str | None) -> AuditDraft:
         return AuditDraft(

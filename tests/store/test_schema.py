@@ -106,9 +106,12 @@ async def test_a_sqlite_database_at_schema_7_is_taken_up_as_it_is(tmp_path: Path
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations("sqlite")[-1].number
     shape = sqlite_shape(old)
     # nothing up to 7 was migrated again; the numbers after it (0008: the web inbox; 0009:
-    # signals and advice outside any case) were
+    # signals and advice outside any case; 0010: the index of cases with reminders) were
     later = ("web_inbox", "office_notes")
-    assert {table: s for table, s in shape.items() if table not in later} == before
+    columns, rowid, indexes = shape["cases"]
+    assert ("cases_with_reminders", 0, [(0, 4, "state")]) in indexes
+    added = {"cases": (columns, rowid, [i for i in indexes if i[0] != "cases_with_reminders"])}
+    assert {table: s for table, s in (shape | added).items() if table not in later} == before
     fresh = SqliteStore(tmp_path / "new.db", vault=MemoryVault())
     await fresh.open()
     await fresh.close()

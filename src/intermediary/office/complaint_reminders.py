@@ -23,11 +23,11 @@ from intermediary.office.reminders import Reminders
 from intermediary.service.codec import load_case
 from intermediary.service.complaint import reminder_text
 
-__all__ = ["ComplaintReminders"]
+__all__ = ["HAS_REMINDERS", "ComplaintReminders"]
 
 #: a stored case row with at least one reminder the counsellor set (a row says so in
 #: these words; any other is not parsed)
-_HAS_REMINDERS: Final = '"reminders":[{'
+HAS_REMINDERS: Final = '"reminders":[{'
 
 
 class ComplaintReminders(Reminders):
@@ -37,8 +37,11 @@ class ComplaintReminders(Reminders):
         """Queue every reminder a counsellor set whose day has come, once."""
         now = self.service.clock()
         sent = 0
-        for row in await self.store.cases_in_states((*ACTIVE, State.CLOSED)):
-            if _HAS_REMINDERS not in row.meta:
+        # only the rows that hold a reminder are read: reading every closed case in every
+        # round made the round four times slower at 100,000 cases (bench --only scale)
+        rows = await self.store.cases_in_states((*ACTIVE, State.CLOSED), HAS_REMINDERS)
+        for row in rows:
+            if HAS_REMINDERS not in row.meta:
                 continue
             try:
                 case = load_case(row.meta, None)

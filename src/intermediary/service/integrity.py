@@ -25,10 +25,8 @@ other. An entry that does not verify is left out of what :meth:`GuardedStore.ent
 returns, named in :attr:`GuardedStore.refused_entries`, logged and audited; ``intermediary
 open`` and ``intermediary verify`` name it.
 
-The other rows the service trusts are authenticated where they are made: pending
-texts, routing, sealed keys, identities and reporter lists are AEAD ciphertext bound
-to their case (or reporter) in the associated data; an outbox item's release moment
-is bound into its payload; the audit chain is hash-linked and signed.
+The other rows the service trusts are authenticated where they are made (AEAD bound to
+their case or reporter; an outbox item's moment in its payload; the chain signed).
 """
 
 from __future__ import annotations
@@ -266,8 +264,10 @@ class GuardedStore:
     async def cases_for_org(self, org_id: str) -> list[CaseRow]:
         return await self._checked(await self.inner.cases_for_org(org_id))
 
-    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
-        return await self._checked(await self.inner.cases_in_states(states))
+    async def cases_in_states(
+        self, states: Collection[str], mentioning: str | None = None
+    ) -> list[CaseRow]:
+        return await self._checked(await self.inner.cases_in_states(states, mentioning))
 
     async def _refused(self, row: CaseRow) -> None:
         await self.refuse(row, "case record")

@@ -94,9 +94,14 @@ class Store(OutboxAdmin, Protocol):
     async def cases_for_org(self, org_id: str) -> list[CaseRow]:
         """Every case of one organisation (the annual report)."""
 
-    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
+    async def cases_in_states(
+        self, states: Collection[str], mentioning: str | None = None
+    ) -> list[CaseRow]:
         """Cases in any of ``states`` (housekeeping: open ones for reminders, closed
-        ones for purges), without reading the others."""
+        ones for purges), without reading the others; with ``mentioning``, only those
+        whose record holds that text (a hint to read fewer rows: every row returned is
+        checked as any other, and a row that only claims to mention it is parsed and
+        found to hold nothing)."""
 
     async def commit(self, unit: UnitOfWork, link: Linker) -> None: ...
 

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from intermediary.store.records import UnitOfWork
 
-__all__ = ["Dialect", "Row", "Tx", "numbered"]
+__all__ = ["Dialect", "Row", "Tx", "literal", "numbered"]
 
 #: one row as a driver returns it: indexable by column position
 Row = Sequence[Any]
@@ -70,6 +70,19 @@ def numbered(sql: str) -> str:
         return f"${count}"
 
     return _MARK.sub(one, sql)
+
+
+#: what a text written into a statement may hold: none of ``'``, ``\\`` or ``?``
+_PLAIN = re.compile(r"[A-Za-z0-9 _\":\[\]{},.%-]+")
+
+
+def literal(text: str) -> str:
+    """``text`` as an SQL string literal, for the service's own constants only (a partial
+    index's condition cannot be a parameter); anything that would need escaping, or a
+    ``?`` that :func:`numbered` would take for a placeholder, is refused."""
+    if not _PLAIN.fullmatch(text):
+        raise ValueError(f"not a plain SQL literal: {text!r}")
+    return f"'{text}'"
 
 
 class Dialect(ABC):
@@ -111,6 +124,11 @@ class Dialect(ABC):
     @abstractmethod
     def any_of(self, column: str, values: Collection[str]) -> tuple[str, tuple[Any, ...]]:
         """A condition that ``column`` is one of ``values`` (not empty), and its arguments."""
+
+    @abstractmethod
+    def contains(self, column: str, text: str) -> str:
+        """A condition that ``column`` holds ``text``, written out (not a parameter), so
+        that a partial index with the same condition serves it (migration 0010)."""
 
     @abstractmethod
     async def mark_event(self, tx: Tx, key: str, at: datetime) -> bool:

@@ -97,9 +97,13 @@ class MemoryStore:
     async def cases_for_org(self, org_id: str) -> list[CaseRow]:
         return self._sorted(c for c in self._s.cases.values() if c.org_id == org_id)
 
-    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
-        wanted = set(states)
-        return self._sorted(c for c in self._s.cases.values() if c.state in wanted)
+    async def cases_in_states(
+        self, states: Collection[str], mentioning: str | None = None
+    ) -> list[CaseRow]:
+        wanted, words = set(states), mentioning or ""
+        return self._sorted(
+            c for c in self._s.cases.values() if c.state in wanted and words in c.meta
+        )
 
     @staticmethod
     def _sorted(rows: object) -> list[CaseRow]:

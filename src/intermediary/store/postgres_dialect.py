@@ -12,7 +12,7 @@ import asyncpg
 
 from intermediary.errors import ConcurrentUpdate, DiskFull, StorageError
 from intermediary.store import rows as decode
-from intermediary.store.dialect import Dialect, Row, Tx, numbered
+from intermediary.store.dialect import Dialect, Row, Tx, literal, numbered
 from intermediary.store.records import UnitOfWork
 
 __all__ = ["AUDIT_LOCK", "CLAIM_LOCK", "POSTGRES", "PgTx", "PostgresDialect"]
@@ -65,6 +65,9 @@ class PostgresDialect(Dialect):
 
     def any_of(self, column: str, values: Collection[str]) -> tuple[str, tuple[Any, ...]]:
         return f"{column} = ANY(?::text[])", (list(values),)
+
+    def contains(self, column: str, text: str) -> str:
+        return f"strpos({column}, {literal(text)}) > 0"
 
     async def mark_event(self, tx: Tx, key: str, at: datetime) -> bool:
         # another instance inserting the same key: this one waits for its commit

@@ -119,11 +119,15 @@ class SqlStore(ABC):
     async def cases_for_org(self, org_id: str) -> list[CaseRow]:
         return await self._case_rows("WHERE c.org_id = ?", org_id)
 
-    async def cases_in_states(self, states: Collection[str]) -> list[CaseRow]:
+    async def cases_in_states(
+        self, states: Collection[str], mentioning: str | None = None
+    ) -> list[CaseRow]:
         wanted = sorted(set(states))
         if not wanted:
             return []
         condition, args = self.dialect.any_of("c.state", wanted)
+        if mentioning is not None:
+            condition += " AND " + self.dialect.contains("c.meta", mentioning)
         return await self._case_rows(f"WHERE {condition}", *args)
 
     async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]:

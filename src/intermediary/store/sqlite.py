@@ -38,7 +38,7 @@ from intermediary.errors import (
 )
 from intermediary.store import rows as decode
 from intermediary.store.claims import LocalClaims
-from intermediary.store.dialect import Dialect, Row, Tx
+from intermediary.store.dialect import Dialect, Row, Tx, literal
 from intermediary.store.group import CommitGroup, Outcome
 from intermediary.store.records import Linker, OutboxItem, UnitOfWork
 from intermediary.store.schema import migrate_sqlite
@@ -99,6 +99,9 @@ class SqliteDialect(Dialect):
 
     def any_of(self, column: str, values: Collection[str]) -> tuple[str, tuple[Any, ...]]:
         return f"{column} IN ({', '.join('?' * len(values))})", tuple(values)
+
+    def contains(self, column: str, text: str) -> str:
+        return f"instr({column}, {literal(text)}) > 0"
 
     async def mark_event(self, tx: Tx, key: str, at: datetime) -> bool:
         if await tx.rows("SELECT 1 FROM processed_events WHERE event_key = ?", key):

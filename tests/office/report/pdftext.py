@@ -80,16 +80,27 @@ def _text(content: bytes, fonts: dict[bytes, dict[int, str]]) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", "".join(out)))
 
 
+def _leaves(objects: dict[int, bytes], node: bytes) -> list[bytes]:
+    """The pages under a node of the page tree, in order. Skia gives a node at most eight
+    children: a longer document is a tree of ``/Pages`` nodes, not one list."""
+    if not re.search(rb"/Type /Pages\b", node):
+        return [node]
+    kids = re.search(rb"/Kids \[([^\]]*)\]", node)
+    if kids is None:
+        raise ValueError("no page list")
+    return [
+        leaf
+        for number in re.findall(rb"(\d+) 0 R", kids.group(1))
+        for leaf in _leaves(objects, objects[int(number)])
+    ]
+
+
 def pages(pdf: bytes) -> list[Page]:
     """Every page of ``pdf`` in order, with its size (points) and text."""
     objects = _objects(pdf)
-    root = next(body for body in objects.values() if re.search(rb"/Type /Pages\b", body))
-    kids = re.search(rb"/Kids \[([^\]]*)\]", root)
-    if kids is None:
-        raise ValueError("no page list")
+    catalog = next(body for body in objects.values() if re.search(rb"/Type /Catalog\b", body))
     out = []
-    for number in re.findall(rb"(\d+) 0 R", kids.group(1)):
-        page = objects[int(number)]
+    for page in _leaves(objects, objects[_ref(catalog, b"Pages")]):
         box = re.search(rb"/MediaBox \[([^\]]*)\]", page)
         if box is None:
             raise ValueError("a page without a size")
