@@ -67,8 +67,19 @@ from intermediary.core import (
     Withdraw,
     text_digest,
 )
+from intermediary.core.aftercare import (
+    Aftercare,
+    CheckIn,
+    CloseWithAftercare,
+    DeclineAftercare,
+    EndAftercare,
+)
+from intermediary.core.case import Held
 from intermediary.core.complaint import Complaint, Stage
 from intermediary.core.evidence import Evidence, SendEvidence
+from intermediary.core.pair import AddPair, AnswerPair, AskPair, RemovePair
+from intermediary.core.together import Link, ReleaseTogether, Together
+from intermediary.core.vocabulary import Moment
 
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
 ORG = OrgId("acme")
@@ -152,8 +163,30 @@ def case_in(state: State, **changes: Any) -> Case:
         pending=pending,
         meeting_due=NOW + timedelta(days=10),
         more_to_follow=True,
+        # a check-in planned at closing whose day has come (aftercare's states)
+        aftercare=(
+            Aftercare(weeks=6, due=NOW - timedelta(days=1))
+            if state in (State.CHECK_IN_PLANNED, State.AFTERCARE)
+            else None
+        ),
     )
     return replace(base, **changes)
+
+
+def waiting(case: Case, *, held: bool = False) -> Case:
+    """``case`` with its reporter waiting for three reports in all (going together), and
+    with ``held`` a relay they approved kept back (core/together.py)."""
+    text = "The head of logistics shouts at the night shift."
+    item = PendingApproval(
+        number=9,
+        kind=ApprovalKind.RELAY,
+        text=text,
+        digest=text_digest(text),
+        destinations=(BOARD,),
+        drafted_at=NOW - timedelta(hours=1),
+    )
+    kept = (Held(item=item, moment=Moment.NOW),) if held else ()
+    return replace(case, together=3, waited=True, group="0123456789abcdef", held_relays=kept)
 
 
 def command_for(step: Step, actor: Any, case_id: CaseId = CASE) -> Any:
@@ -216,6 +249,33 @@ def command_for(step: Step, actor: Any, case_id: CaseId = CASE) -> Any:
             **c, stage=Stage.FILED, body="politie", text="went with her to file it"
         ),
     }
+    factories.update(
+        {
+            Step.CLOSE_WITH_AFTERCARE: lambda: CloseWithAftercare(
+                **c, outcome=Outcome.RESOLVED, categories=("bullying",), weeks=6
+            ),
+            Step.CHECK_IN: lambda: CheckIn(**c),
+            Step.END_AFTERCARE: lambda: EndAftercare(**c),
+            Step.DECLINE_AFTERCARE: lambda: DeclineAftercare(**c),
+        }
+    )
+    ilse = CounsellorId("ilse")
+    factories.update(  # two counsellors on one case (core/pair.py)
+        {
+            Step.PAIR_ASK: lambda: AskPair(**c, counsellor=ilse),
+            Step.PAIR_ANSWER: lambda: AnswerPair(**c, agree=True),
+            Step.PAIR_ADD: lambda: AddPair(**c, counsellor=ilse),
+            Step.PAIR_REMOVE: lambda: RemovePair(**c, counsellor=ilse),
+        }
+    )
+    factories.update(  # going together (core/together.py)
+        {
+            Step.TOGETHER: lambda: Together(**c, k=3),
+            Step.HOLD_RELAY: lambda: Approve(**c, number=1),
+            Step.LINK: lambda: Link(**c, group="0123456789abcdef"),
+            Step.RELEASE_TOGETHER: lambda: ReleaseTogether(**c),
+        }
+    )
     return factories[step]()
 
 

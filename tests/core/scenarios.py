@@ -47,6 +47,9 @@ from intermediary.core import (
 )
 from intermediary.core.case import Told
 from intermediary.core.complaint import Complaint
+from intermediary.core.ids import CounsellorId
+from intermediary.core.pair import AnswerPair, RemovePair
+from intermediary.core.together import Together
 from tests.helpers import (
     BOARD,
     CASE,
@@ -59,8 +62,11 @@ from tests.helpers import (
     command_for,
     ctx,
 )
+from tests.helpers import waiting as going_together
 
 __all__ = ["RUNS", "Run"]
+
+ILSE = CounsellorId("ilse")
 
 
 @dataclass(frozen=True)
@@ -87,11 +93,28 @@ def _run(name: str, kind: Step, before: Case | None, command: Any, at: Context) 
     return Run(name, kind, before, command, at)
 
 
+#: what the case holds for each step of two counsellors (core/pair.py): the reporter was
+#: asked of Ilse, agreed to her, or she works on the case beside Daan
+_PAIRED: dict[Step, dict[str, Any]] = {
+    Step.PAIR_ANSWER: {"pair_asked": ILSE},
+    Step.PAIR_ADD: {"pair_agreed": ILSE},
+    Step.PAIR_REMOVE: {"partners": (ILSE,)},
+}
+
+
 def _cell(kind: Step, state: State) -> Run:
     """``kind`` from ``state`` with the helpers' plausible case and command."""
     before = None if state is State.NEW else case_in(state)
     if kind is Step.RELEASE_HOLD and before is not None:
         before = replace(before, on_hold=True)
+    if kind in (Step.HOLD_RELAY, Step.RELEASE_TOGETHER) and before is not None:
+        before = going_together(before, held=kind is Step.RELEASE_TOGETHER)
+    if kind is Step.END_AFTERCARE and before is not None and before.aftercare is not None:
+        # an unanswered check-in ends four weeks after it was sent
+        sent = replace(before.aftercare, sent=NOW - timedelta(weeks=5))
+        before = replace(before, aftercare=sent)
+    if kind in _PAIRED and before is not None:  # two counsellors: asked, agreed, on it
+        before = replace(before, **_PAIRED[kind])
     command = command_for(kind, actor_for(LIFECYCLE[kind].role, before))
     return _run(f"{kind}-from-{state}", kind, before, command, ctx())
 
@@ -434,6 +457,27 @@ def _variants() -> list[Run]:
                 on=date(2027, 3, 20),
                 text=" Prepare the hearing with her. ",
             ),
+            ctx(),
+        ),
+        _run(
+            "together-stopped-with-a-held-relay",
+            Step.TOGETHER,
+            going_together(case_in(State.AWAITING_CONSENT), held=True),
+            Together(actor=REPORTER, **_c(), k=0),
+            ctx(),
+        ),
+        _run(
+            "pair_answer-refused",
+            Step.PAIR_ANSWER,
+            case_in(State.RELAYED, pair_asked=ILSE),
+            AnswerPair(actor=REPORTER, **_c(), agree=False),
+            ctx(),
+        ),
+        _run(
+            "pair_remove-of-herself-leaves-the-case-to-the-second",
+            Step.PAIR_REMOVE,
+            case_in(State.ACKNOWLEDGED, partners=(ILSE,)),
+            RemovePair(actor=COUNSELLOR_ACTOR, **_c(), counsellor=""),
             ctx(),
         ),
         _run(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from typing import get_args
 
 import pytest
 
@@ -38,10 +39,13 @@ from intermediary.core import (
     step,
     step_of,
 )
+from intermediary.core.aftercare import CheckIn, EndAftercare
 from intermediary.core.errors import InvalidInput, ProtocolError
 from intermediary.core.lifecycle import RULES, rule_for
+from intermediary.core.pair import AddPair
 from intermediary.core.protocol import HANDLERS
 from intermediary.core.reporter_steps import ApprovalIdentifies
+from intermediary.core.together import ReleaseTogether
 from intermediary.text import LOCALES, catalog
 from tests.core.test_refusals import REFUSALS
 from tests.helpers import CASE, case_in, ctx
@@ -59,6 +63,7 @@ def test_every_step_has_exactly_one_rule_and_one_handler() -> None:
 
 def test_every_command_type_names_its_rows() -> None:
     kinds = {getattr(commands, name) for name in commands.__all__}
+    kinds |= set(get_args(commands.Command))  # also those of a module of their own
     kinds = {k for k in kinds if isinstance(k, type) and hasattr(k, "__dataclass_fields__")}
     named = {r.command for r in RULES}
     assert named <= kinds
@@ -74,12 +79,15 @@ def test_every_command_type_names_its_rows() -> None:
 def test_the_proofs_are_the_protocols() -> None:
     """Written out independently: what the service must hold for each command."""
     key = {Reveal, RecordLegalDisclosure, RecordConscienceDisclosure, PlaceHold, ReleaseHold}
-    key |= {Handover}
+    key |= {Handover, AddPair}  # the case key shared with a second counsellor, as handed over
     expected = {
         **dict.fromkeys(key, Proof.KEY),
         Resume: Proof.RECEIPT,
         OpenCase: Proof.FRESH_CASE,
         Purge: Proof.SERVICE,
+        CheckIn: Proof.SERVICE,  # the check-in on its day, and its end unanswered
+        EndAftercare: Proof.SERVICE,
+        ReleaseTogether: Proof.SERVICE,  # going together: the held relays go together
     }
     for kind in {r.command for r in RULES}:
         assert proof_of(kind) is expected.get(kind, Proof.PARTY), kind

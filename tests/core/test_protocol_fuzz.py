@@ -200,13 +200,17 @@ from intermediary.core import (
     step,
     text_digest,
 )
+from intermediary.core.aftercare import CheckIn, CloseWithAftercare, DeclineAftercare, EndAftercare
 from intermediary.core.complaint import Complaint, Stage
 from intermediary.core.deadlines import FEEDBACK_MONTHS, add_calendar_months
+from intermediary.core.effects import RotateKey, ShareKey
 from intermediary.core.evidence import KINDS as EVIDENCE_KINDS
 from intermediary.core.evidence import Evidence, SendEvidence
 from intermediary.core.lifecycle import LIFECYCLE, RULES, next_state, rule_for
+from intermediary.core.pair import AddPair, AnswerPair, AskPair, RemovePair
 from intermediary.core.protocol import command_step
 from intermediary.core.states import ACTIVE
+from intermediary.core.together import Link, ReleaseTogether, Together
 from intermediary.errors import (
     IntermediaryError,
     InvalidInput,
@@ -457,7 +461,8 @@ def is_party(t: Tracked, actor: Any, now: datetime) -> bool:
             # nothing recognises the reporter of a closed case (issue 14)
             return index == case.reporter and case.state not in (State.CLOSED, State.PURGED)
         case CounsellorActor(org_id=org, counsellor_id=counsellor):
-            return org == case.org_id and counsellor == case.counsellor_id
+            # a second counsellor the reporter agreed to takes part too (core/pair.py)
+            return org == case.org_id and counsellor in (case.counsellor_id, *case.partners)
         case ManagementActor(org_id=org, destination_id=destination):
             return org == case.org_id and t.knows(destination, now)
         case SystemActor():
@@ -524,12 +529,17 @@ MANAGEMENT_KEYS: dict[type, set[str]] = {
     Ask: {"management.question_sent"},
     GiveFeedback: {"management.feedback_recorded"},
     Close: {"management.closed"},
+    CloseWithAftercare: {"management.closed"},
+    # going together: the held relays, exactly as approved, when enough reports are there
+    ReleaseTogether: {"management.relay", "management.follow_up"},
 }
 ONLY_FROM: dict[type, tuple[type, ...]] = {
     Reroute: (OpenCase, Resume),
-    ForgetRouting: (Close, Withdraw),
+    ForgetRouting: (Close, Withdraw, EndAftercare, DeclineAftercare),
     Shred: (Purge,),
     TransferKey: (Handover,),
+    ShareKey: (AddPair,),
+    RotateKey: (RemovePair,),
     SealIdentity: (OpenCase, WidenDisclosure),
 }
 TIMESTAMPS = (
@@ -693,10 +703,29 @@ COMMANDS: dict[Step, st.SearchStrategy[Give]] = {
     ),
     Step.RELEASE_HOLD: command(ReleaseHold, reason=reasons(COUNSELLOR_WORDS)),
     Step.HANDOVER: command(Handover, successor=SUCCESSOR.map(_successor)),
+    # two counsellors on one case: the other counsellor, the same one, or nobody
+    Step.PAIR_ASK: command(AskPair, counsellor=SUCCESSOR.map(_successor)),
+    Step.PAIR_ANSWER: command(AnswerPair, agree=st.booleans()),
+    Step.PAIR_ADD: command(AddPair, counsellor=SUCCESSOR.map(_successor)),
+    Step.PAIR_REMOVE: command(RemovePair, counsellor=SUCCESSOR.map(_successor)),
     Step.ACKNOWLEDGE: command(Acknowledge),
     Step.ASK: command(Ask, text=texts(MANAGEMENT_WORDS)),
     Step.FEEDBACK: command(GiveFeedback, feedback=FEEDBACK),
     Step.PURGE: command(Purge),
+    # going together (core/together.py): asking (or stopping), a link, the release
+    Step.TOGETHER: command(Together, k=st.sampled_from([0, 1, 2, 3, 10, 11])),
+    Step.LINK: command(Link, group=st.sampled_from(["", "0123456789abcdef", "g"])),
+    Step.RELEASE_TOGETHER: command(ReleaseTogether),
+    # aftercare: a check-in planned at closing (weeks in range or not), sent, ended, declined
+    Step.CLOSE_WITH_AFTERCARE: command(
+        CloseWithAftercare,
+        outcome=st.sampled_from(Outcome),
+        categories=CATEGORIES.map(tuple),
+        weeks=st.integers(-1, 30),
+    ),
+    Step.CHECK_IN: command(CheckIn),
+    Step.END_AFTERCARE: command(EndAftercare),
+    Step.DECLINE_AFTERCARE: command(DeclineAftercare),
 }
 #: who gives a step's command, where not anyone (a resume is a reporter's, by its receipt)
 WHO_FOR: dict[Step, st.SearchStrategy[str]] = {
@@ -970,7 +999,21 @@ class ProtocolMachine(RuleBasedStateMachine):
             # I2: only destinations the reporter chose in an approved relay
             assert recipient.destination_id in new.destinations
             assert t.policy.destination(recipient.destination_id) is not None
-        if relays:
+        if relays and isinstance(command, ReleaseTogether):
+            # the relays the reporter approved while waiting, each exactly as approved
+            assert old is not None
+            assert old.held_relays, "a release without a held relay"
+            held = {h.item.text: h.item for h in old.held_relays}
+            for relay in relays:
+                item = held[relay.message.quote]
+                assert relay.signed
+                assert text_digest(relay.message.quote) == item.digest
+                assert relay.recipient.destination_id in item.destinations
+            assert not new.held_relays
+            assert new.relays == old.relays + len(old.held_relays)
+            for h in old.held_relays:
+                t.approved_destinations.update(h.item.destinations)
+        elif relays:
             assert isinstance(command, Approve), "words to management without an approval"
             assert old is not None
             assert command.actor == ReporterActor(old.reporter), "approved by someone else"
@@ -991,7 +1034,11 @@ class ProtocolMachine(RuleBasedStateMachine):
         elif isinstance(command, Approve) and old is not None:
             item = old.pending_item(command.number)
             assert item is not None
-            assert item.kind is ApprovalKind.MINUTES, "a relay approved, but not sent"
+            if item.kind is ApprovalKind.RELAY:  # held: its reporter waits to go together
+                assert old.together > 0, "a relay approved, but not sent"
+                assert item in [h.item for h in new.held_relays]
+            else:
+                assert item.kind is ApprovalKind.MINUTES
         # I2: a message that is not the relay goes only to a destination already told
         for delivery in to_management:
             if delivery.message.quote is None:
@@ -1068,7 +1115,10 @@ class ProtocolMachine(RuleBasedStateMachine):
             if isinstance(effect, Deliver) and isinstance(effect.recipient, ToCounsellor):
                 recipient = effect.recipient
                 assert recipient.org_id == new.org_id
-                assert recipient.counsellor_id == new.counsellor_id
+                # each counsellor on the case (a removed one: only the step removing her)
+                was = (old.counsellor_id, *old.partners) if old is not None else ()
+                removed = was if isinstance(command, RemovePair) else ()
+                assert recipient.counsellor_id in (new.counsellor_id, *new.partners, *removed)
         seals = [e for e in effects if isinstance(e, SealIdentity)]
         if seals:
             assert len(seals) == 1
@@ -1263,6 +1313,14 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.now = max(self.now, min(t.told.values())) + timedelta(minutes=1 + choice)
             TOTALS.clock_moves += 1
             return
+        plan = case.aftercare
+        if state is State.CHECK_IN_PLANNED and plan is not None and choice < 8:
+            # the check-in waits for its day, its answer four weeks: time passes till then
+            due = plan.due if plan.sent is None else plan.sent + timedelta(weeks=4)
+            if self.now < due:
+                self.now = due + timedelta(minutes=1 + choice)
+                TOTALS.clock_moves += 1
+                return
         progress, answers, side = self.next_steps(t, case, known, choice, moment, more)
         tiers = [progress] * 7 + [answers] * 3 + [side] * 6
         options = tiers[choice] or progress or side
@@ -1354,11 +1412,52 @@ class ProtocolMachine(RuleBasedStateMachine):
                     ),
                 )
             )
+            progress.append(
+                (
+                    Step.CLOSE_WITH_AFTERCARE,
+                    lambda t, a: CloseWithAftercare(
+                        actor=a, case_id=t.case_id, outcome=Outcome.RESOLVED, categories=(), weeks=2
+                    ),
+                )
+            )
             progress.append(draft)
             if known:
                 progress.append(ask)
             if case.more_to_follow and known:
                 progress.append(give_feedback)
+        elif state is State.CHECK_IN_PLANNED and case.aftercare is not None:
+            # the check-in on its day, its end four weeks after; else an answer or a no
+            plan = case.aftercare
+            if plan.sent is None and self.now >= plan.due:
+                progress.append((Step.CHECK_IN, lambda t, a: CheckIn(actor=a, case_id=t.case_id)))
+            elif plan.sent is not None and self.now >= plan.sent + timedelta(weeks=4):
+                progress.append(
+                    (Step.END_AFTERCARE, lambda t, a: EndAftercare(actor=a, case_id=t.case_id))
+                )
+            else:
+                progress += [
+                    (
+                        Step.MESSAGE,
+                        lambda t, a: SendMessage(
+                            actor=a, case_id=t.case_id, text="it is hard again"
+                        ),
+                    ),
+                    (
+                        Step.DECLINE_AFTERCARE,
+                        lambda t, a: DeclineAftercare(actor=a, case_id=t.case_id),
+                    ),
+                ]
+        elif state is State.AFTERCARE:
+            progress += [
+                (Step.REPLY, lambda t, a: Reply(actor=a, case_id=t.case_id, text=text)),
+                (
+                    Step.CLOSE,
+                    lambda t, a: Close(
+                        actor=a, case_id=t.case_id, outcome=Outcome.RESOLVED, categories=()
+                    ),
+                ),
+                (Step.DECLINE_AFTERCARE, lambda t, a: DeclineAftercare(actor=a, case_id=t.case_id)),
+            ]
         elif state is State.CLOSED and case.held(self.now):
             progress.append(
                 (
@@ -1422,6 +1521,37 @@ class ProtocolMachine(RuleBasedStateMachine):
             else:
                 answers.append(
                     (Step.MEETING_HELD, lambda t, a: MeetingHeld(actor=a, case_id=t.case_id))
+                )
+            # two counsellors on one case: asked, answered, the key given, one removed
+            pair_other = CounsellorId("ilse" if case.counsellor_id == "daan" else "daan")
+            pair_agreed, pair_second = case.pair_agreed, (*case.partners, pair_other)[0]
+            if case.partners:  # an answer to the pair, so that runs reach it
+                answers.append(
+                    (
+                        Step.PAIR_REMOVE,
+                        lambda t, a: RemovePair(actor=a, case_id=t.case_id, counsellor=pair_second),
+                    )
+                )
+            elif pair_agreed is not None:
+                answers.append(
+                    (
+                        Step.PAIR_ADD,
+                        lambda t, a: AddPair(actor=a, case_id=t.case_id, counsellor=pair_agreed),
+                    )
+                )
+            elif case.pair_asked is not None:
+                answers.append(
+                    (
+                        Step.PAIR_ANSWER,
+                        lambda t, a: AnswerPair(actor=a, case_id=t.case_id, agree=choice % 3 > 0),
+                    )
+                )
+            else:
+                side.append(
+                    (
+                        Step.PAIR_ASK,
+                        lambda t, a: AskPair(actor=a, case_id=t.case_id, counsellor=pair_other),
+                    )
                 )
             if case.disclosure is not Disclosure.OPEN:
                 wider = Disclosure.OPEN if choice % 2 else Disclosure.CONFIDENTIAL

@@ -61,6 +61,7 @@ from intermediary.core import (
     Withdraw,
     step,
 )
+from intermediary.core.aftercare import Aftercare, CheckIn, CloseWithAftercare
 from intermediary.core.complaint import (
     REMINDERS_KEPT,
     Complaint,
@@ -68,7 +69,11 @@ from intermediary.core.complaint import (
     CounsellorReminder,
     Stage,
 )
+from intermediary.core.ids import CaseId
+from intermediary.core.pair import AddPair, AnswerPair, AskPair, RemovePair
 from intermediary.core.reporter_steps import ApprovalIdentifies
+from intermediary.core.together import MAX_TOGETHER, Link, ReleaseTogether, Together, check_link
+from intermediary.core.vocabulary import Outcome
 from intermediary.errors import (
     Fault,
     InvalidInput,
@@ -97,6 +102,7 @@ board = ManagementActor(OrgId("acme"), BOARD)
 system = SystemActor()
 CHOICES = "bullying, fraud_theft, unknown"
 AT_NOW = ctx()
+ILSE = CounsellorId("ilse")
 
 
 @dataclass(frozen=True)
@@ -773,6 +779,199 @@ REFUSALS = [
         "errors.complaint_reminders_full",
         {"limit": REMINDERS_KEPT},
     ),
+    # --- aftercare (issue 21, item 3) ---------------------------------------------------
+    Refusal(
+        "a-check-in-planned-after-half-a-year",
+        OPEN,
+        CloseWithAftercare(
+            actor=daan, **_c(outcome=Outcome.RESOLVED, categories=("bullying",), weeks=27)
+        ),
+        InvalidInput,
+        "errors.aftercare_weeks",
+        {"low": 1, "high": 26},
+    ),
+    Refusal(
+        "a-second-check-in-from-aftercare",
+        case_in(State.AFTERCARE),
+        CloseWithAftercare(
+            actor=daan, **_c(outcome=Outcome.RESOLVED, categories=("bullying",), weeks=6)
+        ),
+        WrongState,
+        "errors.aftercare_again",
+        {"case": CASE},
+    ),
+    Refusal(
+        "a-check-in-before-its-day",
+        replace(case_in(State.CHECK_IN_PLANNED), aftercare=Aftercare(6, NOW + DAY)),
+        CheckIn(**_c()),
+        InvalidInput,
+        "errors.aftercare_not_due",
+        {"case": CASE},
+    ),
+    # --- two counsellors on one case (issue 21, item 2) ---------------------------------
+    Refusal(
+        "a-second-counsellor-the-organisation-does-not-have",
+        OPEN,
+        AskPair(actor=daan, **_c(counsellor="zoe")),
+        InvalidInput,
+        "errors.handover_not_counsellor",
+        {
+            "who": "zoe",
+            "organisation": "acme",
+            "choices": ", ".join(c.id for c in POLICY.counsellors if c.id != COUNSELLOR),
+        },
+    ),
+    Refusal(
+        "asking-the-reporter-for-herself",
+        OPEN,
+        AskPair(actor=daan, **_c(counsellor=COUNSELLOR)),
+        InvalidInput,
+        "pair.already",
+        {"counsellor": COUNSELLOR},
+    ),
+    Refusal(
+        "an-answer-nobody-asked-for",
+        OPEN,
+        AnswerPair(actor=reporter, **_c(agree=True)),
+        InvalidInput,
+        "pair.nothing_asked",
+        {},
+    ),
+    Refusal(
+        "a-key-shared-while-the-reporter-was-only-asked",
+        replace(OPEN, pair_asked=ILSE),
+        AddPair(actor=daan, **_c(counsellor=ILSE)),
+        InvalidInput,
+        "pair.no_consent",
+        {"counsellor": ILSE},
+    ),
+    Refusal(
+        "removing-a-counsellor-not-on-the-case",
+        OPEN,
+        RemovePair(actor=daan, **_c(counsellor=ILSE)),
+        InvalidInput,
+        "pair.not_holder",
+        {"counsellor": ILSE, "holders": COUNSELLOR},
+    ),
+    Refusal(
+        "removing-the-only-counsellor",
+        OPEN,
+        RemovePair(actor=daan, **_c(counsellor="")),
+        InvalidInput,
+        "pair.last_holder",
+        {"counsellor": COUNSELLOR},
+    ),
+    # --- going together (issue 21) ------------------------------------------------------
+    Refusal(
+        "waiting-for-one-report",
+        OPEN,
+        Together(actor=reporter, **_c(k=1)),
+        InvalidInput,
+        "errors.together_k",
+        {"typed": 1, "most": MAX_TOGETHER},
+    ),
+    Refusal(
+        "waiting-for-too-many-reports",
+        OPEN,
+        Together(actor=reporter, **_c(k=MAX_TOGETHER + 1)),
+        InvalidInput,
+        "errors.together_k",
+        {"typed": MAX_TOGETHER + 1, "most": MAX_TOGETHER},
+    ),
+    Refusal(
+        "stopping-to-wait-without-waiting",
+        OPEN,
+        Together(actor=reporter, **_c(k=0)),
+        InvalidInput,
+        "errors.together_not_waiting",
+        {"case": CASE},
+    ),
+    Refusal(
+        "a-link-the-service-did-not-draw",
+        OPEN,
+        Link(actor=daan, **_c(group="the-night-shift")),
+        InvalidInput,
+        "errors.together_bad_group",
+        {},
+    ),
+    Refusal(
+        "unlinking-a-case-never-linked",
+        OPEN,
+        Link(actor=daan, **_c(group="")),
+        InvalidInput,
+        "errors.together_not_linked",
+        {"case": CASE},
+    ),
+    Refusal(
+        "a-release-with-nothing-held",
+        replace(AWAITING, together=3),
+        ReleaseTogether(**_c()),
+        InvalidInput,
+        "errors.together_nothing_held",
+        {"case": CASE},
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Linking:
+    """A link of two cases the core refuses (``check_link``, asked by the service before
+    it draws or joins a group: no step of one case can see the other)."""
+
+    name: str
+    case: Case
+    other: Case
+    error: type[ProtocolError]
+    key: str
+    params: dict[str, object]
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+OTHER = CaseId("VP-9PLH-4RTW")
+GROUP = "0123456789abcdef"
+LINKINGS = [
+    Linking(
+        "a-case-linked-to-itself",
+        OPEN,
+        OPEN,
+        InvalidInput,
+        "errors.together_same_case",
+        {"case": CASE},
+    ),
+    Linking(
+        "cases-of-two-organisations",
+        OPEN,
+        replace(OPEN, case_id=OTHER, org_id=OrgId("globex")),
+        InvalidInput,
+        "errors.together_other_org",
+        {"case": CASE, "other": OTHER},
+    ),
+    Linking(
+        "a-closed-case",
+        OPEN,
+        replace(CLOSED, case_id=OTHER),
+        WrongState,
+        "errors.together_closed",
+        {"case": OTHER},
+    ),
+    Linking(
+        "cases-in-two-groups",
+        replace(OPEN, group=GROUP),
+        replace(RELAYED, case_id=OTHER, group="f" * 16),
+        InvalidInput,
+        "errors.together_two_groups",
+        {"case": CASE, "other": OTHER},
+    ),
+    Linking(
+        "cases-linked-already",
+        replace(OPEN, group=GROUP),
+        replace(AWAITING, case_id=OTHER, group=GROUP),
+        InvalidInput,
+        "errors.together_linked_already",
+        {"case": CASE, "other": OTHER},
+    ),
 ]
 
 
@@ -805,6 +1004,21 @@ def test_each_refusal_says_what_is_wrong_in_both_languages(refusal: Refusal) -> 
     assert repr(refusal.case) == before  # a refused step changes nothing
     if isinstance(error, ApprovalIdentifies):
         _check_notice(error, refusal)
+
+
+@pytest.mark.parametrize("linking", LINKINGS, ids=repr)
+def test_each_refused_link_says_what_is_wrong_in_both_languages(linking: Linking) -> None:
+    before = (repr(linking.case), repr(linking.other))
+    with pytest.raises(ProtocolError) as refused:
+        check_link(linking.case, linking.other)
+    error = refused.value
+    assert type(error) is linking.error
+    assert error.fault is Fault.SENDER
+    assert error.key == linking.key
+    assert error.params == linking.params
+    for locale in LOCALES:
+        assert "None" not in _strict(error, locale)
+    assert (repr(linking.case), repr(linking.other)) == before
 
 
 def _check_notice(error: ApprovalIdentifies, refusal: Refusal) -> None:
@@ -850,6 +1064,8 @@ def test_the_refusals_reach_every_sentence_the_core_refuses_with() -> None:
     said |= {"errors.draft_identifies", "errors.draft_may_identify", "errors.unknown_case"}
     said |= {"errors.approval_identifies"}
     said |= {"errors.not_allowed"}
-    reached = {r.key for r in REFUSALS}
+    # the refusals of a feature's own catalogue (two counsellors: pair.toml)
+    said |= set(re.findall(r'InvalidInput\(\s*"(pair\.[a-z_]+)"', source))
+    reached = {r.key for r in REFUSALS} | {r.key for r in LINKINGS}
     assert said <= reached, sorted(said - reached)
     assert any(r.case is None for r in REFUSALS)

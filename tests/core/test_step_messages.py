@@ -34,6 +34,8 @@ from intermediary.core import (
     ToReporter,
 )
 from intermediary.core.commands import Feedback
+from intermediary.core.pair_steps import holders
+from intermediary.core.policy import CounsellorInfo
 from intermediary.service.messages import render_message
 from intermediary.text import LOCALES, VOCABULARY, Locale, catalog, placeholders
 from tests.core.scenarios import RUNS, Run
@@ -64,6 +66,8 @@ def label(deliver: Deliver) -> str:
 
 def _item(run: Run) -> object:
     assert run.before is not None
+    if run.step is Step.RELEASE_TOGETHER:  # the relay approved and held (going together)
+        return run.before.held_relays[0].item
     item = run.before.pending_item(run.command.number)
     assert item is not None
     return item
@@ -112,6 +116,35 @@ def heard(run: Run) -> Counter[tuple[str, str]]:
             ("reporter.counsellor_changed", "reporter"),
             ("counsellor.handed_over", "counsellor"),
         ],
+        # going together: asked (or stopped), a relay held, a link (nobody is told)
+        Step.TOGETHER: [
+            (f"{p}.together_{'asked' if getattr(cmd, 'k', 0) else 'stopped'}", p) for p in both
+        ],
+        Step.HOLD_RELAY: [(f"{p}.together_held", p) for p in both],
+        Step.LINK: [],
+        # aftercare: the check-in on its day, its end unanswered, the reporter's no
+        Step.CHECK_IN: [
+            ("reporter.check_in", "reporter"),
+            ("counsellor.check_in_sent", "counsellor"),
+        ],
+        Step.END_AFTERCARE: [("counsellor.aftercare_expired", "counsellor")],
+        Step.DECLINE_AFTERCARE: [(f"{p}.aftercare_declined", p) for p in both],
+        # two counsellors (pair.toml): asked, answered, added (the counsellor's message to
+        # each of the two who now hold the key), removed (the removed one told apart)
+        Step.PAIR_ASK: [(f"pair.{p}_asked", p) for p in both],
+        Step.PAIR_ANSWER: [
+            (f"pair.{p}_{'agreed' if getattr(cmd, 'agree', False) else 'refused'}", p) for p in both
+        ],
+        Step.PAIR_ADD: [
+            ("pair.reporter_added", "reporter"),
+            ("pair.counsellor_added", "counsellor"),
+            ("pair.counsellor_added", "counsellor"),
+        ],
+        Step.PAIR_REMOVE: [
+            ("pair.reporter_removed", "reporter"),
+            ("pair.counsellor_removed", "counsellor"),
+            ("pair.counsellor_you_removed", "counsellor"),
+        ],
     }
     if run.step in keys:
         expected = keys[run.step]
@@ -126,8 +159,10 @@ def heard(run: Run) -> Counter[tuple[str, str]]:
             ("reporter.rejected", "reporter"),
             (f"counsellor.rejected{without}", "counsellor"),
         ]
-    elif run.step is Step.APPROVE_RELAY:
+    elif run.step in (Step.APPROVE_RELAY, Step.RELEASE_TOGETHER):
         expected = [(f"{p}.relay_approved", p) for p in both]
+        if run.step is Step.RELEASE_TOGETHER:  # and that it went together
+            expected += [(f"{p}.together_released", p) for p in both]
         new = _newcomers(run)
         for d in _item(run).destinations:  # type: ignore[attr-defined]
             key = "management.relay" if d in new else "management.follow_up"
@@ -135,6 +170,13 @@ def heard(run: Run) -> Counter[tuple[str, str]]:
     elif run.step is Step.CLOSE:
         assert before is not None
         expected = [(f"{p}.closed", p) for p in both]
+        expected += [("management.closed", f"management:{d}") for d in before.destinations]
+    elif run.step is Step.CLOSE_WITH_AFTERCARE:  # closed, a check-in planned
+        assert before is not None
+        expected = [
+            ("reporter.aftercare_closed", "reporter"),
+            ("counsellor.aftercare_scheduled", "counsellor"),
+        ]
         expected += [("management.closed", f"management:{d}") for d in before.destinations]
     elif run.step is Step.LEGAL_DISCLOSURE:
         expected = [("reporter.legal_disclosure", "reporter")] if cmd.inform_reporter else []
@@ -156,6 +198,8 @@ def heard(run: Run) -> Counter[tuple[str, str]]:
         ]
     else:  # pragma: no cover - every step is listed
         raise AssertionError(run.step)
+    if run.step is Step.MESSAGE and before is not None and before.state is State.CHECK_IN_PLANNED:
+        expected.append(("counsellor.aftercare_reopened", "counsellor"))  # the answer
     if run.step is Step.DRAFT and cmd.text != _offered_text(run):
         expected.append(("counsellor.invisible_removed", "counsellor"))
     return Counter(expected)
@@ -166,8 +210,14 @@ def test_each_step_tells_the_parties_the_protocol_names(run: Run) -> None:
     told = Counter((d.message.key, label(d)) for d in deliveries(run))
     assert told == heard(run)
     for deliver in deliveries(run):
-        party = deliver.message.key.split(".")[0]
-        assert label(deliver).split(":")[0] == party
+        assert label(deliver).split(":")[0] == party(deliver.message.key)
+
+
+def party(key: str) -> str:
+    """The party a sentence is for: its first word (``reporter.reply``), or in a feature's
+    own catalogue the first word of its name (``pair.reporter_asked``)."""
+    head, _, name = key.partition(".")
+    return name.split("_")[0] if head == "pair" else head
 
 
 @pytest.mark.parametrize("run", RUNS, ids=repr)
@@ -177,9 +227,16 @@ def test_each_message_is_addressed_within_the_case(run: Run) -> None:
         match deliver.recipient:
             case ToReporter(case_id=case_id):
                 assert case_id == CASE
+            case ToCounsellor() as to if deliver.message.key == "pair.counsellor_you_removed":
+                # the one removed from the case, and only they, are told they are off it
+                assert run.before is not None
+                off = {run.before.counsellor_id, *run.before.partners} - set(holders(case))
+                assert to == ToCounsellor(case.org_id, to.counsellor_id, CASE)
+                assert {to.counsellor_id} == off
             case ToCounsellor() as to:
-                # after a handover, the successor is told
-                assert to == ToCounsellor(case.org_id, case.counsellor_id, CASE)
+                # after a handover, the successor is told; with two, both are told
+                assert to.counsellor_id in holders(case)
+                assert to == ToCounsellor(case.org_id, to.counsellor_id, CASE)
             case ToManagement() as to:
                 assert to.org_id == case.org_id
                 assert to.case_id == CASE
@@ -246,13 +303,26 @@ def _release(run: Run) -> datetime:
     still waits (the first of the case, or the destination's own first)."""
     assert run.before is not None
     now = run.context.now
-    if run.command.moment is Moment.BATCH:
+    if _moment(run) is Moment.BATCH:
         relayed_at = run.after.case.relayed_at
         assert relayed_at is not None
         assert relayed_at >= now + timedelta(minutes=run.context.policy.batch.min_delay_minutes)
         return relayed_at
     waiting = [run.before.relayed_at, *(run.before.told_at(d) for d in run.before.destinations)]
     return max([now, *(at for at in waiting if at is not None)])
+
+
+def _moment(run: Run) -> Moment:
+    """The moment the reporter chose for the relay: in the approval, or kept with it."""
+    if run.step is Step.RELEASE_TOGETHER:
+        assert run.before is not None
+        return run.before.held_relays[0].moment
+    return run.command.moment  # type: ignore[no-any-return]
+
+
+def _number(run: Run) -> str:
+    """The number of the text approved (or released)."""
+    return str(_item(run).number)  # type: ignore[attr-defined]
 
 
 def _when(run: Run) -> str:
@@ -297,8 +367,8 @@ def expected_values(run: Run, deliver: Deliver) -> dict[str, str]:
         "counsellor.minutes_approved": lambda: {"number": str(cmd.number)},
         "management.relay": lambda: _to_management(run),
         "management.follow_up": lambda: _to_management(run),
-        "reporter.relay_approved": lambda: {"number": str(cmd.number), "when": _when(run)},
-        "counsellor.relay_approved": lambda: {"number": str(cmd.number), "when": _when(run)},
+        "reporter.relay_approved": lambda: {"number": _number(run), "when": _when(run)},
+        "counsellor.relay_approved": lambda: {"number": _number(run), "when": _when(run)},
         "reporter.rejected": lambda: {"number": str(cmd.number)},
         "counsellor.rejected": lambda: {"number": str(cmd.number)},
         "counsellor.rejected_without_reason": lambda: {"number": str(cmd.number)},
@@ -358,12 +428,81 @@ def expected_values(run: Run, deliver: Deliver) -> dict[str, str]:
         },
         "management.feedback_recorded": dict,
         "reporter.counsellor_changed": lambda: {"counsellor": counsellor.name},
+        "reporter.together_asked": lambda: {"k": str(cmd.k), "others": str(cmd.k - 1)},
+        "counsellor.together_asked": lambda: {"k": str(cmd.k)},
+        "reporter.together_stopped": lambda: {
+            "held": str(len(before.held_relays) if before else 0)
+        },
+        "counsellor.together_stopped": lambda: {
+            "held": str(len(before.held_relays) if before else 0)
+        },
+        "reporter.together_held": lambda: {
+            "number": str(cmd.number),
+            "k": str(before.together if before else 0),
+            "others": str(before.together - 1 if before else 0),
+        },
+        "counsellor.together_held": lambda: {
+            "number": str(cmd.number),
+            "k": str(before.together if before else 0),
+        },
+        # aftercare: the weeks and the day of the check-in; the day it ends unanswered
+        "reporter.aftercare_closed": lambda: {
+            "outcome": cmd.outcome,
+            "weeks": str(cmd.weeks),
+            "on": day(NOW + timedelta(weeks=cmd.weeks)),
+        },
+        "counsellor.aftercare_scheduled": lambda: {
+            "outcome": cmd.outcome,
+            "weeks": str(cmd.weeks),
+            "on": day(NOW + timedelta(weeks=cmd.weeks)),
+        },
+        "reporter.check_in": lambda: {"weeks": "6", "until": day(NOW + timedelta(weeks=4))},
+        "counsellor.check_in_sent": lambda: {"weeks": "6", "until": day(NOW + timedelta(weeks=4))},
+        "counsellor.aftercare_reopened": dict,
+        "reporter.aftercare_declined": dict,
+        "counsellor.aftercare_declined": dict,
+        "counsellor.aftercare_expired": dict,
+        "reporter.together_released": lambda: {"numbers": _number(run)},
+        "counsellor.together_released": dict,
+        # two counsellors: the reporter reads names, the counsellors ids
+        "pair.reporter_asked": lambda: {
+            "counsellor": counsellor.name,
+            "second": _pair(run).name,
+            "counsellor_kind": _pair(run).kind,
+        },
+        "pair.counsellor_asked": lambda: {"second": _pair(run).id},
+        "pair.reporter_agreed": lambda: {"second": _pair(run).name},
+        "pair.counsellor_agreed": lambda: {"second": _pair(run).id},
+        "pair.reporter_refused": lambda: {"second": _pair(run).name},
+        "pair.counsellor_refused": lambda: {"second": _pair(run).id},
+        "pair.reporter_added": lambda: {"second": _pair(run).name},
+        "pair.counsellor_added": lambda: {"second": _pair(run).id, "state": after.state},
+        "pair.reporter_removed": lambda: {"second": _pair(run).name},
+        "pair.counsellor_removed": lambda: {"second": _pair(run).id},
+        "pair.counsellor_you_removed": dict,
         "counsellor.handed_over": lambda: {
             "leaving": before.counsellor_id if before else "",
             "state": after.state,
         },
     }
     return {k: str(v) for k, v in {**case, **table[key]()}.items()}
+
+
+def _pair(run: Run) -> CounsellorInfo:
+    """The second counsellor a step of two speaks of: the one asked for (or agreed to, or
+    added), or the one removed (the one who removes herself when she names nobody)."""
+    before = run.before
+    assert before is not None
+    if run.step is Step.PAIR_ANSWER:
+        who = before.pair_asked
+    elif run.step is Step.PAIR_REMOVE:
+        who = run.command.counsellor.strip() or run.command.actor.counsellor_id
+    else:
+        who = run.command.counsellor
+    assert who is not None
+    found = run.context.policy.counsellor(who)
+    assert found is not None
+    return found
 
 
 def _seq(run: Run) -> int:
@@ -494,6 +633,7 @@ def test_the_scenarios_reach_every_kind_of_message() -> None:
 
     source = "".join(p.read_text("utf-8") for p in Path(core.__file__).parent.glob("*.py"))
     said = set(re.findall(r'"((?:reporter|counsellor|management)\.[a-z_]+)"', source))
+    said |= set(re.findall(r'"(pair\.(?:reporter|counsellor)_[a-z_]+)"', source))
     # what a refusal still tells (test_refusals.py checks it)
     said -= {"counsellor.relay_withheld"}
     reached = {d.message.key for run in RUNS for d in deliveries(run)}

@@ -43,9 +43,12 @@ from intermediary.core import (
     TransferKey,
     text_digest,
 )
-from intermediary.core.case import Told
+from intermediary.core.aftercare import Aftercare, AftercareResult
+from intermediary.core.case import Held, Told
 from intermediary.core.complaint import ComplaintStep, CounsellorReminder
+from intermediary.core.effects import RotateKey, ShareKey
 from intermediary.core.evidence import entry_text
+from intermediary.core.ids import CounsellorId
 from intermediary.core.lifecycle import next_state
 from tests.core.scenarios import RUNS, Run
 from tests.helpers import CASE, NOW
@@ -68,6 +71,8 @@ def _first_seq(run: Run) -> int:
 
 def _item(run: Run) -> PendingApproval:
     assert run.before is not None
+    if run.step is Step.RELEASE_TOGETHER:  # the relay approved and held (going together)
+        return run.before.held_relays[0].item
     item = run.before.pending_item(run.command.number)
     assert item is not None
     return item
@@ -114,6 +119,15 @@ def expected_records(run: Run) -> list[tuple[EntryKind, Role, Any]]:
                 # the relay is the counsellor's text, exactly as approved
                 records.append((EntryKind.RELAY, C, item.text))
             return records
+        case Step.HOLD_RELAY:  # approved, and held: no relay yet
+            item = _item(run)
+            held = f"approved {item.kind} {item.number} {item.digest} {cmd.moment}"
+            return [(EntryKind.APPROVAL, R, f"{held}, held to go together")]
+        case Step.RELEASE_TOGETHER:  # the approval as it goes, and the relay
+            assert run.before is not None
+            item, moment = _item(run), run.before.held_relays[0].moment
+            approval = f"approved {item.kind} {item.number} {item.digest} {moment}"
+            return [(EntryKind.APPROVAL, R, approval), (EntryKind.RELAY, C, item.text)]
         case Step.REJECT_RELAY | Step.REJECT_MINUTES:
             item = _item(run)
             return [
@@ -228,7 +242,11 @@ def expected_audit(run: Run) -> dict[str, dict[str, str]]:
             }
         case Step.MESSAGE:
             assert before is not None
-            return {"contact_resumed": case} if before.contact_stopped else {}
+            # an answer to a planned check-in reopens the case as aftercare: recorded
+            reopened = (
+                {"aftercare_reopened": case} if before.state is State.CHECK_IN_PLANNED else {}
+            )
+            return {"contact_resumed": case} if before.contact_stopped else reopened
         case Step.APPROVE_RELAY:
             item = _item(run)
             return {
@@ -239,6 +257,29 @@ def expected_audit(run: Run) -> dict[str, dict[str, str]]:
                     "moment": cmd.moment,
                     "destinations": ",".join(item.destinations),
                 }
+            }
+        case Step.TOGETHER if cmd.k:  # the number asked for; nothing else
+            return {"together_asked": {**case, "k": str(cmd.k)}}
+        case Step.TOGETHER:
+            assert before is not None
+            return {"together_stopped": {**case, "held": str(len(before.held_relays))}}
+        case Step.HOLD_RELAY:
+            item = _item(run)
+            return {"relay_held": {**case, "number": str(item.number), "digest": item.digest}}
+        case Step.LINK:  # that it was linked, never to what: no group id, no other case
+            return {"case_linked" if cmd.group else "case_unlinked": case}
+        case Step.RELEASE_TOGETHER:
+            assert before is not None
+            item = _item(run)
+            return {
+                "together_released": {**case, "relays": "1"},
+                "relay_approved": {
+                    **case,
+                    "number": str(item.number),
+                    "digest": item.digest,
+                    "moment": before.held_relays[0].moment,
+                    "destinations": ",".join(item.destinations),
+                },
             }
         case Step.APPROVE_MINUTES:
             item = _item(run)
@@ -295,6 +336,20 @@ def expected_audit(run: Run) -> dict[str, dict[str, str]]:
             return {
                 "closed": {**case, "outcome": cmd.outcome, "categories": ",".join(after.categories)}
             }
+        case Step.CLOSE_WITH_AFTERCARE:  # the closing, and the weeks (never a day or text)
+            closed = {**case, "outcome": cmd.outcome, "categories": ",".join(after.categories)}
+            return {
+                "closed": closed,
+                "aftercare_scheduled": {**case, "weeks": str(cmd.weeks)},
+            }
+        case Step.CHECK_IN:
+            assert before is not None
+            assert before.aftercare is not None
+            return {"aftercare_sent": {**case, "weeks": str(before.aftercare.weeks)}}
+        case Step.END_AFTERCARE:
+            return {"aftercare_ended": {**case, "result": "expired"}}
+        case Step.DECLINE_AFTERCARE:
+            return {"aftercare_declined": case}
         case Step.MEETING_HELD:
             return {"meeting_held": case}
         case Step.REVEAL:
@@ -334,6 +389,19 @@ def expected_audit(run: Run) -> dict[str, dict[str, str]]:
             assert before is not None
             moved = {"leaving": before.counsellor_id, "successor": cmd.successor}
             return {"handover": {**case, **moved}}
+        # two counsellors: ids only, and who did it; never a name or a text
+        case Step.PAIR_ASK:
+            return {"pair_asked": {**case, "by": cmd.actor.counsellor_id, "second": cmd.counsellor}}
+        case Step.PAIR_ANSWER:
+            assert before is not None
+            assert before.pair_asked is not None
+            second = {"second": before.pair_asked, "answer": _yes(cmd.agree)}
+            return {"pair_consent": {**case, **second}}
+        case Step.PAIR_ADD:
+            return {"pair_added": {**case, "by": cmd.actor.counsellor_id, "second": cmd.counsellor}}
+        case Step.PAIR_REMOVE:
+            by = cmd.actor.counsellor_id
+            return {"pair_removed": {**case, "by": by, "removed": _removed(run)}}
     raise AssertionError(run.step)  # pragma: no cover
 
 
@@ -366,14 +434,27 @@ def expected_other(run: Run) -> list[object]:
             return [Reroute()]
         case Step.FLAG_DETAILS:
             return [RememberTerms(tuple(w.strip() for w in cmd.words if w.strip()))]
-        case Step.WITHDRAW | Step.CLOSE:
+        case Step.WITHDRAW | Step.CLOSE | Step.END_AFTERCARE | Step.DECLINE_AFTERCARE:
             return [ForgetRouting()]
         case Step.PURGE:
             return [Shred()]
         case Step.HANDOVER:
             assert before is not None
             return [TransferKey(leaving=before.counsellor_id, successor=cmd.successor)]
+        case Step.PAIR_ADD:  # the key sealed to the second one too; the first keeps hers
+            return [ShareKey(counsellor=cmd.counsellor)]
+        case Step.PAIR_REMOVE:  # a new key for those who stay, none for the one removed
+            assert before is not None
+            staying = tuple(
+                h for h in (before.counsellor_id, *before.partners) if h != _removed(run)
+            )
+            return [RotateKey(removed=CounsellorId(_removed(run)), holders=staying)]
     return []
+
+
+def _removed(run: Run) -> str:
+    """The counsellor a removal names: another, or (naming nobody) the one removing."""
+    return run.command.counsellor.strip() or run.command.actor.counsellor_id  # type: ignore[no-any-return]
 
 
 def _introduced(text: str) -> list[object]:
@@ -385,7 +466,8 @@ def _introduced(text: str) -> list[object]:
 
 @pytest.mark.parametrize("run", RUNS, ids=repr)
 def test_routing_identity_and_keys_change_only_where_the_protocol_says(run: Run) -> None:
-    kinds = (Reroute, SealIdentity, RememberTerms, ForgetRouting, Shred, TransferKey)
+    keys = (TransferKey, ShareKey, RotateKey)  # handed over, shared, replaced
+    kinds = (Reroute, SealIdentity, RememberTerms, ForgetRouting, Shred, *keys)
     others = [e for e in run.after.effects if isinstance(e, kinds)]
     assert others == expected_other(run)
     if others and isinstance(others[-1], ForgetRouting):
@@ -432,11 +514,49 @@ def expected_case(run: Run) -> Case:
         # nothing recognises the reporter once the case is closed (PROTOCOL.md, Closing)
         "reporter": ReporterIndex(""),
     }
+    plan = before.aftercare
     match run.step:
         case Step.MESSAGE:
             changes["contact_stopped"] = False
+            if before.state is State.CHECK_IN_PLANNED and plan is not None:
+                changes["aftercare"] = replace(plan, result=AftercareResult.HELD)
+        case Step.CLOSE_WITH_AFTERCARE:  # closed, but the reporter still known to the case
+            categories = tuple(dict.fromkeys(c.strip().lower() for c in cmd.categories))
+            planned = Aftercare(weeks=cmd.weeks, due=now + timedelta(weeks=cmd.weeks))
+            changes.update(
+                closing,
+                reporter=before.reporter,
+                outcome=cmd.outcome,
+                categories=categories,
+                aftercare=planned,
+            )
+        case Step.CHECK_IN:
+            assert plan is not None
+            changes["aftercare"] = replace(plan, sent=now)
+        case Step.END_AFTERCARE | Step.DECLINE_AFTERCARE:
+            assert plan is not None
+            how = (
+                AftercareResult.EXPIRED
+                if run.step is Step.END_AFTERCARE
+                else AftercareResult.DECLINED
+            )
+            changes.update(
+                reporter=ReporterIndex(""), aftercare=replace(plan, result=how, ended=now)
+            )
         case Step.APPROVE_RELAY:
             changes.update(_relayed(run))
+        case Step.TOGETHER:
+            changes.update(together=cmd.k, waited=before.waited or cmd.k > 0)
+        case Step.HOLD_RELAY:
+            held = Held(item=_item(run), moment=cmd.moment)
+            changes.update(
+                pending=tuple(p for p in before.pending if p.number != cmd.number),
+                held_relays=(*before.held_relays, held),
+            )
+        case Step.LINK:
+            changes["group"] = cmd.group
+        case Step.RELEASE_TOGETHER:  # as an approval would have sent it; waiting ends
+            changes.update(_relayed(run), held_relays=(), together=0, went_together=True)
         case Step.APPROVE_MINUTES | Step.REJECT_RELAY | Step.REJECT_MINUTES:
             changes["pending"] = tuple(p for p in before.pending if p.number != cmd.number)
         case Step.WITHDRAW:
@@ -461,6 +581,9 @@ def expected_case(run: Run) -> Case:
         case Step.CLOSE:
             categories = tuple(dict.fromkeys(c.strip().lower() for c in cmd.categories))
             changes.update(closing, outcome=cmd.outcome, categories=categories)
+            if before.state is State.AFTERCARE and plan is not None:
+                # the aftercare ends; the closing management was told of stays the moment
+                changes.update(closed_at=before.closed_at, aftercare=replace(plan, ended=now))
         case Step.MEETING_HELD:
             changes["meeting_due"] = None
         case Step.ACKNOWLEDGE:
@@ -483,6 +606,21 @@ def expected_case(run: Run) -> Case:
             changes.update(on_hold=False, hold_until=None)
         case Step.HANDOVER:
             changes["counsellor_id"] = cmd.successor
+        case Step.PAIR_ASK:  # asked of one, any earlier yes spent
+            changes.update(pair_asked=cmd.counsellor, pair_agreed=None)
+        case Step.PAIR_ANSWER:  # the question answered; a yes names that one counsellor
+            changes.update(pair_asked=None, pair_agreed=before.pair_asked if cmd.agree else None)
+        case Step.PAIR_ADD:  # the yes used once; the case has had two counsellors
+            changes.update(
+                partners=(*before.partners, cmd.counsellor), pair_agreed=None, paired=True
+            )
+        case Step.PAIR_REMOVE:  # who stays holds a new key; the first of them leads
+            staying = [h for h in (before.counsellor_id, *before.partners) if h != _removed(run)]
+            changes.update(
+                counsellor_id=staying[0],
+                partners=tuple(staying[1:]),
+                key_generation=before.key_generation + 1,
+            )
         case Step.SEND_EVIDENCE:
             changes.update(evidence=before.evidence + 1, contact_stopped=False)
         case Step.COMPLAINT if cmd.remind:
@@ -499,7 +637,10 @@ def expected_case(run: Run) -> Case:
 def _relayed(run: Run) -> dict[str, Any]:
     before, item = run.before, _item(run)
     assert before is not None
-    release = run.after.case.relayed_at if run.command.moment == "batch" else None
+    moment = (
+        before.held_relays[0].moment if run.step is Step.RELEASE_TOGETHER else run.command.moment
+    )
+    release = run.after.case.relayed_at if moment == "batch" else None
     if release is None:
         waiting = [before.relayed_at, *(before.told_at(d) for d in item.destinations)]
         release = max([run.context.now, *(at for at in waiting if at is not None)])

@@ -104,3 +104,21 @@ def test_tighten_and_loose_walk_a_tree_but_not_through_links(tmp_path: Path) -> 
     )
     assert mode(outside) == 0o644
     assert loose(tree) == []
+
+
+def test_private_folder_where_a_file_or_a_link_stands_changes_nothing(tmp_path: Path) -> None:
+    """A file, or a link to one, where a folder should be made: refused as not a folder,
+    and the file keeps its mode (the fallback chmod on Linux, which has no lchmod, once
+    followed the link and made the target 0700)."""
+    target = tmp_path / "notes.txt"
+    target.write_text("mine")
+    target.chmod(0o644)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    for path in (target, link, tmp_path / "dangling"):
+        if path.name == "dangling":
+            path.symlink_to(tmp_path / "nowhere")
+        with pytest.raises(NotADirectoryError):
+            private_folder(path)
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert not (tmp_path / "nowhere").exists()

@@ -73,6 +73,8 @@ from intermediary.core import (
     SystemActor,
     Withdraw,
 )
+from intermediary.core.aftercare import CloseWithAftercare
+from intermediary.core.pair import AnswerPair, AskPair
 from intermediary.errors import (
     CasePurged,
     InvalidInput,
@@ -82,6 +84,7 @@ from intermediary.errors import (
     WrongState,
 )
 from intermediary.office.handover import hand_over_cases
+from intermediary.office.pair import share_case
 from intermediary.service.codec import Sender
 from tests.core.test_states import SPEC, SPEC_ROLE
 from tests.harness import START, Harness, make_harness, profile_of
@@ -169,6 +172,8 @@ class Scenario:
 
 
 BOTH = frozenset({ApprovalKind.RELAY, ApprovalKind.MINUTES})
+#: a check-in planned at closing, and the conversation the reporter's answer reopened
+CARE = (S.CHECK_IN_PLANNED, S.AFTERCARE)
 SCENARIOS: dict[str, Scenario] = {
     # no relay can await approval in `open`: a draft moves the case on
     "open": Scenario(S.OPEN, False, frozenset({ApprovalKind.MINUTES})),
@@ -179,6 +184,9 @@ SCENARIOS: dict[str, Scenario] = {
     "feedback_given": Scenario(S.FEEDBACK_GIVEN, True, BOTH),
     "closed": Scenario(S.CLOSED, True, frozenset()),  # closed after a relay
     "withdrawn": Scenario(S.CLOSED, False, frozenset()),  # closed before any relay
+    # closed after a relay with a check-in planned, and reopened by the reporter's answer
+    "check_in_planned": Scenario(S.CHECK_IN_PLANNED, True, frozenset()),
+    "aftercare": Scenario(S.AFTERCARE, True, frozenset()),
 }
 
 #: The steps only a counsellor holding their key gives (``Service.act_as``, from the
@@ -191,13 +199,23 @@ KEY_STEPS = (
     Step.HOLD,
     Step.RELEASE_HOLD,
     Step.HANDOVER,
+    Step.PAIR_ADD,
 )
 
 #: Every step ``Service.act`` is asked to take. Not here: ``OPEN_CASE`` (a case is
 #: opened with ``Service.open_case``, never ``act`` on an existing id: see
 #: ``test_open_case_on_an_existing_id_*``), ``RESUME`` (proven by the receipt
 #: phrase in ``Service.resume``: see ``test_resume_*``) and the KEY_STEPS.
-STEPS = tuple(s for s in Step if s not in (Step.OPEN_CASE, Step.RESUME, *KEY_STEPS))
+#: Nor ``PAIR_REMOVE``: it needs a second counsellor on the case, and that one is this
+#: matrix's "other_counsellor"; tests/service/test_pair_rotation.py holds it to the
+#: same answers (a stranger and a removed counsellor: exactly "no such case").
+#: Nor ``HOLD_RELAY``: it is ``Approve`` from a reporter who waits to go together, which
+#: only a case before its report can be (tests/core/test_together.py holds its answers).
+STEPS = tuple(
+    s
+    for s in Step
+    if s not in (Step.OPEN_CASE, Step.RESUME, Step.PAIR_REMOVE, Step.HOLD_RELAY, *KEY_STEPS)
+)
 
 #: the role each party has *for this case*; ``None``: not a party
 PARTY: dict[str, Role | None] = {
@@ -252,7 +270,15 @@ ROWS = [(scenario, kind) for scenario in SCENARIOS for kind in STEPS]
 #: feedback_given each 8 + 8 + 2 management steps; closed and withdrawn 1 (a note) each;
 #: and a reporter's file (send_evidence) in each of the 6 active states; the counsellor's
 #: record of a formal complaint (complaint) in all 8, closed and withdrawn included.
-ALLOWED_BY_HAND = 15 + 16 + 4 * 18 + 1 + 1 + 6 + 8
+#: Two counsellors on one case: asking the reporter (pair_ask, the counsellor's) and the
+#: answer (pair_answer, the reporter's), in each of the 6 active states.
+#: Going together: asking to wait (the reporter's) in open and awaiting_consent, and a
+#: link (the counsellor's) in each of the 6 active states.
+#: Aftercare: closing with a check-in planned (the counsellor's) in each of the 6 active
+#: states; in check_in_planned the reporter's answer (message) and declining, the
+#: counsellor's note and complaint (4); in aftercare the reporter's message and declining,
+#: the counsellor's reply, note, referral, closing and complaint (7).
+ALLOWED_BY_HAND = 15 + 16 + 4 * 18 + 1 + 1 + 6 + 8 + 2 * 6 + 2 + 6 + 6 + 4 + 7
 #: cells actually observed, filled in by test_row
 OBSERVED: dict[tuple[str, Step, str], type[ProtocolError] | None] = {}
 
@@ -338,6 +364,18 @@ async def build(scenario: str, kind: Step | None = None) -> World:
             outcome=Outcome.RESOLVED,
             categories=("bullying",),
         )
+    if s.state in CARE:
+        await act(
+            h,
+            "counsellor",
+            case_id,
+            CloseWithAftercare,
+            outcome=Outcome.RESOLVED,
+            categories=("bullying",),
+            weeks=6,
+        )
+    if s.state is S.AFTERCARE:  # the reporter's answer reopens it
+        await act(h, "reporter", case_id, SendMessage, text="It is hard again.")
     if ApprovalKind.MINUTES in s.pending:
         await act(h, "counsellor", case_id, Minutes, text="We talked on Monday.")
     if ApprovalKind.RELAY in s.pending and s.relayed:
@@ -345,6 +383,10 @@ async def build(scenario: str, kind: Step | None = None) -> World:
     if kind is Step.RELEASE_HOLD:  # a hold can only be released where one was placed
         daan = CounsellorActor(OrgId("acme"), CounsellorId("daan"))
         await h.service.act_as(daan, case_id, PlaceHold(reason="a court case"))
+    if kind in (Step.PAIR_ANSWER, Step.PAIR_ADD) and s.state not in (S.CLOSED, *CARE):
+        await act(h, "counsellor", case_id, AskPair, counsellor="ilse")  # asked of anna
+    if kind is Step.PAIR_ADD and s.state not in (S.CLOSED, *CARE):
+        await act(h, "reporter", case_id, AnswerPair, agree=True)  # and she agreed
     world = World(h, case_id)
     got = await world.case()
     assert got.state is s.state
@@ -440,7 +482,7 @@ async def test_row(scenario: str, kind: Step) -> None:
         assert after.state is (target or before.state)
         rows = {r.case_id: r for r in await h.store.all_cases()}
         assert rows[case_id].state == after.state
-        if kind in (Step.MESSAGE, Step.REPLY):
+        if kind in (Step.MESSAGE, Step.REPLY) and SCENARIOS[scenario].state not in CARE[:1]:
             # conversation is no audited event (no timeline of who wrote when): the words
             # went into the case file
             assert after.next_seq == before.next_seq + 1
@@ -454,8 +496,8 @@ async def test_row(scenario: str, kind: Step) -> None:
 def test_expected_matrix_has_the_hand_counted_size() -> None:
     cells = [(sc, k, r) for sc, k in ROWS for r in ROLES]
     allowed = [c for c in cells if expected(*c) is None]
-    assert len(cells) == len(SCENARIOS) * len(STEPS) * len(ROLES) == 8 * 24 * 10
-    assert len(allowed) == ALLOWED_BY_HAND == 119
+    assert len(cells) == len(SCENARIOS) * len(STEPS) * len(ROLES) == 10 * 33 * 10
+    assert len(allowed) == ALLOWED_BY_HAND == 156
     # each allowed cell is the one role of its step, and never a non-party
     assert all(PARTY[r] is SPEC_ROLE[k] for _, k, r in allowed)
     assert {r for _, _, r in allowed} == {"reporter", "counsellor", "told_management"}
@@ -568,6 +610,9 @@ async def test_act_as_a_counsellor_proven_by_key(kind: Step) -> None:
     if kind is Step.HANDOVER:
         result = await hand_over_cases(h.office, h.service.config, DAAN, "ilse")
         assert case_id in result.moved
+    elif kind is Step.PAIR_ADD:  # the key sealed to ilse on daan's machine
+        shared = await share_case(h.office, h.service.config, DAAN, case_id, "ilse")
+        assert shared.partners == ("ilse",)
     else:
         daan = CounsellorActor(OrgId("acme"), CounsellorId("daan"))
         await h.service.act_as(daan, case_id, cls(**fields))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from intermediary.core import (
+    AddPair,
     Close,
     Handover,
     OpenCase,
@@ -34,6 +35,7 @@ WORDS = {
     PlaceHold: "intermediary hold",
     ReleaseHold: "intermediary hold --release",
     Handover: "intermediary keys handover",
+    AddPair: "intermediary keys share",
 }
 
 

@@ -21,11 +21,14 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from intermediary.chat.aftercare import aftercare_close
 from intermediary.chat.aliases import command_word
 from intermediary.chat.base import CLOSED, FrontEndBase
 from intermediary.chat.choices import body, categories, leading_choice
 from intermediary.chat.complaint import complaint_command, with_complaint
+from intermediary.chat.pair import counsellor_pair
 from intermediary.chat.parse import Line
+from intermediary.chat.together import link_command
 from intermediary.core import (
     Case,
     Close,
@@ -38,6 +41,7 @@ from intermediary.core import (
     Outcome,
     Refer,
     Reply,
+    State,
     parse_case_id,
 )
 from intermediary.core.building import day
@@ -77,6 +81,8 @@ class CounsellorCommands(FrontEndBase):
                     for b in directory.bodies
                 )
             ]
+        if command in ("link", "unlink"):  # going together (chat/together.py)
+            return await link_command(service, sender, line, room_case, locale)
         if line.words and parse_case_id(line.words[0]) is not None:
             case_id: str | None = line.words[0]
             skip = 1
@@ -102,6 +108,7 @@ class CounsellorCommands(FrontEndBase):
             "met": lambda c: service.act(sender, c, MeetingHeld()),
             "close": lambda c: self._close(sender, c, line, skip, locale),
             "complaint": lambda c: complaint_command(service, sender, c, line, skip, locale),
+            "pair": lambda c: counsellor_pair(service, sender, c, line.words[skip:], locale),
         }
         handler = handlers.get(command)
         if handler is None:
@@ -119,7 +126,9 @@ class CounsellorCommands(FrontEndBase):
     # --- the current case ---------------------------------------------------------------
 
     async def _open_codes(self, sender: Sender) -> list[str]:
-        return [c.case_id for c in await self.service.cases_of(sender) if c.state not in CLOSED]
+        # a case closed with a check-in planned is closed to her until the reporter answers
+        shut = (*CLOSED, State.CHECK_IN_PLANNED)
+        return [c.case_id for c in await self.service.cases_of(sender) if c.state not in shut]
 
     async def _chosen(self, sender: Sender) -> str | None:
         """The current case outside a case room: the chosen one while it is open, else
@@ -206,6 +215,9 @@ class CounsellorCommands(FrontEndBase):
         policy = next((p for p in self.service.policies if p.id == case.org_id), None)
         allowed = policy.categories if policy is not None else load_categories().slugs
         chosen = categories(typed, allowed, locale)
+        weeks = line.options.get("aftercare")  # "aftercare=6" / "nazorg=6": a check-in
+        if weeks is not None:
+            return await self.service.act(sender, case_id, aftercare_close(outcome, chosen, weeks))
         return await self.service.act(sender, case_id, Close(outcome=outcome, categories=chosen))
 
     async def _refer(
@@ -275,6 +287,9 @@ def due_next(case: Case) -> list[tuple[str, datetime]]:
 #: a word typed as a case code, perhaps mistyped ("VP-7KQ3-M2X", "7kq3-m2xd"); without
 #: "VP-" only with a digit in it, so that a word such as "geen-actie" (!close's outcome,
 #: four letters, a dash and five) is not taken for a code
+#: the reference of management's question for advice (service/signals.py): a line for the
+#: reporter never starts with one
+_QUESTION_REF = re.compile(r"(?i)a-[0-9a-z]{4,12}")
 _CODE_LIKE = re.compile(r"(?i)vp-\S*|(?=\S*[0-9])[a-z0-9]{4}-[a-z0-9]{3,5}")
 
 
@@ -282,6 +297,8 @@ def _refuse_other_code(first: tuple[str, ...], target: str | None) -> None:
     """Words for one case must not go to another: a line that starts with a case code
     (or what looks like a mistyped one) other than the case it would go to is refused,
     not sent to the current case with the code in it."""
+    if first and _QUESTION_REF.fullmatch(first[0]):  # "!antwoord A-7KQ3 …" meant !beantwoord
+        raise InvalidInput("counsellor.answer_reference", ref=first[0].upper())
     if not first or not _CODE_LIKE.fullmatch(first[0]):
         return
     typed = parse_case_id(first[0])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from intermediary.chat.aftercare import DECLINE, decline
 from intermediary.chat.base import CLOSED
 from intermediary.chat.choices import choice
 from intermediary.chat.intake import Intake
+from intermediary.chat.pair import reporter_pair
 from intermediary.chat.parse import Line
+from intermediary.chat.together import together_command
 from intermediary.core import (
     Approve,
     Case,
@@ -48,11 +51,15 @@ REPORTER_COMMANDS = frozenset(
         "meeting",
         "withdraw",
         "stop-contact",
+        "together",
+        "nottogether",
+        DECLINE,
         "resume",
         "proof",
         "language",
         "cancel",
         "skip",
+        "pair",
     }
 )
 
@@ -137,12 +144,18 @@ class ReporterCommands(Intake):
             "withdraw": Withdraw(),
             "stop-contact": StopContact(),
             "meeting": RequestMeeting(),
+            DECLINE: decline(),
         }
         if command in simple:
             await service.act(sender, case_id, simple[command])
             return []
+        if command in ("together", "nottogether"):  # going together (chat/together.py)
+            await together_command(service, sender, case_id, line)
+            return []
         if command == "status":
             return [self._status(await service.case_for(sender, case_id), locale)]
+        if command == "pair":
+            return await reporter_pair(service, sender, case_id, line.words, locale)
         if command == "proof":
             token = await service.proof(sender, case_id)
             return [render("reporter.proof", locale, case=case_id, token=token)]

@@ -24,6 +24,7 @@ from intermediary.errors import InvalidInput
 from intermediary.service.codec import Sender
 from intermediary.service.signals import Prepared, Signals
 from intermediary.text import Locale, render
+from intermediary.text.phrase import counted
 
 __all__ = ["OUTSIDE_COMMANDS", "OutsideForm", "SignalCommands"]
 
@@ -92,7 +93,8 @@ class SignalCommands(FrontEndBase):
             prepared = await signals.prepare_answer(sender, line.words[0], line.rest(1))
         shown = []
         if prepared.removed:
-            shown.append(render("signals.invisible_removed", locale, count=prepared.removed))
+            removed = counted("signals.count.invisible", prepared.removed).text(locale)
+            shown.append(render("signals.invisible_removed", locale, count=removed))
         key = (sender.platform, sender.address)
         return [*shown, *self._ask(key, self._confirmation(prepared, locale), locale)]
 
@@ -108,7 +110,7 @@ class SignalCommands(FrontEndBase):
                 labels=labels,
                 params=(
                     ("case", case),
-                    ("count", str(len(prepared.cases))),
+                    ("count", counted("signals.count.cases", len(prepared.cases)).text(locale)),
                     ("minimum", str(prepared.minimum)),
                 ),
             )

@@ -26,6 +26,7 @@ from intermediary.cli.intervision import intervision
 from intermediary.cli.keys import keys
 from intermediary.cli.migrate import migrate_store
 from intermediary.cli.outbox import outbox
+from intermediary.cli.pair import keys_share
 from intermediary.cli.records import audit_excerpt, check_proof_command, proof
 from intermediary.cli.recovery import recover
 from intermediary.cli.refusals import SpokenGroup
@@ -61,6 +62,7 @@ COMMANDS: tuple[click.Command, ...] = (
     intervision,
     outbox,
 )
+keys.add_command(keys_share)  # lives beside two counsellors on one case (cli/pair.py)
 
 
 @click.group(commands=COMMANDS, cls=SpokenGroup)

@@ -41,6 +41,9 @@ def write_files(entries: Sequence[CaseFileEntry], folder: Path) -> list[Path]:
             raise InvalidInput("evidence.exists", path=str(path))
     if not files:
         return []
+    if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+        # a file, or a link to one or to nothing: never made a folder, never chmodded
+        raise InvalidInput("evidence.not_a_folder", path=str(folder))
     private_folder(folder, tighten_existing=False)
     written = []
     for path, data in files:

@@ -19,11 +19,11 @@ import click
 from intermediary import crypto
 from intermediary.cli.common import LOCALE, Voice, ask_passphrase, case_code, service_keys, voice
 from intermediary.config import ServiceConfig, load_config
-from intermediary.core import Command, CounsellorActor, CounsellorId, OrgId, Reveal
+from intermediary.core import Command, CounsellorActor, CounsellorId, OrgId, Reveal, State
 from intermediary.errors import ConfigError, IntermediaryError, UnknownCase
 from intermediary.runtime import Runtime, start
 from intermediary.service.casefile import open_identity
-from intermediary.service.codec import Identity
+from intermediary.service.codec import Identity, load_case
 
 __all__ = ["as_counsellor", "counsellor_options", "counsellor_session", "local_runtime"]
 
@@ -64,7 +64,11 @@ async def counsellor_session(
         if loaded is None:
             raise UnknownCase(case=case)
         row = loaded[0]
-        actor = _actor_for_key(config, key, row.org_id, row.counsellor_id, case)
+        # the case's counsellor, or a second one on it (docs/PROTOCOL.md, "Two counsellors")
+        # (a purged case keeps only its statistics: whoever counselled it is told so)
+        purged = row.state == State.PURGED
+        holders = (row.counsellor_id, *(() if purged else load_case(row.meta, None).partners))
+        actor = _actor_for_key(config, key, row.org_id, holders, case)
         voice(config, actor.org_id, actor.counsellor_id)  # errors from here on read in it
     except BaseException:
         await runtime.close()  # an open database would keep the process alive
@@ -126,10 +130,15 @@ async def local_runtime(config: ServiceConfig, keys: crypto.ServiceKeys) -> Runt
 
 
 def _actor_for_key(
-    config: ServiceConfig, key: crypto.CounsellorKey, org_id: str, counsellor_id: str, case: str
+    config: ServiceConfig,
+    key: crypto.CounsellorKey,
+    org_id: str,
+    holders: tuple[str, ...],
+    case: str,
 ) -> CounsellorActor:
     org = config.organisation(org_id)
-    counsellor = next((c for c in org.counsellors if c.id == counsellor_id), None) if org else None
-    if counsellor is None or counsellor.public_key != key.public.encode():
+    public = key.public.encode()
+    mine = [c for c in org.counsellors if c.id in holders and c.public_key == public] if org else []
+    if not mine:
         raise IntermediaryError("errors.not_a_counsellor_key", case=case)
-    return CounsellorActor(OrgId(org_id), CounsellorId(counsellor_id))
+    return CounsellorActor(OrgId(org_id), CounsellorId(mine[0].id))

@@ -33,6 +33,8 @@ from intermediary.core.lifecycle import (
     proof_of,
     step_of,
 )
+from intermediary.core.pair import *  # noqa: F403
+from intermediary.core.pair import __all__ as _pair
 from intermediary.core.policy import (
     Agreement,
     BatchPolicy,
@@ -48,11 +50,15 @@ from intermediary.core.reminders import Reminder, ReminderKind, due_reminders
 from intermediary.core.reporter_steps import ApprovalIdentifies
 from intermediary.core.retention import purge_due, report_year
 from intermediary.core.states import ACTIVE, State, Step
+from intermediary.core.together import Link, ReleaseTogether, Together
 from intermediary.core.validation import CONSCIENCE_CONDITIONS, checked_text, text_digest
 from intermediary.core.vocabulary import *  # noqa: F403
 from intermediary.core.vocabulary import __all__ as _vocabulary
 
 __all__ = [
+    "Link",
+    "ReleaseTogether",
+    "Together",
     "Agreement",
     "ACTIVE",
     "CONSCIENCE_CONDITIONS",
@@ -102,6 +108,7 @@ __all__ = [
     "step_of",
     "text_digest",
     *_commands,
+    *_pair,
     *_effects,
     *_vocabulary,
 ]

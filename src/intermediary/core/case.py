@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from intermediary.core import deadlines
+from intermediary.core.aftercare import Aftercare
 from intermediary.core.complaint import ComplaintStep, CounsellorReminder
 from intermediary.core.ids import CaseId, CounsellorId, DestinationId, OrgId, ReporterIndex
 from intermediary.core.states import State
-from intermediary.core.vocabulary import ApprovalKind, ClockAnchor, Disclosure, Mode, Outcome
+from intermediary.core.vocabulary import (
+    ApprovalKind,
+    ClockAnchor,
+    Disclosure,
+    Mode,
+    Moment,
+    Outcome,
+)
 
-__all__ = ["Case", "PendingApproval", "Told"]
+__all__ = ["Case", "Held", "PendingApproval", "Told"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +40,15 @@ class PendingApproval:
     #: the numbers of the texts of its kind this one replaced (newest 32), so that an
     #: approval of an old number can be told which text took its place
     replaces: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Held:
+    """A relay the reporter approved while waiting to go together (core/together.py):
+    kept, its text sealed like a pending one, until the relays go together."""
+
+    item: PendingApproval
+    moment: Moment
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,24 @@ class Case:
     #: the steps of a formal complaint the counsellor accompanies, and her reminders
     complaint: tuple[ComplaintStep, ...] = ()
     reminders: tuple[CounsellorReminder, ...] = ()
+    #: going together (core/together.py): the reports in all the reporter waits for
+    #: (0: none), whether they ever asked, the random id of the cases the counsellor
+    #: linked as concerning one subject (""), the relays held, and whether one went
+    together: int = 0
+    waited: bool = False
+    group: str = ""
+    held_relays: tuple[Held, ...] = ()
+    went_together: bool = False
+    #: two counsellors on one case (core/pair.py): the second holder(s) of the case key;
+    #: who the reporter was asked about and has not answered; whom she agreed to and who
+    #: has no key yet; how often the key was replaced; whether two ever worked on it
+    partners: tuple[CounsellorId, ...] = ()
+    pair_asked: CounsellorId | None = None
+    pair_agreed: CounsellorId | None = None
+    key_generation: int = 0
+    paired: bool = False
+    #: the check-in planned at closing (aftercare), and how it went
+    aftercare: Aftercare | None = None
 
     # --- deadlines, derived -------------------------------------------------------------
 

@@ -1,12 +1,11 @@
 """Commands: what a party asks the protocol to do. Frozen values, no behaviour.
 
-Each command names its case (except :class:`OpenCase`, which brings a fresh
-id) and its actor. A front end builds a command without either (``Reply(text=...)``):
-they default to nobody, and the service addresses the command to the actor it has
-authenticated and the case it loaded (``Service.act``), so the core never acts on a
-front end's word for who someone is. Texts arrive as the party typed them; the protocol
-validates them. Anything random (case ids, receipt phrases, jitter) is
-chosen outside the core and passed in.
+Each command names its case (except :class:`OpenCase`, which brings a fresh id) and its
+actor. A front end builds a command without either (``Reply(text=...)``): they default to
+nobody, and the service addresses the command to the actor it has authenticated and the case
+it loaded (``Service.act``), so the core never acts on a front end's word for who someone
+is. Texts arrive as the party typed them; the protocol validates them. Anything random (case
+ids, receipt phrases, jitter) is chosen outside the core and passed in.
 """
 
 from __future__ import annotations
@@ -23,9 +22,12 @@ from intermediary.core.actors import (
     ReporterActor,
     SystemActor,
 )
+from intermediary.core.aftercare import CheckIn, CloseWithAftercare, DeclineAftercare, EndAftercare
 from intermediary.core.complaint import Complaint
 from intermediary.core.evidence import SendEvidence
 from intermediary.core.ids import CaseId, CounsellorId, DestinationId
+from intermediary.core.pair import PairCommand
+from intermediary.core.together import TogetherCommand
 from intermediary.core.vocabulary import ActionKind, Disclosure, Mode, Moment, Outcome
 
 #: the case of a command not yet addressed (see :data:`NOBODY_REPORTER`)
@@ -37,11 +39,15 @@ __all__ = [
     "Approve",
     "Ask",
     "ChangeMode",
+    "CheckIn",
     "Close",
+    "CloseWithAftercare",
     "Command",
     "Complaint",
     "ConditionAnswer",
+    "DeclineAftercare",
     "Draft",
+    "EndAftercare",
     "Feedback",
     "FlagDetails",
     "GiveFeedback",
@@ -385,4 +391,10 @@ Command = (
     | Handover
     | SendEvidence
     | Complaint
+    | PairCommand
+    | CloseWithAftercare
+    | CheckIn
+    | EndAftercare
+    | DeclineAftercare
+    | TogetherCommand
 )

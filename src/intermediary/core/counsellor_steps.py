@@ -219,6 +219,8 @@ def close(case: Case, cmd: Close, ctx: Context) -> Result:
         categories=categories,
         closed_at=ctx.now,
         pending=(),
+        held_relays=(),  # a relay held to go together goes nowhere now (core/together.py)
+        group="",
         meeting_due=None,
         # nothing recognises the reporter once the case is closed (with the routing)
         reporter=ReporterIndex(""),

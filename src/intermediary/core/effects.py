@@ -25,7 +25,9 @@ __all__ = [
     "RecordEntry",
     "RememberTerms",
     "Reroute",
+    "RotateKey",
     "SealIdentity",
+    "ShareKey",
     "Shred",
     "ToCounsellor",
     "ToManagement",
@@ -151,6 +153,24 @@ class TransferKey:
     successor: CounsellorId
 
 
+@dataclass(frozen=True)
+class ShareKey:
+    """The case key goes to a second counsellor too (the first keeps hers). As for
+    :class:`TransferKey`, the caller brings it sealed to them from a holder's machine."""
+
+    counsellor: CounsellorId
+
+
+@dataclass(frozen=True)
+class RotateKey:
+    """A counsellor is removed from the case: the service makes a new case key pair,
+    seals its secret to those who stay (``holders``) and replaces the case's public key;
+    the superseded secrets stay sealed to them only. ``removed`` loses every copy."""
+
+    removed: CounsellorId
+    holders: tuple[CounsellorId, ...]
+
+
 Effect = (
     Deliver
     | RecordEntry
@@ -161,4 +181,6 @@ Effect = (
     | ForgetRouting
     | Shred
     | TransferKey
+    | ShareKey
+    | RotateKey
 )

@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from intermediary.core import commands as c
+from intermediary.core import together as t
 from intermediary.core.guards import (
     ANOTHER_MODE,
     CONTACT_ALLOWED,
@@ -57,7 +58,8 @@ from intermediary.core.lifecycle_types import (
     StateRefusal,
     Target,
 )
-from intermediary.core.states import ACTIVE, AFTER_RELAY, BEFORE_RELAY, State, Step
+from intermediary.core.pair import AddPair, AnswerPair, AskPair, RemovePair
+from intermediary.core.states import ACTIVE, AFTER_RELAY, AFTERCARE, BEFORE_RELAY, State, Step
 from intermediary.core.vocabulary import Role
 
 __all__ = [
@@ -94,8 +96,10 @@ RULES: Final[tuple[Rule, ...]] = (
         "The reporter opens a case with a counsellor of their choice.",
     ),
     Rule(
-        Step.MESSAGE, c.SendMessage, R.REPORTER, P.PARTY, _same(*ACTIVE),
-        "The reporter writes to their counsellor (after stop-contact, this restarts contact).",
+        Step.MESSAGE, c.SendMessage, R.REPORTER, P.PARTY,
+        {**_same(*ACTIVE, S.AFTERCARE), S.CHECK_IN_PLANNED: S.AFTERCARE},
+        "The reporter writes to their counsellor (after stop-contact, this restarts contact; "
+        "after a check-in was planned, this reopens the conversation as aftercare).",
     ),
     Rule(
         Step.APPROVE_RELAY, c.Approve, R.REPORTER, P.PARTY,
@@ -168,7 +172,7 @@ RULES: Final[tuple[Rule, ...]] = (
          "the counsellor and never relayed."),
     # --- the counsellor ----------------------------------------------------------------
     Rule(
-        Step.REPLY, c.Reply, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+        Step.REPLY, c.Reply, R.COUNSELLOR, P.PARTY, _same(*ACTIVE, S.AFTERCARE),
         "The counsellor writes to the reporter.",
         (CONTACT_ALLOWED,),
     ),
@@ -189,16 +193,16 @@ RULES: Final[tuple[Rule, ...]] = (
         "The counsellor writes minutes of a conversation, for the reporter to approve.",
     ),
     Rule(
-        Step.NOTE, c.Note, R.COUNSELLOR, P.PARTY, _same(*ACTIVE, S.CLOSED),
+        Step.NOTE, c.Note, R.COUNSELLOR, P.PARTY, _same(*ACTIVE, S.CLOSED, *AFTERCARE),
         "The counsellor keeps a note in the case file, also after closing.",
     ),
     Rule(
-        Step.REFER, c.Refer, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+        Step.REFER, c.Refer, R.COUNSELLOR, P.PARTY, _same(*ACTIVE, S.AFTERCARE),
         "The counsellor refers the reporter to another body (such as the Huis voor "
         "Klokkenluiders).",
     ),
     Rule(
-        Step.CLOSE, c.Close, R.COUNSELLOR, P.PARTY, dict.fromkeys(ACTIVE, S.CLOSED),
+        Step.CLOSE, c.Close, R.COUNSELLOR, P.PARTY, dict.fromkeys((*ACTIVE, S.AFTERCARE), S.CLOSED),
         "The counsellor closes the case. Every destination told of it hears so, and the "
         "case forgets who the reporter is.",
     ),
@@ -208,26 +212,69 @@ RULES: Final[tuple[Rule, ...]] = (
         (MEETING_REQUESTED,),
     ),
     Rule(
-        Step.REVEAL, c.Reveal, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED),
+        Step.REVEAL, c.Reveal, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED, *AFTERCARE),
         "The counsellor looks up who the reporter is, on a ground that is recorded.",
         (IDENTITY_KNOWN,),
     ),
     Rule(
         Step.LEGAL_DISCLOSURE, c.RecordLegalDisclosure, R.COUNSELLOR, P.KEY,
-        _same(*ACTIVE, S.CLOSED),
+        _same(*ACTIVE, S.CLOSED, *AFTERCARE),
         "The counsellor records a disclosure of the reporter's identity that the law "
         "requires, and whether the reporter was told first.",
         (IDENTITY_KNOWN,),
     ),
     Rule(
         Step.CONSCIENCE_DISCLOSURE, c.RecordConscienceDisclosure, R.COUNSELLOR, P.KEY,
-        _same(*ACTIVE, S.CLOSED),
+        _same(*ACTIVE, S.CLOSED, *AFTERCARE),
         "The counsellor records a disclosure in a crisis of conscience, with every "
         "condition for it explained.",
         (IDENTITY_KNOWN,),
     ),
-    Rule(Step.COMPLAINT, c.Complaint, R.COUNSELLOR, P.PARTY, _same(*ACTIVE, S.CLOSED),
+    Rule(Step.COMPLAINT, c.Complaint, R.COUNSELLOR, P.PARTY, _same(*ACTIVE, S.CLOSED, *AFTERCARE),
          c.Complaint.EXPLAINED),
+    # --- aftercare (core/aftercare.py) --------------------------------------------------
+    Rule(
+        Step.CLOSE_WITH_AFTERCARE, c.CloseWithAftercare, R.COUNSELLOR, P.PARTY,
+        dict.fromkeys(ACTIVE, S.CHECK_IN_PLANNED), c.CloseWithAftercare.EXPLAINED,
+        refused_from=(
+            StateRefusal(
+                "no_second_check_in",
+                (S.AFTERCARE,),
+                "errors.aftercare_again",
+                "Aftercare is the one check-in after a closing: a case reopened as "
+                "aftercare is closed with a plain closing, which forgets the reporter.",
+            ),
+        ),
+    ),
+    Rule(Step.CHECK_IN, c.CheckIn, R.SYSTEM, P.SERVICE, _same(S.CHECK_IN_PLANNED),
+         c.CheckIn.EXPLAINED),
+    Rule(Step.END_AFTERCARE, c.EndAftercare, R.SYSTEM, P.SERVICE,
+         {S.CHECK_IN_PLANNED: S.CLOSED}, c.EndAftercare.EXPLAINED),
+    Rule(Step.DECLINE_AFTERCARE, c.DeclineAftercare, R.REPORTER, P.PARTY,
+         dict.fromkeys(AFTERCARE, S.CLOSED), c.DeclineAftercare.EXPLAINED),
+    # --- two counsellors on one case (core/pair.py) ------------------------------------
+    Rule(Step.PAIR_ASK, AskPair, R.COUNSELLOR, P.PARTY, _same(*ACTIVE), AskPair.EXPLAINED),
+    Rule(Step.PAIR_ANSWER, AnswerPair, R.REPORTER, P.PARTY, _same(*ACTIVE),
+         AnswerPair.EXPLAINED),
+    Rule(Step.PAIR_ADD, AddPair, R.COUNSELLOR, P.KEY, _same(*ACTIVE), AddPair.EXPLAINED),
+    Rule(Step.PAIR_REMOVE, RemovePair, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+         RemovePair.EXPLAINED),
+    # --- going together (core/together.py) ---------------------------------------------
+    Rule(Step.TOGETHER, t.Together, R.REPORTER, P.PARTY, _same(*BEFORE_RELAY),
+         "The reporter asks that their report go to management only once at least k reports "
+         "about the same person or situation exist (k from 2 to 10), or stops waiting: a "
+         "relay already approved and held then goes."),
+    Rule(Step.HOLD_RELAY, c.Approve, R.REPORTER, P.PARTY, _same(S.AWAITING_CONSENT),
+         "The reporter approves a relay while waiting to go together: it is held, not sent, "
+         "until enough linked reports have an approved relay.",
+         (EXACT_TEXT, NOTHING_IDENTIFYING)),
+    Rule(Step.LINK, t.Link, R.COUNSELLOR, P.PARTY, _same(*ACTIVE),
+         "The counsellor links cases that concern the same subject (a random group id, the "
+         "subject is never stored), or unlinks one."),
+    Rule(Step.RELEASE_TOGETHER, t.ReleaseTogether, R.SYSTEM, P.SERVICE,
+         dict.fromkeys(BEFORE_RELAY, S.RELAYED),
+         "The service sends the held relays of a group together, once enough linked reports "
+         "have one (or the reporter stopped waiting); none goes before."),
     # --- management --------------------------------------------------------------------
     Rule(
         Step.ACKNOWLEDGE, c.Acknowledge, R.MANAGEMENT, P.PARTY, {S.RELAYED: S.ACKNOWLEDGED},
@@ -258,11 +305,11 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     # --- the counsellor's office -------------------------------------------------------
     Rule(
-        Step.HOLD, c.PlaceHold, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED),
+        Step.HOLD, c.PlaceHold, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED, *AFTERCARE),
         "The counsellor places a legal hold, which keeps the case from being destroyed.",
     ),
     Rule(
-        Step.RELEASE_HOLD, c.ReleaseHold, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED),
+        Step.RELEASE_HOLD, c.ReleaseHold, R.COUNSELLOR, P.KEY, _same(*ACTIVE, S.CLOSED, *AFTERCARE),
         "The counsellor releases a legal hold.",
         (HOLD_IN_FORCE,),
     ),

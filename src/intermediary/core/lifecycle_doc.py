@@ -23,7 +23,7 @@ from intermediary.core.lifecycle import (
     Rule,
     StateRefusal,
 )
-from intermediary.core.states import ACTIVE, AFTER_RELAY, State
+from intermediary.core.states import ACTIVE, AFTER_RELAY, AFTERCARE, State
 
 __all__ = ["BEGIN", "END", "REGENERATE", "lifecycle_markdown", "with_lifecycle"]
 
@@ -34,6 +34,11 @@ REGENERATE: Final = ".venv/bin/python -m tests.core.test_lifecycle_doc"
 
 #: names for groups of states, so that a row reads "any active state"
 _GROUPS: Final[tuple[tuple[str, frozenset[State]], ...]] = (
+    (
+        "any active state, closed, or in aftercare",
+        frozenset((*ACTIVE, State.CLOSED, *AFTERCARE)),
+    ),
+    ("any active state, or aftercare", frozenset((*ACTIVE, State.AFTERCARE))),
     ("any active state, or closed", frozenset((*ACTIVE, State.CLOSED))),
     ("any active state", frozenset(ACTIVE)),
     ("any state after the report", frozenset(AFTER_RELAY)),

@@ -72,6 +72,11 @@ STATE_EXPLAINED: Final[Mapping[State, str]] = {
     State.IN_FOLLOW_UP: "Management has asked a question, or received a further text.",
     State.FEEDBACK_GIVEN: "Management has said what it found and what it does about it.",
     State.CLOSED: "The case is closed and no longer knows who the reporter is.",
+    State.CHECK_IN_PLANNED: "The case is closed; a check-in with the reporter is planned "
+    "(aftercare), so the sealed route to them is kept until it is answered, declined or "
+    "left unanswered.",
+    State.AFTERCARE: "The reporter answered the check-in: they and the counsellor talk "
+    "again, as aftercare; nothing goes to management.",
     State.PURGED: "The case is destroyed; only statistics remain.",
 }
 

@@ -56,7 +56,7 @@ def handover(case: Case, cmd: Handover, ctx: Context) -> Result:
             choices=", ".join(c.id for c in ctx.policy.counsellors if c.id != case.counsellor_id)
             or "-",
         )
-    if successor.id == case.counsellor_id:
+    if successor.id in (case.counsellor_id, *case.partners):  # a second one is on it already
         raise InvalidInput("errors.handover_same", counsellor=successor.id)
     leaving = case.counsellor_id
     case = replace(case, counsellor_id=successor.id)

@@ -77,8 +77,10 @@ _OWN_CASES = Check(
 _ENOUGH = Check(
     "enough_cases",
     "signals.too_few",
-    "A signal drawn on fewer cases than the organisation's minimum cell size "
-    "(`min_cell_size`) goes only when the counsellor confirms, case by case, that its "
+    "A signal whose cases were reported by fewer people than the organisation's minimum "
+    "cell size (`min_cell_size`; three cases of one reporter are one reporter, a closed "
+    "case counts as a reporter of its own) goes only when the counsellor confirms, case by "
+    "case, that its "
     "reporter agreed; a single no stops it. The confirmation is recorded: in the audit chain "
     "(that it was confirmed, never the cases) and as a sealed note in each case file.",
 )

@@ -27,12 +27,15 @@ from datetime import datetime
 from typing import Any, Final
 
 from intermediary.core import (
+    aftercare_steps,
     complaint_steps,
     counsellor_steps,
     evidence_step,
     management_steps,
     office_steps,
+    pair_steps,
     reporter_steps,
+    together_steps,
 )
 from intermediary.core.actors import (
     Actor,
@@ -53,7 +56,9 @@ from intermediary.core.errors import (
     WrongState,
 )
 from intermediary.core.lifecycle import LIFECYCLE, Proof, Rule, rule_for
+from intermediary.core.pair_steps import to_both
 from intermediary.core.states import State, Step
+from intermediary.core.together import waits
 from intermediary.core.vocabulary import ApprovalKind
 
 __all__ = ["HANDLERS", "Transition", "command_step", "is_party", "step"]
@@ -77,6 +82,9 @@ HANDLERS: Final[Mapping[Step, Handler]] = {
     **office_steps.HANDLERS,
     **evidence_step.HANDLERS,
     **complaint_steps.HANDLERS,
+    **together_steps.HANDLERS,
+    **pair_steps.HANDLERS,
+    **aftercare_steps.HANDLERS,  # last: its message step answers a check-in too
 }
 
 
@@ -88,6 +96,8 @@ def command_step(case: Case | None, command: Command) -> Step:
         if item is None:
             raise _missing_pending(case, command.number)
         minutes = item.kind is ApprovalKind.MINUTES
+        if isinstance(command, Approve) and not minutes and waits(case):
+            return Step.HOLD_RELAY  # going together: held, not sent (core/together.py)
         if isinstance(command, Approve):
             return Step.APPROVE_MINUTES if minutes else Step.APPROVE_RELAY
         return Step.REJECT_MINUTES if minutes else Step.REJECT_RELAY
@@ -118,7 +128,7 @@ def step(case: Case | None, command: Command, ctx: Context) -> Transition:
             if not guard.holds(case, command, ctx):
                 raise guard.refusal(case, command, ctx)
     new_case, effects = HANDLERS[rule.step](case, command, ctx)
-    return Transition(replace(new_case, state=target), tuple(effects))
+    return Transition(replace(new_case, state=target), tuple(to_both(new_case, effects)))
 
 
 def _check_party(rule: Rule, case: Case | None, command: Command, ctx: Context) -> None:
@@ -142,7 +152,7 @@ def is_party(case: Case, actor: Actor, now: datetime) -> bool:
             # a closed case has forgotten its reporter (""), and "" is nobody
             return bool(index) and index == case.reporter
         case CounsellorActor(org_id=org, counsellor_id=counsellor):
-            return org == case.org_id and counsellor == case.counsellor_id
+            return org == case.org_id and counsellor in (case.counsellor_id, *case.partners)
         case ManagementActor(org_id=org, destination_id=destination):
             return org == case.org_id and case.is_known_to(destination, now)
         case SystemActor():

@@ -289,6 +289,8 @@ def withdraw(case: Case, _: Withdraw, ctx: Context) -> Result:
     case = replace(
         case,
         pending=(),
+        held_relays=(),  # a relay held to go together goes nowhere now
+        group="",  # nor does the case count towards the others' any more
         outcome=Outcome.WITHDRAWN,
         closed_at=ctx.now,
         meeting_due=None,

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from intermediary.core.aftercare import final_closing
 from intermediary.core.case import Case
 from intermediary.core.policy import RetentionPolicy, RetentionRule
 from intermediary.core.states import State
@@ -28,8 +29,10 @@ def purge_due(
     case: Case, now: datetime, policy: RetentionPolicy, final_years: Collection[int]
 ) -> bool:
     """Whether ``case`` is past its retention at ``now`` and not under a legal hold."""
-    if case.state is not State.CLOSED or case.closed_at is None or case.held(now):
+    # a case that had aftercare counts from its final closing (core/aftercare.py)
+    closed = final_closing(case.closed_at, case.aftercare)
+    if case.state is not State.CLOSED or closed is None or case.held(now):
         return False
     if policy.rule is RetentionRule.DAYS:
-        return now >= case.closed_at + timedelta(days=policy.days)
-    return report_year(case.closed_at, case.timezone) in final_years
+        return now >= closed + timedelta(days=policy.days)
+    return report_year(closed, case.timezone) in final_years

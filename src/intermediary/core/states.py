@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-__all__ = ["ACTIVE", "AFTER_RELAY", "BEFORE_RELAY", "State", "Step"]
+__all__ = ["ACTIVE", "AFTERCARE", "AFTER_RELAY", "BEFORE_RELAY", "State", "Step"]
 
 
 class State(enum.StrEnum):
@@ -22,6 +22,10 @@ class State(enum.StrEnum):
     IN_FOLLOW_UP = "in_follow_up"
     FEEDBACK_GIVEN = "feedback_given"
     CLOSED = "closed"
+    #: closed, a check-in with the reporter planned (aftercare): their route still kept
+    CHECK_IN_PLANNED = "check_in_planned"
+    #: the reporter answered the check-in: the conversation is open again, as aftercare
+    AFTERCARE = "aftercare"
     PURGED = "purged"
 
 
@@ -58,6 +62,18 @@ class Step(enum.StrEnum):
     HANDOVER = "handover"
     SEND_EVIDENCE = "send_evidence"
     COMPLAINT = "complaint"
+    TOGETHER = "together"
+    HOLD_RELAY = "hold_relay"
+    LINK = "link"
+    RELEASE_TOGETHER = "release_together"
+    PAIR_ASK = "pair_ask"
+    PAIR_ANSWER = "pair_answer"
+    PAIR_ADD = "pair_add"
+    PAIR_REMOVE = "pair_remove"
+    CLOSE_WITH_AFTERCARE = "close_with_aftercare"
+    CHECK_IN = "check_in"
+    END_AFTERCARE = "end_aftercare"
+    DECLINE_AFTERCARE = "decline_aftercare"
 
 
 S = State
@@ -67,3 +83,6 @@ BEFORE_RELAY: Final = (S.OPEN, S.AWAITING_CONSENT)
 AFTER_RELAY: Final = (S.RELAYED, S.ACKNOWLEDGED, S.IN_FOLLOW_UP, S.FEEDBACK_GIVEN)
 #: every state of a case that is open
 ACTIVE: Final = BEFORE_RELAY + AFTER_RELAY
+#: a case closed with a check-in planned, and a case reopened by the reporter's answer:
+#: the route to the reporter is kept (sealed) in both, and forgotten when they end
+AFTERCARE: Final = (S.CHECK_IN_PLANNED, S.AFTERCARE)

@@ -23,6 +23,7 @@ caller names as the service's own.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -71,6 +72,8 @@ def private_folder(path: Path, *, tighten_existing: bool = True) -> Path:
     for folder in reversed(missing):
         with contextlib.suppress(FileExistsError):  # another process made it meanwhile
             folder.mkdir(mode=FOLDER_MODE)
+        if folder.is_symlink() or not folder.is_dir():  # a file or a link stood there
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
         _chmod(folder, FOLDER_MODE)
     if tighten_existing and path not in missing:
         _tighten_one(path)
@@ -185,7 +188,9 @@ def _chmod(path: Path, mode: int) -> bool:
     try:
         os.chmod(path, mode, follow_symlinks=False)
     except (NotImplementedError, OSError):
-        try:  # platforms without lchmod: the path was checked not to be a link
+        if path.is_symlink():  # without lchmod (Linux) a link's target would change
+            return False
+        try:
             os.chmod(path, mode)
         except OSError:
             return False

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 from intermediary import crypto
 from intermediary.config import CounsellorConfig, ServiceConfig
-from intermediary.core import CounsellorActor, CounsellorId, OrgId, Role, State
+from intermediary.core import Case, CounsellorActor, CounsellorId, Handover, OrgId, Role, State
 from intermediary.core.states import ACTIVE
 from intermediary.crypto.recovery import WrongShare, combine_shares
 from intermediary.crypto.vault import shred_key
 from intermediary.errors import IntegrityError, InvalidInput
+from intermediary.office.generations import sealed_to
 from intermediary.office.keeper import Office
 from intermediary.service.casefile import unlock_case
 from intermediary.service.casekeys import RECOVERY_HOLDER, sealed_case_key
-from intermediary.store import CaseRow, Store
+from intermediary.store import CaseRow, Store, UnitOfWork
 
 __all__ = ["HandoverResult", "hand_over_cases", "recover_cases", "recovery_key", "successor_of"]
 
@@ -83,7 +84,7 @@ async def hand_over_cases(
                 kept += [row.case_id] if row.state == State.CLOSED else []
                 continue
             secret = await unlock_case(office.store, row.case_id, key)
-            await _move(office, actor, row, secret, target)
+            await _move(office, actor, row, secret, target, key, f"counsellor:{leaving.id}")
             moved.append(row.case_id)
     if not moved:
         org_id, leaving = mine[0]
@@ -97,10 +98,26 @@ async def _move(
     row: CaseRow,
     secret: crypto.CaseSecret,
     target: CounsellorConfig,
+    key: crypto.CounsellorKey,
+    holder: str,
 ) -> None:
     shred = shred_key(office.store.vault, row.case_id)
     sealed = sealed_case_key(shred, secret, row.case_id, f"counsellor:{target.id}", target.box_key)
-    await office.hand_over(actor, row.case_id, target.id, sealed)
+    # a case whose key was replaced (two counsellors, one removed): its earlier keys go
+    # with it, and the leaving counsellor's copies of them go too
+    given = await sealed_to(office.store, row.case_id, key, holder, target)
+    earlier = [k for k in given if "|" in k.holder]
+    mine = f"counsellor:{actor.counsellor_id}|"
+    gone = [
+        k.holder for k in await office.store.sealed_keys(row.case_id) if k.holder.startswith(mine)
+    ]
+
+    def with_earlier(unit: UnitOfWork, case: Case) -> None:
+        unit.sealed_keys += earlier
+        unit.drop_holders += gone
+
+    handover = Handover(successor=CounsellorId(target.id))
+    await office.service.act_as(actor, row.case_id, handover, transfer=sealed, finish=with_earlier)
 
 
 def recovery_key(config: ServiceConfig, shares: list[str]) -> crypto.CounsellorKey:
@@ -165,7 +182,7 @@ async def recover_cases(
             lost.append(row.case_id)
             continue
         if successor:
-            await _move(office, actor, row, secret, target)
+            await _move(office, actor, row, secret, target, key, RECOVERY_HOLDER)
         else:
             shred = shred_key(office.store.vault, row.case_id)
             sealed = sealed_case_key(

@@ -20,11 +20,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from intermediary.core import Case, CounsellorActor, CounsellorId, Handover, Role, State
+from intermediary.core import (
+    Case,
+    CounsellorActor,
+    CounsellorId,
+    Handover,
+    ReleaseTogether,
+    Role,
+    State,
+    SystemActor,
+)
 from intermediary.core.policy import ReminderPolicy
 from intermediary.core.states import ACTIVE
 from intermediary.errors import CasePurged, IntegrityError, InvalidInput, UnknownCase
 from intermediary.office.acts import draft, log
+from intermediary.office.aftercare import AftercareRound
 from intermediary.office.checkpoints import Checkpoints
 from intermediary.office.complaint_reminders import ComplaintReminders
 from intermediary.office.reminders import Reminders
@@ -33,6 +43,7 @@ from intermediary.office.retention import Retention
 from intermediary.service.audit import authentic
 from intermediary.service.codec import load_case
 from intermediary.service.facade import Service
+from intermediary.service.together import settle_everywhere
 from intermediary.store import AuditDraft, AuditRecord, CaseRow, SealedKey, Store, UnitOfWork
 
 __all__ = [
@@ -66,6 +77,7 @@ class Office:
         self.store = service.store
         self.reminders = Reminders(service)
         self.complaint_reminders = ComplaintReminders(service)
+        self.aftercare = AftercareRound(service)
         self.retention = Retention(service, self.final_years)
         self.checkpoints = Checkpoints(service)
         #: case id -> the MAC of its row and the first moment a reminder can be due for
@@ -85,6 +97,9 @@ class Office:
         now = self.clock
         reminders = await self.send_reminders([r for r in active if self._may_remind(r, now)])
         reminders += await self.complaint_reminders.send_set()  # the counsellor's own
+        reminders += await self.aftercare.send()  # check-ins planned at closing
+        # going together: a release cut off half way (a crash, a restart) is finished here
+        await settle_everywhere(self.service.store, self._release_together)
         ids = {r.case_id for r in active}
         self._first_reminder = {k: v for k, v in self._first_reminder.items() if k in ids}
         await self.retention.forget_contacts({r.case_id for r in active})
@@ -97,6 +112,9 @@ class Office:
         checkpoints = await self.post_checkpoint(sensitive=sensitive)
         await self.store.compact()
         return SweepResult(reminders, tuple(purged), destroyed, checkpoints)
+
+    async def _release_together(self, case_id: str) -> Case:
+        return await self.service.act_as(SystemActor(), case_id, ReleaseTogether())
 
     def _may_remind(self, row: CaseRow, now: datetime) -> bool:
         """Whether a reminder can be due for the (checked) ``row`` at ``now``: decided

@@ -16,7 +16,14 @@ from intermediary.service.codec import Identity
 from intermediary.service.entries import entry_aad, read_entry_plaintext
 from intermediary.store import Store
 
-__all__ = ["CaseFileEntry", "missing_entries", "open_case_file", "open_identity", "unlock_case"]
+__all__ = [
+    "CaseFileEntry",
+    "missing_entries",
+    "open_case_file",
+    "open_identity",
+    "unlock_case",
+    "unlock_case_keys",
+]
 
 
 @dataclass(frozen=True)
@@ -29,31 +36,58 @@ class CaseFileEntry:
 
 
 async def unlock_case(store: Store, case_id: str, key: crypto.CounsellorKey) -> crypto.CaseSecret:
-    """The case's private key, opened with ``key``; refuses a key not sealed to."""
-    sealed = await store.sealed_keys(case_id)
+    """The case's (current) private key, opened with ``key``; refuses a key not sealed to."""
+    return (await unlock_case_keys(store, case_id, key))[0]
+
+
+def _newest_first(holder: str) -> tuple[int, int]:
+    """Current rows first, then superseded ones (``holder|generation``), newest first."""
+    _, bar, generation = holder.rpartition("|")
+    return (1, -int(generation)) if bar and generation.isdigit() else (0, 0)
+
+
+async def unlock_case_keys(
+    store: Store, case_id: str, key: crypto.CounsellorKey
+) -> list[crypto.CaseSecret]:
+    """Every key of the case ``key`` opens, the current one first: a case whose key was
+    replaced (a second counsellor removed) has its earlier entries under earlier keys."""
+    sealed = sorted(await store.sealed_keys(case_id), key=lambda k: _newest_first(k.holder))
     if not sealed:
         found = await store.load_case(case_id)
         if found is not None and found[0].state == "purged":
             raise CasePurged(case=case_id)
         raise UnknownCase(case=case_id)
     shred = shred_key(store.vault, case_id)
+    opened: list[crypto.CaseSecret] = []
     for item in sealed:
         try:
             inner = crypto.shred_open(shred, "case-key", case_id, item.blob)
-            return crypto.open_case_secret(inner, case_id, key)
+            opened.append(crypto.open_case_secret(inner, case_id, key))
         except IntegrityError:
             continue
-    raise IntegrityError("errors.not_a_counsellor_key", case=case_id)
+    if not opened:
+        raise IntegrityError("errors.not_a_counsellor_key", case=case_id)
+    return opened
+
+
+def _open_with_any(secrets: list[crypto.CaseSecret], aad: bytes, blob: bytes) -> bytes:
+    """An entry opened with whichever of the case's keys it was sealed to."""
+    for secret in secrets[:-1]:
+        try:
+            return crypto.open_entry(secret, aad, blob)
+        except IntegrityError:
+            continue
+    return crypto.open_entry(secrets[-1], aad, blob)
 
 
 async def open_case_file(
     store: Store, case_id: str, key: crypto.CounsellorKey
 ) -> list[CaseFileEntry]:
     """Every record of the case file, decrypted; a swapped or edited row fails loudly."""
-    secret = await unlock_case(store, case_id, key)
+    secrets = await unlock_case_keys(store, case_id, key)
     opened = []
     for e in await store.entries(case_id):
-        plaintext = crypto.open_entry(secret, entry_aad(case_id, e.seq, e.author, e.kind), e.blob)
+        plaintext = _open_with_any(secrets, entry_aad(case_id, e.seq, e.author, e.kind), e.blob)
         at, text = read_entry_plaintext(plaintext, e.created_at)
         opened.append(
             CaseFileEntry(seq=e.seq, kind=e.kind, author=e.author, created_at=at, text=text)
@@ -71,9 +105,14 @@ def missing_entries(entries: list[CaseFileEntry], next_seq: int) -> list[int]:
 
 async def open_identity(store: Store, case_id: str, key: crypto.CounsellorKey) -> Identity | None:
     """The reporter's sealed identity, or ``None`` when none was kept (anonymous)."""
-    secret = await unlock_case(store, case_id, key)
+    secrets = await unlock_case_keys(store, case_id, key)
     blob = await store.identity(case_id)
     if blob is None:
         return None
     inner = crypto.shred_open(shred_key(store.vault, case_id), "identity", case_id, blob)
-    return Identity.model_validate_json(crypto.open_identity(inner, case_id, secret))
+    for secret in secrets[:-1]:  # sealed to the key the case had when it was kept
+        try:
+            return Identity.model_validate_json(crypto.open_identity(inner, case_id, secret))
+        except IntegrityError:
+            continue
+    return Identity.model_validate_json(crypto.open_identity(inner, case_id, secrets[-1]))

@@ -96,8 +96,12 @@ class Envelope(_Frozen):
 
 
 def dump_case(case: Case) -> str:
-    """Case metadata as JSON, with the pending texts left out."""
-    bare = replace(case, pending=tuple(replace(p, text="") for p in case.pending))
+    """Case metadata as JSON, with the pending texts (and the held ones) left out."""
+    bare = replace(
+        case,
+        pending=tuple(replace(p, text="") for p in case.pending),
+        held_relays=tuple(replace(h, item=replace(h.item, text="")) for h in case.held_relays),
+    )
     return _CASE.dump_json(bare).decode("utf-8")
 
 
@@ -111,15 +115,21 @@ def load_case(meta: str, pending: list[PendingApproval] | None) -> Case:
     if pending is None:
         return case
     texts = {p.number: p for p in pending}
-    merged = []
-    for stub in case.pending:
+
+    def opened(stub: PendingApproval) -> PendingApproval:
         full = texts.get(stub.number)
         # the text itself must still be the one its digest names: the digest is what the
         # reporter approves, and what is sent is the text
         if full is None or full.digest != stub.digest or text_digest(full.text) != full.digest:
             raise IntegrityError(what="pending text")
-        merged.append(full)
-    return replace(case, pending=tuple(merged))
+        return full
+
+    return replace(
+        case,
+        pending=tuple(opened(p) for p in case.pending),
+        # a relay held to go together keeps its text sealed the same way (core/together.py)
+        held_relays=tuple(replace(h, item=opened(h.item)) for h in case.held_relays),
+    )
 
 
 def dump_pending(item: PendingApproval) -> bytes:

@@ -12,10 +12,11 @@ it, and then rebuilt from its content alone:
 - an image is turned upright by its EXIF orientation and re-encoded from its pixels
   alone: no EXIF (camera, GPS, dates), no XMP, no IPTC, no colour profile, no comments
   or text chunks, nothing after the image's end; an animation keeps its first frame;
-- a PDF is rewritten as one new revision without its document information (author,
-  title, program, dates), its XMP metadata (document and pages), attachments,
-  JavaScript, private application data, the names on its comments, and the earlier
-  versions an incremental save keeps;
+- a PDF is rewritten as one new revision that keeps only its pages and what draws them
+  (text, images, drawings, annotations): no document information or XMP anywhere (the
+  document's, a page's, an image's), no attached files, scripts or actions (a jump
+  within the document stays; links to web pages go), form fields or signatures, private
+  application data, names on comments, bookmarks, layers' creators, earlier versions;
 - the result is opened again and checked; a file that does not come out clean is
   refused, not kept half-cleaned.
 
@@ -30,15 +31,15 @@ from __future__ import annotations
 import base64
 import logging
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Final
+from typing import Any, Final
 
 from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject, NameObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 from intermediary.core.evidence import Evidence
 from intermediary.errors import InvalidInput
@@ -218,68 +219,167 @@ def _check_image(data: bytes, fmt: str) -> None:
 
 
 # --- PDF --------------------------------------------------------------------------------
+def _words(table: str) -> dict[str, str]:
+    """``"word: /Key /Key; word: /Key"`` as ``{key: word}``."""
+    pairs = (part.split(":") for part in table.split(";"))
+    return {key: word.strip() for word, keys in pairs for key in keys.split()}
+
+
+# A PDF is cleaned by allow-list: the catalogue keeps its page tree, a page what draws it.
+_CATALOGUE: Final = {"/Type", "/Pages"}
+_NODE: Final = {"/Type", "/Parent", "/Kids", "/Count", "/Resources", "/MediaBox", "/CropBox",
+                "/Rotate"}  # fmt: skip
+_PAGE: Final = _NODE - {"/Kids", "/Count"} | {"/BleedBox", "/TrimBox", "/ArtBox", "/Contents",
+                                               "/Annots", "/UserUnit", "/Group"}  # fmt: skip
+# the rest reachable is walked: these keys go from any dictionary, by their word
+_ANYWHERE: Final = _words("xmp: /Metadata; private: /PieceInfo; attachments: /AF /EF; js: /AA /JS;"
+    "author: /Author; date: /LastModified /CreationDate /ModDate; forms: /Perms /AcroForm;"
+    "software: /CreatorInfo /Creator /Producer; actions: /OpenAction")  # fmt: skip
+# from an annotation: its author, dates, replies, and the form field it belongs to
+_ANNOTATION: Final = _words("annotation_authors: /T /Popup /NM /IRT /RT; date: /M; forms: /Parent"
+    " /Kids /V /DV /TU /TM /FT /Ff /Opt /RV; private: /ExData")  # fmt: skip
+# objects that go wherever they are referred to, by their /Type or /Subtype
+_GONE: Final = _words("xmp: /Metadata /XML; annotation_authors: /Popup; forms: /Sig; actions:"
+    " /Screen /RichMedia /3D; attachments: /EmbeddedFile /Filespec /FileAttachment /Sound"
+    " /Movie")  # fmt: skip
+# catalogue and page keys dropped without a word (how a viewer opens the file)
+_UNSAID: Final = {"/Version", "/Extensions", "/PageLayout", "/PageMode", "/ViewerPreferences",
+                  "/Lang", "/MarkInfo", "/StructParents", "/Tabs", "/NeedsRendering"}  # fmt: skip
+# every action but a jump within the document; a web address too: it may carry who sent
+# it, and a click from the counsellor's machine tells the site
+_ACTIONS: Final = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/ResetForm", "/URI",
+                   "/GoToE", "/GoToR", "/GoTo3DView", "/GoToDp", "/Rendition", "/Thread", "/Hide",
+                   "/RichMediaExecute", "/Sound", "/Movie", "/Named", "/SetOCGState", "/Trans",
+                   "/ECMAScript"}  # fmt: skip
+# what may be in no dictionary of a cleaned PDF
+_FORBIDDEN: Final = set(_ANYWHERE) | {"/Names", "/Outlines", "/Threads", "/OCProperties",
+                                      "/StructTreeRoot", "/Dests"}  # fmt: skip
 
 
 def _pdf(data: bytes) -> Cleaned:
     reader = PdfReader(BytesIO(data), strict=False)
     if reader.is_encrypted:
         raise InvalidInput("evidence.encrypted_pdf")
-    found: list[str] = []
-    for key in reader.metadata or {}:
-        found.append(_PDF_INFO.get(str(key), "other_info"))
+    found = [_PDF_INFO.get(str(key), "other_info") for key in reader.metadata or {}]
     if data.count(b"%%EOF") > 1:
         found.append("earlier_versions")
     writer = PdfWriter(clone_from=reader)
     writer.metadata = None
+    writer._ID = None  # the file's identifier would tie it to the reporter's original
     root = writer.root_object
-    found += _drop(root, {"/Metadata": "xmp", "/PieceInfo": "private", "/OpenAction": "js"})
-    found += _drop(root, {"/AA": "js"})
-    names = root.get("/Names")
-    if names is not None:
-        found += _drop(names.get_object(), {"/EmbeddedFiles": "attachments", "/JavaScript": "js"})
-    for page in writer.pages:
-        found += _drop(page, {"/Metadata": "xmp", "/PieceInfo": "private", "/AA": "js"})
-        for annotation in _annotations(page):
-            if annotation.get("/Subtype") == "/FileAttachment":
-                found += _drop(annotation, {"/FS": "attachments"})
-            if annotation.get("/Subtype") != "/Widget":  # a form field's /T is its name
-                found += _drop(annotation, {"/T": "annotation_authors", "/M": "date"})
-    # what nothing refers to any more (the XMP stream, the attachments) is left out
-    writer.compress_identical_objects()
+    found += _keep(root, _CATALOGUE) + _page_tree(root)
+    reached = _walk(root, found)  # what nothing left refers to goes (XMP, attachments...)
+    for number, obj in enumerate(writer._objects, 1):
+        writer._objects[number - 1] = obj if number in reached or obj is root else None
     out = BytesIO()
     writer.write(out)
-    result = out.getvalue()
-    _check_pdf(result)
-    return Cleaned("pdf", result, _ordered(found))
+    _check_pdf(out.getvalue())
+    return Cleaned("pdf", out.getvalue(), _ordered(found))
 
 
-def _drop(obj: DictionaryObject, keys: dict[str, str]) -> list[str]:
-    """Remove ``keys`` from a PDF dictionary; the words of those it had."""
+def _keep(obj: DictionaryObject, allowed: set[str]) -> list[str]:
+    """Remove all but ``allowed`` from a catalogue or page; the words of what it had."""
     found = []
-    for key, word in keys.items():
-        if key in obj:
-            del obj[NameObject(key)]
-            found.append(word)
+    for key in [k for k in obj if k not in allowed]:
+        value = obj[key].get_object()
+        if key == "/Names" and isinstance(value, DictionaryObject):
+            found += [w for k, w in (("/EmbeddedFiles", "attachments"), ("/JavaScript", "js"))
+                      if k in value]  # fmt: skip
+        elif key not in _UNSAID:
+            found.append(_gone(value) or _ANYWHERE.get(key, "structure"))
+        del obj[key]
     return found
 
 
-def _annotations(page: DictionaryObject) -> Iterable[DictionaryObject]:
-    annots = page.get("/Annots")
-    if annots is None:
-        return []
-    return [a.get_object() for a in annots.get_object()]
+def _page_tree(root: DictionaryObject) -> list[str]:
+    """Its nodes and pages kept to what draws a page, their annotations without their
+    authors and form fields."""
+    found: list[str] = []
+    stack: list[PdfObject] = [root["/Pages"]]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop().get_object()
+        if not isinstance(node, DictionaryObject) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        kids = node.get("/Kids")
+        found += _keep(node, _NODE if kids is not None else _PAGE)
+        stack += kids.get_object() if kids is not None else []
+        for annotation in node.get("/Annots", ArrayObject()).get_object():
+            if isinstance(annotation := annotation.get_object(), DictionaryObject):
+                widget = annotation.get("/Subtype") == "/Widget"  # its /T names the field
+                found += _drop(
+                    annotation, dict.fromkeys(_ANNOTATION, "forms") if widget else _ANNOTATION
+                )
+    return found
+
+
+def _walk(root: DictionaryObject, found: list[str]) -> set[int]:
+    """Every object reachable from ``root`` without what can name someone, carry a file
+    or act (:data:`_ANYWHERE`, :data:`_GONE`, actions); the numbers of those reached."""
+    stack: list[PdfObject | None] = [root]
+    seen: set[int] = set()
+    reached: set[int] = set()
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or not isinstance(obj, (DictionaryObject, ArrayObject)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, DictionaryObject):
+            found += _drop(obj, _ANYWHERE)
+        items: list[tuple[Any, PdfObject]] = list(
+            obj.items() if isinstance(obj, DictionaryObject) else enumerate(obj)
+        )
+        gone = []
+        for key, value in items:
+            target = value.get_object()
+            if (word := _gone(target)) is not None:
+                found.append(word)
+                gone.append(key)
+                continue
+            if isinstance(value, IndirectObject):
+                reached.add(value.idnum)
+            stack.append(target)
+        for key in reversed(gone):
+            del obj[key]
+    return reached
+
+
+def _gone(obj: PdfObject | None) -> str | None:
+    """The word for an object that goes wherever it is referred to, or ``None``: an
+    action (but a jump within the document) wherever it is (/A, /PA, /Next, /OpenAction)."""
+    if not isinstance(obj, DictionaryObject):
+        return None
+    if (action := obj.get("/S")) in _ACTIONS:
+        return "js" if action == "/JavaScript" else "actions"
+    return _GONE.get(str(obj.get("/Type"))) or _GONE.get(str(obj.get("/Subtype")))
+
+
+def _drop(obj: DictionaryObject, keys: Mapping[str, str]) -> list[str]:
+    """Remove ``keys`` from a PDF dictionary; the words of those it had."""
+    found = [word for key, word in keys.items() if key in obj]
+    for key in keys:
+        obj.pop(key, None)
+    return found
 
 
 def _check_pdf(data: bytes) -> None:
-    """The cleaned PDF, opened again: no document information, no XMP."""
+    """The cleaned PDF, opened again, every object in it: no document information, no
+    XMP, no files, no scripts or actions, no names. A PDF that is not is refused."""
     reader = PdfReader(BytesIO(data), strict=False)
-    if reader.metadata or data.count(b"%%EOF") > 1:
-        raise ValueError("metadata left after cleaning")
-    for generation in reader.xref.values():
-        for number in generation:
-            obj = reader.get_object(number)
-            if isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Metadata":
-                raise ValueError("XMP metadata left after cleaning")
+    if reader.metadata or data.count(b"%%EOF") > 1 or set(reader.root_object) - _CATALOGUE:
+        raise InvalidInput("evidence.uncleanable")
+    numbers = [n for generation in reader.xref.values() for n in generation]
+    stack = [reader.trailer, *map(reader.get_object, [*numbers, *reader.xref_objStm])]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, DictionaryObject):
+            annotation = "/Rect" in obj and set(obj) & set(_ANNOTATION)
+            if set(obj) & _FORBIDDEN or _gone(obj) or annotation:
+                raise InvalidInput("evidence.uncleanable")
+            stack += [v for v in obj.values() if not isinstance(v, IndirectObject)]
+        elif isinstance(obj, ArrayObject):
+            stack += [v for v in obj if not isinstance(v, IndirectObject)]
 
 
 def _ordered(words: Iterable[str]) -> tuple[str, ...]:
@@ -287,7 +387,8 @@ def _ordered(words: Iterable[str]) -> tuple[str, ...]:
     order = (
         "gps", "camera", "date", "author", "title", "description", "software", "iptc",
         "xmp", "other_exif", "other_info", "icc", "comment", "annotation_authors",
-        "attachments", "js", "private", "earlier_versions", "frames",
+        "attachments", "forms", "js", "actions", "private", "structure", "earlier_versions",
+        "frames",
     )  # fmt: skip
     seen = set(words)
     return tuple(w for w in order if w in seen)

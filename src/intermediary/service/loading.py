@@ -84,7 +84,7 @@ class CaseLoader:
         stub = load_case(row.meta, None)
         if party is not None and not is_party(stub, party(stub), self.clock()):
             return None
-        if not pending_rows and not stub.pending:
+        if not pending_rows and not stub.pending and not stub.held_relays:
             return Loaded(row, stub)  # nothing waits for approval: the case is its metadata
         try:
             pending = [

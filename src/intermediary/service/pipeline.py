@@ -24,7 +24,9 @@ from intermediary.core import (
     Context,
     Draft,
     OrgPolicy,
+    ReleaseTogether,
     Resume,
+    SystemActor,
     Transition,
     parse_case_id,
     step,
@@ -38,6 +40,7 @@ from intermediary.service.identifying import matching_words
 from intermediary.service.integrity import GuardedStore
 from intermediary.service.loading import CaseLoader
 from intermediary.service.sealing import Sealer
+from intermediary.service.together import concerns_together, settle
 from intermediary.store import CaseRow, Linker, SealedKey, UnitOfWork
 
 __all__ = ["Pipeline"]
@@ -94,7 +97,32 @@ class Pipeline:
         finish: Callable[[UnitOfWork, Case], None] | None = None,
         knew: Callable[[CaseRow], bool] | None = None,
     ) -> Case:
-        """Run ``given`` on ``case_id`` as ``actor_for`` the loaded case says."""
+        """Run ``given`` on ``case_id`` as ``actor_for`` the loaded case says; then send
+        the held relays that may go together now (service/together.py)."""
+        case = await self._run(
+            case_id, actor_for, given, sender, profile, transfer=transfer, finish=finish, knew=knew
+        )
+        if concerns_together(case, given):
+            await settle(self.store, self.release, case.org_id)
+        return case
+
+    async def release(self, case_id: str) -> Case:
+        """Send ``case_id``'s held relays, as the service's own step (going together)."""
+        service = Sender(platform="local", address="service")
+        return await self.run(case_id, lambda _: SystemActor(), ReleaseTogether(), service, None)
+
+    async def _run(
+        self,
+        case_id: str,
+        actor_for: Callable[[Case], Actor],
+        given: Command,
+        sender: Sender,
+        profile: ReporterProfile | None,
+        *,
+        transfer: SealedKey | None = None,
+        finish: Callable[[UnitOfWork, Case], None] | None = None,
+        knew: Callable[[CaseRow], bool] | None = None,
+    ) -> Case:
         kind = type(given)
         async with self.lock(case_id):
             for attempt in range(_ATTEMPTS):

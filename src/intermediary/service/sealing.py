@@ -29,6 +29,7 @@ from intermediary.core import (
     RememberTerms,
     Reroute,
     SealIdentity,
+    ShareKey,
     Shred,
     ToReporter,
     TransferKey,
@@ -50,6 +51,7 @@ from intermediary.service.complaint import seal_reminders
 from intermediary.service.entries import entry_aad, entry_plaintext
 from intermediary.service.identifying import identity_terms, phrase_terms
 from intermediary.service.outbound import Outbound
+from intermediary.service.pair_keys import rotate_case_key, shared_key
 from intermediary.service.proof import make_proof
 from intermediary.service.reporters import ListsRead, Reporters, merged, required
 from intermediary.store import (
@@ -72,6 +74,7 @@ class Sealer:
         self, keys: crypto.ServiceKeys, config: ServiceConfig, store: Store, platform: str
     ) -> None:
         self.keys = keys
+        self.config = config
         self.store = store
         self.reporters = Reporters(keys, store)
         self.outbound = Outbound(keys, config, self.reporters, platform)
@@ -95,6 +98,9 @@ class Sealer:
         # a reminder's text the counsellor set goes sealed, never into the clear row
         case = seal_reminders(self.keys, transition.case, shred)
         public = loaded.case_public if loaded else case_public
+        # a counsellor removed: a new case key, and every entry from now on sealed to it
+        rotated = await rotate_case_key(self.store, self.config, case, transition.effects, shred)
+        public = rotated.public if rotated is not None else public
         assert public is not None
         version = loaded.version if loaded else 0
         row = CaseRow(
@@ -111,6 +117,9 @@ class Sealer:
             updated_at=to_the_day(now),
         )
         unit = UnitOfWork(case=row, expected_version=loaded.version if loaded else None)
+        if rotated is not None:
+            unit.sealed_keys += rotated.sealed
+            unit.drop_holders += rotated.dropped
         contact = contact_key(self.store.vault, case.case_id)
         lists = ListsRead()
         unit.pending = [
@@ -125,7 +134,7 @@ class Sealer:
                     shred=shred,
                 ),
             )
-            for p in case.pending
+            for p in (*case.pending, *(h.item for h in case.held_relays))
         ]
         profile = profile or ReporterProfile()
         identity = Identity(
@@ -196,6 +205,8 @@ class Sealer:
                         raise InvalidInput("errors.handover_needs_key", counsellor=successor)
                     unit.sealed_keys.append(transfer)
                     unit.drop_holders.append(f"counsellor:{leaving}")
+                case ShareKey(counsellor=second):
+                    unit.sealed_keys.append(shared_key(transfer, second))
                 case Audit(kind=kind, details=details):
                     # the version of the case record this change wrote: `verify` finds a
                     # record put back to an older copy that the chain has gone past

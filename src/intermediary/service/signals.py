@@ -7,7 +7,8 @@ none), management's question and the counsellor's answer are each:
 - checked first, all of it, before anything is kept or sent: the sender's role, the
   text (as a relay draft: :func:`checked_text`, invisible characters out), the cases
   (each one of the counsellor's own, of the one organisation), the minimum cell size
-  (fewer cases only with each reporter's agreement confirmed, case by case), the words
+  (cases from fewer reporters only with each reporter's agreement confirmed, case by
+  case: three cases of one reporter are one reporter, never "three reports"), the words
   that identify the reporter of any open case of the counsellor there;
 - shown to the counsellor exactly as it will go (:class:`Prepared`), and sent only
   with the digest of that text (:meth:`Signals.send` checks everything again);
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from intermediary import crypto
 from intermediary.config import OrganisationConfig
@@ -38,8 +39,10 @@ from intermediary.service.hygiene import refuse_broken_text
 from intermediary.service.identifying import matching_words
 from intermediary.service.notes import NoteKeeper
 from intermediary.store import UnitOfWork
+from intermediary.store.notes import NoteReader
 from intermediary.store.records import NoteRow
 from intermediary.text import render
+from intermediary.text.phrase import counted
 
 __all__ = ["ANSWER", "QUESTION", "Prepared", "Signals", "new_ref"]
 
@@ -48,6 +51,8 @@ QUESTION = "question"
 ANSWER = "answer"
 #: Crockford base32, as case codes
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: draws of a reference before a taken one is lengthened instead
+_REDRAWS = 8
 #: the chat command each step is given with, for refusals
 _COMMAND = {
     OutsideStep.SIGNAL: "!signal",
@@ -74,8 +79,12 @@ class Prepared:
     digest: str
     #: the cases it draws on (a signal), in the order named
     cases: tuple[str, ...] = ()
-    #: the organisation's minimum cell size; fewer cases need each reporter's agreement
+    #: the organisation's minimum cell size; cases from fewer reporters need each one's
+    #: agreement
     minimum: int = 5
+    #: the cases come from fewer reporters than ``minimum`` (never how many, nor which
+    #: cases share one)
+    few_reporters: bool = False
     #: the management destinations it goes to
     destinations: tuple[str, ...] = ()
     #: the question it answers (an answer)
@@ -85,7 +94,7 @@ class Prepared:
 
     @property
     def needs_agreement(self) -> bool:
-        return 0 < len(self.cases) < self.minimum
+        return bool(self.cases) and self.few_reporters
 
 
 class Signals:
@@ -197,7 +206,23 @@ class Signals:
             raise InvalidInput("signals.no_cases")
         cases, org_id = await self._cases(sender, codes, org)
         actor = self._counsellor(sender, OutsideStep.SIGNAL, org_id)
-        return await self._prepared(sender, OutsideStep.SIGNAL, actor, text, cases, to)
+        prepared = await self._prepared(sender, OutsideStep.SIGNAL, actor, text, cases, to)
+        return replace(prepared, few_reporters=await self._reporters(cases) < prepared.minimum)
+
+    async def _reporters(self, cases: Sequence[str]) -> int:
+        """How many people reported ``cases``: the keyed lookups of their routes, told
+        apart (a case without a route, closed, as a reporter of its own). The number is
+        only compared with the minimum, never shown or kept."""
+        reporters = self.service.sealer.reporters
+        seen: set[str] = set()
+        for case_id in cases:
+            routing = await reporters.routing(case_id)
+            seen.add(
+                f"case:{case_id}"
+                if routing is None
+                else reporters.lookup(routing.platform, routing.address)
+            )
+        return len(seen)
 
     async def prepare_advice(
         self, sender: Sender, text: str, *, org: str | None = None, to: Sequence[str] = ()
@@ -282,11 +307,11 @@ class Signals:
         if again.needs_agreement and missing:
             raise InvalidInput(
                 "signals.too_few",
-                count=len(again.cases),
+                count=counted("signals.count.cases", len(again.cases)),
                 minimum=again.minimum,
                 cases=", ".join(missing),
             )
-        ref = again.ref or new_ref("S")
+        ref = again.ref or await self._new_ref("S")
         await self._commit(again, ref, agreed=again.needs_agreement)
         if again.needs_agreement:  # the agreement, recorded in each case file it concerns
             note = render("signals.agreement_note", self.service.who(sender).locale, ref=ref)
@@ -294,6 +319,20 @@ class Signals:
             with self.service.handling(None):
                 for case_id in again.cases:
                     await self.service.act(sender, case_id, Note(text=note))
+        return ref
+
+    async def _new_ref(self, prefix: str) -> str:
+        """A reference no row has yet, any row (one the service did not write, or that no
+        longer checks, still holds the table's key): drawn again while it is taken; a
+        draw that keeps meeting taken ones (a table all but full, a generator that
+        repeats itself) is lengthened by a random character, so this always ends."""
+        inner = self.service.store.inner
+        if not isinstance(inner, NoteReader):  # pragma: no cover - every store has them
+            return new_ref(prefix)
+        ref, tried = new_ref(prefix), 1
+        while await inner.notes(ref):
+            ref = new_ref(prefix) if tried < _REDRAWS else ref + secrets.choice(_ALPHABET)
+            tried += 1
         return ref
 
     async def _commit(self, p: Prepared, ref: str, *, agreed: bool) -> None:
@@ -323,9 +362,7 @@ class Signals:
         actor = roles[0]
         org = self._org(actor.org_id)
         cleaned, _ = self._text(org, text)
-        ref = new_ref("A")
-        while await self.kept.rows(ref):  # pragma: no cover - one in a million
-            ref = new_ref("A")
+        ref = await self._new_ref("A")
         notes = [
             self.kept.note(ref, QUESTION, c.id, org, actor.destination_id, cleaned)
             for c in org.counsellors

@@ -119,6 +119,9 @@ COUNTED = {
     "contacts.consult": "4",
     "contacts.report": "6",
     "contacts.evidence": "2",  # cases with files; never how many files
+    "contacts.paired": "0",  # cases two counsellors worked on
+    "contacts.waited": "0",  # reports whose reporter waited to go together
+    "contacts.together": "0",  # and those that went together
     "categories.bullying": "5",
     "categories.work_pressure": "2",
     "categories.fraud_theft": "2",
@@ -148,6 +151,12 @@ COUNTED = {
     "complaints.appeal": "0",
     "complaints.ended": "0",
     "complaints.~cases": "2",
+    # check-ins planned at closing (aftercare): none in this example
+    "aftercare.~cases": "0",
+    "aftercare.held": "0",
+    "aftercare.declined": "0",
+    "aftercare.expired": "0",
+    "aftercare.planned": "0",
     "relays.made": "8",
     "relays.cases": "5",
     "compliance.cases": "5",
@@ -258,6 +267,7 @@ def test_dutch_titles() -> None:
         "Zaken per uitkomst",
         "Doorverwijzingen",
         "Begeleide formele klachten",
+        "Nazorg",
         "Doorgegeven aan de leiding",
         "Wettelijke termijnen",
     ]

@@ -97,7 +97,7 @@ def test_a_generated_year_is_safe_and_counts_only_its_own_cases(seed: int) -> No
 def test_the_tiny_organisation_shows_no_breakdown() -> None:
     report = build(year_of(0), "tiny")
     withheld = {t.key for t in report.tables if t.withheld}
-    assert withheld == {"categories", "outcomes", "referrals", "complaints"}
+    assert withheld == {"categories", "outcomes", "referrals", "complaints", "aftercare"}
     assert report.row("contacts.total").shown == "< 5"  # type: ignore[union-attr]
 
 

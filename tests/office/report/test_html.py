@@ -202,7 +202,8 @@ def test_tables_left_out_for_one_reason_are_named_under_it_once() -> None:
     html = render_html(report)
     assert html.count("Te weinig zaken om uit te splitsen") == 1
     withheld = (
-        "Zaken per categorie, Zaken per uitkomst, Doorverwijzingen en Begeleide formele klachten"
+        "Zaken per categorie, Zaken per uitkomst, Doorverwijzingen, Begeleide formele klachten en "
+        "Nazorg"
     )
     assert f"Niet opgenomen: {withheld}" in html
 

@@ -33,6 +33,7 @@ CASE_TABLES: Final = (
     "outcomes",
     "referrals",
     "complaints",
+    "aftercare",
     "relays",
     "compliance",
 )

@@ -58,11 +58,15 @@ _GROWING = (
     "contacts.total",
     "contacts.report",
     "contacts.evidence",  # a file once sent stays sent
+    "contacts.paired",  # two counsellors once on a case stay counted
+    "contacts.waited",  # going together: asked once, counted
+    "contacts.together",  # and a report that went together stays gone
     *(f"outcomes.{o}" for o in _CLOSED),
     "relays.made",
     "relays.cases",
     "referrals.~cases",
     "complaints.~cases",
+    "aftercare.~cases",  # a check-in once planned stays counted
     "compliance.cases",
     *(f"compliance.{p}_{s}" for p in ("ack", "feedback") for s in ("in_time", "late")),
 )

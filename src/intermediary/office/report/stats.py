@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
+from intermediary.core.aftercare import AftercareResult
 from intermediary.core.case import Case
 from intermediary.core.complaint import Stage
 from intermediary.core.vocabulary import Mode, Outcome
@@ -44,6 +45,8 @@ _MODES: Final = frozenset(mode.value for mode in Mode)
 _OUTCOMES: Final = frozenset(outcome.value for outcome in Outcome)
 _STAGES: Final = frozenset(stage.value for stage in Stage)
 _VERSION: Final = 1
+#: what a case's aftercare is counted as: still planned, or how it ended
+AFTERCARE_COUNTED: Final = ("planned", *(r.value for r in AftercareResult))
 _WHAT: Final = "case statistics"
 
 
@@ -70,6 +73,16 @@ class CaseStats:
     complaint_stage: str | None = None
     #: whether the reporter sent the counsellor files (evidence); never how many or which
     evidence: bool = False
+    #: whether two counsellors worked on it (a second one added with the reporter's
+    #: consent); never who, nor for how long
+    paired: bool = False
+    #: a check-in planned at closing (aftercare): ``planned`` while it waits, else how
+    #: it ended (an ``AftercareResult`` value); never its weeks or its day
+    aftercare: str | None = None
+    #: going together: whether the reporter asked to wait for other reports, and whether
+    #: their report went to management together with others; never how many, nor which
+    waited: bool = False
+    went_together: bool = False
 
     def __post_init__(self) -> None:
         problems = [
@@ -99,6 +112,11 @@ class CaseStats:
                 "unknown complaint step, or a step without a body",
             ),
             (not isinstance(self.evidence, bool), "evidence is not yes or no"),
+            (not isinstance(self.paired, bool), "paired is not yes or no"),
+            (not isinstance(self.waited, bool), "waited is not yes or no"),
+            (self.went_together is not False and not self.waited, "went together unasked"),
+            (self.aftercare not in (None, *AFTERCARE_COUNTED), "unknown aftercare result"),
+            (self.aftercare is not None and self.closed_year is None, "aftercare without closing"),
         ]
         for failed, problem in problems:
             if failed:
@@ -177,7 +195,19 @@ def statistics_of(case: Case, as_of: datetime) -> CaseStats:
         complaint_bodies=tuple(dict.fromkeys(s.body for s in case.complaint)),
         complaint_stage=case.complaint[-1].stage.value if case.complaint else None,
         evidence=case.evidence > 0,
+        paired=case.paired,
+        aftercare=_aftercare(case),
+        waited=case.waited,
+        went_together=case.went_together,
     )
+
+
+def _aftercare(case: Case) -> str | None:
+    """How the check-in planned at closing stands: planned, held, declined or expired."""
+    plan = case.aftercare
+    if plan is None:
+        return None
+    return plan.result.value if plan.result is not None else "planned"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,12 +24,13 @@ from intermediary.text import Locale, render
 __all__ = ["BREAKDOWNS", "Layout", "RowSpec", "activity_sums", "case_tables"]
 
 #: the tables an organisation with fewer cases than the minimum does not show
-BREAKDOWNS = ("categories", "outcomes", "referrals", "complaints")
+BREAKDOWNS = ("categories", "outcomes", "referrals", "complaints", "aftercare")
 _TOTAL = "contacts.total"
 _REPORTS = "contacts.report"
 _DEADLINES = "compliance.cases"
 _RELAYED = "relays.cases"
 _COMPLAINTS = "complaints.~cases"
+_AFTERCARE = "aftercare.~cases"
 _NONE = "~none"  # not a slug, so never a category's own key
 _OPEN = "open"
 _SHOWN_STATUSES: tuple[DeadlineStatus, ...] = ("in_time", "late", "missing", "pending")
@@ -90,7 +91,16 @@ def _contacts(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
     consult = sheet.add("contacts.consult", sum(s.mode == Mode.CONSULT for s in stats))
     reports = sheet.add(_REPORTS, sum(s.mode == Mode.REPORT for s in stats))
     evidence = sheet.add("contacts.evidence", sum(s.evidence for s in stats))
-    sheet.relations += [Sum(total, (consult, reports)), AtMost(evidence, total)]
+    paired = sheet.add("contacts.paired", sum(s.paired for s in stats))
+    waited = sheet.add("contacts.waited", sum(s.waited for s in stats))
+    together = sheet.add("contacts.together", sum(s.went_together for s in stats))
+    sheet.relations += [
+        Sum(total, (consult, reports)),
+        AtMost(evidence, total),
+        AtMost(paired, total),
+        AtMost(waited, reports),  # only a report can wait for others
+        AtMost(together, waited),
+    ]
     sheet.table(
         "contacts",
         [
@@ -98,6 +108,9 @@ def _contacts(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
             RowSpec(consult, sheet.say("contacts.consult")),
             RowSpec(reports, sheet.say("contacts.report")),
             RowSpec(evidence, sheet.say("contacts.evidence")),
+            RowSpec(paired, sheet.say("contacts.paired")),
+            RowSpec(waited, sheet.say("contacts.waited")),
+            RowSpec(together, sheet.say("contacts.together")),
         ],
     )
 
@@ -194,6 +207,18 @@ def _complaints(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
     sheet.table("complaints", [*by_body, *by_stage, total])
 
 
+def _aftercare(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
+    """The check-ins planned at closing: how many, and how each went (one per case)."""
+    counts = Counter(s.aftercare for s in stats if s.aftercare)
+    planned = sheet.add(_AFTERCARE, sum(counts.values()))
+    rows = [
+        RowSpec(sheet.add(f"aftercare.{kind}", counts[kind]), sheet.say(f"aftercare.{kind}"))
+        for kind in ("held", "declined", "expired", "planned")
+    ]
+    sheet.relations += [Sum(planned, tuple(r.key for r in rows)), AtMost(planned, _TOTAL)]
+    sheet.table("aftercare", [RowSpec(planned, sheet.say("aftercare.cases"), total=True), *rows])
+
+
 def _relays(sheet: _Sheet, stats: Sequence[CaseStats]) -> None:
     made = sheet.add("relays.made", sum(s.relays for s in stats))
     relayed = sheet.add(_RELAYED, sum(s.relays > 0 for s in stats))
@@ -237,6 +262,7 @@ def case_tables(
     _outcomes(sheet, stats, year)
     _referrals(sheet, stats)
     _complaints(sheet, stats)
+    _aftercare(sheet, stats)
     _relays(sheet, stats)
     _compliance(sheet, stats)
     grid = Grid(sheet.values, tuple(sheet.relations), _assumed(sheet.values, sheet.relations))

@@ -32,7 +32,14 @@ from intermediary.store import AuditRecord
 __all__ = ["Trail", "as_at", "case_as_at", "cutoff", "trails", "year_end"]
 
 #: the audit kinds a trail is made of
-KINDS = ("case_opened", "mode_changed", "relay_approved", "referral", "evidence_received")
+KINDS = (
+    "case_opened",
+    "mode_changed",
+    "relay_approved",
+    "referral",
+    "evidence_received",
+    "pair_added",
+)
 
 
 def year_end(year: int, timezone: str) -> datetime:
@@ -89,6 +96,8 @@ class Trail:
     referrals: tuple[tuple[date, str], ...] = ()
     #: the days the reporter sent files (evidence)
     evidence: tuple[date, ...] = ()
+    #: the days a second counsellor was added
+    paired: tuple[date, ...] = ()
 
 
 def trails(records: Iterable[AuditRecord]) -> dict[str, Trail]:
@@ -121,6 +130,8 @@ def trails(records: Iterable[AuditRecord]) -> dict[str, Trail]:
             trail = replace(trail, referrals=(*trail.referrals, (day, str(details.get("body")))))
         elif record.kind == "evidence_received":
             trail = replace(trail, evidence=(*trail.evidence, day))
+        elif record.kind == "pair_added":
+            trail = replace(trail, paired=(*trail.paired, day))
         found[str(record.case_id)] = trail
     return found
 
@@ -139,6 +150,7 @@ def as_at(stats: CaseStats, trail: Trail | None, day: date, year: int) -> CaseSt
         relays=sum(d <= day for d in trail.relays),
         referrals=tuple(dict.fromkeys(b for d, b in trail.referrals if d <= day)),
         evidence=any(d <= day for d in trail.evidence),
+        paired=any(d <= day for d in trail.paired),
     )
 
 
