@@ -80,3 +80,53 @@ def test_a_row_sealed_over_the_json_form_still_verifies_and_an_edit_does_not() -
         assert not guard.authentic(edited)
         moved = replace(stored, destinations=(*stored.destinations, "x"))
         assert not guard.authentic(moved)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"meta": '{"case_id":"VP-AAAA-AAAA","state":"purged"}'},
+        {"state": "purged"},
+        {"version": 7777},
+        {"receipt_hash": "$argon2id$mine"},
+        {"case_public": bytes(32)},
+        {"destinations": ("ceo",)},
+        {"mac": "0" * 64},
+        {"counsellor_id": "mallory"},
+        {"updated_at": datetime(2027, 1, 1, tzinfo=UTC)},
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_a_row_verified_once_and_then_edited_is_refused_again(change: dict[str, object]) -> None:
+    """The guard remembers the rows that verified (a housekeeping round reads every active
+    row every few minutes): only a row equal in every field to one that verified skips the
+    MAC. A database writer who edits any field, the MAC included, after the service read
+    the row is refused at the next read, as before the memory."""
+    keys = crypto.ServiceKeys(bytes(range(32)), bytes(range(32, 64)))
+    guard = RowGuard(keys)
+    row = ROWS[0]
+    stored = replace(row, mac=crypto.row_mac(keys, _reference(row, row.version)))
+    assert guard.authentic(stored)
+    assert guard.authentic(stored)  # the same row: remembered
+    assert not guard.authentic(replace(stored, **change))  # type: ignore[arg-type]
+    assert guard.authentic(stored)  # the genuine row still is
+
+
+def test_the_guard_remembers_a_bounded_number_of_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import intermediary.service.row_macs as row_macs
+
+    monkeypatch.setattr(row_macs, "_VERIFIED_HELD", 3)
+    keys = crypto.ServiceKeys(bytes(range(32)), bytes(range(32, 64)))
+    guard = RowGuard(keys)
+    made = []
+    for n in range(5):
+        row = replace(ROWS[0], case_id=f"VP-AAAA-AAA{n}")
+        made.append(replace(row, mac=crypto.row_mac(keys, case_row_bytes(row, row.version))))
+        assert guard.authentic(made[-1])
+    assert list(guard._verified) == [r.case_id for r in made[2:]]
+    checked = []
+    monkeypatch.setattr(row_macs.crypto, "check_row_mac", lambda *a: checked.append(a) or True)
+    assert guard.authentic(made[4])
+    assert not checked
+    assert guard.authentic(made[0])
+    assert checked

@@ -25,24 +25,20 @@ other. An entry that does not verify is left out of what :meth:`GuardedStore.ent
 returns, named in :attr:`GuardedStore.refused_entries`, logged and audited; ``intermediary
 open`` and ``intermediary verify`` name it.
 
-The other rows the service trusts are authenticated where they are made (AEAD bound to
-their case or reporter; an outbox item's moment in its payload; the chain signed).
+Other rows are authenticated where they are made (AEAD bound to their case or reporter).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from json.encoder import encode_basestring as _string
 
-from intermediary import crypto
 from intermediary.crypto.vault import CONTACT, KeyVault
 from intermediary.errors import ForeignSchema, NeedsUpgrade, StrippedRecords, TamperedRecord
 from intermediary.service.audit import authentic
+from intermediary.service.row_macs import RowGuard, case_row_bytes, entry_row_bytes
 from intermediary.store import (
     AuditDraft,
     AuditRecord,
@@ -83,84 +79,6 @@ def _ready(kind: str) -> AuditDraft:
         details=json.dumps({"schema": "5"}),
         at=datetime.now(UTC),
     )
-
-
-def case_row_bytes(row: CaseRow, version: int) -> bytes:
-    """The canonical bytes a case row's MAC covers: every field, at ``version``.
-
-    They are the compact JSON list ``json.dumps([...], separators=(",", ":"),
-    ensure_ascii=False)`` of the fields (the form every stored MAC was made over), put
-    together here from the encoder's own string escaping: the same bytes, in two thirds
-    of the time, and every row a list or a sweep reads is checked with them."""
-    return "".join(
-        (
-            '["intermediary-case-row/1",',
-            _string(row.case_id),
-            ",",
-            _string(row.org_id),
-            ",",
-            _string(row.counsellor_id),
-            ",",
-            _string(row.reporter_index),
-            ",",
-            _string(row.state),
-            ",",
-            _string(row.meta),
-            ",[",
-            ",".join([_string(d) for d in sorted(row.destinations)]),
-            '],"',
-            base64.b64encode(row.case_public).decode("ascii"),
-            '",',
-            _string(row.receipt_hash),
-            ",",
-            str(int(version)),
-            ",",
-            _string(row.updated_at.astimezone(UTC).isoformat()),
-            "]",
-        )
-    ).encode("utf-8")
-
-
-def entry_row_bytes(entry: StoredEntry) -> bytes:
-    """The canonical bytes a case-file entry's MAC covers. Its time is left out: the
-    moment an entry was written is inside its ciphertext, and the row's own date is
-    only a hint (cut to the day)."""
-    fields = [
-        "intermediary-entry/1",
-        entry.case_id,
-        entry.seq,
-        entry.kind,
-        entry.author,
-        base64.b64encode(entry.blob).decode("ascii"),
-    ]
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-class RowGuard:
-    """Makes and checks case row MACs with the service's key."""
-
-    def __init__(self, keys: crypto.ServiceKeys) -> None:
-        self._keys = keys
-        self.verify_key = keys.verify_key
-
-    def sealed(self, row: CaseRow, version: int) -> CaseRow:
-        """``row`` with its MAC, for when it is stored at ``version``."""
-        return replace(row, mac=crypto.row_mac(self._keys, case_row_bytes(row, version)))
-
-    def authentic(self, row: CaseRow) -> bool:
-        """Whether ``row`` is exactly as the service stored it (at its version)."""
-        return crypto.check_row_mac(self._keys, case_row_bytes(row, row.version), row.mac)
-
-    def sealed_entry(self, entry: StoredEntry) -> StoredEntry:
-        """``entry`` with its MAC."""
-        return replace(entry, mac=self.entry_mac(entry))
-
-    def entry_mac(self, entry: StoredEntry) -> str:
-        return crypto.entry_mac(self._keys, entry_row_bytes(entry))
-
-    def entry_authentic(self, entry: StoredEntry) -> bool:
-        """Whether ``entry`` is one the service wrote, for its case and number."""
-        return crypto.check_entry_mac(self._keys, entry_row_bytes(entry), entry.mac)
 
 
 class GuardedStore:
