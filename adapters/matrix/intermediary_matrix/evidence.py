@@ -19,7 +19,7 @@ from nio import AsyncClient, MemoryDownloadResponse
 from nio.crypto.attachments import decrypt_attachment
 
 from intermediary.chat import ChatFrontEnd
-from intermediary.chat.evidence import receive_file
+from intermediary.chat.evidence import evidence_limit, receive_file
 from intermediary.errors import InvalidInput
 from intermediary.service.codec import ReporterProfile, Sender
 
@@ -69,7 +69,7 @@ async def take_file(
 ) -> list[str]:
     """Fetch the file ``ref`` names and hand it over; what to tell its sender. A file
     its sender says is over the limit is not fetched."""
-    limit = front.service.config.service.evidence_max_bytes
+    limit = evidence_limit(front)
     if ref.size is not None and ref.size > limit:
         refusal = InvalidInput("evidence.too_large", size=_mb(ref.size), limit=_mb(limit))
         return [refusal.message(front.locale_of(sender, profile))]

@@ -23,7 +23,7 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intermediary.chat import ChatFrontEnd
-from intermediary.chat.evidence import receive_file
+from intermediary.chat.evidence import evidence_limit, receive_file
 from intermediary.errors import InvalidInput
 from intermediary.service.codec import Sender
 from intermediary.text import Locale, render
@@ -79,7 +79,7 @@ async def take_files(
 ) -> list[str]:
     """Fetch and hand over each file of ``share``; what to tell its sender."""
     sender = Sender(platform="slack", address=share.user)
-    limit = front.service.config.service.evidence_max_bytes
+    limit = evidence_limit(front)
     answers: list[str] = []
     taken = 0
     for index, shared in enumerate(share.files):

@@ -18,9 +18,15 @@ from intermediary.service.codec import ReporterProfile, Sender
 from intermediary.service.evidence_intake import send_evidence
 from intermediary.text import render
 
-__all__ = ["receive_file"]
+__all__ = ["evidence_limit", "receive_file"]
 
 log = logging.getLogger("intermediary.chat")
+
+
+def evidence_limit(front: ChatFrontEnd) -> int:
+    """The largest file a reporter may send, in bytes (``service.evidence_max_bytes``): an
+    adapter asks here, never the configuration itself."""
+    return front.service.config.service.evidence_max_bytes
 
 
 async def receive_file(
