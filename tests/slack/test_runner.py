@@ -52,15 +52,20 @@ async def test_http_mode_runs_as_a_process(tmp_path: Path) -> None:
 async def test_a_stop_does_not_wait_for_a_post_slack_never_answers(tmp_path: Path) -> None:
     """SIGTERM while a post hangs: the process ends within the grace, not after Slack's
     30 s client timeout, and says what it gave up (found by CI: a stop waited on it)."""
-    standin = StandIn(failures=["timeout"], hang_seconds=120)
+    # every post hangs: the listener's own answers too, so that whichever comes first,
+    # the delivery worker's post (the outbox's, sent with unfurl_media) hangs as well
+    standin = StandIn(failures=["timeout"] * 20, hang_seconds=120)
     await standin.start()
     port = free_port()
     process = http_process(tmp_path, standin, port)
     try:
         async with aiohttp.ClientSession() as session:
             await _dm_until_served(_world(standin, port, session), "EvHang")
-            for _ in range(600):  # the welcome's post is under way and unanswered
-                if any(call.method == "timeout" for call in standin.calls):
+            for _ in range(600):  # the worker's post is under way and unanswered
+                if any(
+                    call.method == "timeout" and "unfurl_media" in call.args
+                    for call in standin.calls
+                ):
                     break
                 await asyncio.sleep(0.05)
             else:
