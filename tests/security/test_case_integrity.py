@@ -126,15 +126,16 @@ async def test_a_receipt_hash_from_another_case_does_not_match(tmp_path: Path) -
 # --- editing what the service decides on -------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("column", "find", "replace"),
-    [
-        ("meta", '"disclosure":"confidential"', '"disclosure":"open"'),
-        ("meta", '"contact_stopped":false', '"contact_stopped":true'),
-        ("counsellor_id", "counsellor", "ilse"),
-        ("state", "awaiting_consent", "relayed"),
-    ],
-)
+#: what an insider edits in a case row: the column, the text found, what it becomes
+EDITS = [
+    ("meta", '"disclosure":"confidential"', '"disclosure":"open"'),
+    ("meta", '"contact_stopped":false', '"contact_stopped":true'),
+    ("counsellor_id", "counsellor", "ilse"),
+    ("state", "awaiting_consent", "relayed"),
+]
+
+
+@pytest.mark.parametrize(("column", "find", "replace"), EDITS)
 async def test_an_edited_case_record_is_refused_and_nothing_reaches_management(
     tmp_path: Path, column: str, find: str, replace: str
 ) -> None:

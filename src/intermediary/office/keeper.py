@@ -121,10 +121,11 @@ class Office:
         without parsing it when it says it has no deadline, or when it is unchanged since
         a round that found its first reminder still ahead. What this passes, the
         reminders round decides on as before."""
-        if _quiet(row):
-            return False
         known = self._first_reminder.get(row.case_id)
         if known is None or known[0] != row.mac:
+            if _quiet(row):
+                self._first_reminder[row.case_id] = (row.mac, None)
+                return False
             try:
                 case = load_case(row.meta, None)
             except IntegrityError:

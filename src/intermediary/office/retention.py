@@ -92,7 +92,9 @@ class Retention:
             o.retention.rule is RetentionRule.DAYS or finals[o.id] for o in self.service.policies
         ):
             return purged  # waiting for an annual report everywhere: nothing can be due
-        for row in await self.store.cases_in_states([State.CLOSED]):
+        # every closed case, each round: not kept in memory (row_memo.py), where they
+        # would push out the active cases
+        for row in await self.store.cases_in_states([State.CLOSED], keep=False):
             retention = self.service.policy(row.org_id).retention
             if not _may_be_due(row, now, retention, finals.get(row.org_id, frozenset())):
                 continue  # decided without parsing the case: most closed cases, most rounds

@@ -146,7 +146,10 @@ class GuardedStore:
             return True
         if any(name.endswith(CONTACT) for name in self.vault.case_ids()):
             return True
-        return any(row.mac and self.guard.authentic(row) for row in await self.inner.all_cases())
+        return any(
+            row.mac and self.guard.authentic(row, keep=False)
+            for row in await self.inner.all_cases()
+        )
 
     # --- case rows, checked -------------------------------------------------------------
 
@@ -161,10 +164,10 @@ class GuardedStore:
             raise TamperedRecord(case=found[0].case_id)
         return found
 
-    async def _checked(self, rows: Iterable[CaseRow]) -> list[CaseRow]:
+    async def _checked(self, rows: Iterable[CaseRow], *, keep: bool = True) -> list[CaseRow]:
         kept = []
         for row in rows:
-            if self.guard.authentic(row):
+            if self.guard.authentic(row, keep=keep):
                 kept.append(row)
             else:
                 await self._refused(row)
@@ -177,15 +180,16 @@ class GuardedStore:
         return await self._checked(await self.inner.cases_for_destination(org_id, destination_id))
 
     async def all_cases(self) -> list[CaseRow]:
-        return await self._checked(await self.inner.all_cases())
+        return await self._checked(await self.inner.all_cases(), keep=False)
 
     async def cases_for_org(self, org_id: str) -> list[CaseRow]:
         return await self._checked(await self.inner.cases_for_org(org_id))
 
     async def cases_in_states(
-        self, states: Collection[str], mentioning: str | None = None
+        self, states: Collection[str], mentioning: str | None = None, *, keep: bool = True
     ) -> list[CaseRow]:
-        return await self._checked(await self.inner.cases_in_states(states, mentioning))
+        found = await self.inner.cases_in_states(states, mentioning, keep=keep)
+        return await self._checked(found, keep=keep)
 
     async def _refused(self, row: CaseRow) -> None:
         await self.refuse(row, "case record")

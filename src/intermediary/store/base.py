@@ -95,13 +95,16 @@ class Store(OutboxAdmin, Protocol):
         """Every case of one organisation (the annual report)."""
 
     async def cases_in_states(
-        self, states: Collection[str], mentioning: str | None = None
+        self, states: Collection[str], mentioning: str | None = None, *, keep: bool = True
     ) -> list[CaseRow]:
         """Cases in any of ``states`` (housekeeping: open ones for reminders, closed
         ones for purges), without reading the others; with ``mentioning``, only those
         whose record holds that text (a hint to read fewer rows: every row returned is
         checked as any other, and a row that only claims to mention it is parsed and
-        found to hold nothing)."""
+        found to hold nothing). ``keep=False`` for a read of many rows that the next
+        round will not read again in the same form, such as every closed case: a store
+        that remembers what it decoded (row_memo.py) does not let them push out the
+        active cases read every round."""
 
     async def commit(self, unit: UnitOfWork, link: Linker) -> None: ...
 

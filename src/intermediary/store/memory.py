@@ -98,7 +98,7 @@ class MemoryStore:
         return self._sorted(c for c in self._s.cases.values() if c.org_id == org_id)
 
     async def cases_in_states(
-        self, states: Collection[str], mentioning: str | None = None
+        self, states: Collection[str], mentioning: str | None = None, *, keep: bool = True
     ) -> list[CaseRow]:
         wanted, words = set(states), mentioning or ""
         return self._sorted(

@@ -48,6 +48,7 @@ from intermediary.store.postgres_dialect import (
     PostgresDialect,
 )
 from intermediary.store.records import Linker, OutboxItem, UnitOfWork
+from intermediary.store.row_memo import CaseRowMemo
 from intermediary.store.rows import OUTBOX_COLUMNS
 from intermediary.store.schema import TABLES, migrate_postgres
 from intermediary.store.sql import DUE, SqlStore
@@ -108,6 +109,7 @@ class PostgresStore(SqlStore):
         self._compacted_at = -5.0
         #: units arriving together share one transaction and its WAL flush (group.py)
         self.group = CommitGroup(self._write_batch)
+        self.decoded = CaseRowMemo()
 
     def __repr__(self) -> str:
         return f"PostgresStore({_safe_url(self.url)!r})"

@@ -65,7 +65,7 @@ def as_datetime(value: Any) -> datetime:
     return value
 
 
-def case_row(r: Sequence[Any], moment: Moment, destinations: Iterable[str]) -> CaseRow:
+def case_row(r: Sequence[Any], moment: Moment, destinations: Sequence[str]) -> CaseRow:
     """:data:`CASE_COLUMNS`; the destinations are aggregated by each store its own way."""
     return CaseRow(
         case_id=r[0],
@@ -83,14 +83,20 @@ def case_row(r: Sequence[Any], moment: Moment, destinations: Iterable[str]) -> C
     )
 
 
-def case_rows(rows: Iterable[Sequence[Any]], moment: Moment) -> list[CaseRow]:
+def case_rows(
+    rows: Iterable[Sequence[Any]],
+    moment: Moment,
+    decode: Callable[[Sequence[Any], Moment, Sequence[str]], CaseRow] | None = None,
+) -> list[CaseRow]:
     """:data:`CASE_COLUMNS` and one destination id (``NULL`` for none) per row, as a
     ``LEFT JOIN`` of the destinations gives them: one record per case, in case-id order,
     with its destinations in key order.
 
     The cycle collector waits meanwhile: tens of thousands of new records at once (the
     sweep reads every open case) set it off again and again, each time walking every
-    object the process holds, for two fifths of the decoding; records hold no cycles."""
+    object the process holds, for two fifths of the decoding; records hold no cycles.
+    ``decode`` makes each record (:class:`~intermediary.store.row_memo.CaseRowMemo`
+    hands out the one it made before for an unchanged row)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -101,8 +107,9 @@ def case_rows(rows: Iterable[Sequence[Any]], moment: Moment) -> list[CaseRow]:
                 seen = found[r[0]] = (r, [])
             if r[11] is not None:
                 seen[1].append(r[11])
+        make = decode or case_row
         return [
-            case_row(r, moment, sorted(destinations))
+            make(r, moment, sorted(destinations))
             for _, (r, destinations) in sorted(found.items(), key=lambda item: item[0])
         ]
     finally:

@@ -35,6 +35,7 @@ from intermediary.store.records import (
     StoredEntry,
     UnitOfWork,
 )
+from intermediary.store.row_memo import CaseRowMemo
 from intermediary.store.rows import AUDIT_COLUMNS, CASE_COLUMNS, ENTRY_COLUMNS, OUTBOX_COLUMNS
 
 __all__ = ["DUE", "SqlStore"]
@@ -57,6 +58,8 @@ class SqlStore(ABC):
     #: the outbox columns holding a moment at which a queued item may become due
     #: (:meth:`next_outbox_moment`); PostgreSQL adds the end of a claim
     outbox_moments: tuple[str, ...] = ("not_before", "next_attempt_at")
+    #: the case records decoded last, handed out again for unchanged rows (row_memo.py)
+    decoded: CaseRowMemo
 
     @abstractmethod
     async def _rows(self, sql: str, *args: Any) -> list[Row]:
@@ -79,7 +82,7 @@ class SqlStore(ABC):
 
     # --- cases --------------------------------------------------------------------------
 
-    async def _case_rows(self, where: str, *args: Any) -> list[CaseRow]:
+    async def _case_rows(self, where: str, *args: Any, keep: bool = True) -> list[CaseRow]:
         # the destinations joined (one index probe per case, where a correlated
         # aggregate per row cost a fifth of a counsellor's listing) and the cases put in
         # order here, not by a sort in the database: what ``where`` names is ``c.``
@@ -88,7 +91,10 @@ class SqlStore(ABC):
             f"LEFT JOIN case_destinations d ON d.case_id = c.case_id {where}",
             *args,
         )
-        return decode.case_rows(rows, self.dialect.read_moment)
+        memo = self.decoded
+        return decode.case_rows(
+            rows, self.dialect.read_moment, memo.case_row if keep else memo.passing
+        )
 
     async def load_case(self, case_id: str) -> tuple[CaseRow, list[PendingRow]] | None:
         # the row and its texts waiting for approval in one read: one trip to the
@@ -101,7 +107,7 @@ class SqlStore(ABC):
         )
         if not rows:
             return None
-        row = decode.case_row(rows[0], d.read_moment, d.destination_ids(rows[0][11]))
+        row = self.decoded.case_row(rows[0], d.read_moment, d.destination_ids(rows[0][11]))
         pending = [(r[12], r[13]) for r in rows if r[12] is not None]
         return row, decode.pending_rows(row.case_id, pending)
 
@@ -120,7 +126,7 @@ class SqlStore(ABC):
         return await self._case_rows("WHERE c.org_id = ?", org_id)
 
     async def cases_in_states(
-        self, states: Collection[str], mentioning: str | None = None
+        self, states: Collection[str], mentioning: str | None = None, *, keep: bool = True
     ) -> list[CaseRow]:
         wanted = sorted(set(states))
         if not wanted:
@@ -128,7 +134,7 @@ class SqlStore(ABC):
         condition, args = self.dialect.any_of("c.state", wanted)
         if mentioning is not None:
             condition += " AND " + self.dialect.contains("c.meta", mentioning)
-        return await self._case_rows(f"WHERE {condition}", *args)
+        return await self._case_rows(f"WHERE {condition}", *args, keep=keep)
 
     async def cases_for_destination(self, org_id: str, destination_id: str) -> list[CaseRow]:
         return await self._case_rows(
@@ -139,7 +145,8 @@ class SqlStore(ABC):
         )
 
     async def all_cases(self) -> list[CaseRow]:
-        return await self._case_rows("")
+        # every case, closed ones too, read once a day or so: not kept (row_memo.py)
+        return await self._case_rows("", keep=False)
 
     async def unauthenticated_cases(self) -> int:
         rows = await self._rows("SELECT count(*) FROM cases WHERE mac IS NULL OR mac = ''")

@@ -41,6 +41,7 @@ from intermediary.store.claims import LocalClaims
 from intermediary.store.dialect import Dialect, Row, Tx, literal
 from intermediary.store.group import CommitGroup, Outcome
 from intermediary.store.records import Linker, OutboxItem, UnitOfWork
+from intermediary.store.row_memo import CaseRowMemo
 from intermediary.store.schema import migrate_sqlite
 from intermediary.store.sql import SqlStore
 from intermediary.store.sqlite_batch import write_units
@@ -158,6 +159,7 @@ class SqliteStore(SqlStore):
         self._reader: aiosqlite.Connection | None = None
         #: units arriving together share one transaction and its fsync (group.py)
         self.group = CommitGroup(self._write_batch)
+        self.decoded = CaseRowMemo()
         #: One connection serves every coroutine, so one of them at a time may use it:
         #: otherwise a second ``BEGIN`` lands inside the first one's transaction, and a
         #: read sees another command's writes before they are committed.

@@ -31,11 +31,20 @@ def _objects(pdf: bytes) -> dict[int, bytes]:
 
 
 def _stream(body: bytes) -> bytes:
-    found = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S)
-    if found is None:
-        raise ValueError("no stream")
-    data = found.group(1)
-    return zlib.decompress(data) if b"/FlateDecode" in body.split(b"stream")[0] else data
+    """The data of a stream object, exactly ``/Length`` bytes: the data may itself end
+    in a carriage return, which a search for the end of the stream would take for the
+    line break before ``endstream`` (a one-byte-short stream that does not inflate)."""
+    head, found, rest = body.partition(b"stream")
+    length = re.search(rb"/Length (\d+)\b(?! \d+ R)", head)
+    if not found or length is None:
+        raise ValueError("no stream with a direct /Length")
+    start = 2 if rest.startswith(b"\r\n") else 1 if rest.startswith(b"\n") else None
+    if start is None:
+        raise ValueError("no line break after 'stream'")
+    data = rest[start : start + int(length.group(1))]
+    if not rest[start + len(data) :].lstrip(b"\r\n").startswith(b"endstream"):
+        raise ValueError("a stream longer or shorter than its /Length")
+    return zlib.decompress(data) if b"/FlateDecode" in head else data
 
 
 def _hex(text: bytes) -> str:
