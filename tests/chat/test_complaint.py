@@ -53,13 +53,15 @@ async def test_a_complaint_is_recorded_shown_and_reminded_and_management_gets_no
 
     [view] = await h.say("counsellor", f"!complaint {case}")
     assert view.splitlines()[1:] == [
-        "  2027-02-20: filed — Complaints committee (case file entry 5)",
-        "  2027-03-15: hearing — Complaints committee (case file entry 6)",
+        "  2027-02: filed — Complaints committee (the day and your note: sealed case file entry 5)",
+        "  2027-03: hearing — Complaints committee "
+        "(the day and your note: sealed case file entry 6)",
         "  Your reminders: 2027-03-12",
     ]
     [chosen] = await h.say("counsellor", f"!case {case}")
     assert chosen.startswith(f"Current case: {case}.")
-    assert "2027-03-15: hearing — Complaints committee" in chosen
+    assert "2027-03: hearing — Complaints committee" in chosen
+    assert "2027-03-15" not in chosen  # the day is in the sealed case file
 
     # sealed: neither the note nor the reminder's text is anywhere on disk in the clear
     on_disk = stored_bytes(tmp_path)
@@ -91,7 +93,7 @@ async def test_a_complaint_is_recorded_shown_and_reminded_and_management_gets_no
     await h.worker.run_once()
     assert any(m.endswith("\nCheck in after the decision") for m in h.inbox("counsellor"))
     [closed_view] = await h.say("counsellor", f"!case {case}")
-    assert "2027-04-01: decision — Complaints committee" in closed_view
+    assert "2027-04: decision — Complaints committee" in closed_view
 
     # management received nothing of it: not a step, not a reminder, not a word
     assert h.inbox("management") == to_management
@@ -151,7 +153,10 @@ async def test_in_dutch() -> None:
     assert "ik herinner je op 2027-03-12" in h.last("counsellor")
     [zaak] = await h.say("counsellor", f"!zaak {case}")
     assert f"Formele klacht bij {case}" in zaak
-    assert "2027-02-20: ingediend — Klachtencommissie (dossierregel 5)" in zaak
+    assert (
+        "2027-02: ingediend — Klachtencommissie (de dag en je notitie: verzegelde dossierregel 5)"
+        in zaak
+    )
     assert "Je herinneringen: 2027-03-12" in zaak
     [wrong] = await h.say("counsellor", f"!klacht {case} gehoord klachtencommissie")
     assert wrong.startswith("'gehoord' is geen stap van een formele klacht die ik ken")

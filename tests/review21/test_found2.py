@@ -733,13 +733,6 @@ async def test_a_complaint_that_outlasts_its_case_follows_the_handover(tmp_path:
         await h.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the days of a formal complaint's steps (filed with the organisation's own "
-    "committee on …, hearing on …) are in the case row in plaintext: a copy of the "
-    "database and the committee's register (who filed on that day) name the reporter "
-    "of the case, and with it everything else the row tells",
-)
 async def test_a_complaints_days_are_not_in_the_database_in_the_clear(tmp_path: Path) -> None:
     """Someone with a copy of the database (the employer's IT) and a look at the
     klachtencommissie's register, which the employer keeps: the complaint filed on

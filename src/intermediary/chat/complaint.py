@@ -114,8 +114,9 @@ def _body(words: tuple[str, ...], allowed: tuple[str, ...], locale: Locale) -> t
 
 
 def complaint_view(case: Case, locale: Locale) -> str:
-    """What the counsellor recorded of the complaint in ``case``: its steps, oldest first,
-    and the days of her reminders (their texts come to her on the day)."""
+    """What the counsellor recorded of the complaint in ``case``: its steps by month,
+    oldest first (each day is in the sealed case file), and the days of her reminders
+    (their texts come to her on the day)."""
     if not case.complaint and not case.reminders:
         return render("counsellor.complaint_none", locale, case=case.case_id)
     lines = [render("counsellor.complaint_title", locale, case=case.case_id)]
@@ -123,7 +124,7 @@ def complaint_view(case: Case, locale: Locale) -> str:
         render(
             "counsellor.complaint_line",
             locale,
-            on=s.on.isoformat(),
+            on=s.month,
             stage=s.stage,
             body=_name(s.body, locale),
             seq=s.seq,

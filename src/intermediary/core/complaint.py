@@ -4,10 +4,14 @@ When the reporter files a formal complaint (with the organisation's complaints c
 *klachtencommissie*, or with a body outside it, such as the College voor de Rechten van
 de Mens), the counsellor accompanies her and keeps track on the case: each step of the
 procedure (:class:`Stage`) at which body, on which day, with a short note of the support
-she gave, and reminders she sets herself. The steps and their days are the case's
-metadata (the counsellor's case view and the annual report read them); the notes and the
-reminders' texts are kept sealed. Nothing of it is ever sent to management or to the
-reporter: the counsellor records, the service reminds only her.
+she gave, and reminders she sets herself. The steps and their *months* are the case's
+metadata (the counsellor's case view and the annual report read them); the day of a
+step, the notes and the reminders' texts are kept sealed. A day is kept out of the
+metadata because the committee keeps a register the employer can read: "filed on 20
+November" beside a copy of the database would name the reporter of the case, and with
+it everything else its record says. A reminder's day is the one day the service must
+know (to remind); what it is for is in its sealed text. Nothing of it is ever sent to
+management or to the reporter: the counsellor records, the service reminds only her.
 
 The rules of a step (:mod:`intermediary.core.complaint_steps`): a complaint at a body
 starts with ``filed``; after it come hearings, a decision, an appeal (then hearings and
@@ -73,13 +77,19 @@ HAPPENED: Final = frozenset({Stage.FILED, Stage.DECISION, Stage.APPEAL, Stage.EN
 
 @dataclass(frozen=True, kw_only=True)
 class ComplaintStep:
-    """One recorded step: the body (a referral directory slug), the step and its day; the
-    note is the case-file entry numbered ``seq``."""
+    """One recorded step: the body (a referral directory slug), the step and the first
+    day of its month; the day itself and the note are in the sealed case-file entry
+    numbered ``seq`` (see the module's text)."""
 
     body: str
     stage: Stage
     on: date
     seq: int
+
+    @property
+    def month(self) -> str:
+        """The step's month as the case view shows it (``2026-11``)."""
+        return self.on.strftime("%Y-%m")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -82,18 +82,19 @@ def _step(case: Case, cmd: Complaint, ctx: Context) -> Result:
         raise InvalidInput("errors.complaint_order", stage=stage, last_stage=last.stage, body=body)
     if stage in HAPPENED and on > now:
         raise InvalidInput("errors.complaint_step_future", stage=stage, on=on.isoformat())
-    if last is not None and on < last.on:
+    if last is not None and on.replace(day=1) < last.on.replace(day=1):
         raise InvalidInput(
             "errors.complaint_step_before",
             stage=stage,
             on=on.isoformat(),
             last_stage=last.stage,
-            last_on=last.on.isoformat(),
+            last_on=last.month,
         )
     note = checked_text(cmd.text, NOTE_LIMIT) if cmd.text.strip() else ""
     line = f"complaint {stage} at {body} on {on.isoformat()}" + (f": {note}" if note else "")
     case, record = entry(case, EntryKind.COMPLAINT, Role.COUNSELLOR, line)
-    done = ComplaintStep(body=body, stage=stage, on=on, seq=record.seq)
+    # the month only: the day is in the sealed entry (complaint.py says why)
+    done = ComplaintStep(body=body, stage=stage, on=on.replace(day=1), seq=record.seq)
     case = replace(case, complaint=(*case.complaint, done))
     return case, [
         record,
