@@ -46,7 +46,7 @@ from intermediary.core import (
     text_digest,
 )
 from intermediary.core.case import Told
-from intermediary.core.complaint import Complaint
+from intermediary.core.complaint import Complaint, ComplaintStep, Stage
 from intermediary.core.ids import CounsellorId
 from intermediary.core.pair import AnswerPair, RemovePair
 from intermediary.core.together import Together
@@ -115,6 +115,10 @@ def _cell(kind: Step, state: State) -> Run:
         before = replace(before, aftercare=sent)
     if kind in _PAIRED and before is not None:  # two counsellors: asked, agreed, on it
         before = replace(before, **_PAIRED[kind])
+    if kind is Step.HANDOVER and before is not None and state is State.CLOSED:
+        # a closed case goes to a successor only while its formal complaint goes on
+        filed = ComplaintStep(body="politie", stage=Stage.FILED, on=NOW.date(), seq=1)
+        before = replace(before, complaint=(filed,))
     command = command_for(kind, actor_for(LIFECYCLE[kind].role, before))
     return _run(f"{kind}-from-{state}", kind, before, command, ctx())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -26,6 +26,7 @@ from intermediary.core import (
     TransferKey,
     step,
 )
+from intermediary.core.complaint import ComplaintStep, CounsellorReminder, Stage
 from intermediary.errors import InvalidInput, WrongState
 from tests.helpers import CASE, COUNSELLOR, NOW, ORG, POLICY, case_in, ctx
 
@@ -134,12 +135,54 @@ def test_handover_to_someone_not_a_successor_is_refused(successor: str, message:
 
 
 def test_closed_cases_are_not_handed_over() -> None:
-    with pytest.raises(WrongState):
+    with pytest.raises(WrongState) as refused:
         step(
             case_in(State.CLOSED),
             Handover(actor=DAAN, case_id=CASE, successor=CounsellorId("ilse")),
             ctx(),
         )
+    assert refused.value.key == "errors.handover_closed"
+
+
+@pytest.mark.parametrize(
+    "followed",
+    [
+        {
+            "complaint": (
+                ComplaintStep(body="politie", stage=Stage.HEARING, on=date(2027, 2, 1), seq=1),
+            )
+        },
+        {"reminders": (CounsellorReminder(seq=1, on=date(2027, 3, 1), text=""),)},  # today
+    ],
+    ids=["a-complaint-going-on", "a-reminder-still-to-come"],
+)
+def test_a_closed_case_still_accompanied_goes_along_and_the_reporter_is_not_written_to(
+    followed: dict[str, object],
+) -> None:
+    """The complaint outlasts the conversation: its reminders must reach whoever
+    accompanies it now. The reporter of a closed case is written to no more."""
+    t = step(
+        replace(case_in(State.CLOSED), **followed),  # type: ignore[arg-type]
+        Handover(actor=DAAN, case_id=CASE, successor=CounsellorId("ilse")),
+        ctx(),
+    )
+    assert t.case.counsellor_id == "ilse"
+    assert t.case.state is State.CLOSED
+    told = [e.recipient for e in t.effects if isinstance(e, Deliver)]
+    assert not any(isinstance(r, ToReporter) for r in told)
+    assert [r.counsellor_id for r in told if isinstance(r, ToCounsellor)] == ["ilse"]
+
+
+@pytest.mark.parametrize("state", [State.CHECK_IN_PLANNED, State.AFTERCARE])
+def test_a_case_in_aftercare_is_handed_over_and_the_reporter_told(state: State) -> None:
+    t = step(
+        case_in(state),
+        Handover(actor=DAAN, case_id=CASE, successor=CounsellorId("ilse")),
+        ctx(),
+    )
+    assert t.case.counsellor_id == "ilse"
+    assert t.case.state is state
+    assert any(isinstance(e, Deliver) and isinstance(e.recipient, ToReporter) for e in t.effects)
 
 
 def test_a_wrong_successor_is_told_every_other_counsellor() -> None:

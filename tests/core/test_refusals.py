@@ -663,6 +663,29 @@ REFUSALS = [
         {"who": "piet", "organisation": "acme", "choices": "ilse"},
     ),
     Refusal(
+        "handing-over-a-closed-case-with-nothing-still-accompanied",
+        CLOSED,
+        Handover(actor=daan, **_c(successor=CounsellorId("ilse"))),
+        WrongState,
+        "errors.handover_closed",
+        {"case": CASE},
+    ),
+    Refusal(
+        "handing-over-a-closed-case-whose-complaint-ended-and-whose-reminder-is-past",
+        replace(
+            CLOSED,
+            complaint=(
+                ComplaintStep(body="politie", stage=Stage.FILED, on=FILED_ON, seq=1),
+                ComplaintStep(body="politie", stage=Stage.ENDED, on=FILED_ON, seq=2),
+            ),
+            reminders=(CounsellorReminder(seq=3, on=TODAY - DAY, text=""),),
+        ),
+        Handover(actor=daan, **_c(successor=CounsellorId("ilse"))),
+        WrongState,
+        "errors.handover_closed",
+        {"case": CASE},
+    ),
+    Refusal(
         "handing-over-in-an-office-of-one",
         OPEN,
         Handover(actor=daan, **_c(successor=CounsellorId("piet"))),
@@ -732,14 +755,15 @@ REFUSALS = [
     Refusal(
         "a-hearing-dated-before-the-filing",
         FILED,
-        Complaint(actor=daan, **_c(body="politie", stage=Stage.HEARING, on=FILED_ON - DAY)),
+        # in the month before: the metadata keeps the filing's month, not its day
+        Complaint(actor=daan, **_c(body="politie", stage=Stage.HEARING, on=date(2027, 1, 31))),
         InvalidInput,
         "errors.complaint_step_before",
         {
             "stage": Stage.HEARING,
-            "on": (FILED_ON - DAY).isoformat(),
+            "on": "2027-01-31",
             "last_stage": Stage.FILED,
-            "last_on": FILED_ON.isoformat(),
+            "last_on": "2027-02",
         },
     ),
     Refusal(

@@ -17,6 +17,7 @@ from intermediary.core import (
     next_state,
     step,
 )
+from intermediary.core.complaint import ComplaintStep, Stage
 from intermediary.errors import NotAllowed, UnknownCase, WrongState
 from tests.helpers import actor_for, case_in, command_for, ctx, waiting
 
@@ -69,7 +70,7 @@ SPEC: dict[Step, dict[State, State | None]] = {
     Step.PURGE: {S.CLOSED: S.PURGED},
     Step.HOLD: dict.fromkeys((*ACTIVE, S.CLOSED, *CARE)),
     Step.RELEASE_HOLD: dict.fromkeys((*ACTIVE, S.CLOSED, *CARE)),
-    Step.HANDOVER: dict.fromkeys(ACTIVE),
+    Step.HANDOVER: dict.fromkeys((*ACTIVE, *CARE, S.CLOSED)),  # closed: a complaint going on
     Step.SEND_EVIDENCE: dict.fromkeys(ACTIVE),
     Step.COMPLAINT: dict.fromkeys((*ACTIVE, S.CLOSED, *CARE)),
     # two counsellors on one case: asked, answered, key shared, one removed
@@ -180,6 +181,10 @@ def test_cell(state: State, kind: Step, role: Role) -> None:
     if case is not None and kind in (Step.HOLD_RELAY, Step.RELEASE_TOGETHER):
         # the reporter waits to go together (core/together.py); a relay approved, held
         case = waiting(case, held=kind is Step.RELEASE_TOGETHER)
+    if case is not None and kind is Step.HANDOVER and state is S.CLOSED:
+        # a closed case goes along only while a formal complaint on it goes on
+        filed = ComplaintStep(body="politie", stage=Stage.FILED, on=case.opened_at.date(), seq=1)
+        case = replace(case, complaint=(filed,))
     command = command_for(kind, actor_for(role, case))
     target = next_state(kind, state)
     if kind is Step.OPEN_CASE:

@@ -112,8 +112,13 @@ def heard(run: Run) -> Counter[tuple[str, str]]:
         Step.PURGE: [],
         Step.HOLD: [],
         Step.RELEASE_HOLD: [],
+        # the reporter of a closed case is written to no more
         Step.HANDOVER: [
-            ("reporter.counsellor_changed", "reporter"),
+            *(
+                []
+                if before is not None and before.state is State.CLOSED
+                else [("reporter.counsellor_changed", "reporter")]
+            ),
             ("counsellor.handed_over", "counsellor"),
         ],
         # going together: asked (or stopped), a relay held, a link (nobody is told)

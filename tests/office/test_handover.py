@@ -75,6 +75,40 @@ async def test_handover_moves_open_cases_and_leaves_closed_ones(tmp_path: Path) 
     await h.close()
 
 
+async def test_aftercare_and_a_complaint_still_accompanied_go_along(tmp_path: Path) -> None:
+    """A case waiting for its check-in and a closed case whose formal complaint Daan
+    still accompanies go to Ilse with his open cases: the check-in and the complaint's
+    reminders are hers now. A closed case with nothing going on stays with Daan."""
+    daan, ilse = crypto.CounsellorKey.generate(), crypto.CounsellorKey.generate()
+    config = two_board_config(daan, ilse)
+    h = await make_harness(tmp_path / "case.db", config=config, counsellor_key=daan)
+    later = await open_with(h, "saskia", "1", "the purple stapler again")
+    await h.say("daan", f"!close {later} resolved bullying aftercare=4")
+    complaint = await open_with(h, "mallory", "1", "the committee will hear it")
+    await h.say("daan", f"!complaint {complaint} filed klachtencommissie")
+    await h.say("daan", f"!close {complaint} formal_complaint bullying")
+    quiet = await open_with(h, "anna", "1", "an old matter")
+    await h.say("daan", f"!close {quiet} resolved bullying")
+    await h.worker.run_once()
+    told = {name: len(h.inbox(name)) for name in ("saskia", "mallory", "anna")}
+
+    result = await hand_over_cases(h.office, config, daan, "ilse")
+    await h.worker.run_once()
+
+    assert sorted(result.moved) == sorted([later, complaint])
+    assert result.kept == (quiet,)
+    assert await texts(h, later, ilse) == ["the purple stapler again"]
+    assert (await texts(h, complaint, ilse))[0] == "the committee will hear it"
+    assert await texts(h, quiet, daan) == ["an old matter"]
+    # the reporter waiting for her check-in is told who will write; the closed ones not
+    assert "now with another counsellor: Ilse" in h.last("saskia")
+    assert len(h.inbox("mallory")) == told["mallory"]
+    assert len(h.inbox("anna")) == told["anna"]
+    with pytest.raises(InvalidInput, match="no open cases"):  # nothing left to hand over
+        await hand_over_cases(h.office, config, daan, "ilse")
+    await h.close()
+
+
 async def test_bad_handovers_are_refused_and_change_nothing() -> None:
     daan, ilse = crypto.CounsellorKey.generate(), crypto.CounsellorKey.generate()
     config = two_board_config(daan, ilse)

@@ -38,7 +38,14 @@ from intermediary.core.states import ACTIVE, State, Step
 from intermediary.core.validation import checked_text
 from intermediary.core.vocabulary import EntryKind, Role
 
-__all__ = ["HANDLERS", "REMIND_AT", "due_complaint_reminders", "last_stage", "today"]
+__all__ = [
+    "HANDLERS",
+    "REMIND_AT",
+    "due_complaint_reminders",
+    "last_stage",
+    "still_accompanied",
+    "today",
+]
 
 Result = tuple[Case, Sequence[Effect]]
 
@@ -56,6 +63,16 @@ def today(case: Case, now: datetime) -> date:
 def last_stage(case: Case, body: str) -> ComplaintStep | None:
     """The last step recorded for the complaint at ``body``, if any."""
     return next((s for s in reversed(case.complaint) if s.body == body), None)
+
+
+def still_accompanied(case: Case, now: datetime) -> bool:
+    """Whether the counsellor still has work on ``case`` for a formal complaint: one at
+    some body not yet ``ended``, or a reminder of hers still to come. Such a case, even
+    closed, goes with the counsellor's other cases when she hands them over."""
+    bodies = {s.body for s in case.complaint}
+    if any((last := last_stage(case, b)) and last.stage is not Stage.ENDED for b in bodies):
+        return True
+    return any(r.on >= today(case, now) for r in case.reminders)
 
 
 def complaint(case: Case, cmd: Complaint, ctx: Context) -> Result:

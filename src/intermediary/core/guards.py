@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intermediary.core.case import Case
+from intermediary.core.complaint_steps import still_accompanied
 from intermediary.core.context import Context
 from intermediary.core.errors import InvalidInput, ProtocolError, WrongState
 from intermediary.core.reporter_steps import withheld
@@ -41,6 +42,7 @@ __all__ = [
     "NOT_ON_HOLD",
     "RECEIPT_PROVEN",
     "REPORT_MODE",
+    "STILL_ACCOMPANIED",
     "WIDER_DISCLOSURE",
     "Guard",
 ]
@@ -172,6 +174,16 @@ FEEDBACK_OPEN = Guard(
     "Once management has given feedback as final (not marked 'more to follow'), it "
     "gives no further feedback on the case.",
     lambda case, cmd, ctx: case.state is not State.FEEDBACK_GIVEN or case.more_to_follow,
+    error=WrongState,
+)
+
+STILL_ACCOMPANIED = Guard(
+    "still_accompanied",
+    "errors.handover_closed",
+    "A closed case is handed over only while the counsellor still accompanies a formal "
+    "complaint on it (one not ended, or a reminder of hers still to come): the work "
+    "goes on after the conversation, and her successor must be the one reminded.",
+    lambda case, cmd, ctx: case.state is not State.CLOSED or still_accompanied(case, ctx.now),
     error=WrongState,
 )
 

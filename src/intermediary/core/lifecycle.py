@@ -47,6 +47,7 @@ from intermediary.core.guards import (
     NOTHING_IDENTIFYING,
     RECEIPT_PROVEN,
     REPORT_MODE,
+    STILL_ACCOMPANIED,
     WIDER_DISCLOSURE,
 )
 from intermediary.core.lifecycle_types import (
@@ -314,9 +315,12 @@ RULES: Final[tuple[Rule, ...]] = (
         (HOLD_IN_FORCE,),
     ),
     Rule(
-        Step.HANDOVER, c.Handover, R.COUNSELLOR, P.KEY, _same(*ACTIVE),
-        "The counsellor hands an open case, with its key, to another counsellor of the "
-        "organisation.",
+        Step.HANDOVER, c.Handover, R.COUNSELLOR, P.KEY, _same(*ACTIVE, *AFTERCARE, S.CLOSED),
+        "The counsellor hands a case, with its key, to another counsellor of the "
+        "organisation: an open case, one in aftercare, or a closed one whose formal "
+        "complaint she still accompanies (the reporter is told, unless the case is "
+        "closed: then nobody writes to her any more).",
+        (STILL_ACCOMPANIED,),
     ),
 )
 # fmt: on

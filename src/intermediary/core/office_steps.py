@@ -12,7 +12,7 @@ from intermediary.core.commands import Handover, PlaceHold, ReleaseHold
 from intermediary.core.context import Context
 from intermediary.core.effects import Audit, Effect, TransferKey
 from intermediary.core.errors import InvalidInput
-from intermediary.core.states import Step
+from intermediary.core.states import State, Step
 from intermediary.core.validation import checked_text
 from intermediary.core.vocabulary import EntryKind, Role
 
@@ -60,10 +60,16 @@ def handover(case: Case, cmd: Handover, ctx: Context) -> Result:
         raise InvalidInput("errors.handover_same", counsellor=successor.id)
     leaving = case.counsellor_id
     case = replace(case, counsellor_id=successor.id)
+    # a closed case's reporter is written to no more (her routing may be forgotten)
+    told = (
+        []
+        if case.state is State.CLOSED
+        else [to_reporter(case, "reporter.counsellor_changed", counsellor=successor.name)]
+    )
     return case, [
         TransferKey(leaving=leaving, successor=successor.id),
         Audit.of("handover", case=case.case_id, leaving=leaving, successor=successor.id),
-        to_reporter(case, "reporter.counsellor_changed", counsellor=successor.name),
+        *told,
         to_counsellor(case, "counsellor.handed_over", leaving=leaving, state=case.state),
     ]
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from intermediary import crypto
 from intermediary.config import CounsellorConfig, ServiceConfig
 from intermediary.core import Case, CounsellorActor, CounsellorId, Handover, OrgId, Role, State
-from intermediary.core.states import ACTIVE
+from intermediary.core.complaint_steps import still_accompanied
+from intermediary.core.states import ACTIVE, AFTERCARE
 from intermediary.crypto.recovery import WrongShare, combine_shares
 from intermediary.crypto.vault import shred_key
 from intermediary.errors import IntegrityError, InvalidInput
@@ -22,6 +23,7 @@ from intermediary.office.generations import sealed_to
 from intermediary.office.keeper import Office
 from intermediary.service.casefile import unlock_case
 from intermediary.service.casekeys import RECOVERY_HOLDER, sealed_case_key
+from intermediary.service.codec import load_case
 from intermediary.store import CaseRow, Store, UnitOfWork
 
 __all__ = ["HandoverResult", "hand_over_cases", "recover_cases", "recovery_key", "successor_of"]
@@ -31,7 +33,7 @@ __all__ = ["HandoverResult", "hand_over_cases", "recover_cases", "recovery_key",
 class HandoverResult:
     #: cases now with the successor (or re-sealed to the new key)
     moved: tuple[str, ...]
-    #: closed cases that stay where they are
+    #: closed cases that stay where they are (nothing of them is still being done)
     kept: tuple[str, ...]
     #: cases opened before a recovery key was configured (recovery only)
     unrecoverable: tuple[str, ...] = ()
@@ -50,6 +52,16 @@ def successor_of(config: ServiceConfig, org_id: str, who: str) -> CounsellorConf
         organisation=org_id,
         choices=", ".join(c.id for c in org.counsellors),
     )
+
+
+def _goes_along(row: CaseRow, office: Office) -> bool:
+    """Whether a case goes with its counsellor's other cases to a successor: an open
+    one, one in aftercare, or a closed one whose formal complaint she still accompanies
+    (its reminders must reach whoever does that now). The step's own guard says the
+    same; this only keeps the rest out of the handover's list."""
+    if row.state in ACTIVE or row.state in AFTERCARE:
+        return True
+    return row.state == State.CLOSED and still_accompanied(load_case(row.meta, None), office.clock)
 
 
 def _counsellor_of_key(
@@ -80,7 +92,7 @@ async def hand_over_cases(
         rows = await office.store.cases_for_counsellor(org_id, leaving.id)
         actor = CounsellorActor(OrgId(org_id), CounsellorId(leaving.id))
         for row in rows:
-            if row.state not in ACTIVE:
+            if not _goes_along(row, office):
                 kept += [row.case_id] if row.state == State.CLOSED else []
                 continue
             secret = await unlock_case(office.store, row.case_id, key)
@@ -174,7 +186,7 @@ async def recover_cases(
     kept: list[str] = []
     lost: list[str] = []
     for row in rows:
-        if row.state == State.PURGED or (successor and row.state not in ACTIVE):
+        if row.state == State.PURGED or (successor and not _goes_along(row, office)):
             kept += [row.case_id] if row.state == State.CLOSED else []
             continue
         secret = await _recovery_secret(office.store, row.case_id, key)
