@@ -13,6 +13,7 @@ from intermediary.core import parse_case_id
 from intermediary.core.together import MAX_TOGETHER, Link, Together, check_link
 from intermediary.errors import InvalidInput
 from intermediary.service.codec import Sender
+from intermediary.service.events import CURRENT_EVENT
 from intermediary.service.facade import Service
 from intermediary.text import Locale, render
 
@@ -58,9 +59,13 @@ async def link(service: Service, sender: Sender, first: str, second: str) -> str
     two = await service.case_for(sender, second)
     check_link(one, two)
     group = one.group or two.group or secrets.token_hex(8)
-    for case in (two, one):
+    # two commits for one platform event: each records a key of its own, or the second
+    # would be refused as the event handled twice (a redelivery finds the first done)
+    event = CURRENT_EVENT.get()
+    for n, case in enumerate((two, one)):
         if case.group != group:
-            await service.act(sender, case.case_id, Link(group=group))
+            with service.handling(f"{event}#link{n}" if event else None):
+                await service.act(sender, case.case_id, Link(group=group))
     return group
 
 
