@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from intermediary.store.rows import case_rows, from_iso
+from intermediary.store import CaseRow
+from intermediary.store.rows import MALFORMED, case_rows, from_iso
 
 AT = datetime(2026, 3, 1, tzinfo=UTC).isoformat()
 
@@ -36,9 +37,17 @@ def test_the_cycle_collector_is_left_as_it_was_even_when_decoding_fails(enabled:
         (gc.enable if enabled else gc.disable)()
         assert case_rows([_joined("VP-AAAA-AAAA", None)], from_iso)
         assert gc.isenabled() is enabled
+        # a moment that is none reads as a malformed row (refused by the row guard)
         broken = [(*_joined("VP-AAAA-AAAA", None)[:9], "not a moment", "m", None)]
-        with pytest.raises(ValueError, match="isoformat"):
-            case_rows(broken, from_iso)
+        [row] = case_rows(broken, from_iso)
+        assert row.mac == MALFORMED
+        assert gc.isenabled() is enabled
+
+        def failing(*_: object) -> CaseRow:
+            raise RuntimeError("a decoder that fails")
+
+        with pytest.raises(RuntimeError, match="fails"):
+            case_rows([_joined("VP-AAAA-AAAA", None)], from_iso, failing)
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()

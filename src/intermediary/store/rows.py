@@ -9,8 +9,10 @@ SQL itself (placeholders, aggregates, locks) stays in each store.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from intermediary.store.records import (
@@ -26,6 +28,7 @@ __all__ = [
     "AUDIT_COLUMNS",
     "CASE_COLUMNS",
     "ENTRY_COLUMNS",
+    "MALFORMED",
     "OUTBOX_COLUMNS",
     "Moment",
     "as_datetime",
@@ -65,8 +68,31 @@ def as_datetime(value: Any) -> datetime:
     return value
 
 
+#: the MAC a case row is given when a column holds a value of a kind the service never
+#: writes there (a text as a BLOB, a number as text, a moment that is none): only a
+#: database writer puts it there, and the row is refused as any edited row, where the
+#: value itself would fail every read of the cases it is listed with
+MALFORMED = "malformed"
+_TEXT = (0, 1, 2, 3, 4, 5, 7)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def case_row(r: Sequence[Any], moment: Moment, destinations: Sequence[str]) -> CaseRow:
-    """:data:`CASE_COLUMNS`; the destinations are aggregated by each store its own way."""
+    """:data:`CASE_COLUMNS`; the destinations are aggregated by each store its own way.
+    A row with a value of a kind the service never writes is decoded all the same, as a
+    record whose MAC is :data:`MALFORMED`."""
+    if not (
+        all(type(r[i]) is str for i in _TEXT)
+        and type(r[6]) is bytes
+        and type(r[8]) is int
+        and (r[10] is None or type(r[10]) is str)
+        and all(type(d) is str for d in destinations)
+    ):
+        return _malformed(r, moment, destinations)
+    try:
+        at = moment(r[9])
+    except (TypeError, ValueError, AssertionError):
+        return _malformed(r, moment, destinations)
     return CaseRow(
         case_id=r[0],
         org_id=r[1],
@@ -77,9 +103,60 @@ def case_row(r: Sequence[Any], moment: Moment, destinations: Sequence[str]) -> C
         case_public=bytes(r[6]),
         receipt_hash=r[7],
         version=r[8],
-        updated_at=moment(r[9]),
+        updated_at=at,
         mac=r[10] or "",
         destinations=tuple(destinations),
+    )
+
+
+def _malformed(r: Sequence[Any], moment: Moment, destinations: Sequence[Any]) -> CaseRow:
+    """The record of a row that holds a value of the wrong kind: each value made into
+    the kind the record has, and :data:`MALFORMED` for its MAC, unless the only oddity
+    is a whole number stored as another kind of number (the same number: the row is as
+    genuine as its MAC says)."""
+    sound = True
+
+    def text(value: Any) -> str:
+        nonlocal sound
+        if type(value) is str:
+            return value
+        sound = False
+        if isinstance(value, bytes | bytearray | memoryview):
+            return bytes(value).decode("utf-8", "replace")
+        return str(value)
+
+    version: Any = r[8]
+    if isinstance(version, bool) or not isinstance(version, int):
+        number = version if isinstance(version, float | Decimal) else None
+        if number is not None and math.isfinite(number) and number == int(number):
+            version = int(number)
+        else:
+            version, sound = -1, False
+    blob: Any = r[6]
+    if isinstance(blob, bytes | bytearray | memoryview):
+        blob = bytes(blob)
+    else:
+        blob, sound = b"", False
+    try:
+        at = moment(r[9])
+    except (TypeError, ValueError, AssertionError):
+        at, sound = _EPOCH, False
+    values = [text(r[i]) for i in _TEXT]
+    mac = text(r[10]) if r[10] is not None else ""
+    names = tuple(text(d) for d in destinations)
+    return CaseRow(
+        case_id=values[0],
+        org_id=values[1],
+        counsellor_id=values[2],
+        reporter_index=values[3],
+        state=values[4],
+        meta=values[5],
+        case_public=blob,
+        receipt_hash=values[6],
+        version=version,
+        updated_at=at,
+        mac=(mac or "") if sound else MALFORMED,
+        destinations=names,
     )
 
 
@@ -105,12 +182,12 @@ def case_rows(
             seen = found.get(r[0])
             if seen is None:
                 seen = found[r[0]] = (r, [])
-            if r[11] is not None:
-                seen[1].append(r[11])
+            if r[11] is not None:  # sorted below: a destination of another kind as text
+                seen[1].append(r[11] if type(r[11]) is str else repr(r[11]))
         make = decode or case_row
         return [
             make(r, moment, sorted(destinations))
-            for _, (r, destinations) in sorted(found.items(), key=lambda item: item[0])
+            for _, (r, destinations) in sorted(found.items(), key=lambda item: str(item[0]))
         ]
     finally:
         if collecting:

@@ -130,6 +130,11 @@ class SqliteDialect(Dialect):
         )
 
 
+def _lenient_text(raw: bytes) -> str:
+    """A stored text as a ``str``: bytes that are not UTF-8 become U+FFFD."""
+    return raw.decode("utf-8", "replace")
+
+
 class _Tx:
     """aiosqlite's connection as the commit steps use it (:class:`Tx`)."""
 
@@ -190,15 +195,20 @@ class SqliteStore(SqlStore):
             await db.execute("PRAGMA secure_delete = ON")
             await db.execute("PRAGMA foreign_keys = ON")
             await migrate_sqlite(db)
-            reader = await aiosqlite.connect(
-                self.path, timeout=self.busy_timeout, isolation_level=None
-            )
-            self._reader = reader
-            await reader.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            await reader.execute("PRAGMA query_only = ON")
+            self._reader = await self._open_reader()
         except sqlite3.Error as error:
             await self.close()
             raise self.dialect.translate(error) from None
+
+    async def _open_reader(self) -> aiosqlite.Connection:
+        reader = await aiosqlite.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            await reader.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            await reader.execute("PRAGMA query_only = ON")
+        except sqlite3.Error:
+            await reader.close()
+            raise
+        return reader
 
     async def close(self) -> None:
         if self._db is not None:
@@ -225,6 +235,27 @@ class SqliteStore(SqlStore):
         # on the reading connection: no lock, one hop to its thread, and never behind
         # the writer's fsync. Each read is a statement of its own, so it sees every
         # commit that returned before it began, and nothing uncommitted.
+        try:
+            return list(await self.reader.execute_fetchall(sql, args))
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error) or self.reader.text_factory is _lenient_text:
+                raise self.dialect.translate(error) from None
+        except sqlite3.Error as error:
+            raise self.dialect.translate(error) from None
+        # a text that is not UTF-8: the service never writes one, a database writer can;
+        # from now on such bytes read as U+FFFD, so that the row they are in fails its
+        # MAC and is refused alone, instead of every read of its table failing (a
+        # Python decoder for every text is slower: it is used only once one was seen).
+        # A new connection: the failed statement may hold the old one's read snapshot
+        # open, and every later read would see the database as it was then
+        stale, self._reader = self._reader, None
+        if stale is not None:
+            await stale.close()
+        try:
+            self._reader = await self._open_reader()
+        except sqlite3.Error as error:
+            raise self.dialect.translate(error) from None
+        self.reader.text_factory = _lenient_text
         try:
             return list(await self.reader.execute_fetchall(sql, args))
         except sqlite3.Error as error:
