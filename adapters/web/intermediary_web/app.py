@@ -136,6 +136,7 @@ def build_app(
             web.post("/case/withdraw", actions.withdraw),
             web.post("/case/stop-contact", actions.stop_contact),
             web.post("/case/proof", actions.proof),
+            web.post("/case/file", actions.file),
             web.post("/leave", views.leave),
             web.get("/style.css", _style),
         ]

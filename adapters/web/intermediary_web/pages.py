@@ -17,11 +17,22 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from intermediary.core import Case, OrgPolicy
 from intermediary.core.vocabulary import ApprovalKind
 from intermediary.directory import load_categories
+from intermediary.service.evidence import size_text
 from intermediary.service.messages import render_message
 from intermediary.service.web_inbox import InboxMessage
 from intermediary.text import Locale, render
 
-__all__ = ["Draft", "Shown", "counsellor_label", "drafts", "environment", "shown", "topic", "words"]
+__all__ = [
+    "Draft",
+    "Shown",
+    "counsellor_label",
+    "drafts",
+    "environment",
+    "megabytes",
+    "shown",
+    "topic",
+    "words",
+]
 
 #: the chat's sentences the page says in its own words: they name chat commands
 #: (``!approve 2``) or the receipt phrase, which the page shows only once
@@ -110,3 +121,8 @@ def words(locale: Locale) -> Callable[..., str]:
         return render(key, locale, **params)
 
     return t
+
+
+def megabytes(size: int) -> str:
+    """A size as the page says it (``10.0 MB``, ``20 kB``)."""
+    return size_text(size)

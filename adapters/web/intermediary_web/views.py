@@ -31,7 +31,7 @@ from intermediary.service.facade import Service
 from intermediary.service.parties import WEB
 from intermediary.service.ratelimit import RateLimiter
 from intermediary.text import DEFAULT_LOCALE, LOCALES, Locale
-from intermediary_web.pages import counsellor_label, drafts, shown, topic, words
+from intermediary_web.pages import counsellor_label, drafts, megabytes, shown, topic, words
 from intermediary_web.sessions import Session, Sessions
 
 __all__ = ["LOCALE_COOKIE", "SESSION_COOKIE", "Refused", "Views", "see_other"]
@@ -70,8 +70,7 @@ class Views:
         #: service's per-sender limit does not stop a script opening cases without end
         self.openings = RateLimiter(burst=20, per_minute=2, clock=clock)
         self.text_limit = max(p.text_limit for p in service.policies)
-        #: the organisations offered, by the word of their address (``/o/WORD``), and the
-        #: one at ``/`` when there is no such word (a single organisation)
+        #: the organisations offered by the word of their address (``/o/WORD``), and at ``/``
         section = service.config.web
         words_of = section.organisations if section is not None else {}
         by_id: dict[str, OrgPolicy] = {p.id: p for p in service.policies}
@@ -164,7 +163,7 @@ class Views:
         and the reporter as the service knows them; else the page that says it ended."""
         session, form = await self.form(request)
         if session.case_id is None or session.sender is None:
-            raise Refused(self._ended(request))
+            raise Refused(self.ended(request))
         return session, form, session.case_id, session.sender
 
     def attempt(self, request: web.Request, code: str) -> None:
@@ -178,7 +177,7 @@ class Views:
             text = words(self.locale(request))("web.too_many_tries", **error.params)
             raise Refused(self.problem(request, text, 429)) from None
 
-    def _ended(self, request: web.Request) -> web.Response:
+    def ended(self, request: web.Request) -> web.Response:
         minutes = self.sessions.idle_seconds // 60
         text = words(self.locale(request))("web.session_ended", minutes=minutes)
         return self.problem(request, text, 403)
@@ -320,13 +319,13 @@ class Views:
     async def case(self, request: web.Request) -> web.Response:
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE))
         if session is None or session.case_id is None or session.sender is None:
-            return self._ended(request)
+            return self.ended(request)
         case_id, sender = session.case_id, session.sender
         try:
             case = await self.service.case_for(sender, case_id)
         except UnknownCase:  # resumed elsewhere since, or closed: this session is over
             self.sessions.drop(session)
-            return self._ended(request)
+            return self.ended(request)
         await self.collect(case_id)
         locale = self.locale(request)
         org = self.service.config.organisation(case.org_id)
@@ -346,11 +345,12 @@ class Views:
             drafts=drafts(case, names, locale),
             sent=request.query.get("sent") == "1",
             meeting_asked=request.query.get("meeting") == "1",
+            file_sent=request.query.get("file") == "1",
+            file_limit=megabytes(self.service.config.service.evidence_max_bytes),
             meeting_due=day(case.meeting_due, case.timezone) if case.meeting_due else None,
             meeting_days=self._policy(case.org_id).meeting_target_days,
             withdrawable=case.state in BEFORE_RELAY,
-            # after a relay: no more questions (the chat's !stop-contact), until they write
-            stoppable=case.state not in BEFORE_RELAY and not case.contact_stopped,
+            stoppable=case.state not in BEFORE_RELAY and not case.contact_stopped,  # !stop-contact
         )
 
     async def _act(self, request: web.Request, make: Callable[[dict[str, str]], Any]) -> Any:

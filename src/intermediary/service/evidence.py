@@ -44,7 +44,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObje
 from intermediary.core.evidence import Evidence
 from intermediary.errors import InvalidInput
 
-__all__ = ["ACCEPTED", "Cleaned", "clean", "kind_of"]
+__all__ = ["ACCEPTED", "Cleaned", "clean", "kind_of", "size_text"]
 
 # Pillow logs every EXIF tag it reads or writes at DEBUG, values and all (the artist's
 # name, the GPS position); pypdf may quote a document's objects in its warnings. What we
@@ -117,7 +117,7 @@ def clean(data: bytes, limit: int) -> Cleaned:
     """``data`` without its metadata, or a refusal a reporter can act on: too large,
     not a kind we can clean, or not readable as the kind it claims to be."""
     if len(data) > limit:
-        raise InvalidInput("evidence.too_large", size=_mb(len(data)), limit=_mb(limit))
+        raise InvalidInput("evidence.too_large", size=size_text(len(data)), limit=size_text(limit))
     kind = kind_of(data)
     if kind is None:
         raise InvalidInput("evidence.unknown_type", accepted=ACCEPTED)
@@ -134,12 +134,15 @@ def clean(data: bytes, limit: int) -> Cleaned:
     except RecursionError:  # a PDF whose objects refer to themselves without end
         raise InvalidInput("evidence.unreadable", kind=kind.upper()) from None
     if len(cleaned.data) > limit:
-        raise InvalidInput("evidence.too_large", size=_mb(len(cleaned.data)), limit=_mb(limit))
+        raise InvalidInput(
+            "evidence.too_large", size=size_text(len(cleaned.data)), limit=size_text(limit)
+        )
     return cleaned
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+def size_text(size: int) -> str:
+    """A file's size as a person reads it: ``2.5 MB``, ``20 kB`` below one megabyte."""
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, size // 1000)} kB"
 
 
 # --- images -----------------------------------------------------------------------------
