@@ -21,10 +21,16 @@ CASE = re.compile(r"VP-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
 async def send_file(
-    person: Person, room_id: str, data: bytes, *, encrypt: bool = True, tamper: bool = False
+    person: Person,
+    room_id: str,
+    data: bytes,
+    *,
+    encrypt: bool = True,
+    tamper: bool = False,
+    stated: int | None = None,
 ) -> None:
     """Upload ``data`` (encrypted, as Element does in an encrypted room) and send it as an
-    image named after its sender."""
+    image named after its sender, saying it is ``stated`` bytes (default: its size)."""
     client = person.client
     await person.say(room_id, "here it comes")  # the room's keys are shared by now
     upload, keys = await client.upload(
@@ -38,7 +44,7 @@ async def send_file(
     content: dict[str, Any] = {
         "msgtype": "m.image",
         "body": "IMG_saskia.jpg",
-        "info": {"mimetype": "image/jpeg", "size": len(data)},
+        "info": {"mimetype": "image/jpeg", "size": len(data) if stated is None else stated},
     }
     if encrypt:
         assert keys is not None
@@ -86,5 +92,28 @@ async def test_content_that_does_not_match_its_hash_is_not_kept(world: World) ->
         assert found is not None
         await send_file(saskia, dm, photo(), tamper=True)
         await saskia.wait_for("could not be fetched", dm, timeout=60)
+        entries = await bot.runtime.store.entries(found.group(0))
+    assert [e.kind for e in entries] == ["message", "message"]  # the words, no file
+
+
+async def test_a_file_larger_than_it_says_is_refused_not_held_whole(world: World) -> None:
+    """The event says 1 kB; the content is over the limit: the bot reads one byte past
+    the limit, refuses it as too large, and keeps nothing."""
+    text = world.config.read_text()
+    world.config.write_text(text.replace("[service]\n", "[service]\nevidence_max_bytes = 20000\n"))
+    saskia = world.person("saskia")
+    async with running_bot(world) as bot:
+        dm = await saskia.dm(world.bot_user)
+        await saskia.wait_joined(dm, world.bot_user)
+        await saskia.say(dm, "!new mode=report disclosure=confidential category=bullying")
+        await saskia.wait_for("first message", dm)
+        await saskia.say(dm, "I photographed the notice board.")
+        opened = await saskia.wait_for("Your case code is", dm)
+        found = CASE.search(opened)
+        assert found is not None
+        big = photo(size=(900, 900)) + bytes(60_000)
+        await send_file(saskia, dm, big, stated=1000)
+        told = await saskia.wait_for("the largest file that can be received is 20 kB", dm)
+        assert "This file is > 20 kB" in told
         entries = await bot.runtime.store.entries(found.group(0))
     assert [e.kind for e in entries] == ["message", "message"]  # the words, no file
