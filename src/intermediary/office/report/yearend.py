@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from intermediary.core.aftercare import Aftercare, AftercareResult
 from intermediary.core.case import Case
 from intermediary.core.vocabulary import Mode
 from intermediary.office.report.stats import CaseStats, statistics_of
@@ -73,7 +74,22 @@ def case_as_at(case: Case, moment: datetime) -> Case:
         outcome=case.outcome if closed is not None else None,
         # a complaint's steps by their day (a hearing planned for later is not yet one)
         complaint=tuple(s for s in case.complaint if s.on <= last_day),
+        # the check-in planned at that closing, as it stood then
+        aftercare=_aftercare_as_at(case.aftercare, moment) if closed is not None else None,
     )
+
+
+def _aftercare_as_at(plan: Aftercare | None, moment: datetime) -> Aftercare | None:
+    """The check-in as it stood at ``moment``: not yet sent, not yet ended, and so still
+    planned, when that came later. An answer (``held``) leaves no moment of its own: it
+    counts once the check-in had gone out by then."""
+    if plan is None:
+        return None
+    sent = plan.sent if plan.sent is not None and plan.sent <= moment else None
+    ended = plan.ended if plan.ended is not None and plan.ended <= moment else None
+    held = plan.result is AftercareResult.HELD and sent is not None
+    result = plan.result if ended is not None or held else None
+    return replace(plan, sent=sent, ended=ended, result=result)
 
 
 def live_stats(case: Case, now: datetime) -> CaseStats:
