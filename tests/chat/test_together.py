@@ -121,3 +121,26 @@ async def test_unlinked_cases_do_not_count() -> None:
     await h.say("anna", f"!goedkeuren {n1}")
     await h.say("bert", f"!goedkeuren {n2}")
     assert h.inbox("management") == []
+
+
+async def test_status_says_the_reporter_waits_and_what_is_held() -> None:
+    h = await make_harness()
+    case, number = await _waiting(h, "anna", k=3)
+    [before] = await h.say("anna", "!status")
+    assert "at least 3 reports" in before
+    assert "Approved and held: -." in before
+    await h.say("anna", f"!approve {number}")
+    [held] = await h.say("anna", "!status")
+    assert f"Approved and held: {number}." in held
+    await h.say("anna", "!nottogether")
+    [after] = await h.say("anna", "!status")
+    assert "go together" not in after
+    assert case in after
+
+
+async def test_status_says_it_in_dutch_too() -> None:
+    h = await dutch_harness()
+    await _waiting(h, "anna", dutch=True, k=2)
+    [shown] = await h.say("anna", "!status")
+    assert "minstens 2 meldingen" in shown
+    assert "!nietsamen" in shown

@@ -334,6 +334,9 @@ class ReporterCommands(Intake):
                     numbers=", ".join(str(p.number) for p in case.pending),
                 )
             )
+        if case.together:  # going together: what waits, and for how many reports in all
+            held = ", ".join(str(h.item.number) for h in case.held_relays) or "-"
+            details.append(render("reporter.status_together", locale, k=case.together, held=held))
         now = self.service.clock()
         if case.relayed_at is not None and case.relayed_at > now:
             details.append(
