@@ -155,3 +155,14 @@ def test_withdrawing_or_closing_drops_the_held_relay_and_the_link() -> None:
     assert not gone.case.held_relays
     assert gone.case.group == ""
     assert not _to_management(gone.effects)
+
+
+def test_the_acting_reporters_own_cases_count_as_one_report() -> None:
+    """Her second case, linked to her first, is not another report: the service knows
+    which open cases are hers while she acts (review 21, test_found3)."""
+    first, second = _case("VP-AAAA-AAAA", k=2), _case("VP-BBBB-BBBB", k=2, held=False)
+    second = replace(second, relays=1)
+    assert releasable([first, second]) == ["VP-AAAA-AAAA"]
+    assert releasable([first, second], {"VP-AAAA-AAAA", "VP-BBBB-BBBB"}) == []
+    other = replace(_case("VP-CCCC-CCCC", k=2, held=False), relays=1)
+    assert releasable([first, second, other], {"VP-AAAA-AAAA", "VP-BBBB-BBBB"}) == ["VP-AAAA-AAAA"]

@@ -18,6 +18,7 @@ from intermediary.core import (
 )
 from intermediary.core.building import day
 from intermediary.core.ids import parse_case_id
+from intermediary.core.states import AFTERCARE
 from intermediary.errors import InvalidInput
 from intermediary.service.codec import Sender
 from intermediary.text import Locale, render
@@ -105,7 +106,10 @@ class ManagementCommands(FrontEndBase):
             due = render(
                 "management.due_feedback", locale, date=day(case.feedback_due, case.timezone)
             )
-        return render("management.case_line", locale, case=case.case_id, state=case.state, due=due)
+        # aftercare is the reporter's and the counsellor's: management, told the case
+        # closed, sees it closed (a state would say a check-in waits, or she came back)
+        state = State.CLOSED if case.state in AFTERCARE else case.state
+        return render("management.case_line", locale, case=case.case_id, state=state, due=due)
 
     async def _give_feedback(self, sender: Sender, form: Form, locale: Locale) -> list[str]:
         a = form.answers

@@ -195,6 +195,8 @@ def keys_handover(
     click.echo(say("keys.handover_told"))
     if result.kept:
         click.echo(say("keys.handover_kept", count=len(result.kept), cases=", ".join(result.kept)))
+    if result.left:
+        click.echo(say("keys.handover_left", count=len(result.left), cases=", ".join(result.left)))
 
 
 @keys.command("show")

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -121,12 +121,17 @@ def check_link(case: Case, other: Case) -> None:
         raise InvalidInput("errors.together_linked_already", case=case.case_id, other=other.case_id)
 
 
-def releasable(cases: Iterable[Case]) -> list[CaseId]:
-    """The cases whose held relays may go now (see the module's text), in code order."""
+def releasable(cases: Iterable[Case], one_reporter: Collection[str] = ()) -> list[CaseId]:
+    """The cases whose held relays may go now (see the module's text), in code order.
+    The cases in ``one_reporter`` are one person's (the reporter who acts now: the
+    service knows her open cases only while she acts) and count as one report; the
+    service cannot tell any other reporter's cases apart, by design."""
     active = [c for c in cases if c.state in ACTIVE]
     # approved: held, or relayed (now or at its batch moment)
     approved = [c for c in active if c.held_relays or c.relays or c.relayed_at is not None]
-    support = Counter(c.group for c in approved if c.group)
+    support = Counter(c.group for c in approved if c.group and c.case_id not in one_reporter)
+    for group in {c.group for c in approved if c.group and c.case_id in one_reporter}:
+        support[group] += 1
     return sorted(
         c.case_id
         for c in active

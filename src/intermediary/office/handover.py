@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 from intermediary import crypto
 from intermediary.config import CounsellorConfig, ServiceConfig
-from intermediary.core import Case, CounsellorActor, CounsellorId, Handover, OrgId, Role, State
+from intermediary.core import (
+    Case,
+    CounsellorActor,
+    CounsellorId,
+    Handover,
+    OrgId,
+    RemovePair,
+    Role,
+    State,
+)
 from intermediary.core.complaint_steps import still_accompanied
 from intermediary.core.states import ACTIVE, AFTERCARE
 from intermediary.crypto.recovery import WrongShare, combine_shares
@@ -37,6 +46,9 @@ class HandoverResult:
     kept: tuple[str, ...]
     #: cases opened before a recovery key was configured (recovery only)
     unrecoverable: tuple[str, ...] = ()
+    #: cases the leaving counsellor worked on beside another: she leaves them, the
+    #: other stays on (a handover only)
+    left: tuple[str, ...] = ()
 
 
 def successor_of(config: ServiceConfig, org_id: str, who: str) -> CounsellorConfig:
@@ -85,6 +97,7 @@ async def hand_over_cases(
         raise IntegrityError("errors.not_a_counsellor_key", case="-")
     moved: list[str] = []
     kept: list[str] = []
+    left: list[str] = []
     for org_id, leaving in mine:
         target = successor_of(config, org_id, successor)
         if target.id == leaving.id:
@@ -95,13 +108,33 @@ async def hand_over_cases(
             if not _goes_along(row, office):
                 kept += [row.case_id] if row.state == State.CLOSED else []
                 continue
+            if target.id in load_case(row.meta, None).partners:
+                # the successor works on it already: it stays with her alone
+                await office.service.act_as(actor, row.case_id, RemovePair(counsellor=leaving.id))
+                moved.append(row.case_id)
+                continue
             secret = await unlock_case(office.store, row.case_id, key)
             await _move(office, actor, row, secret, target, key, f"counsellor:{leaving.id}")
             moved.append(row.case_id)
-    if not moved:
+        left += await _leave_second_cases(office, actor, org_id)
+    if not moved and not left:
         org_id, leaving = mine[0]
         raise InvalidInput("errors.handover_nothing", counsellor=leaving.id, organisation=org_id)
-    return HandoverResult(tuple(moved), tuple(kept))
+    return HandoverResult(tuple(moved), tuple(kept), left=tuple(left))
+
+
+async def _leave_second_cases(office: Office, actor: CounsellorActor, org_id: str) -> list[str]:
+    """The leaving counsellor steps off the cases she works on beside another counsellor
+    (their first counsellor stays; the case key is made anew, so she reads nothing
+    written after). A handover reads the organisation's cases for them: it is rare."""
+    mine = actor.counsellor_id
+    left = []
+    for row in await office.store.cases_for_org(org_id):
+        going = row.state in ACTIVE or row.state in AFTERCARE
+        if going and mine in load_case(row.meta, None).partners:
+            await office.service.act_as(actor, row.case_id, RemovePair(counsellor=mine))
+            left.append(row.case_id)
+    return left
 
 
 async def _move(

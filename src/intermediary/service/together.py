@@ -26,7 +26,7 @@ cases is done here:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from intermediary.core import (
     Approve,
@@ -63,12 +63,15 @@ def concerns_together(case: Case, command: Command) -> bool:
 Release = Callable[[str], Awaitable[Case]]
 
 
-async def settle(store: GuardedStore, release: Release, org_id: str) -> list[str]:
-    """Release every held relay of ``org_id`` that may go now; the codes released."""
+async def settle(
+    store: GuardedStore, release: Release, org_id: str, one_reporter: Collection[str] = ()
+) -> list[str]:
+    """Release every held relay of ``org_id`` that may go now; the codes released.
+    ``one_reporter``: the open cases of the reporter who acts, which count as one."""
     rows = await store.cases_for_org(org_id)
     cases = [load_case(row.meta, None) for row in rows if row.state in _OPEN]
     released: list[str] = []
-    for case_id in releasable(cases):
+    for case_id in releasable(cases, one_reporter):
         try:
             await release(case_id)
         except IntermediaryError as error:  # the next check tries again
