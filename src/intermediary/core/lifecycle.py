@@ -94,7 +94,8 @@ RULES: Final[tuple[Rule, ...]] = (
     # --- the reporter ------------------------------------------------------------------
     Rule(
         Step.OPEN_CASE, c.OpenCase, R.REPORTER, P.FRESH_CASE, {S.NEW: S.OPEN},
-        "The reporter opens a case with a counsellor of their choice.",
+        "The reporter opens a case with a counsellor of their choice, under the "
+        "confidentiality agreements in force, whose version the case keeps.",
     ),
     Rule(
         Step.MESSAGE, c.SendMessage, R.REPORTER, P.PARTY,
