@@ -240,3 +240,16 @@ async def test_a_counsellor_can_remove_herself(w: Words) -> None:
     assert answer == [render("pair.last_holder", w.locale, counsellor="daan")]
     assert [k.holder for k in await h.store.sealed_keys(p.case)][-1] == "counsellor:daan"
     await h.close()
+
+
+async def test_the_second_counsellor_lists_the_case_she_shares_until_removed() -> None:
+    p = await _paired(WORDS["en"])
+    h = p.h
+    [listed] = await h.say("ilse", "!cases")
+    assert p.case in listed
+    await h.say("daan", f"!pair {p.case} remove ilse")
+    [after] = await h.say("ilse", "!cases")
+    assert p.case not in after
+    [his] = await h.say("daan", "!cases")
+    assert p.case in his
+    await h.close()

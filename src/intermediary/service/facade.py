@@ -53,6 +53,7 @@ from intermediary.service.hygiene import as_typed, refuse_broken_text
 from intermediary.service.integrity import GuardedStore, RowGuard
 from intermediary.service.loading import CaseLoader
 from intermediary.service.opening import Opener
+from intermediary.service.pair_keys import counsellor_rows
 from intermediary.service.parties import Counsellor, Parties, Who, is_counsellor_of
 from intermediary.service.pipeline import Pipeline
 from intermediary.service.proof import issue_proof
@@ -349,7 +350,7 @@ class Service:
         rows: list[CaseRow] = []
         roles = (self.counsellor_roles(sender), self.management_roles(sender))
         for c in roles[0]:
-            rows += await self.store.cases_for_counsellor(c.org_id, c.counsellor_id)
+            rows += await counsellor_rows(self.store, c.org_id, c.counsellor_id)  # and shared
         for m in roles[1]:
             rows += await self.store.cases_for_destination(m.org_id, m.destination_id)
         if not rows and self.role_of(sender) is Role.REPORTER:

@@ -22,12 +22,20 @@ from dataclasses import dataclass, field
 
 from intermediary import crypto
 from intermediary.config import ServiceConfig
-from intermediary.core import Case, Effect, RotateKey
+from intermediary.core import Case, Effect, RotateKey, State
 from intermediary.errors import InvalidInput
 from intermediary.service.casekeys import RECOVERY_HOLDER, sealed_case_key
-from intermediary.store import SealedKey, Store
+from intermediary.service.codec import load_case
+from intermediary.store import CaseRow, SealedKey, Store
 
-__all__ = ["Rotated", "current_holder", "rotate_case_key", "shared_key"]
+__all__ = [
+    "PARTNERED",
+    "Rotated",
+    "counsellor_rows",
+    "current_holder",
+    "rotate_case_key",
+    "shared_key",
+]
 
 
 def current_holder(holder: str) -> bool:
@@ -85,3 +93,20 @@ async def rotate_case_key(
     ]
     del secret  # the service keeps no case secret: only the copies sealed to the holders
     return rotated
+
+
+#: how a case with a second counsellor reads in its metadata (compact JSON as
+#: :func:`~intermediary.service.codec.dump_case` writes it; migration 0011 indexes it)
+PARTNERED = '"partners":["'
+
+
+async def counsellor_rows(store: Store, org_id: str, counsellor_id: str) -> list[CaseRow]:
+    """The cases of ``org_id`` a counsellor works on: those she leads, and those she
+    works on beside their first counsellor (read by the partial index, not by reading
+    every case; each row checked like any other)."""
+    rows = await store.cases_for_counsellor(org_id, counsellor_id)
+    every = [s for s in State if s is not State.PURGED]
+    for row in await store.cases_in_states(every, PARTNERED):
+        if row.org_id == org_id and counsellor_id in load_case(row.meta, None).partners:
+            rows.append(row)
+    return rows

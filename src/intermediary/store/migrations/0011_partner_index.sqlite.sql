@@ -1,0 +1,6 @@
+-- 0011: the cases a second counsellor works on (issue 21, item 2; service/facade.py
+-- `cases_of`). A counsellor's list of cases reads the ones she leads by their column and
+-- the ones she shares by this partial index: without it, every listing would read every
+-- case record. The condition must stay exactly the one the store writes
+-- (store/sqlite.py `contains`), or the index is not used.
+CREATE INDEX cases_with_partners ON cases (state) WHERE instr(meta, '"partners":["') > 0;
